@@ -16,6 +16,10 @@ module.exports = {
 			files: ['./credentials/**/*.ts'],
 			plugins: ['eslint-plugin-n8n-nodes-base'],
 			extends: ['plugin:n8n-nodes-base/credentials'],
+			rules: {
+				// "Only applicable to nodes in the main repository": community credentials link full URLs.
+				'n8n-nodes-base/cred-class-field-documentation-url-miscased': 'off',
+			},
 		},
 		{
 			files: ['./nodes/**/*.ts'],
