@@ -1,0 +1,365 @@
+/**
+ * Outbound network policy (SSRF guard) for requests to user-supplied URLs.
+ *
+ * Three checkpoints, because each one alone can be bypassed:
+ * 1. `checkUrl()` before sending: scheme, and IP-literal hosts (a `lookup` hook is never called for
+ *    literals). WHATWG URL has already turned inet_aton forms (`http://0x7f.1/`) into dotted decimal.
+ * 2. `lookup` (dns.lookup-compatible) at connect time: every A and AAAA answer is checked, and the
+ *    connection is refused when ANY answer is blocked (a name with one public and one internal
+ *    address is refused rather than raced).
+ * 3. `guardConnector()` after connect: `socket.remoteAddress` is checked, which catches DNS
+ *    rebinding between the check and the connect, and connectors built without the lookup hook.
+ *
+ * Blocked by default: loopback, private (10/8, 172.16/12, 192.168/16), link-local (incl. the cloud
+ * metadata address 169.254.169.254), carrier-grade NAT 100.64/10, unique-local fc00::/7,
+ * multicast, unspecified, reserved/broadcast, and IPv6 forms embedding a blocked IPv4 address
+ * (IPv4-mapped ::ffff:0:0/96, IPv4-compatible ::/96, IPv4-translated ::ffff:0:0:0/96, NAT64
+ * 64:ff9b::/96 and 64:ff9b:1::/48, 6to4 2002::/16, Teredo 2001::/32).
+ */
+import { createHash } from 'node:crypto';
+import dns from 'node:dns';
+import net from 'node:net';
+import ipaddr from 'ipaddr.js';
+import { Agent, buildConnector } from 'undici';
+import { LpError, safeUrl } from '../errors';
+import { sharedDispatcher } from './transport';
+import { IpList, splitList } from './ip-list';
+
+export const BLOCKED_CLASSES = [
+	'loopback',
+	'private',
+	'linkLocal',
+	'carrierGradeNat',
+	'uniqueLocal',
+	'multicast',
+	'unspecified',
+	'reserved',
+] as const;
+export type BlockedClass = (typeof BLOCKED_CLASSES)[number];
+
+/** The n8n option name users change to allow a destination; quoted in every refusal. */
+export const ALLOW_OPTION_NAME = 'Allowed Internal Networks';
+const ALLOW_FIELD = 'allowedInternalNetworks';
+
+export interface ResolvedAddress {
+	address: string;
+	family: number;
+}
+
+export interface OutboundPolicyOptions {
+	/** Default true. When false every destination is allowed. */
+	enabled?: boolean;
+	/** CIDR blocks, ranges, single IPs, or class names (see BLOCKED_CLASSES) that are allowed. */
+	allow?: string[];
+	/**
+	 * Name resolution used by `lookup` (A and AAAA). Default: `dns.lookup(host, { all: true })`.
+	 * Tests inject a resolver here.
+	 */
+	resolver?: (hostname: string) => Promise<ResolvedAddress[]>;
+}
+
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void;
+
+const CLASS_LABEL: Record<BlockedClass, string> = {
+	loopback: 'loopback',
+	private: 'private network',
+	linkLocal: 'link-local',
+	carrierGradeNat: 'carrier-grade NAT',
+	uniqueLocal: 'unique-local',
+	multicast: 'multicast',
+	unspecified: 'unspecified',
+	reserved: 'reserved',
+};
+
+const V4_CLASS: Record<string, BlockedClass | undefined> = {
+	unspecified: 'unspecified',
+	broadcast: 'reserved',
+	multicast: 'multicast',
+	linkLocal: 'linkLocal',
+	loopback: 'loopback',
+	carrierGradeNat: 'carrierGradeNat',
+	private: 'private',
+	reserved: 'reserved',
+};
+
+const V6_CLASS: Record<string, BlockedClass | undefined> = {
+	unspecified: 'unspecified',
+	linkLocal: 'linkLocal',
+	multicast: 'multicast',
+	loopback: 'loopback',
+	uniqueLocal: 'uniqueLocal',
+	deprecatedSiteLocal: 'uniqueLocal',
+	discard: 'reserved',
+	benchmarking: 'reserved',
+	reserved: 'reserved',
+	deprecatedOrchid: 'reserved',
+	orchid2: 'reserved',
+	segmentRouting: 'reserved',
+	droneRemoteIdProtocolEntityTags: 'reserved',
+};
+
+const resolverIds = new WeakMap<object, number>();
+let nextResolverId = 1;
+
+function defaultResolver(hostname: string): Promise<ResolvedAddress[]> {
+	return new Promise((resolve, reject) => {
+		dns.lookup(hostname, { all: true, family: 0 }, (err, addresses) => (err ? reject(err) : resolve(addresses)));
+	});
+}
+
+/** Lenient parse of an address as the OS would read it (sockets and DNS give canonical forms). */
+function parseLoose(ip: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
+	let text = ip.trim();
+	if (text.startsWith('[') && text.endsWith(']')) text = text.slice(1, -1);
+	const pct = text.indexOf('%');
+	if (pct >= 0 && text.includes(':')) text = text.slice(0, pct);
+	if (!ipaddr.isValid(text)) return undefined;
+	return ipaddr.parse(text);
+}
+
+function v4FromBits(v6: ipaddr.IPv6, byteOffset: number, xor = false): ipaddr.IPv4 {
+	const b = v6.toByteArray().slice(byteOffset, byteOffset + 4);
+	return new ipaddr.IPv4(xor ? b.map((x) => x ^ 0xff) : b);
+}
+
+/** IPv4 addresses embedded in an IPv6 address by the transition mechanisms, if any. */
+export function embeddedIpv4(v6: ipaddr.IPv6): ipaddr.IPv4[] {
+	const p = v6.parts;
+	if (v6.isIPv4MappedAddress()) return [v6.toIPv4Address()];
+	// IPv4-compatible ::a.b.c.d (deprecated), but not :: and ::1.
+	if (p.slice(0, 6).every((x) => x === 0) && (p[6] !== 0 || p[7] > 1)) return [v4FromBits(v6, 12)];
+	// IPv4-translated ::ffff:0:a.b.c.d (RFC 6145/2765).
+	if (p.slice(0, 4).every((x) => x === 0) && p[4] === 0xffff && p[5] === 0) return [v4FromBits(v6, 12)];
+	// NAT64 well-known prefix 64:ff9b::/96 and local-use 64:ff9b:1::/48.
+	if (p[0] === 0x64 && p[1] === 0xff9b && (p.slice(2, 6).every((x) => x === 0) || p[2] === 1)) return [v4FromBits(v6, 12)];
+	// 6to4 2002:AABB:CCDD::/48.
+	if (p[0] === 0x2002) return [v4FromBits(v6, 2)];
+	// Teredo 2001:0::/32: server at bits 32-63, client obfuscated (xor) in the last 32 bits.
+	if (p[0] === 0x2001 && p[1] === 0) return [v4FromBits(v6, 4), v4FromBits(v6, 12, true)];
+	return [];
+}
+
+function classOf(addr: ipaddr.IPv4 | ipaddr.IPv6): BlockedClass | undefined {
+	if (addr.kind() === 'ipv4') return V4_CLASS[addr.range()];
+	const v6 = addr as ipaddr.IPv6;
+	const named = V6_CLASS[v6.range()];
+	if (named) return named;
+	// Outside global unicast 2000::/3 and not one of the named ranges: not routable on the Internet.
+	if ((v6.parts[0] & 0xe000) !== 0x2000 && embeddedIpv4(v6).length === 0) return 'reserved';
+	return undefined;
+}
+
+export class OutboundPolicy {
+	readonly enabled: boolean;
+	readonly fingerprint: string;
+	private readonly allowedClasses = new Set<BlockedClass>();
+	private readonly allowedNetworks: IpList;
+	private readonly resolver: (hostname: string) => Promise<ResolvedAddress[]>;
+
+	constructor(options: OutboundPolicyOptions = {}) {
+		this.enabled = options.enabled !== false;
+		const networks: string[] = [];
+		for (const item of splitList(options.allow ?? [])) {
+			const asClass = BLOCKED_CLASSES.find((c) => c.toLowerCase() === item.toLowerCase());
+			if (asClass) this.allowedClasses.add(asClass);
+			else networks.push(item);
+		}
+		this.allowedNetworks = IpList.parse(networks, ALLOW_FIELD);
+		this.resolver = options.resolver ?? defaultResolver;
+		let resolverId = 0;
+		if (options.resolver) {
+			resolverId = resolverIds.get(options.resolver) ?? nextResolverId++;
+			resolverIds.set(options.resolver, resolverId);
+		}
+		const canonical = JSON.stringify({
+			enabled: this.enabled,
+			classes: [...this.allowedClasses].sort(),
+			networks: this.allowedNetworks.intervals.map((iv) => `${iv.family}:${iv.first}-${iv.last}`),
+			resolver: resolverId,
+		});
+		this.fingerprint = createHash('sha256').update(canonical).digest('hex').slice(0, 32);
+	}
+
+	private isAllowed(addr: ipaddr.IPv4 | ipaddr.IPv6, cls: BlockedClass): boolean {
+		if (this.allowedClasses.has(cls)) return true;
+		return this.allowedNetworks.matches(addr.toString());
+	}
+
+	/** The blocked class name of an address, or undefined when it may be contacted. */
+	classify(ip: string): string | undefined {
+		return this.explain(ip)?.cls;
+	}
+
+	private explain(ip: string): { cls: BlockedClass; via?: string } | undefined {
+		if (!this.enabled) return undefined;
+		const addr = parseLoose(ip);
+		if (!addr) return { cls: 'reserved', via: 'is not an IP address' };
+		if (addr.kind() === 'ipv6') {
+			const v6 = addr as ipaddr.IPv6;
+			if (this.allowedNetworks.matches(v6.toString())) return undefined;
+			for (const v4 of embeddedIpv4(v6)) {
+				const cls = classOf(v4);
+				if (cls && !this.isAllowed(v4, cls)) return { cls, via: `embeds IPv4 ${v4.toString()}` };
+			}
+		}
+		const cls = classOf(addr);
+		if (cls && !this.isAllowed(addr, cls)) return { cls };
+		return undefined;
+	}
+
+	/** Throws LpError('blocked') when the address may not be contacted. */
+	checkAddress(ip: string, host?: string): void {
+		const verdict = this.explain(ip);
+		if (!verdict) return;
+		const shown = host && host !== ip ? `${host} (${ip})` : ip;
+		const label = CLASS_LABEL[verdict.cls];
+		throw new LpError(
+			'blocked',
+			`Blocked request to ${shown}: ${verdict.via ? `it ${verdict.via}, ` : ''}${label} address (class "${verdict.cls}"). ` +
+				`Add "${verdict.cls}" or the address range to the "${ALLOW_OPTION_NAME}" option to allow it.`,
+			{
+				code: 'BLOCKED_ADDRESS',
+				field: ALLOW_FIELD,
+				hint: `Requests to internal networks are refused by default (SSRF protection). If this destination is intended, add "${verdict.cls}" or a CIDR block such as ${suggestedBlock(ip)} to "${ALLOW_OPTION_NAME}".`,
+			},
+		);
+	}
+
+	/** Checks the scheme and, for IP-literal hosts, the address. Host names are checked at lookup. */
+	checkUrl(url: URL): void {
+		if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+			throw new LpError('blocked', `Blocked request to ${safeUrl(url)}: only http and https URLs are allowed (got "${url.protocol.replace(/:$/, '')}")`, {
+				code: 'BLOCKED_SCHEME',
+				field: 'url',
+			});
+		}
+		if (!this.enabled) return;
+		const literal = hostLiteral(url.hostname);
+		if (literal) this.checkAddress(literal, url.hostname);
+	}
+
+	/** Resolves A and AAAA and checks every answer; throws LpError('blocked') if any is blocked. */
+	async resolve(hostname: string): Promise<ResolvedAddress[]> {
+		const literal = hostLiteral(hostname);
+		if (literal) {
+			this.checkAddress(literal, hostname);
+			return [{ address: literal, family: net.isIPv6(literal) ? 6 : 4 }];
+		}
+		const answers = await this.resolver(hostname);
+		if (!answers.length) {
+			const err = new Error(`getaddrinfo ENOTFOUND ${hostname}`) as NodeJS.ErrnoException;
+			err.code = 'ENOTFOUND';
+			throw err;
+		}
+		for (const a of answers) this.checkAddress(a.address, hostname);
+		return answers;
+	}
+
+	/** dns.lookup-compatible hook for net/tls `connect` (`all: true` used by Happy Eyeballs). */
+	lookup: (hostname: string, options: dns.LookupOptions | number | LookupCallback, callback?: LookupCallback) => void = (
+		hostname,
+		options,
+		callback,
+	) => {
+		const cb = (typeof options === 'function' ? options : callback) as LookupCallback;
+		const opts: dns.LookupOptions = typeof options === 'number' ? { family: options } : typeof options === 'object' && options ? options : {};
+		this.resolve(hostname).then(
+			(answers) => {
+				const wanted = opts.family === 4 || opts.family === 6 ? answers.filter((a) => a.family === opts.family) : answers;
+				if (!wanted.length) {
+					const err = new Error(`getaddrinfo ENOTFOUND ${hostname}`) as NodeJS.ErrnoException;
+					err.code = 'ENOTFOUND';
+					cb(err, '', 0);
+					return;
+				}
+				if (opts.all) cb(null, wanted.map((a) => ({ address: a.address, family: a.family })));
+				else cb(null, wanted[0].address, wanted[0].family);
+			},
+			(err: NodeJS.ErrnoException) => cb(err, '', 0),
+		);
+	};
+}
+
+function suggestedBlock(ip: string): string {
+	const addr = parseLoose(ip);
+	if (!addr) return '127.0.0.0/8';
+	if (addr.kind() === 'ipv4') return `${addr.toString()}/32`;
+	const v6 = addr as ipaddr.IPv6;
+	return v6.isIPv4MappedAddress() ? `${v6.toIPv4Address().toString()}/32` : `${v6.toString()}/128`;
+}
+
+/** The address when `hostname` (as in URL.hostname, IPv6 bracketed) is an IP literal. */
+export function hostLiteral(hostname: string): string | undefined {
+	const bare = hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
+	if (net.isIP(bare)) return bare;
+	const pct = bare.indexOf('%');
+	if (pct > 0 && net.isIPv6(bare.slice(0, pct))) return bare.slice(0, pct);
+	return undefined;
+}
+
+/** Options to pass to `buildConnector()` so that host names resolve through the policy. */
+export function policyConnectOptions(policy: OutboundPolicy): { lookup: OutboundPolicy['lookup'] } {
+	return { lookup: policy.lookup };
+}
+
+/**
+ * Wraps a connector: IP-literal hostnames are checked before connecting; host names are checked
+ * by the policy's lookup when the base connector was built with `policyConnectOptions(policy)`;
+ * and in every case `socket.remoteAddress` is checked once connected (DNS rebinding, or a base
+ * connector that resolves names another way). A refused socket is destroyed before any request
+ * byte is written.
+ */
+export function guardConnector(policy: OutboundPolicy, base: buildConnector.connector): buildConnector.connector {
+	if (!policy.enabled) return base;
+	return (options, callback) => {
+		const literal = hostLiteral(options.hostname);
+		if (literal) {
+			try {
+				policy.checkAddress(literal, options.hostname);
+			} catch (error) {
+				callback(error as Error, null);
+				return;
+			}
+		}
+		base(options, (err, socket) => {
+			if (err || !socket) {
+				callback(err ?? new Error('connect failed'), null);
+				return;
+			}
+			try {
+				const remote = socket.remoteAddress;
+				if (!remote) {
+					throw new LpError('blocked', `Blocked request to ${options.hostname}: the connected address could not be read`, {
+						code: 'BLOCKED_ADDRESS',
+						field: ALLOW_FIELD,
+					});
+				}
+				policy.checkAddress(remote, options.hostname);
+			} catch (error) {
+				socket.destroy();
+				callback(error as Error, null);
+				return;
+			}
+			callback(null, socket);
+		});
+	};
+}
+
+const dispatchers = new Map<string, Agent>();
+
+/** A keep-alive Agent enforcing the policy, one per policy fingerprint (for non-mTLS requests). */
+export function policyDispatcher(policy: OutboundPolicy): Agent {
+	if (!policy.enabled) return sharedDispatcher();
+	let agent = dispatchers.get(policy.fingerprint);
+	if (!agent) {
+		const base = buildConnector({ ...policyConnectOptions(policy), timeout: 10_000 } as buildConnector.BuildOptions);
+		agent = new Agent({
+			keepAliveTimeout: 30_000,
+			keepAliveMaxTimeout: 120_000,
+			connections: 64,
+			connect: guardConnector(policy, base),
+		});
+		dispatchers.set(policy.fingerprint, agent);
+	}
+	return agent;
+}
