@@ -2,7 +2,8 @@
 const base = {
 	preset: 'ts-jest',
 	testEnvironment: 'node',
-	transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] },
+	transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
+	setupFilesAfterEnv: ['<rootDir>/test/setup-dispatchers.ts'],
 };
 module.exports = {
 	projects: [

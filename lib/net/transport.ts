@@ -70,6 +70,18 @@ export function sharedDispatcher(): Agent {
 	return sharedAgent;
 }
 
+const closers = new Set<() => Promise<void> | void>();
+/** Registers a cleanup (e.g. an agent pool's close) run by `closeAllDispatchers()`. */
+export function registerCloser(fn: () => Promise<void> | void): void {
+	closers.add(fn);
+}
+/** Closes the shared Agent and every registered pool (tests, benchmarks, shutdown). */
+export async function closeAllDispatchers(): Promise<void> {
+	const agent = sharedAgent;
+	sharedAgent = undefined;
+	await Promise.allSettled([agent?.close(), ...[...closers].map(async (fn) => fn())]);
+}
+
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Retry-After as milliseconds: delta-seconds or an HTTP date. Undefined when absent or unreadable. */
