@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+/**
+ * `npm test`: the whole suite, as CI runs it (.ci/run = npm ci && npm test).
+ *   1. system packages the tests need (Debian: chromium for browser tests, nginx for mTLS tests),
+ *      installed when missing and we may (root); otherwise the tests that need them fail clearly
+ *   2. lint, type check, build
+ *   3. jest unit + integration (parallel), then e2e (real n8n, one file at a time)
+ * Set LP_TEST_ONLY=unit|integration|e2e to run one tier.
+ */
+'use strict';
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+
+const only = process.env.LP_TEST_ONLY;
+const started = Date.now();
+
+function run(label, cmd, args, opts = {}) {
+	const t = Date.now();
+	process.stdout.write(`\n=== ${label}\n`);
+	const res = spawnSync(cmd, args, { stdio: 'inherit', ...opts });
+	const secs = ((Date.now() - t) / 1000).toFixed(1);
+	if (res.status !== 0) {
+		process.stdout.write(`=== ${label}: FAILED after ${secs} s\n`);
+		process.exit(res.status ?? 1);
+	}
+	process.stdout.write(`=== ${label}: ok (${secs} s)\n`);
+}
+
+function ensureDebianPackages() {
+	const wanted = [
+		['/usr/bin/chromium', 'chromium'],
+		['/usr/sbin/nginx', 'nginx-light'],
+	].filter(([bin]) => !fs.existsSync(bin));
+	if (!wanted.length) return;
+	const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+	if (!isRoot) {
+		process.stdout.write(`Missing ${wanted.map(([, p]) => p).join(', ')}: install with apt-get as root; the tests that need them will fail.\n`);
+		return;
+	}
+	const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+	run('apt-get update', 'apt-get', ['update', '-qq'], { env });
+	run(`apt-get install ${wanted.map(([, p]) => p).join(' ')}`, 'apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...wanted.map(([, p]) => p)], { env });
+}
+
+if (!only || only === 'e2e') ensureDebianPackages();
+if (!only) {
+	run('lint', 'npm', ['run', '--silent', 'lint']);
+	run('type check', 'npm', ['run', '--silent', 'typecheck']);
+}
+run('build', 'npm', ['run', '--silent', 'build']);
+if (!only || only === 'unit' || only === 'integration') {
+	const projects = only ? [only] : ['unit', 'integration'];
+	run(`jest ${projects.join(' + ')}`, 'npx', ['jest', '--selectProjects', ...projects, '--maxWorkers=2']);
+}
+if (!only || only === 'e2e') {
+	run('jest e2e (real n8n)', 'npx', ['jest', '--selectProjects', 'e2e', '--runInBand']);
+}
+process.stdout.write(`\nAll tests passed in ${((Date.now() - started) / 60000).toFixed(1)} min.\n`);
