@@ -1,0 +1,278 @@
+/**
+ * Authentication for the "LivePerson Account API" credential: one entry point for every node.
+ *
+ * - `userPassword`      Login Service user login → session bearer (cached until `sessionTTl`).
+ * - `clientCredentials` Sentinel client credentials → app JWT (cached until `expires_in`, refreshed
+ *                       60 s early). With `clientCredentialsFlow: 'loginService'` the documented
+ *                       Login Service application login with OAuth2 fields is used instead (bot user
+ *                       name + client ID/secret, access token fields "dummy") → session bearer.
+ * - `oauth1`            DEPRECATED (see OAUTH1_DEPRECATION_NOTICE). Each request is signed with an
+ *                       OAuth 1.0a HMAC-SHA1 `Authorization: OAuth …` header (`getAccountAuthHeaders`).
+ *                       A bearer (`getAccountBearer`) needs Application Login with the bot's user name.
+ * - `none`              no login (CSDS lookups only).
+ *
+ * Tokens live in the process-wide `tokenCache`, keyed by a fingerprint of the credential fields, with
+ * one login in flight per key however many items wait for it. `invalidateAccountBearer(creds, value)`
+ * drops the token only if it is still the one that failed, so 200 items failing with the same
+ * token cause one new login.
+ */
+import { fingerprint, tokenCache, type CachedToken } from '../auth/token-cache';
+import { inputError, isLpError, LpError } from '../errors';
+import { parseCsdsHost, validateAccountId } from './csds';
+import { login, LoginBody, LoginOptions, LoginSession, logout, refreshSession } from './login';
+import { OAUTH1_DEPRECATION_NOTICE, oauth1AuthorizationHeader, OAuth1SignOptions } from './oauth1';
+import { fetchSentinelToken } from './sentinel';
+
+export type AccountAuthMethod = 'userPassword' | 'clientCredentials' | 'oauth1' | 'none';
+
+/** The decrypted fields of the `livePersonAccountApi` credential (extra fields are ignored). */
+export interface LivePersonAccountCredentials {
+	accountId: string;
+	csdsHost?: string;
+	authMethod?: AccountAuthMethod | string;
+	username?: string;
+	password?: string;
+	clientId?: string;
+	clientSecret?: string;
+	/** 'sentinel' (default) or 'loginService' (application login with OAuth2 fields). */
+	clientCredentialsFlow?: 'sentinel' | 'loginService' | string;
+	appKey?: string;
+	appSecret?: string;
+	accessToken?: string;
+	accessTokenSecret?: string;
+}
+
+export interface AccountAuthOptions extends LoginOptions {
+	/**
+	 * Refresh a Login Service session whose last login/refresh is older than this (the docs
+	 * recommend every 3–5 minutes). A 401 on refresh logs in again. 0 disables. Default 4 min.
+	 */
+	keepAliveMs?: number;
+	timeoutMs?: number;
+}
+
+export const DEFAULT_KEEP_ALIVE_MS = 4 * 60 * 1000;
+
+const str = (v: unknown) => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
+
+function methodOf(creds: LivePersonAccountCredentials): AccountAuthMethod {
+	const m = str(creds.authMethod) || 'userPassword';
+	if (m === 'userPassword' || m === 'clientCredentials' || m === 'oauth1' || m === 'none') return m;
+	throw inputError('authMethod', `Authentication Type "${m.slice(0, 40)}" is not supported`, 'Pick User Name and Password, OAuth 2.0 Client Credentials or OAuth 1.0 App Key.', 'AUTH_METHOD_UNKNOWN');
+}
+
+/** Which token a credential yields: a Login Service session or a Sentinel app token. */
+function plan(creds: LivePersonAccountCredentials): { kind: 'session'; body: LoginBody } | { kind: 'sentinel' } {
+	const method = methodOf(creds);
+	switch (method) {
+		case 'userPassword':
+			return { kind: 'session', body: { kind: 'user', username: str(creds.username).trim(), password: str(creds.password) } };
+		case 'clientCredentials':
+			if (str(creds.clientCredentialsFlow) === 'loginService') {
+				return {
+					kind: 'session',
+					body: { kind: 'oauth2App', username: str(creds.username).trim(), clientId: str(creds.clientId).trim(), clientSecret: str(creds.clientSecret) },
+				};
+			}
+			return { kind: 'sentinel' };
+		case 'oauth1':
+			if (!str(creds.username).trim()) {
+				throw inputError(
+					'username',
+					'OAuth 1.0 app keys give no bearer token without Application Login, which needs the bot user name',
+					`Enter the login name of the bot user, or use a node operation that signs each request. ${OAUTH1_DEPRECATION_NOTICE}`,
+					'OAUTH1_NO_BEARER',
+				);
+			}
+			return {
+				kind: 'session',
+				body: {
+					kind: 'oauth1App',
+					username: str(creds.username).trim(),
+					appKey: str(creds.appKey).trim(),
+					secret: str(creds.appSecret),
+					accessToken: str(creds.accessToken),
+					accessTokenSecret: str(creds.accessTokenSecret),
+				},
+			};
+		case 'none':
+			throw inputError('authMethod', 'This operation needs a login, but the credential\'s Authentication Type is "None"', 'Choose User Name and Password or OAuth 2.0 Client Credentials in the credential.', 'AUTH_NONE');
+	}
+}
+
+/** Cache key: a hash of every field that changes the token (the secrets included, never stored). */
+export function accountCacheKey(creds: LivePersonAccountCredentials): string {
+	const accountId = validateAccountId(creds.accountId);
+	const origin = parseCsdsHost(creds.csdsHost).origin;
+	const method = methodOf(creds);
+	const fields =
+		method === 'userPassword'
+			? [str(creds.username).trim(), str(creds.password)]
+			: method === 'clientCredentials'
+				? [str(creds.clientCredentialsFlow) || 'sentinel', str(creds.clientId).trim(), str(creds.clientSecret), str(creds.clientCredentialsFlow) === 'loginService' ? str(creds.username).trim() : '']
+				: method === 'oauth1'
+					? [str(creds.username).trim(), str(creds.appKey).trim(), str(creds.appSecret), str(creds.accessToken), str(creds.accessTokenSecret)]
+					: [];
+	return `lp-account:${fingerprint('livePersonAccountApi', accountId, origin, method, ...fields)}`;
+}
+
+interface KeepAlive {
+	/** The bearer this entry belongs to. */
+	value: string;
+	refreshedAt: number;
+	inflight?: Promise<void>;
+}
+const keepAlive = new Map<string, KeepAlive>();
+
+function sessionOf(token: CachedToken): LoginSession | undefined {
+	const s = token.extra?.session as LoginSession | undefined;
+	return s && typeof s === 'object' && s.bearer === token.value ? s : undefined;
+}
+
+function toCached(session: LoginSession): CachedToken {
+	return { value: session.bearer, expiresAt: session.expiresAt, tokenType: 'Bearer', extra: { session } };
+}
+
+async function fetchToken(creds: LivePersonAccountCredentials, options: AccountAuthOptions, now: () => number): Promise<CachedToken> {
+	const p = plan(creds);
+	const accountId = validateAccountId(creds.accountId);
+	if (p.kind === 'sentinel') {
+		return fetchSentinelToken(
+			{ accountId, clientId: str(creds.clientId), clientSecret: str(creds.clientSecret) },
+			{ csdsHost: creds.csdsHost, timeoutMs: options.timeoutMs, now },
+		);
+	}
+	const session = await login({ accountId, csdsHost: creds.csdsHost }, p.body, options);
+	return toCached(session);
+}
+
+/** The cached (or freshly fetched) token of an account credential. */
+export async function getAccountToken(creds: LivePersonAccountCredentials, options: AccountAuthOptions = {}): Promise<CachedToken> {
+	const key = accountCacheKey(creds);
+	const now = options.now ?? Date.now;
+	const token = await tokenCache.get(key, async () => {
+		const fresh = await fetchToken(creds, options, now);
+		if (sessionOf(fresh)) keepAlive.set(key, { value: fresh.value, refreshedAt: now() });
+		return fresh;
+	});
+	const session = sessionOf(token);
+	const interval = options.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS;
+	if (!session || !(interval > 0)) return token;
+
+	let state = keepAlive.get(key);
+	if (!state || state.value !== token.value) {
+		state = { value: token.value, refreshedAt: now() };
+		keepAlive.set(key, state);
+		return token;
+	}
+	if (now() - state.refreshedAt < interval) return token;
+	if (!state.inflight) {
+		const current = state;
+		current.inflight = (async () => {
+			try {
+				const updated = await refreshSession(session, options);
+				current.refreshedAt = now();
+				if (updated.sessionId !== session.sessionId) Object.assign(session, { sessionId: updated.sessionId });
+			} catch (error) {
+				if (isLpError(error) && error.code === 'LOGIN_SESSION_INVALID') {
+					// The session ended (logged out elsewhere, idle timeout): drop it; the next get logs in.
+					tokenCache.invalidate(key, current.value);
+					if (keepAlive.get(key) === current) keepAlive.delete(key);
+					return;
+				}
+				// Anything else (network, 5xx): keep the token, the API call itself will tell.
+				current.refreshedAt = now();
+			} finally {
+				current.inflight = undefined;
+			}
+		})();
+	}
+	await state.inflight;
+	if (keepAlive.get(key) === state) return token;
+	return getAccountToken(creds, { ...options, keepAliveMs: 0 });
+}
+
+/** `{authorization: 'Bearer …'}` for the credential: one login per credential however many callers. */
+export async function getAccountBearer(creds: LivePersonAccountCredentials, options: AccountAuthOptions = {}): Promise<{ authorization: string }> {
+	const token = await getAccountToken(creds, options);
+	return { authorization: `Bearer ${token.value}` };
+}
+
+/** Drops the cached token if it is still `value` (a raw token or "Bearer …"), after a 401 from an API. */
+export function invalidateAccountBearer(creds: LivePersonAccountCredentials, value?: string): void {
+	const key = accountCacheKey(creds);
+	const raw = value?.replace(/^Bearer\s+/i, '');
+	tokenCache.invalidate(key, raw);
+	const state = keepAlive.get(key);
+	if (state && (raw === undefined || state.value === raw)) keepAlive.delete(key);
+}
+
+/**
+ * Headers for one request: OAuth1 credentials sign `method url` (and form parameters); every other
+ * method sends the cached bearer.
+ */
+export async function getAccountAuthHeaders(
+	creds: LivePersonAccountCredentials,
+	request: { method: string; url: string | URL; formParams?: OAuth1SignOptions['formParams'] },
+	options: AccountAuthOptions & { oauth1?: Omit<OAuth1SignOptions, 'formParams'> } = {},
+): Promise<{ authorization: string }> {
+	if (methodOf(creds) === 'oauth1') {
+		return {
+			authorization: oauth1AuthorizationHeader(
+				{ consumerKey: str(creds.appKey).trim(), consumerSecret: str(creds.appSecret), token: str(creds.accessToken) || undefined, tokenSecret: str(creds.accessTokenSecret) || undefined },
+				request.method,
+				request.url,
+				{ ...(options.oauth1 ?? {}), formParams: request.formParams },
+			),
+		};
+	}
+	return getAccountBearer(creds, options);
+}
+
+/**
+ * Runs `fn` with the bearer; if it fails with 401 (thrown LpError, or a result whose `status` is
+ * 401) the token is dropped, one new login is made and `fn` runs once more.
+ */
+export async function withAccountBearer<T>(
+	creds: LivePersonAccountCredentials,
+	fn: (auth: { authorization: string }) => Promise<T>,
+	options: AccountAuthOptions = {},
+): Promise<T> {
+	const first = await getAccountBearer(creds, options);
+	const unauthorized = (r: unknown) => typeof r === 'object' && r !== null && (r as { status?: unknown }).status === 401;
+	try {
+		const result = await fn(first);
+		if (!unauthorized(result)) return result;
+	} catch (error) {
+		if (!(isLpError(error) && error.status === 401)) throw error;
+	}
+	invalidateAccountBearer(creds, first.authorization);
+	return fn(await getAccountBearer(creds, options));
+}
+
+/** The Login Service session behind a cached token (undefined for Sentinel tokens). */
+export async function getAccountSession(creds: LivePersonAccountCredentials, options: AccountAuthOptions = {}): Promise<LoginSession | undefined> {
+	return sessionOf(await getAccountToken(creds, options));
+}
+
+/** Ends the Login Service session of the credential (if one is cached) and forgets it. */
+export async function logoutAccount(creds: LivePersonAccountCredentials, options: LoginOptions = {}): Promise<boolean> {
+	const key = accountCacheKey(creds);
+	let token: CachedToken | undefined;
+	try {
+		token = await tokenCache.get(key, () => Promise.reject(new LpError('auth', 'No session', { code: 'NO_SESSION' })));
+	} catch {
+		return false;
+	}
+	const session = sessionOf(token);
+	tokenCache.invalidate(key, token.value);
+	keepAlive.delete(key);
+	if (!session) return false;
+	await logout(session, options);
+	return true;
+}
+
+/** For tests: forget keep-alive bookkeeping (the token cache has its own `clear`). */
+export function resetAccountAuthState(): void {
+	keepAlive.clear();
+}

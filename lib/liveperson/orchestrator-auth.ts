@@ -1,0 +1,288 @@
+/**
+ * Conversation Orchestrator (formerly Maven) authentication, reference §4 and seed 004:
+ *
+ * - v1: header `maven-api-key: <key>` (the key from CO → API Authorization; regenerating it
+ *   invalidates the old one).
+ * - v2: `POST {host}/v2/authenticate/login` with `Authorization: Basic base64(userId:password)`
+ *   → "200 ok with the OAuth 2.0 secure token". The method and the response field are NOT
+ *   documented: we send POST and accept `access_token`, `token`, `accessToken`, `id_token`,
+ *   `idToken` (also one level down in `data`), a bare JSON string, or a text/plain JWT. The documented
+ *   example token is a Cognito ID token living 24 h; the cache keeps it until its JWT `exp`.
+ *   The docs say: cache the token, treat a 403 as the signal to drop it and log in again — which
+ *   `withOrchestratorToken` does (once; a second 403 is a clear error).
+ * - Token passing: the text says "authorization header", every example uses `?access_token=`.
+ *   Both are offered (`orchestratorAuthQuery` / `orchestratorAuthHeaders`); the query form is the
+ *   documented default. Never print a URL carrying the token without `safeUrl()`.
+ *
+ * Hosts: AMERICAS z1, EMEA z2, APAC z3 → `https://z{n}.context.liveperson.net` (methods pages).
+ * The API Authorization page (seed 004) gives the login at `https://z{n}.ccs.liveperson.net` instead;
+ * which one is canonical is unknown, so a Custom Host (any https URL, e.g. the ccs host) is offered.
+ */
+import { basicAuthorization } from '../auth/basic';
+import { expiresAtFrom, fingerprint, tokenCache, type CachedToken } from '../auth/token-cache';
+import { inputError, isLpError, LpError, snippet } from '../errors';
+import { header, HttpResponse, send, statusError } from '../net/transport';
+
+export const CO_SERVICE = 'Conversation Orchestrator';
+/** Used when the token is not a JWT and no `expires_in` is given (the UI's test token lives 24 h; we stay shorter). */
+export const DEFAULT_CO_TOKEN_LIFETIME_MS = 60 * 60 * 1000;
+
+export type OrchestratorRegion = 'americas' | 'emea' | 'apac' | 'custom';
+
+export const REGION_ZONES: Record<Exclude<OrchestratorRegion, 'custom'>, 'z1' | 'z2' | 'z3'> = {
+	americas: 'z1',
+	emea: 'z2',
+	apac: 'z3',
+};
+
+export interface ConversationOrchestratorCredentials {
+	region?: OrchestratorRegion | string;
+	/** With region "custom": an http(s) URL, e.g. https://z1.ccs.liveperson.net or http://127.0.0.1:8090. */
+	customHost?: string;
+	apiVersion?: 'v1' | 'v2' | string;
+	/** v1 `maven-api-key`. */
+	apiKey?: string;
+	/** v2 login user ID and password. */
+	userId?: string;
+	password?: string;
+	/** Optional: the account the v2 user belongs to (used only in messages). */
+	accountId?: string;
+}
+
+/** Origin of the CO host for a region, e.g. "https://z1.context.liveperson.net". */
+export function orchestratorHost(region: string | undefined, customHost?: string): string {
+	const r = (region ?? 'americas').toLowerCase();
+	if (r === 'custom') {
+		const text = (customHost ?? '').trim();
+		if (!text) throw inputError('customHost', 'Custom Host is empty', 'Enter a URL such as https://z1.context.liveperson.net.', 'CO_HOST_EMPTY');
+		let url: URL;
+		try {
+			url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `https://${text}`);
+		} catch {
+			throw inputError('customHost', `Custom Host "${text.slice(0, 80)}" is not a valid URL`, 'Use a URL such as https://z1.context.liveperson.net.', 'CO_HOST_INVALID');
+		}
+		if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+			throw inputError('customHost', `Custom Host must use https or http, not ${url.protocol.replace(':', '')}`, undefined, 'CO_HOST_SCHEME');
+		}
+		if (url.username || url.password || url.search || url.hash) {
+			throw inputError('customHost', 'Custom Host must not carry user info, a query or a fragment', undefined, 'CO_HOST_INVALID');
+		}
+		return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+	}
+	const zone = REGION_ZONES[r as keyof typeof REGION_ZONES];
+	if (!zone) throw inputError('region', `Region "${String(region).slice(0, 30)}" is not known`, 'Pick Americas, EMEA, APAC or Custom Host.', 'CO_REGION_UNKNOWN');
+	// Alternative seen on the API Authorization page: https://${zone}.ccs.liveperson.net
+	return `https://${zone}.context.liveperson.net`;
+}
+
+function apiVersion(creds: ConversationOrchestratorCredentials): 'v1' | 'v2' {
+	const v = (creds.apiVersion ?? 'v2').toString().toLowerCase();
+	if (v === 'v1' || v === 'v2') return v;
+	throw inputError('apiVersion', `API Version "${v.slice(0, 10)}" is not supported`, 'Pick v1 (API key) or v2 (user ID and password).', 'CO_VERSION_UNKNOWN');
+}
+
+/** v1 headers. */
+export function orchestratorV1Headers(creds: Pick<ConversationOrchestratorCredentials, 'apiKey'>): { 'maven-api-key': string } {
+	const key = typeof creds.apiKey === 'string' ? creds.apiKey.trim() : '';
+	if (!key) throw inputError('apiKey', 'API Key is empty: Conversation Orchestrator v1 needs the key from API Authorization', undefined, 'CO_API_KEY_EMPTY');
+	return { 'maven-api-key': key };
+}
+
+export interface CoLoginRequest {
+	url: string;
+	method: 'POST';
+	headers: Record<string, string>;
+	secrets: string[];
+}
+
+export function buildOrchestratorLoginRequest(host: string, userId: string | undefined, password: string | undefined): CoLoginRequest {
+	const user = typeof userId === 'string' ? userId.trim() : '';
+	if (!user) throw inputError('userId', 'User ID is empty: Conversation Orchestrator v2 login needs the user ID from API Authorization', undefined, 'CO_USER_EMPTY');
+	if (typeof password !== 'string' || !password) {
+		throw inputError('password', 'Password is empty: Conversation Orchestrator v2 login needs the password from API Authorization', undefined, 'CO_PASSWORD_EMPTY');
+	}
+	const authorization = basicAuthorization(user, password, { user: 'userId', password: 'password' });
+	return {
+		url: `${host.replace(/\/+$/, '')}/v2/authenticate/login`,
+		method: 'POST',
+		headers: { authorization, accept: 'application/json, text/plain;q=0.9, */*;q=0.1' },
+		secrets: [password, authorization.slice('Basic '.length)],
+	};
+}
+
+const TOKEN_FIELDS = ['access_token', 'token', 'accessToken', 'id_token', 'idToken'] as const;
+const JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+const PRINTABLE_TOKEN = /^[\x21-\x7e]{8,8192}$/;
+
+function pickToken(body: unknown): { token?: string; expiresIn?: number | string } {
+	if (typeof body === 'string') return { token: body.trim() };
+	if (typeof body !== 'object' || body === null || Array.isArray(body)) return {};
+	const obj = body as Record<string, unknown>;
+	const expiresIn = typeof obj.expires_in === 'number' || (typeof obj.expires_in === 'string' && /^\s*\d+\s*$/.test(obj.expires_in)) ? (obj.expires_in as number | string) : undefined;
+	for (const field of TOKEN_FIELDS) {
+		const v = obj[field];
+		if (typeof v === 'string' && v.trim()) return { token: v.trim(), expiresIn };
+	}
+	// One level down, e.g. {"data": {"token": "…"}} or {"AuthenticationResult": {"IdToken": …}} (Cognito).
+	for (const nestedName of ['data', 'result', 'AuthenticationResult']) {
+		const nested = obj[nestedName];
+		if (typeof nested === 'object' && nested !== null && !Array.isArray(nested)) {
+			const n = nested as Record<string, unknown>;
+			for (const field of [...TOKEN_FIELDS, 'IdToken', 'AccessToken']) {
+				const v = n[field];
+				if (typeof v === 'string' && v.trim()) {
+					const ei = n.expires_in ?? n.ExpiresIn;
+					return { token: v.trim(), expiresIn: typeof ei === 'number' || typeof ei === 'string' ? ei : expiresIn };
+				}
+			}
+		}
+	}
+	return {};
+}
+
+/**
+ * Pure: the v2 login answer → token, or LpError (never anything else). Accepts the documented-unknown
+ * shapes listed above. Expiry: the earliest of `expires_in` and the JWT `exp`.
+ */
+export function readOrchestratorToken(res: HttpResponse, secrets: string[] = [], now = Date.now()): CachedToken {
+	try {
+		if (res.status === 401 || res.status === 403) {
+			throw new LpError('auth', `${CO_SERVICE} refused the v2 login (HTTP ${res.status})`, {
+				status: res.status,
+				code: 'CO_LOGIN_REFUSED',
+				responseSnippet: snippet(res.body, secrets),
+				hint: 'Check the v2 User ID and Password (Conversation Orchestrator → API Authorization) and the region / host of the account.',
+			});
+		}
+		if (res.status < 200 || res.status > 299) throw statusError(res, CO_SERVICE, secrets);
+		const text = res.body.toString('utf8').trim();
+		if (!text) {
+			throw new LpError('response', `${CO_SERVICE} answered the v2 login with an empty body (HTTP ${res.status})`, { status: res.status, code: 'CO_NO_TOKEN' });
+		}
+		let parsed: unknown = undefined;
+		let isJson = false;
+		try {
+			parsed = JSON.parse(text);
+			isJson = true;
+		} catch {
+			/* text/plain token */
+		}
+		const { token, expiresIn } = isJson ? pickToken(parsed) : { token: text, expiresIn: undefined };
+		const type = header(res, 'content-type') ?? '';
+		if (!token || !PRINTABLE_TOKEN.test(token) || (!isJson && /html/i.test(type)) || (!isJson && !JWT.test(token))) {
+			throw new LpError('response', `${CO_SERVICE} answered the v2 login without a token the node can read (HTTP ${res.status})`, {
+				status: res.status,
+				code: 'CO_NO_TOKEN',
+				// The body may hold the token under a name we do not know: never quote it.
+				hint: `Expected a JSON field ${TOKEN_FIELDS.join(', ')}, a JSON string or a JWT as text. Check the region / custom host.`,
+			});
+		}
+		const expiresAt = expiresAtFrom({ expiresIn, jwt: JWT.test(token) ? token : undefined, now, defaultMs: DEFAULT_CO_TOKEN_LIFETIME_MS });
+		return { value: token, tokenType: 'Bearer', expiresAt };
+	} catch (error) {
+		if (error instanceof LpError) throw error;
+		throw new LpError('response', `${CO_SERVICE} v2 login answer could not be read`, { code: 'CO_UNREADABLE', cause: error });
+	}
+}
+
+export interface OrchestratorOptions {
+	timeoutMs?: number;
+	now?: () => number;
+}
+
+/** Cache key of a v2 credential (hash of host, user, password). */
+export function orchestratorCacheKey(creds: ConversationOrchestratorCredentials): string {
+	const host = orchestratorHost(creds.region, creds.customHost);
+	return `co-v2:${fingerprint('conversationOrchestratorApi', host, (creds.userId ?? '').trim(), creds.password ?? '')}`;
+}
+
+/** One v2 login (no cache). */
+export async function orchestratorLogin(creds: ConversationOrchestratorCredentials, options: OrchestratorOptions = {}): Promise<CachedToken> {
+	const host = orchestratorHost(creds.region, creds.customHost);
+	const req = buildOrchestratorLoginRequest(host, creds.userId, creds.password);
+	const res = await send({
+		url: req.url,
+		method: req.method,
+		headers: req.headers,
+		secrets: req.secrets,
+		serviceName: CO_SERVICE,
+		timeoutMs: options.timeoutMs ?? 20_000,
+		retry: { retries: 2, statuses: [429, 502, 503, 504], baseDelayMs: 500, maxDelayMs: 10_000 },
+	});
+	return readOrchestratorToken(res, req.secrets, (options.now ?? Date.now)());
+}
+
+/** The cached v2 token (one login in flight per credential). */
+export async function getOrchestratorToken(creds: ConversationOrchestratorCredentials, options: OrchestratorOptions = {}): Promise<CachedToken> {
+	return tokenCache.get(orchestratorCacheKey(creds), () => orchestratorLogin(creds, options));
+}
+
+export function invalidateOrchestratorToken(creds: ConversationOrchestratorCredentials, value?: string): void {
+	tokenCache.invalidate(orchestratorCacheKey(creds), value);
+}
+
+export interface OrchestratorAuth {
+	version: 'v1' | 'v2';
+	/** Origin (and optional base path) of the CO host. */
+	host: string;
+	/** v1: `{maven-api-key}`; v2: `{authorization: 'Bearer …'}` (the header form). */
+	headers: Record<string, string>;
+	/** v2: `{access_token}` (the documented query form); v1: empty. */
+	query: Record<string, string>;
+	/** v2 token (undefined for v1). */
+	token?: string;
+}
+
+/** Auth material for one call, without the 403 handling (see `withOrchestratorToken`). */
+export async function getOrchestratorAuth(creds: ConversationOrchestratorCredentials, options: OrchestratorOptions = {}): Promise<OrchestratorAuth> {
+	const host = orchestratorHost(creds.region, creds.customHost);
+	if (apiVersion(creds) === 'v1') return { version: 'v1', host, headers: orchestratorV1Headers(creds), query: {} };
+	const token = await getOrchestratorToken(creds, options);
+	return { version: 'v2', host, headers: { authorization: `Bearer ${token.value}` }, query: { access_token: token.value }, token: token.value };
+}
+
+/** Adds the v2 token to a URL as `access_token` (documented form); v1 URLs are returned unchanged. */
+export function withAccessTokenQuery(url: string | URL, auth: OrchestratorAuth): string {
+	const u = new URL(url.toString());
+	for (const [k, v] of Object.entries(auth.query)) u.searchParams.set(k, v);
+	return u.toString();
+}
+
+const isForbiddenResult = (r: unknown) => typeof r === 'object' && r !== null && (r as { status?: unknown }).status === 403;
+
+/**
+ * Runs `fn` with the CO auth. v2: if `fn` throws an LpError with status 403 or returns a result whose
+ * `status` is 403, the cached token is dropped (only if it is still the one used), one new login is
+ * made and `fn` runs once more; a second 403 is a clear error. v1 calls are passed through.
+ */
+export async function withOrchestratorToken<T>(
+	creds: ConversationOrchestratorCredentials,
+	fn: (auth: OrchestratorAuth) => Promise<T>,
+	options: OrchestratorOptions = {},
+): Promise<T> {
+	const first = await getOrchestratorAuth(creds, options);
+	if (first.version === 'v1') return fn(first);
+	const forbidden = async (auth: OrchestratorAuth): Promise<{ forbidden: false; result: T } | { forbidden: true; error?: LpError }> => {
+		try {
+			const result = await fn(auth);
+			return isForbiddenResult(result) ? { forbidden: true } : { forbidden: false, result };
+		} catch (error) {
+			if (isLpError(error) && error.status === 403) return { forbidden: true, error };
+			throw error;
+		}
+	};
+	const one = await forbidden(first);
+	if (!one.forbidden) return one.result;
+	invalidateOrchestratorToken(creds, first.token);
+	const second = await getOrchestratorAuth(creds, options);
+	const two = await forbidden(second);
+	if (!two.forbidden) return two.result;
+	// Drop this token too: the next execution starts with a fresh login.
+	invalidateOrchestratorToken(creds, second.token);
+	throw new LpError('auth', `${CO_SERVICE} refused the new token too (403): check the v2 user ID and password / account`, {
+		status: 403,
+		code: 'CO_TOKEN_REFUSED',
+		responseSnippet: two.error?.responseSnippet,
+		hint: `The login succeeded but ${CO_SERVICE} does not accept its token for this call${creds.accountId ? ` (account ${creds.accountId})` : ''}: the user may belong to another account or lack permission, or the region / host is wrong.`,
+	});
+}
