@@ -1,0 +1,569 @@
+/**
+ * Key stores for mutual TLS: PKCS#12 (.p12/.pfx), JKS (keytool) and PEM, plus an optional trust
+ * certificate/store, turned into a validated `KeyMaterial` ready for `tls.createSecureContext`.
+ *
+ * Fast path (PKCS#12): a structural scan of the ASN.1 (no crypto: reads the MAC/PBE iteration
+ * counts and refuses hostile ones), then OpenSSL itself via `tls.createSecureContext({pfx,
+ * passphrase})` — it checks the MAC (password), decrypts, and verifies that key and certificate
+ * match — and the leaf certificate is read back from that context for the info. The PFX bytes +
+ * password are what the agent's secure context uses, so no PEM is produced on this path; `key`
+ * and `chain` are extracted lazily (node-forge) only if someone asks for them.
+ * Slow path: node-forge for legacy PBE (RC2-40/RC4) that OpenSSL 3 refuses; Node's crypto for EC
+ * keys node-forge cannot read. JKS: lib/tls/jks.ts. PEM: Node's crypto.
+ *
+ * Results are cached per fingerprint (an HMAC of all inputs under a per-process random key, so the
+ * cache key is no password oracle): one parse per credential per process. Failures are cached for
+ * a minute, so a wrong password does not cost one parse per item either.
+ *
+ * Secrets never appear in errors: messages name the field and the problem only.
+ */
+import { createHmac, createPrivateKey, KeyObject, randomBytes, X509Certificate } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { createSecureContext, rootCertificates, SecureContextOptions } from 'node:tls';
+import { LpError } from '../errors';
+import { CertificateInfo, certificateInfo, DAY_MS, derToPem, pemBlocks, shortName } from './certs';
+import { DerError } from './der';
+import { isJks, JksError, readJks, recoverJksKey } from './jks';
+import { decodePkcs12WithForge, DecodedStore, IterationLimitError, pkcs8Iterations, scanPkcs12 } from './pkcs12';
+
+export type KeyStoreFormat = 'pkcs12' | 'jks' | 'pem';
+export type TrustFormat = 'pem' | 'der' | 'pkcs12' | 'jks';
+
+export interface TrustInput {
+	/** PEM text (one or more certificates), or base64 of a DER certificate, a PKCS#12 or a JKS store. */
+	data: string;
+	/** Detected when omitted. */
+	format?: TrustFormat;
+	password?: string;
+}
+
+export interface KeyStoreInput {
+	format: KeyStoreFormat;
+	/** Base64 for pkcs12/jks; PEM text (certificate chain, optionally with the key) for pem. */
+	data: string;
+	/** PEM private key for 'pem' when it is not inside `data`. */
+	key?: string;
+	/** Key store password (PKCS#12 / JKS), or the passphrase of an encrypted PEM key. */
+	password?: string;
+	trust?: TrustInput;
+}
+
+export interface LoadOptions {
+	/** Refuse PBKDF2 / PKCS#12-KDF iteration counts above this (before deriving anything). Default 1,000,000. */
+	maxIterations?: number;
+	/** Clock for validity checks (tests). */
+	now?: () => number;
+	/** Report an expired / not-yet-valid certificate as a warning instead of an error. Default false. */
+	allowInvalidDates?: boolean;
+	/** Use the per-process cache. Default true. */
+	cache?: boolean;
+}
+
+export type ParseSource = 'native-pkcs12' | 'forge-pkcs12' | 'jks' | 'pem';
+
+export const DEFAULT_MAX_ITERATIONS = 1_000_000;
+const MAX_INPUT_CHARS = 2 * 1024 * 1024;
+const ERROR_TTL_MS = 60_000;
+const CACHE_SIZE = 128;
+const CLIENT_AUTH_EKU = '1.3.6.1.5.5.7.3.2';
+
+/** Parsed, validated client identity. Secret parts are private fields (not enumerable, not in JSON). */
+export class KeyMaterial {
+	readonly fingerprint: string;
+	/** The format actually found (a PKCS#12 file uploaded as "JKS" is read as PKCS#12, and vice versa). */
+	readonly format: KeyStoreFormat;
+	readonly source: ParseSource;
+	readonly info: CertificateInfo;
+	/** Leaf certificate (PEM). */
+	readonly cert: string;
+	/** Trust anchors from the trust certificate (PEM), when one was given. */
+	readonly ca?: string[];
+	readonly warnings: string[];
+	/** Milliseconds the parse took (0 for a cache hit's view is not tracked: this is the first parse). */
+	readonly parseMs: number;
+	#key?: string;
+	#chain?: string[];
+	#pfx?: Buffer;
+	#passphrase?: string;
+	#storeCas: string[];
+	#lazy?: () => DecodedStore;
+
+	constructor(init: {
+		fingerprint: string;
+		format: KeyStoreFormat;
+		source: ParseSource;
+		info: CertificateInfo;
+		cert: string;
+		ca?: string[];
+		warnings: string[];
+		parseMs: number;
+		key?: string;
+		chain?: string[];
+		pfx?: Buffer;
+		passphrase?: string;
+		storeCas?: string[];
+		lazy?: () => DecodedStore;
+	}) {
+		this.fingerprint = init.fingerprint;
+		this.format = init.format;
+		this.source = init.source;
+		this.info = init.info;
+		this.cert = init.cert;
+		this.ca = init.ca;
+		this.warnings = init.warnings;
+		this.parseMs = init.parseMs;
+		this.#key = init.key;
+		this.#chain = init.chain;
+		this.#pfx = init.pfx;
+		this.#passphrase = init.passphrase;
+		this.#storeCas = init.storeCas ?? [];
+		this.#lazy = init.lazy;
+	}
+
+	#extract(): void {
+		if (this.#key !== undefined || !this.#lazy) return;
+		const decoded = this.#lazy();
+		this.#key = decoded.key?.export({ type: 'pkcs8', format: 'pem' }) as string;
+		this.#chain = decoded.certs.filter((c) => c !== decoded.leaf).map((c) => derToPem(c));
+	}
+
+	/** Private key (PKCS#8 PEM). On the native PKCS#12 path this decodes the file once more (node-forge). */
+	get key(): string {
+		this.#extract();
+		return this.#key as string;
+	}
+
+	/** Intermediate certificates (PEM), leaf excluded. */
+	get chain(): string[] {
+		this.#extract();
+		return this.#chain ?? [];
+	}
+
+	/**
+	 * Options for `tls.createSecureContext` carrying the client identity and trust:
+	 * `{pfx, passphrase}` on the native path (OpenSSL adds the file's extra certificates to the
+	 * chain and the trust store itself), else `{key, cert (leaf + chain), ca}`.
+	 * `ca` is the trust certificate when given; certificates that came inside the key store are
+	 * added to the trust store (on top of Node's roots when there is no trust certificate), as the
+	 * Conversation Builder documentation describes ("if your keystore already has the trust
+	 * certificate, one provided via the UI is not required").
+	 */
+	secureContextOptions(): SecureContextOptions {
+		if (this.#pfx) {
+			return { pfx: this.#pfx, passphrase: this.#passphrase, ...(this.ca ? { ca: this.ca } : {}) };
+		}
+		const ca = this.ca ? [...this.ca, ...this.#storeCas] : this.#storeCas.length ? [...rootCertificates, ...this.#storeCas] : undefined;
+		return { key: this.#key, cert: [this.cert, ...(this.#chain ?? [])].join(''), ...(ca ? { ca } : {}) };
+	}
+
+	toJSON() {
+		return { fingerprint: this.fingerprint, format: this.format, source: this.source, info: this.info, warnings: this.warnings };
+	}
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cache and counters
+
+const processKey = randomBytes(32);
+type CacheEntry = { material?: KeyMaterial; error?: LpError; at: number };
+const cache = new Map<string, CacheEntry>();
+const stats = { parses: 0, cacheHits: 0, byFormat: {} as Record<string, number> };
+
+/** Parse counters (for the benchmark and tests): real parses vs cache hits. */
+export function keyStoreStats() {
+	return { parses: stats.parses, cacheHits: stats.cacheHits, cached: cache.size, byFormat: { ...stats.byFormat } };
+}
+
+export function clearKeyStoreCache(): void {
+	cache.clear();
+	stats.parses = 0;
+	stats.cacheHits = 0;
+	stats.byFormat = {};
+}
+
+/** Cache key of a key store input: HMAC-SHA256 under a per-process random key (no password oracle). */
+export function keyStoreFingerprint(input: KeyStoreInput, maxIterations = DEFAULT_MAX_ITERATIONS): string {
+	const h = createHmac('sha256', processKey);
+	const parts = [input.format, input.data, input.key, input.password, input.trust?.data, input.trust?.format, input.trust?.password, String(maxIterations)];
+	for (const part of parts) {
+		const text = part ?? '\u0000none';
+		h.update(`${text.length}:`).update(text);
+	}
+	return h.digest('hex');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors (no secret ever goes into them)
+
+const tlsError = (field: string, code: string, message: string, hint?: string, cause?: unknown) =>
+	new LpError('tls', message, { field, code, hint, cause });
+const badInput = (field: string, code: string, message: string, hint?: string, cause?: unknown) =>
+	new LpError('input', message, { field, code, hint, cause });
+
+const FIELD = { store: 'keyStore', password: 'keyStorePassword', key: 'privateKey', trust: 'trustCertificate', trustPassword: 'trustStorePassword' };
+
+function iterationError(field: string, error: IterationLimitError, cap: number): LpError {
+	const n = Number.isFinite(error.iterations) && error.iterations >= 0 ? error.iterations.toLocaleString('en-US') : 'an enormous number of';
+	return badInput(
+		field,
+		'ITERATIONS_TOO_HIGH',
+		`The ${field === FIELD.trust ? 'trust store' : 'key store'} asks for ${n} key-derivation iterations (${error.where}); the limit is ${cap.toLocaleString('en-US')}`,
+		'Re-export the file with a normal iteration count (OpenSSL and keytool use 2,048-10,000), e.g. openssl pkcs12 -export -iter 10000.',
+	);
+}
+
+function structureError(field: string, what: string, cause?: unknown): LpError {
+	return badInput(
+		field,
+		'KEYSTORE_CORRUPT',
+		`The ${what} could not be read: the data is truncated or corrupt`,
+		'Paste the whole file again as base64 (e.g. base64 -w0 file.p12), and check the selected format.',
+		cause,
+	);
+}
+
+function wrongPassword(field: string, passwordField: string, password: string | undefined, what: string, cause?: unknown): LpError {
+	return password
+		? tlsError(passwordField, 'PASSWORD_WRONG', `The ${what} password is wrong (or the file was modified)`, `Check the "${passwordField === FIELD.password ? 'Key Store Password' : 'Trust Store Password'}" field.`, cause)
+		: tlsError(passwordField, 'PASSWORD_REQUIRED', `The ${what} is password-protected but no password was given`, `Enter the password in "${passwordField === FIELD.password ? 'Key Store Password' : 'Trust Store Password'}".`, cause);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoding helpers
+
+function decodeBase64(text: string, field: string, what: string): Buffer {
+	if (typeof text !== 'string' || !text.trim()) throw badInput(field, 'KEYSTORE_MISSING', `The ${what} is empty`, 'Paste the file content as base64 text.');
+	if (text.length > MAX_INPUT_CHARS) throw badInput(field, 'KEYSTORE_TOO_LARGE', `The ${what} is larger than ${MAX_INPUT_CHARS / 1024 / 1024} MiB`);
+	let t = text.trim();
+	if (t.includes('-----BEGIN')) {
+		throw badInput(field, 'WRONG_FORMAT', `The ${what} is PEM text, not base64 of a binary file`, 'Select the PEM format, or paste the base64 of the .p12/.jks file.');
+	}
+	const dataUrl = /^data:[^,]*;base64,/i.exec(t);
+	if (dataUrl) t = t.slice(dataUrl[0].length);
+	t = t.replace(/\s+/g, '');
+	if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(t) || t.length % 4 === 1) {
+		throw badInput(field, 'BASE64_INVALID', `The ${what} is not valid base64`, 'Paste the file as one base64 text (e.g. the output of base64 -w0 file.p12).');
+	}
+	return Buffer.from(t, t.includes('-') || t.includes('_') ? 'base64url' : 'base64');
+}
+
+function checkValidity(info: CertificateInfo, cert: X509Certificate, now: number, allow: boolean, warnings: string[], field = FIELD.store): void {
+	const from = Date.parse(info.validFrom);
+	const to = Date.parse(info.validTo);
+	const name = shortName(info);
+	if (now > to) {
+		const message = `The client certificate "${name}" expired on ${info.validTo.slice(0, 10)}`;
+		if (!allow) throw tlsError(field, 'CERT_EXPIRED', message, 'Renew the certificate and upload the new key store.');
+		warnings.push(message);
+	} else if (now < from) {
+		const message = `The client certificate "${name}" is not valid before ${info.validFrom}`;
+		if (!allow) throw tlsError(field, 'CERT_NOT_YET_VALID', message, 'Check the clock of the n8n host, or wait until the certificate becomes valid.');
+		warnings.push(message);
+	} else if (to - now < 30 * DAY_MS) {
+		warnings.push(`The client certificate "${name}" expires in ${Math.max(0, Math.floor((to - now) / DAY_MS))} days (${info.validTo.slice(0, 10)})`);
+	}
+	const eku = cert.keyUsage;
+	if (Array.isArray(eku) && eku.length && !eku.includes(CLIENT_AUTH_EKU)) {
+		warnings.push(`The client certificate "${name}" does not allow client authentication (extended key usage lacks clientAuth): servers may refuse it`);
+	}
+}
+
+function leafInfo(der: Buffer, now: number) {
+	const x509 = new X509Certificate(der);
+	return { x509, info: certificateInfo(x509, now) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Formats
+
+interface Parsed {
+	format: KeyStoreFormat;
+	source: ParseSource;
+	leaf: Buffer;
+	key?: KeyObject;
+	chain?: Buffer[];
+	storeCas: Buffer[];
+	pfx?: Buffer;
+	lazy?: () => DecodedStore;
+}
+
+function parsePkcs12(der: Buffer, password: string | undefined, cap: number, field: string, passwordField: string, what: string): Parsed {
+	let scan;
+	try {
+		scan = scanPkcs12(der, cap);
+	} catch (error) {
+		if (error instanceof IterationLimitError) throw iterationError(field, error, cap);
+		throw structureError(field, `${what} (PKCS#12)`, error);
+	}
+	if (!scan.legacy) {
+		try {
+			const ctx = createSecureContext({ pfx: der, passphrase: password });
+			const getCertificate = (ctx as unknown as { context?: { getCertificate?: () => Buffer | undefined } }).context?.getCertificate;
+			const leaf = getCertificate?.call((ctx as unknown as { context: unknown }).context);
+			if (leaf && leaf.length) {
+				return { format: 'pkcs12', source: 'native-pkcs12', leaf: Buffer.from(leaf), storeCas: [], pfx: der, lazy: () => decodePkcs12WithForge(der, password) };
+			}
+		} catch (error) {
+			const message = String((error as Error)?.message ?? '');
+			if (/mac verify|invalid password|bad decrypt/i.test(message)) throw wrongPassword(field, passwordField, password, what, error);
+			if (/key values mismatch/i.test(message)) {
+				throw tlsError(field, 'KEY_MISMATCH', `The private key in the ${what} does not belong to its certificate`, 'Export the key store again with the matching key and certificate.', error);
+			}
+			if (!/unsupported/i.test(message) && !/no certificate|no private key|unable to load/i.test(message)) {
+				throw structureError(field, `${what} (PKCS#12)`, error);
+			}
+			// Unsupported algorithm or unusual contents: node-forge below decides.
+		}
+	}
+	let decoded: DecodedStore;
+	try {
+		decoded = decodePkcs12WithForge(der, password);
+	} catch (error) {
+		const message = String((error as Error)?.message ?? '');
+		if (/password|MAC could not be verified|decrypt/i.test(message)) throw wrongPassword(field, passwordField, password, what, error);
+		throw structureError(field, `${what} (PKCS#12)`, error);
+	}
+	if (!decoded.key) throw badInput(field, 'KEY_MISSING', `The ${what} holds no private key (only certificates)`, 'Export the key store with the private key (e.g. openssl pkcs12 -export -inkey key.pem -in cert.pem).');
+	if (!decoded.leaf) throw tlsError(field, 'KEY_MISMATCH', `The private key in the ${what} does not belong to any certificate in it`, 'Export the key store again with the matching key and certificate.');
+	return {
+		format: 'pkcs12',
+		source: 'forge-pkcs12',
+		leaf: decoded.leaf,
+		key: decoded.key,
+		chain: decoded.certs.filter((c) => c !== decoded.leaf),
+		storeCas: decoded.unpairedCerts,
+	};
+}
+
+function parseJksStore(der: Buffer, password: string | undefined): Parsed {
+	if (!password) throw wrongPassword(FIELD.store, FIELD.password, undefined, 'key store');
+	let store;
+	try {
+		store = readJks(der, password);
+	} catch (error) {
+		if (error instanceof JksError && error.reason === 'integrity') throw wrongPassword(FIELD.store, FIELD.password, password, 'key store', error);
+		if (error instanceof JksError && error.reason === 'unsupported') throw badInput(FIELD.store, 'KEYSTORE_UNSUPPORTED', `The key store cannot be used: ${error.message}`);
+		throw structureError(FIELD.store, 'key store (JKS)', error);
+	}
+	const entry = store.entries.find((e) => e.kind === 'key');
+	const trusted = store.entries.filter((e) => e.kind === 'trusted').flatMap((e) => e.certs);
+	if (!entry || !entry.protectedKey) {
+		throw badInput(FIELD.store, 'KEY_MISSING', 'The key store holds no private key entry (only trusted certificates)', 'Upload the key store that contains the client key pair; trusted certificates go in "Trust Certificate".');
+	}
+	let pkcs8: Buffer;
+	try {
+		pkcs8 = recoverJksKey(entry.protectedKey, password);
+	} catch (error) {
+		if (error instanceof JksError && error.reason === 'key-password') {
+			throw tlsError(FIELD.password, 'PASSWORD_WRONG', `The password does not unlock the private key entry "${entry.alias}"`, 'The key password must equal the key store password (keytool -keypasswd to change it).', error);
+		}
+		throw structureError(FIELD.store, 'key store (JKS)', error);
+	}
+	let key: KeyObject;
+	try {
+		key = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' });
+	} catch (error) {
+		throw structureError(FIELD.store, 'private key in the key store', error);
+	}
+	if (!entry.certs.length) throw badInput(FIELD.store, 'CERT_MISSING', `The key entry "${entry.alias}" has no certificate`);
+	return { format: 'jks', source: 'jks', leaf: entry.certs[0], key, chain: entry.certs.slice(1), storeCas: trusted };
+}
+
+const KEY_LABELS = new Set(['PRIVATE KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY', 'ENCRYPTED PRIVATE KEY']);
+
+function parsePem(data: string, keyText: string | undefined, password: string | undefined, cap: number): Parsed {
+	if (typeof data !== 'string' || !data.trim()) throw badInput(FIELD.store, 'KEYSTORE_MISSING', 'The certificate (PEM) is empty', 'Paste the client certificate in PEM format (-----BEGIN CERTIFICATE-----).');
+	if (data.length > MAX_INPUT_CHARS) throw badInput(FIELD.store, 'KEYSTORE_TOO_LARGE', 'The certificate (PEM) is too large');
+	const blocks = pemBlocks(data);
+	const certs = blocks.filter((b) => b.label === 'CERTIFICATE' || b.label === 'X509 CERTIFICATE' || b.label === 'TRUSTED CERTIFICATE');
+	if (!certs.length) {
+		throw badInput(FIELD.store, 'CERT_MISSING', 'The key certificate holds no PEM certificate (-----BEGIN CERTIFICATE-----)', 'Paste the client certificate (and its chain) in PEM format, or select the PKCS#12 / JKS format for a binary file.');
+	}
+	const keyBlocks = [...(keyText ? pemBlocks(keyText) : []), ...blocks].filter((b) => KEY_LABELS.has(b.label));
+	if (!keyBlocks.length) {
+		throw badInput(
+			FIELD.key,
+			'KEY_MISSING',
+			keyText?.trim() ? 'The private key is not in PEM format (-----BEGIN PRIVATE KEY-----)' : 'The PEM key store has no private key',
+			'Paste the private key (PEM) in "Private Key", or include it in the certificate text.',
+		);
+	}
+	const keyBlock = keyBlocks[0];
+	if (keyBlock.label === 'ENCRYPTED PRIVATE KEY') {
+		try {
+			const n = pkcs8Iterations(keyBlock.der);
+			if (n > cap || n < 0) throw iterationError(FIELD.key, new IterationLimitError('PKCS#8 PBE', n), cap);
+		} catch (error) {
+			if (error instanceof LpError) throw error;
+			throw structureError(FIELD.key, 'private key (PEM)', error);
+		}
+	}
+	let key: KeyObject;
+	try {
+		key = createPrivateKey({ key: keyBlock.text, format: 'pem', passphrase: password ?? '' });
+	} catch (error) {
+		const code = (error as { code?: string }).code ?? '';
+		const message = String((error as Error)?.message ?? '');
+		if (code === 'ERR_MISSING_PASSPHRASE' || /bad decrypt|passphrase|password/i.test(message) || (keyBlock.label === 'ENCRYPTED PRIVATE KEY' || /ENCRYPTED/.test(keyBlock.text.slice(0, 200)))) {
+			throw wrongPassword(FIELD.key, FIELD.password, password, 'private key');
+		}
+		throw badInput(FIELD.key, 'KEY_INVALID', 'The private key (PEM) could not be read', 'Paste the whole key including the BEGIN/END lines.', error);
+	}
+	let parsed: X509Certificate[];
+	try {
+		parsed = certs.map((c) => new X509Certificate(c.der));
+	} catch (error) {
+		throw structureError(FIELD.store, 'certificate (PEM)', error);
+	}
+	const leafIndex = parsed.findIndex((c) => c.checkPrivateKey(key));
+	if (leafIndex < 0) {
+		throw tlsError(FIELD.key, 'KEY_MISMATCH', 'The private key does not belong to the certificate', 'Use the key that was generated with this certificate (compare openssl x509 -pubkey and openssl pkey -pubout).');
+	}
+	return { format: 'pem', source: 'pem', leaf: certs[leafIndex].der, key, chain: certs.filter((_, i) => i !== leafIndex).map((c) => c.der), storeCas: [] };
+}
+
+/** Trust anchors as PEM strings. */
+export function parseTrust(trust: TrustInput, cap = DEFAULT_MAX_ITERATIONS): string[] {
+	const text = typeof trust.data === 'string' ? trust.data.trim() : '';
+	if (!text) throw badInput(FIELD.trust, 'TRUST_MISSING', 'The trust certificate is empty');
+	if (text.length > MAX_INPUT_CHARS) throw badInput(FIELD.trust, 'TRUST_TOO_LARGE', 'The trust certificate is too large');
+	const unreadable = (cause?: unknown, detail = 'it is not a PEM or DER certificate, nor a PKCS#12 / JKS trust store') =>
+		tlsError(FIELD.trust, 'TRUST_UNREADABLE', `The trust certificate could not be read: ${detail}`, 'Paste the server CA certificate in PEM format (-----BEGIN CERTIFICATE-----), or the base64 of a .der/.cer, .p12 or .jks file.', cause);
+	if (text.includes('-----BEGIN')) {
+		const certs = pemBlocks(text).filter((b) => /CERTIFICATE$/.test(b.label));
+		if (!certs.length) throw unreadable(undefined, 'the PEM text holds no certificate');
+		try {
+			return certs.map((c) => new X509Certificate(c.der).toString());
+		} catch (error) {
+			throw unreadable(error, 'a PEM certificate in it is corrupt');
+		}
+	}
+	const der = decodeBase64(text, FIELD.trust, 'trust certificate');
+	const format = trust.format && trust.format !== 'pem' ? trust.format : isJks(der) ? 'jks' : undefined;
+	if (format === 'jks' || (!format && isJks(der))) {
+		let store;
+		try {
+			store = readJks(der, trust.password || undefined);
+		} catch (error) {
+			if (error instanceof JksError && error.reason === 'integrity') throw wrongPassword(FIELD.trust, FIELD.trustPassword, trust.password, 'trust store', error);
+			throw unreadable(error, 'the JKS trust store is truncated or corrupt');
+		}
+		const certs = store.entries.flatMap((e) => (e.kind === 'trusted' ? e.certs : e.certs.slice(-1)));
+		if (!certs.length) throw unreadable(undefined, 'the JKS trust store holds no certificate');
+		return certs.map((c) => derToPem(c));
+	}
+	if (format !== 'pkcs12') {
+		try {
+			return [new X509Certificate(der).toString()];
+		} catch (error) {
+			if (format === 'der') throw unreadable(error, 'the DER certificate is truncated or corrupt');
+		}
+	}
+	// PKCS#12 trust store (certificate bags only is fine).
+	try {
+		scanPkcs12(der, cap);
+	} catch (error) {
+		if (error instanceof IterationLimitError) throw iterationError(FIELD.trust, error, cap);
+		throw unreadable(error);
+	}
+	try {
+		const decoded = decodePkcs12WithForge(der, trust.password || undefined);
+		if (!decoded.certs.length) throw unreadable(undefined, 'the PKCS#12 trust store holds no certificate');
+		return decoded.certs.map((c) => derToPem(c));
+	} catch (error) {
+		if (error instanceof LpError) throw error;
+		if (/password|MAC|decrypt/i.test(String((error as Error)?.message))) throw wrongPassword(FIELD.trust, FIELD.trustPassword, trust.password, 'trust store', error);
+		throw unreadable(error, 'the PKCS#12 trust store is truncated or corrupt');
+	}
+}
+
+function parse(input: KeyStoreInput, fingerprint: string, options: LoadOptions): KeyMaterial {
+	const started = performance.now();
+	const cap = options.maxIterations ?? DEFAULT_MAX_ITERATIONS;
+	const now = options.now?.() ?? Date.now();
+	if (!input || typeof input !== 'object') throw badInput(FIELD.store, 'KEYSTORE_MISSING', 'No key store was given');
+	const password = input.password === '' ? undefined : input.password;
+	let parsed: Parsed;
+	if (input.format === 'pem') {
+		parsed = parsePem(input.data, input.key, password, cap);
+	} else if (input.format === 'pkcs12' || input.format === 'jks') {
+		const der = decodeBase64(input.data, FIELD.store, 'key store');
+		if (der.length < 24) throw structureError(FIELD.store, 'key store');
+		// Trust the bytes, not the label: keytool writes PKCS#12 by default since Java 9.
+		parsed = isJks(der) ? parseJksStore(der, password) : parsePkcs12(der, password, cap, FIELD.store, FIELD.password, 'key store');
+	} else {
+		throw badInput('keyStoreFormat', 'FORMAT_UNKNOWN', `Unknown key store format "${String(input.format)}"`, 'Use PKCS#12, JKS or PEM.');
+	}
+	const { x509, info } = leafInfo(parsed.leaf, now);
+	const warnings: string[] = [];
+	checkValidity(info, x509, now, options.allowInvalidDates === true, warnings);
+	if (parsed.key && !x509.checkPrivateKey(parsed.key)) {
+		throw tlsError(FIELD.store, 'KEY_MISMATCH', 'The private key does not belong to the certificate', 'Export the key store again with the matching key and certificate.');
+	}
+	const ca = input.trust && typeof input.trust.data === 'string' && input.trust.data.trim() ? parseTrust(input.trust, cap) : undefined;
+	const storeCas = parsed.storeCas.map((c) => derToPem(c));
+	return new KeyMaterial({
+		fingerprint,
+		format: parsed.format,
+		source: parsed.source,
+		info,
+		cert: derToPem(parsed.leaf),
+		ca,
+		warnings,
+		parseMs: performance.now() - started,
+		key: parsed.key ? (parsed.key.export({ type: 'pkcs8', format: 'pem' }) as string) : undefined,
+		chain: parsed.chain?.map((c) => derToPem(c)),
+		pfx: parsed.pfx,
+		passphrase: parsed.pfx ? password : undefined,
+		storeCas,
+		lazy: parsed.lazy,
+	});
+}
+
+/**
+ * Parses and validates a key store (cached per input fingerprint). Throws LpError (kind 'input'
+ * or 'tls', with `field`) for every problem; the message never contains a secret.
+ */
+export function loadKeyStore(input: KeyStoreInput, options: LoadOptions = {}): KeyMaterial {
+	const useCache = options.cache !== false;
+	const fingerprint = keyStoreFingerprint(input, options.maxIterations);
+	const now = options.now?.() ?? Date.now();
+	if (useCache) {
+		const hit = cache.get(fingerprint);
+		if (hit && (hit.material || now - hit.at < ERROR_TTL_MS)) {
+			cache.delete(fingerprint);
+			cache.set(fingerprint, hit);
+			stats.cacheHits++;
+			if (hit.error) throw hit.error;
+			const material = hit.material as KeyMaterial;
+			material.info.expiresInDays = Math.floor((Date.parse(material.info.validTo) - now) / DAY_MS);
+			if (!options.allowInvalidDates && (now > Date.parse(material.info.validTo) || now < Date.parse(material.info.validFrom))) {
+				cache.delete(fingerprint); // dates changed meaning: parse again for the full error
+			} else {
+				return material;
+			}
+		}
+	}
+	stats.parses++;
+	stats.byFormat[input?.format] = (stats.byFormat[input?.format] ?? 0) + 1;
+	try {
+		const material = parse(input, fingerprint, options);
+		if (useCache) remember(fingerprint, { material, at: now });
+		return material;
+	} catch (error) {
+		const lp =
+			error instanceof LpError
+				? error
+				: error instanceof DerError
+					? structureError(FIELD.store, 'key store', error)
+					: new LpError('tls', 'The key store could not be read', { field: FIELD.store, code: 'KEYSTORE_UNREADABLE', cause: error });
+		if (useCache && !options.allowInvalidDates) remember(fingerprint, { error: lp, at: now });
+		throw lp;
+	}
+}
+
+function remember(key: string, entry: CacheEntry) {
+	cache.delete(key);
+	cache.set(key, entry);
+	while (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+}
