@@ -1,0 +1,46 @@
+import type { ICredentialDataDecryptedObject, ICredentialType, IHttpRequestOptions, INodeProperties } from 'n8n-workflow';
+import { authHeaders, CREDENTIAL_TYPES } from '../lib/auth/apply';
+
+/**
+ * Conversation Builder "Access Token" bot-account credential: a permanent token and its type,
+ * sent as `Authorization: <Token Type> <Access Token>` (Token Type is free text, default Bearer).
+ *
+ * Test button: there is no URL in this credential, so a plain test request is not possible; a
+ * node that uses it must offer `methods.credentialTest` (testedBy) against its own target URL.
+ */
+export class LivePersonAccessTokenApi implements ICredentialType {
+	name = 'livePersonAccessTokenApi';
+
+	displayName = 'LivePerson Access Token API';
+
+	icon = 'file:liveperson.svg' as const;
+
+	documentationUrl = 'https://developers.liveperson.com/conversation-builder-bot-accounts-credentials.html';
+
+	properties: INodeProperties[] = [
+		{
+			displayName: 'Access Token',
+			name: 'accessToken',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			required: true,
+			description: 'The token to use',
+		},
+		{
+			displayName: 'Token Type',
+			name: 'tokenType',
+			// The token type ("Bearer", "Basic", ...) is not a secret: shown in clear on purpose.
+			// eslint-disable-next-line n8n-nodes-base/cred-class-field-type-options-password-missing
+			type: 'string',
+			default: 'Bearer',
+			description:
+				'The type of token; typically "Bearer" or "Basic", but any other scheme the API expects can be entered. Sent as "Authorization: &lt;Token Type&gt; &lt;Access Token&gt;".',
+		},
+	];
+
+	authenticate = async (credentials: ICredentialDataDecryptedObject, requestOptions: IHttpRequestOptions): Promise<IHttpRequestOptions> => {
+		const { headers } = await authHeaders(CREDENTIAL_TYPES.accessToken, credentials);
+		return { ...requestOptions, headers: { ...(requestOptions.headers ?? {}), Authorization: headers.authorization } };
+	};
+}

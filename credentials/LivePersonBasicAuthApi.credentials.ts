@@ -1,0 +1,45 @@
+import type { ICredentialDataDecryptedObject, ICredentialType, IHttpRequestOptions, INodeProperties } from 'n8n-workflow';
+import { basicAuthorization } from '../lib/auth/basic';
+
+/**
+ * Conversation Builder "Basic Authentication" bot-account credential: User Name and User
+ * Password, sent as `Authorization: Basic …` (RFC 7617: NFC, UTF-8; a user name with ":" is
+ * refused with an error naming the field "user").
+ *
+ * Test button: there is no URL in this credential, so a plain test request is not possible; a
+ * node that uses it must offer `methods.credentialTest` (testedBy) against its own target URL.
+ */
+export class LivePersonBasicAuthApi implements ICredentialType {
+	name = 'livePersonBasicAuthApi';
+
+	displayName = 'LivePerson Basic Auth API';
+
+	icon = 'file:liveperson.svg' as const;
+
+	documentationUrl = 'https://developers.liveperson.com/conversation-builder-bot-accounts-credentials.html';
+
+	properties: INodeProperties[] = [
+		{
+			displayName: 'User Name',
+			name: 'user',
+			type: 'string',
+			default: '',
+			required: true,
+			description: 'The user name for the system to use to create the token. Must not contain a colon (":").',
+		},
+		{
+			displayName: 'User Password',
+			name: 'password',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			required: true,
+			description: 'The password for the system to use to create the token',
+		},
+	];
+
+	authenticate = async (credentials: ICredentialDataDecryptedObject, requestOptions: IHttpRequestOptions): Promise<IHttpRequestOptions> => {
+		const authorization = basicAuthorization(String(credentials.user ?? ''), String(credentials.password ?? ''));
+		return { ...requestOptions, headers: { ...(requestOptions.headers ?? {}), Authorization: authorization } };
+	};
+}

@@ -1,0 +1,120 @@
+import type {
+	ICredentialDataDecryptedObject,
+	ICredentialTestRequest,
+	ICredentialType,
+	IHttpRequestOptions,
+	INodeProperties,
+} from 'n8n-workflow';
+import { authHeaders, clientCredentialsFrom, CREDENTIAL_TYPES } from '../lib/auth/apply';
+import { buildClientCredentialsRequest } from '../lib/auth/oauth2';
+
+/**
+ * Conversation Builder "OAuth 2.0 / Client Credentials" bot-account credential.
+ *
+ * Decision: this does NOT extend n8n's `oAuth2Api`; the token is owned by this package's
+ * process-wide token cache (lib/auth/token-cache.ts, keyed by a SHA-256 fingerprint of these
+ * fields). Why:
+ * - n8n's client-credentials support (`requestOAuth2`) only reacts to the "expired" status: it
+ *   never looks at `expires_in`, so every expiry costs one failed call per credential. The cache
+ *   refreshes shortly before `expires_in` / the JWT `exp`, and still refetches on the configured
+ *   status (401 or 403) through `sendWithCredential`, invalidating by value so N items that saw
+ *   the same rejection cause ONE new token request.
+ * - Our nodes send through undici (`lib/net/transport.ts`, per-credential mTLS / outbound-policy
+ *   dispatchers) which n8n's OAuth2 helper cannot use; n8n's helper would also write the token
+ *   into the stored credential on every fetch (a database write per refresh).
+ * - Client credentials need no user interaction, so nothing is lost by not persisting the token:
+ *   each n8n process (main, worker) fetches its own on first use.
+ * Cost: tokens are per process, not shared between queue-mode workers.
+ *
+ * `authenticate` (used by `httpRequestWithAuthentication` and by the Test button) adds
+ * `Authorization: <token_type> <access_token>` from the cache. The Test button POSTs the
+ * client-credentials token request itself to the Token URL (a request to the Token URL is
+ * client-authenticated instead of bearer-signed), so a wrong secret or scope fails the test.
+ */
+export class LivePersonOAuth2ClientCredentialsApi implements ICredentialType {
+	name = 'livePersonOAuth2ClientCredentialsApi';
+
+	displayName = 'LivePerson OAuth2 Client Credentials API';
+
+	icon = 'file:liveperson.svg' as const;
+
+	documentationUrl = 'https://developers.liveperson.com/conversation-builder-bot-accounts-credentials.html';
+
+	properties: INodeProperties[] = [
+		{
+			displayName: 'Client ID',
+			name: 'clientId',
+			type: 'string',
+			default: '',
+			required: true,
+			description: 'A public ID that identifies the API client to the respective entity. Also called the consumer key/ID.',
+		},
+		{
+			displayName: 'Client Secret',
+			name: 'clientSecret',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			required: true,
+			description:
+				"A private secret that only the client should have. Used for verifying the client's identity before providing an access token to the API. Also called the consumer secret.",
+		},
+		{
+			displayName: 'Scope',
+			name: 'scope',
+			type: 'string',
+			default: '',
+			description:
+				'(Optional) Used to define the scope of the access granted by the token. This value is passed as is; it should conform to the OAuth 2.0 specification (scopes separated by spaces).',
+		},
+		{
+			displayName: 'Token URL',
+			name: 'accessTokenUrl',
+			type: 'string',
+			default: '',
+			required: true,
+			placeholder: 'https://auth.example.com/oauth/token',
+			description:
+				'The token endpoint. Used to exchange the OAuth2 credentials for an access token that will be used for making the secured API calls. Also used for getting a new token when it expires.',
+		},
+		{
+			displayName: 'Client Authentication',
+			name: 'authentication',
+			type: 'options',
+			options: [
+				{ name: 'Send as Basic Auth Header', value: 'header', description: 'Client_secret_basic (RFC 6749 §2.3.1)' },
+				{ name: 'Send in Body', value: 'body', description: 'Client_id and client_secret as form fields' },
+			],
+			default: 'header',
+		},
+		{
+			displayName: 'Token Expired Status',
+			name: 'tokenExpiredStatusCode',
+			type: 'options',
+			options: [
+				{ name: '401 Unauthorized', value: 401 },
+				{ name: '403 Forbidden', value: 403 },
+			],
+			default: 401,
+			description: 'The HTTP status with which the API says the token is no longer valid; a new token is then fetched once and the call repeated',
+		},
+	];
+
+	authenticate = async (credentials: ICredentialDataDecryptedObject, requestOptions: IHttpRequestOptions): Promise<IHttpRequestOptions> => {
+		const creds = clientCredentialsFrom(credentials);
+		if (requestOptions.url && requestOptions.url.trim() === creds.tokenUrl.trim()) {
+			// The token request itself (the Test button): client-authenticate it.
+			const built = buildClientCredentialsRequest(creds);
+			return { ...requestOptions, url: built.url, method: 'POST', headers: { ...(requestOptions.headers ?? {}), ...built.headers }, body: built.body };
+		}
+		const { headers } = await authHeaders(CREDENTIAL_TYPES.clientCredentials, credentials);
+		return { ...requestOptions, headers: { ...(requestOptions.headers ?? {}), Authorization: headers.authorization } };
+	};
+
+	test: ICredentialTestRequest = {
+		request: {
+			method: 'POST',
+			url: '={{$credentials.accessTokenUrl}}',
+		},
+	};
+}
