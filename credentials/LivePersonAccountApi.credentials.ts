@@ -63,11 +63,38 @@ export class LivePersonAccountApi implements ICredentialType {
 			],
 		},
 		{
+			displayName: 'Client Credentials Flow',
+			name: 'clientCredentialsFlow',
+			type: 'options',
+			default: 'sentinel',
+			options: [
+				{
+					name: 'Sentinel App Token',
+					value: 'sentinel',
+					description: 'OAuth 2.0 token from Sentinel (app JWT)',
+				},
+				{
+					name: 'Login Service Application Login',
+					value: 'loginService',
+					description: 'Log in as the bot user with the client ID and secret and use the session bearer',
+				},
+			],
+			displayOptions: { show: { authMethod: ['clientCredentials'] } },
+		},
+		{
 			displayName: 'User Name',
 			name: 'username',
 			type: 'string',
 			default: '',
 			displayOptions: { show: { authMethod: ['userPassword'] } },
+		},
+		{
+			displayName: 'Bot User Name',
+			name: 'username',
+			type: 'string',
+			default: '',
+			description: 'Login name of the bot user, for Application Login',
+			displayOptions: { show: { authMethod: ['clientCredentials'], clientCredentialsFlow: ['loginService'] } },
 		},
 		{
 			displayName: 'Password',
@@ -98,6 +125,14 @@ export class LivePersonAccountApi implements ICredentialType {
 			name: 'oauth1Notice',
 			type: 'notice',
 			default: '',
+			displayOptions: { show: { authMethod: ['oauth1'] } },
+		},
+		{
+			displayName: 'Bot User Name',
+			name: 'username',
+			type: 'string',
+			default: '',
+			description: 'Optional: login name of the bot user. With it, Application Login gives a session bearer; without it, requests are signed with OAuth 1.0.',
 			displayOptions: { show: { authMethod: ['oauth1'] } },
 		},
 		{

@@ -1,0 +1,78 @@
+import type { ICredentialType, INodeProperties } from 'n8n-workflow';
+
+/**
+ * Conversation Orchestrator (formerly Maven): Conversation Context Service and Next Actions.
+ * v1 sends the API key as `maven-api-key`; v2 logs in with the user ID and password
+ * (`/v2/authenticate/login`, HTTP Basic) and caches the token until it expires, logging in again
+ * once when the service answers 403 (lib/liveperson/orchestrator-auth.ts). The login is not a single
+ * static request, so the Test button is a node `credentialTest` (nodes/shared/credentialTests.ts).
+ */
+export class ConversationOrchestratorApi implements ICredentialType {
+	name = 'conversationOrchestratorApi';
+
+	displayName = 'LivePerson Conversation Orchestrator API';
+
+	icon = 'file:liveperson.svg' as const;
+
+	documentationUrl = 'https://developers.liveperson.com/conversation-orchestrator-api-authorization.html';
+
+	properties: INodeProperties[] = [
+		{
+			displayName: 'Region',
+			name: 'region',
+			type: 'options',
+			default: 'americas',
+			options: [
+				{ name: 'Americas (Z1)', value: 'americas', description: 'https://z1.context.liveperson.net' },
+				{ name: 'EMEA (Z2)', value: 'emea', description: 'https://z2.context.liveperson.net' },
+				{ name: 'APAC (Z3)', value: 'apac', description: 'https://z3.context.liveperson.net' },
+				{ name: 'Custom Host', value: 'custom', description: 'Another host, e.g. https://z1.ccs.liveperson.net or a local emulator' },
+			],
+		},
+		{
+			displayName: 'Custom Host',
+			name: 'customHost',
+			type: 'string',
+			default: '',
+			placeholder: 'https://z1.ccs.liveperson.net',
+			description: 'URL of the Conversation Orchestrator host (scheme, host and optional port)',
+			displayOptions: { show: { region: ['custom'] } },
+		},
+		{
+			displayName: 'API Version',
+			name: 'apiVersion',
+			type: 'options',
+			default: 'v2',
+			options: [
+				{ name: 'V1 (API Key)', value: 'v1', description: 'The key shown under API Authorization, sent as maven-api-key' },
+				{ name: 'V2 (User ID and Password)', value: 'v2', description: 'Log in for an OAuth 2.0 token (accounts upgraded to v2)' },
+			],
+		},
+		{
+			displayName: 'API Key',
+			name: 'apiKey',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			description: 'Conversation Orchestrator → API Authorization. Regenerating the key there invalidates this one.',
+			displayOptions: { show: { apiVersion: ['v1'] } },
+		},
+		{
+			displayName: 'User ID',
+			name: 'userId',
+			type: 'string',
+			default: '',
+			description: 'The v2 user ID from Conversation Orchestrator → API Authorization',
+			displayOptions: { show: { apiVersion: ['v2'] } },
+		},
+		{
+			displayName: 'Password',
+			name: 'password',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			description: 'The v2 password from Conversation Orchestrator → API Authorization',
+			displayOptions: { show: { apiVersion: ['v2'] } },
+		},
+	];
+}
