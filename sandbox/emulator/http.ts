@@ -31,6 +31,13 @@ export interface Route {
 	handler: Handler;
 }
 
+/** A route module; modules that keep in-memory data clear it in reset(). */
+export interface ServiceModule {
+	routes: Route[];
+	reset?(): void;
+	close?(): void;
+}
+
 export class BodyTooLarge extends Error {}
 
 export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {

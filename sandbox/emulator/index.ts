@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import type { Socket } from 'node:net';
 import { DEFAULT_CONFIG, mergeConfig } from './config';
 import type { DeepPartial, EmulatorConfig } from './config';
-import type { Ctx, Route } from './http';
+import type { Ctx, Route, ServiceModule } from './http';
 import { BodyTooLarge, BadJson, isObject, readBody, sendEmpty, sendJson, sendText, sleep } from './http';
 import { clientP12Base64, emulatorPki } from './pki';
 import { EmulatorState } from './state';
@@ -22,6 +22,7 @@ import { loginRoutes } from './services/login';
 import { sentinelRoutes } from './services/sentinel';
 import { coLoginRoutes } from './services/orchestrator';
 import { protectedRoutes } from './services/protected';
+import { mtlsModule } from './services/mtls';
 
 export type { EmulatorConfig } from './config';
 export { DEFAULT_CONFIG } from './config';
@@ -61,12 +62,7 @@ export interface StartOptions {
 	config?: Partial<EmulatorConfig> | DeepPartial<EmulatorConfig>;
 }
 
-/** Holds route modules that keep in-memory data, so reset() can clear them. */
-export interface ServiceModule {
-	routes: Route[];
-	reset?(): void;
-	close?(): void;
-}
+export type { ServiceModule } from './http';
 
 export const ROUTE_IDS = [
 	'csds.all',
@@ -110,7 +106,7 @@ export function getEmulatorClientIdentity(p12Password = 'sandbox-p12-password') 
 type ModuleFactory = (state: EmulatorState) => ServiceModule | Route[];
 
 /** Route modules in matching order (overlapping paths: the earlier module wins). */
-const MODULES: ModuleFactory[] = [csdsRoutes, loginRoutes, sentinelRoutes, coLoginRoutes, protectedRoutes];
+const MODULES: ModuleFactory[] = [csdsRoutes, loginRoutes, sentinelRoutes, coLoginRoutes, mtlsModule, protectedRoutes];
 
 export async function startEmulator(opts: StartOptions = {}): Promise<Emulator> {
 	const config = mergeConfig(DEFAULT_CONFIG, opts.config);
