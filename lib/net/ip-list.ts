@@ -94,14 +94,17 @@ function invalid(field: string, position: number | undefined, text: string, why:
 	});
 }
 
-/**
- * Parses one address strictly. Throws LpError('input') naming `field` (and the position, when
- * given) on anything else.
- */
-export function parseAddress(text: string, field = 'ip', position?: number): ParsedAddress {
+class AddressProblem {
+	constructor(
+		readonly why: string,
+		readonly code: string,
+	) {}
+}
+
+function readAddress(text: string): ParsedAddress | AddressProblem {
 	const raw = typeof text === 'string' ? text.trim() : String(text);
-	if (!raw) throw invalid(field, position, raw, 'empty address');
-	if (raw.length > MAX_ENTRY_LENGTH) throw invalid(field, position, raw, 'too long to be an IP address');
+	if (!raw) return new AddressProblem('empty address', 'INVALID_IP');
+	if (raw.length > MAX_ENTRY_LENGTH) return new AddressProblem('too long to be an IP address', 'INVALID_IP');
 	if (raw.includes(':')) {
 		// IPv6 (possibly with a zone id). Brackets are tolerated: [::1].
 		let body = raw.startsWith('[') && raw.endsWith(']') ? raw.slice(1, -1) : raw;
@@ -110,13 +113,13 @@ export function parseAddress(text: string, field = 'ip', position?: number): Par
 		if (pct >= 0) {
 			zoneId = body.slice(pct + 1);
 			body = body.slice(0, pct);
-			if (!/^[A-Za-z0-9_.~-]{1,64}$/.test(zoneId)) throw invalid(field, position, raw, 'the zone id after "%" must be an interface name or number');
+			if (!/^[A-Za-z0-9_.~-]{1,64}$/.test(zoneId)) return new AddressProblem('the zone id after "%" must be an interface name or number', 'INVALID_IP');
 		}
 		// An embedded dotted IPv4 tail must itself be strict four-part decimal.
 		const tail = /:([^:]*\.[^:]*)$/.exec(body);
 		if (tail && !ipaddr.IPv4.isValidFourPartDecimal(tail[1]))
-			throw invalid(field, position, raw, `the embedded IPv4 part ${quote(tail[1])} must be four decimal numbers from 0 to 255`);
-		if (!ipaddr.IPv6.isValid(body)) throw invalid(field, position, raw, 'not a valid IPv6 address');
+			return new AddressProblem(`the embedded IPv4 part ${quote(tail[1])} must be four decimal numbers from 0 to 255`, 'INVALID_IP');
+		if (!ipaddr.IPv6.isValid(body)) return new AddressProblem('not a valid IPv6 address', 'INVALID_IP');
 		const v6 = ipaddr.IPv6.parse(body);
 		if (v6.isIPv4MappedAddress()) {
 			const v4 = v6.toIPv4Address();
@@ -129,7 +132,27 @@ export function parseAddress(text: string, field = 'ip', position?: number): Par
 		return { family: 'ipv4', value: bytesToBigInt(v4.toByteArray()), address: v4.toString() };
 	}
 	const legacy = legacyIpv4Reason(raw);
-	throw invalid(field, position, raw, legacy ?? 'not an IPv4 or IPv6 address', legacy ? 'NON_DECIMAL_IPV4' : 'INVALID_IP');
+	return new AddressProblem(legacy ?? 'not an IPv4 or IPv6 address', legacy ? 'NON_DECIMAL_IPV4' : 'INVALID_IP');
+}
+
+/**
+ * Parses one address strictly. Throws LpError('input') naming `field` (and the position, when
+ * given) on anything else.
+ */
+export function parseAddress(text: string, field = 'ip', position?: number): ParsedAddress {
+	const result = readAddress(text);
+	if (result instanceof AddressProblem) throw invalid(field, position, String(text ?? '').trim(), result.why, result.code);
+	return result;
+}
+
+/** One side of a range or the host of a CIDR block; errors quote the whole entry and the part. */
+function parsePart(part: string, entry: string, field: string, position: number): ParsedAddress {
+	const result = readAddress(part);
+	if (result instanceof AddressProblem) {
+		const shown = part.trim() ? `${quote(part.trim())}: ${result.why}` : result.why === 'empty address' ? 'one side is empty' : result.why;
+		throw invalid(field, position, entry, shown, result.code);
+	}
+	return result;
 }
 
 /** Like parseAddress but returns undefined instead of throwing. */
@@ -154,7 +177,7 @@ export function parseEntry(text: string, position: number, field = 'ipList'): Ip
 		const host = input.slice(0, slash);
 		const prefixText = input.slice(slash + 1);
 		if (!/^\d{1,3}$/.test(prefixText)) throw invalid(field, position, input, 'the prefix length after "/" must be a whole number', 'INVALID_CIDR');
-		const addr = parseAddress(host, field, position);
+		const addr = parsePart(host, input, field, position);
 		let prefix = Number(prefixText);
 		if (addr.mapped) {
 			if (prefix < 96 || prefix > 128)
@@ -170,8 +193,8 @@ export function parseEntry(text: string, position: number, field = 'ipList'): Ip
 	}
 	const dash = input.indexOf('-');
 	if (dash >= 0) {
-		const a = parseAddress(input.slice(0, dash), field, position);
-		const b = parseAddress(input.slice(dash + 1), field, position);
+		const a = parsePart(input.slice(0, dash), input, field, position);
+		const b = parsePart(input.slice(dash + 1), input, field, position);
 		if (a.family !== b.family)
 			throw invalid(field, position, input, `a range cannot mix IPv4 and IPv6 (${a.address} is ${a.family === 'ipv4' ? 'IPv4' : 'IPv6'}, ${b.address} is ${b.family === 'ipv4' ? 'IPv4' : 'IPv6'})`, 'MIXED_RANGE');
 		if (a.value > b.value)
@@ -186,7 +209,7 @@ export function parseEntry(text: string, position: number, field = 'ipList'): Ip
 			display: `${withZone(a.address, a.zoneId)}-${withZone(b.address, b.zoneId)}`,
 		};
 	}
-	const addr = parseAddress(input, field, position);
+	const addr = parsePart(input, input, field, position);
 	return { position, input, kind: 'single', family: addr.family, first: addr.value, last: addr.value, display: withZone(addr.address, addr.zoneId) };
 }
 
