@@ -147,7 +147,7 @@ export interface DecodedStore {
 	certs: Buffer[];
 	/** The certificate whose public key matches `key` (DER), when a key was found. */
 	leaf?: Buffer;
-	/** Certificate bags that carry no localKeyId (trusted entries, CA certificates). */
+	/** Certificates other than the leaf (chain, CA, trusted entries): OpenSSL trusts these too for a pfx. */
 	unpairedCerts: Buffer[];
 }
 
@@ -165,7 +165,6 @@ export function decodePkcs12WithForge(der: Buffer, password: string | undefined)
 	}
 	const keys: KeyObject[] = [];
 	const certs: Buffer[] = [];
-	const unpairedCerts: Buffer[] = [];
 	for (const safe of p12.safeContents) {
 		for (const bag of safe.safeBags) {
 			const raw = bag as unknown as { asn1?: forge.asn1.Asn1; key?: forge.pki.PrivateKey | null; cert?: forge.pki.Certificate | null };
@@ -180,11 +179,10 @@ export function decodePkcs12WithForge(der: Buffer, password: string | undefined)
 				if (!certAsn) continue;
 				const certDer = bytesToBuffer(forge.asn1.toDer(certAsn).getBytes());
 				certs.push(certDer);
-				if (!bag.attributes?.localKeyId) unpairedCerts.push(certDer);
 			}
 		}
 	}
-	return pairKeyAndCert(keys, certs, unpairedCerts);
+	return pairKeyAndCert(keys, certs, certs);
 }
 
 /** Picks the key and the certificate that belong together (crypto check, not bag attributes). */
