@@ -96,14 +96,6 @@ export function readJks(buf: Buffer, password: string | undefined, maxEntries = 
 	if (magic === JCEKS_MAGIC) throw new JksError('unsupported', 'JCEKS key stores are not supported: convert it to PKCS#12 with keytool -importkeystore -deststoretype PKCS12');
 	if (magic !== JKS_MAGIC) throw new JksError('corrupt', 'not a JKS key store (magic number FEEDFEED missing)');
 	const bodyEnd = buf.length - 20;
-	let integrityChecked = false;
-	if (password !== undefined) {
-		const digest = createHash('sha1').update(passwordBytes(password)).update('Mighty Aphrodite', 'utf8').update(buf.subarray(0, bodyEnd)).digest();
-		if (!timingSafeEqual(digest, buf.subarray(bodyEnd))) {
-			throw new JksError('integrity', 'the key store password is wrong or the file was modified (integrity check failed)');
-		}
-		integrityChecked = true;
-	}
 	const r = new Reader(buf, bodyEnd);
 	r.pos = 4;
 	const version = r.u32();
@@ -138,6 +130,15 @@ export function readJks(buf: Buffer, password: string | undefined, maxEntries = 
 		}
 	}
 	if (r.pos !== bodyEnd) throw new JksError('corrupt', 'unexpected data after the last entry');
+	// Structure first (a truncated file is reported as such), then the keyed SHA-1 trailer.
+	let integrityChecked = false;
+	if (password !== undefined) {
+		const digest = createHash('sha1').update(passwordBytes(password)).update('Mighty Aphrodite', 'utf8').update(buf.subarray(0, bodyEnd)).digest();
+		if (!timingSafeEqual(digest, buf.subarray(bodyEnd))) {
+			throw new JksError('integrity', 'the key store password is wrong or the file was modified (integrity check failed)');
+		}
+		integrityChecked = true;
+	}
 	return { entries, integrityChecked };
 }
 
