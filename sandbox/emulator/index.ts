@@ -20,9 +20,10 @@ import { startMtlsTarget } from './mtls-target';
 import { csdsRoutes } from './services/csds';
 import { loginRoutes } from './services/login';
 import { sentinelRoutes } from './services/sentinel';
-import { coLoginRoutes } from './services/orchestrator';
+import { ccsModule, coLoginRoutes } from './services/orchestrator';
 import { protectedRoutes } from './services/protected';
 import { mtlsModule } from './services/mtls';
+import { c2mModule } from './services/c2m';
 
 export type { EmulatorConfig } from './config';
 export { DEFAULT_CONFIG } from './config';
@@ -106,7 +107,7 @@ export function getEmulatorClientIdentity(p12Password = 'sandbox-p12-password') 
 type ModuleFactory = (state: EmulatorState) => ServiceModule | Route[];
 
 /** Route modules in matching order (overlapping paths: the earlier module wins). */
-const MODULES: ModuleFactory[] = [csdsRoutes, loginRoutes, sentinelRoutes, coLoginRoutes, mtlsModule, protectedRoutes];
+const MODULES: ModuleFactory[] = [csdsRoutes, loginRoutes, sentinelRoutes, coLoginRoutes, mtlsModule, ccsModule, c2mModule, protectedRoutes];
 
 export async function startEmulator(opts: StartOptions = {}): Promise<Emulator> {
 	const config = mergeConfig(DEFAULT_CONFIG, opts.config);
