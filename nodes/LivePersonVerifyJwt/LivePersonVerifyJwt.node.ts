@@ -1,0 +1,166 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import { KeySource, SUPPORTED_ALGORITHMS, verifyJwt } from '../../lib/jwt/verify';
+import { OutboundPolicy } from '../../lib/net/policy';
+import { mapItems } from '../shared/execute';
+
+const SENTINEL_JWKS = 'https://va.sentinel.liveperson.net/sentinel/well-known/jwks';
+
+function list(value: string | undefined): string | string[] | undefined {
+	const parts = String(value ?? '')
+		.split(/[\s,]+/)
+		.filter(Boolean);
+	if (!parts.length) return undefined;
+	return parts.length === 1 ? parts[0] : parts;
+}
+
+export class LivePersonVerifyJwt implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'LivePerson Verify JWT',
+		name: 'livePersonVerifyJwt',
+		icon: 'file:verifyJwt.svg',
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{ $parameter["keySource"] === "jwks" ? "JWKS" : "Public key" }}',
+		description: 'Verify a bearer token (JWT) against a JWKS URL or a public key; route to Valid or Invalid',
+		defaults: { name: 'LivePerson Verify JWT' },
+		inputs: ['main'],
+		// eslint-disable-next-line n8n-nodes-base/node-class-description-outputs-wrong
+		outputs: ['main', 'main'],
+		outputNames: ['Valid', 'Invalid'],
+		properties: [
+			{
+				displayName: 'Token',
+				name: 'token',
+				type: 'string',
+				typeOptions: { password: true },
+				default: '={{ $json.headers.authorization }}',
+				required: true,
+				description: 'The JWT, with or without the "Bearer " prefix. It is never copied to the output.',
+			},
+			{
+				displayName: 'Key Source',
+				name: 'keySource',
+				type: 'options',
+				default: 'jwks',
+				options: [
+					{ name: 'JWKS URL', value: 'jwks', description: "The issuer's published key set (keys are cached and refreshed on rotation)" },
+					{ name: 'Public Key (PEM)', value: 'pem', description: 'A pasted SPKI public key or certificate' },
+					{ name: 'JWK', value: 'jwk', description: 'A pasted public JWK (JSON)' },
+				],
+			},
+			{
+				displayName: 'JWKS URL',
+				name: 'jwksUrl',
+				type: 'string',
+				default: SENTINEL_JWKS,
+				required: true,
+				displayOptions: { show: { keySource: ['jwks'] } },
+				description: "The issuer's key set, e.g. LivePerson Sentinel's",
+			},
+			{
+				displayName: 'Public Key',
+				name: 'publicKey',
+				type: 'string',
+				typeOptions: { rows: 6 },
+				default: '',
+				required: true,
+				placeholder: '-----BEGIN PUBLIC KEY-----',
+				displayOptions: { show: { keySource: ['pem'] } },
+			},
+			{
+				displayName: 'JWK',
+				name: 'jwk',
+				type: 'json',
+				default: '{}',
+				required: true,
+				displayOptions: { show: { keySource: ['jwk'] } },
+				description: 'A public JWK, e.g. {"kty":"EC","crv":"P-256","x":"…","y":"…"}',
+			},
+			{
+				displayName: 'Algorithms',
+				name: 'algorithms',
+				type: 'multiOptions',
+				default: ['RS256'],
+				required: true,
+				options: SUPPORTED_ALGORITHMS.map((alg) => ({ name: alg, value: alg })),
+				description: 'The signature algorithms accepted (pin what the issuer uses; "none" is never accepted)',
+			},
+			{
+				displayName: 'Issuer',
+				name: 'issuer',
+				type: 'string',
+				default: '',
+				description: 'Expected "iss" (several separated by commas). Leave empty to not check.',
+			},
+			{
+				displayName: 'Audience',
+				name: 'audience',
+				type: 'string',
+				default: '',
+				description: 'Expected "aud" (several separated by commas). Leave empty to not check.',
+			},
+			{
+				displayName: 'Options',
+				name: 'options',
+				type: 'collection',
+				placeholder: 'Add option',
+				default: {},
+				options: [
+					{
+						displayName: 'Allowed Internal Networks',
+						name: 'allowedInternalNetworks',
+						type: 'string',
+						default: '',
+						placeholder: '10.0.0.0/8, loopback',
+						description:
+							'Internal destinations the JWKS URL may resolve to (CIDR, ranges, IPs, or loopback, private, linkLocal, carrierGradeNat, uniqueLocal, multicast, unspecified, reserved). Internal addresses are refused by default.',
+					},
+					{
+						displayName: 'Clock Tolerance (Seconds)',
+						name: 'clockTolerance',
+						type: 'number',
+						typeOptions: { minValue: 0, maxValue: 600 },
+						default: 30,
+						description: 'Leeway for "exp" and "nbf"',
+					},
+				],
+			},
+		],
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const valid = new Set<number>();
+		const out = await mapItems(this, async (i) => {
+			const keySource = this.getNodeParameter('keySource', i) as string;
+			const options = this.getNodeParameter('options', i, {}) as { allowedInternalNetworks?: string; clockTolerance?: number };
+			let key: KeySource;
+			if (keySource === 'pem') key = { type: 'pem', pem: this.getNodeParameter('publicKey', i) as string };
+			else if (keySource === 'jwk') key = { type: 'jwk', jwk: this.getNodeParameter('jwk', i) as string };
+			else {
+				const policy = new OutboundPolicy({ allow: options.allowedInternalNetworks ? [options.allowedInternalNetworks] : [] });
+				key = { type: 'jwks', url: (this.getNodeParameter('jwksUrl', i) as string).trim(), policy };
+			}
+			const token = this.getNodeParameter('token', i, '') as unknown;
+			const result = await verifyJwt(typeof token === 'string' ? token : '', {
+				key,
+				algorithms: this.getNodeParameter('algorithms', i) as string[],
+				issuer: list(this.getNodeParameter('issuer', i, '') as string),
+				audience: list(this.getNodeParameter('audience', i, '') as string),
+				clockToleranceSec: options.clockTolerance ?? 30,
+			});
+			if (result.valid) {
+				valid.add(i);
+				return { valid: true, claims: result.claims as IDataObject, header: result.header as IDataObject };
+			}
+			return { valid: false, reason: result.reason, message: result.message };
+		});
+		const yes: INodeExecutionData[] = [];
+		const no: INodeExecutionData[] = [];
+		for (const item of out) {
+			const paired = item.pairedItem;
+			const index = typeof paired === 'number' ? paired : Array.isArray(paired) ? paired[0]?.item : paired?.item;
+			(index !== undefined && valid.has(index) ? yes : no).push(item);
+		}
+		return [yes, no];
+	}
+}
