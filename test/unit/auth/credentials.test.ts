@@ -1,0 +1,50 @@
+import { LivePersonBasicAuthApi } from '../../../credentials/LivePersonBasicAuthApi.credentials';
+import { LivePersonAccessTokenApi } from '../../../credentials/LivePersonAccessTokenApi.credentials';
+import { LivePersonOAuth2ClientCredentialsApi } from '../../../credentials/LivePersonOAuth2ClientCredentialsApi.credentials';
+import { LivePersonOAuth2AuthCodeApi } from '../../../credentials/LivePersonOAuth2AuthCodeApi.credentials';
+import { clientSecretBasic } from '../../../lib/auth/basic';
+import pkg from '../../../package.json';
+
+test('Basic: RFC 7617 header; ":" in the user refused naming "user"', async () => {
+	const c = new LivePersonBasicAuthApi();
+	const out = await c.authenticate({ user: 'test', password: '123£' }, { url: 'https://x', headers: { a: '1' } });
+	expect(out.headers).toEqual({ a: '1', Authorization: 'Basic dGVzdDoxMjPCow==' });
+	await expect(c.authenticate({ user: 'a:b', password: 'p' }, { url: 'https://x' })).rejects.toMatchObject({ field: 'user' });
+	expect(c.properties.map((p) => p.displayName)).toEqual(['User Name', 'User Password']);
+});
+
+test('Access Token: "<type> <token>", default Bearer', async () => {
+	const c = new LivePersonAccessTokenApi();
+	expect((await c.authenticate({ accessToken: 'tok', tokenType: 'Basic' }, { url: 'https://x' })).headers).toEqual({ Authorization: 'Basic tok' });
+	expect((await c.authenticate({ accessToken: 'tok', tokenType: '' }, { url: 'https://x' })).headers).toEqual({ Authorization: 'Bearer tok' });
+	expect(c.properties.map((p) => p.displayName)).toEqual(['Access Token', 'Token Type']);
+});
+
+test('Client credentials: the test request to the Token URL becomes the client-authenticated token request', async () => {
+	const c = new LivePersonOAuth2ClientCredentialsApi();
+	const creds = { clientId: 'id', clientSecret: 'sec', scope: 'a b', accessTokenUrl: 'https://auth.example/token', authentication: 'header', tokenExpiredStatusCode: 401 };
+	const out = await c.authenticate(creds, { url: 'https://auth.example/token', method: 'POST' });
+	expect(out.headers?.authorization).toBe(clientSecretBasic('id', 'sec'));
+	expect(new URLSearchParams(out.body as string).get('grant_type')).toBe('client_credentials');
+	expect(c.test.request.url).toBe('={{$credentials.accessTokenUrl}}');
+	expect(c.properties.map((p) => p.name)).toEqual(['clientId', 'clientSecret', 'scope', 'accessTokenUrl', 'authentication', 'tokenExpiredStatusCode']);
+});
+
+test('Authorization code: extends oAuth2Api, visible grant type with n8n values, seed order, redeclared expiry status', () => {
+	const c = new LivePersonOAuth2AuthCodeApi();
+	expect(c.extends).toEqual(['oAuth2Api']);
+	const grant = c.properties.find((p) => p.name === 'grantType')!;
+	expect(grant.type).toBe('options');
+	expect(grant.options!.map((o) => (o as { value: string }).value)).toEqual(['authorizationCode', 'pkce']);
+	const visible = c.properties.filter((p) => p.type !== 'hidden').map((p) => p.displayName);
+	expect(visible).toEqual(['Grant Type', 'Client ID', 'Client Secret', 'Scope', 'Auth URL', 'Token URL', 'Authentication', 'Token Expired Status']);
+	const hidden = Object.fromEntries(c.properties.filter((p) => p.type === 'hidden').map((p) => [p.name, p.default]));
+	expect(hidden).toMatchObject({ scope: '={{$self["userScope"]}}', authUrl: '={{$self["userAuthUrl"]}}', accessTokenUrl: '={{$self["userTokenUrl"]}}', authentication: '={{$self["clientAuthentication"]}}' });
+	expect(c.properties.find((p) => p.name === 'tokenExpiredStatusCode')!.default).toBe(401);
+});
+
+test('all four are registered in package.json', () => {
+	for (const n of ['LivePersonOAuth2AuthCodeApi', 'LivePersonOAuth2ClientCredentialsApi', 'LivePersonBasicAuthApi', 'LivePersonAccessTokenApi']) {
+		expect(pkg.n8n.credentials).toContain(`dist/credentials/${n}.credentials.js`);
+	}
+});
