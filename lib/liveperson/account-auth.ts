@@ -123,6 +123,7 @@ interface KeepAlive {
 	inflight?: Promise<void>;
 }
 const keepAlive = new Map<string, KeepAlive>();
+const MAX_KEEP_ALIVE_ENTRIES = 1000;
 
 function sessionOf(token: CachedToken): LoginSession | undefined {
 	const s = token.extra?.session as LoginSession | undefined;
@@ -152,7 +153,12 @@ export async function getAccountToken(creds: LivePersonAccountCredentials, optio
 	const now = options.now ?? Date.now;
 	const token = await tokenCache.get(key, async () => {
 		const fresh = await fetchToken(creds, options, now);
-		if (sessionOf(fresh)) keepAlive.set(key, { value: fresh.value, refreshedAt: now() });
+		if (sessionOf(fresh)) {
+			keepAlive.delete(key);
+			keepAlive.set(key, { value: fresh.value, refreshedAt: now() });
+			// Bounded like the token cache: drop the oldest bookkeeping first.
+			while (keepAlive.size > MAX_KEEP_ALIVE_ENTRIES) keepAlive.delete(keepAlive.keys().next().value as string);
+		}
 		return fresh;
 	});
 	const session = sessionOf(token);
