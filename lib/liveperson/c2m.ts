@@ -1,0 +1,304 @@
+/**
+ * Connect-to-Messaging (C2M, "Transfer to Messaging"), reference §5, DevC `connect-to-messaging-api.html`:
+ *
+ *   POST https://{connectToMessagingDomain}/api/account/{accountId}/eligibility?v=2.0
+ *   POST https://{connectToMessagingDomain}/api/account/{accountId}/invite?v=2.0
+ *   Authorization: Bearer <APP JWT>   (or an OAuth1 signature of the full URL, deprecated)
+ *
+ * Field limits (documented) are checked BEFORE anything is sent: phone ≤ 15, skill ≤ 255,
+ * handoffId ≤ 16, override message ≤ 1600 characters. Errors arrive as `{errorCode, errorMessage}`
+ * and are mapped to the documented meanings. Rate limit: 30 requests/s per API; on 429 the documented
+ * policy is 3 retries with exponential backoff starting at 5 s (5, 10, 20 s), base injectable for tests.
+ * 5xx and network errors are NOT retried: an invite may already have been sent (a second SMS).
+ */
+import type { Dispatcher } from 'undici';
+import { inputError, LpError, snippet } from '../errors';
+import { HttpResponse, parseJsonBody, send, statusError } from '../net/transport';
+import { getC2mAuthHeaders, invalidateC2mToken, resolveC2mBase, type C2mAuthOptions, type TransferToMessagingCredentials } from './c2m-auth';
+import { validateAccountId } from './csds';
+
+export const C2M_SERVICE = 'Connect-to-Messaging';
+export const C2M_API_VERSION = '2.0';
+export const C2M_LIMITS = { consumerPhoneNumber: 15, skill: 255, handoffId: 16, overrideMessage: 1600 } as const;
+export const C2M_RATE_LIMIT_RETRIES = 3;
+export const C2M_RATE_LIMIT_BASE_MS = 5_000;
+
+export interface EligibilityInput {
+	consumerPhoneNumber: string;
+	handoffId: string;
+	skill: string;
+	templateVariables?: Record<string, string>;
+	ivrNumber?: string;
+	sdes?: unknown[];
+	/** INAPP channel. */
+	consumerId?: string;
+}
+
+export interface InviteInput {
+	callId: string;
+	overrideChannel?: string;
+	overrideMessage?: string;
+	overrideSkill?: string;
+}
+
+export interface EligibilityResult {
+	availableChannels?: string[];
+	recommendedChannelName?: string;
+	eligible?: boolean;
+	callId?: string;
+	[key: string]: unknown;
+}
+
+export interface PreparedRequest {
+	url: string;
+	method: 'POST';
+	headers: Record<string, string>;
+	body: string;
+	secrets: string[];
+}
+
+const str = (v: unknown) => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
+
+function limited(value: unknown, field: string, label: string, required: boolean, max?: number): string | undefined {
+	const text = str(value).trim();
+	if (!text) {
+		if (required) throw inputError(field, `${label} is required`, undefined, 'C2M_FIELD_EMPTY');
+		return undefined;
+	}
+	if (max !== undefined && text.length > max) {
+		throw inputError(field, `${label} is ${text.length} characters long: at most ${max} are allowed`, 'This is a documented limit of the Connect-to-Messaging API.', 'C2M_FIELD_TOO_LONG');
+	}
+	if (field !== 'overrideMessage' && /[\u0000-\u001f\u007f]/.test(text)) throw inputError(field, `${label} must be one line without control characters`, undefined, 'C2M_FIELD_INVALID');
+	return text;
+}
+
+/**
+ * Phone: the docs give "≤ 15" without saying whether a leading "+" counts. We count the characters of
+ * the field as sent (the documented limit, applied literally); spaces, dashes and brackets are
+ * removed first. The example is E.164 ("+1206…").
+ */
+export function normalisePhone(value: unknown): string {
+	const raw = str(value).trim();
+	if (!raw) throw inputError('consumerPhoneNumber', 'Consumer phone number is required', 'Use E.164, e.g. +12065550100.', 'C2M_FIELD_EMPTY');
+	const compact = raw.replace(/[\s().-]/g, '');
+	if (!/^\+?\d{4,}$/.test(compact)) throw inputError('consumerPhoneNumber', 'Consumer phone number must be digits with an optional leading "+"', 'Use E.164, e.g. +12065550100.', 'C2M_PHONE_INVALID');
+	if (compact.length > C2M_LIMITS.consumerPhoneNumber) {
+		throw inputError('consumerPhoneNumber', `Consumer phone number is ${compact.length} characters long: at most ${C2M_LIMITS.consumerPhoneNumber} are allowed`, 'This is a documented limit of the Connect-to-Messaging API.', 'C2M_FIELD_TOO_LONG');
+	}
+	return compact;
+}
+
+function url(base: string, accountId: string, action: 'eligibility' | 'invite'): string {
+	return `${base.replace(/\/+$/, '')}/api/account/${encodeURIComponent(validateAccountId(accountId))}/${action}?v=${C2M_API_VERSION}`;
+}
+
+const headers = { 'content-type': 'application/json', accept: 'application/json' };
+
+export function buildEligibilityRequest(base: string, accountId: string, input: EligibilityInput): PreparedRequest {
+	const body: Record<string, unknown> = {
+		consumerPhoneNumber: normalisePhone(input.consumerPhoneNumber),
+		handoffId: limited(input.handoffId, 'handoffId', 'Handoff ID', true, C2M_LIMITS.handoffId),
+		skill: limited(input.skill, 'skill', 'Skill', true, C2M_LIMITS.skill),
+	};
+	if (input.templateVariables !== undefined && input.templateVariables !== null) {
+		const tv = input.templateVariables;
+		if (typeof tv !== 'object' || Array.isArray(tv)) throw inputError('templateVariables', 'Template variables must be an object such as {"1": "Ann"}', undefined, 'C2M_TEMPLATE');
+		if (Object.keys(tv).length) body.templateVariables = Object.fromEntries(Object.entries(tv).map(([k, v]) => [k, str(v)]));
+	}
+	const ivr = limited(input.ivrNumber, 'ivrNumber', 'IVR number', false);
+	if (ivr) body.ivrNumber = ivr;
+	if (input.sdes !== undefined && input.sdes !== null) {
+		if (!Array.isArray(input.sdes)) throw inputError('sdes', 'SDEs must be a JSON list', 'Example: [{"type": "ctmrinfo", "info": {"customerId": "123"}}].', 'C2M_SDES');
+		if (input.sdes.length) body.sdes = input.sdes;
+	}
+	const consumerId = limited(input.consumerId, 'consumerId', 'Consumer ID', false);
+	if (consumerId) body.consumerId = consumerId;
+	return { url: url(base, accountId, 'eligibility'), method: 'POST', headers, body: JSON.stringify(body), secrets: [] };
+}
+
+export function buildInviteRequest(base: string, accountId: string, input: InviteInput): PreparedRequest {
+	const body: Record<string, unknown> = { callId: limited(input.callId, 'callId', 'Call ID', true, 200) };
+	const channel = limited(input.overrideChannel, 'overrideChannel', 'Override channel', false, 50);
+	if (channel) body.overrideChannel = channel;
+	// The message is sent as typed (only an empty one is dropped): length counts UTF-16 code units as JS does.
+	const message = str(input.overrideMessage);
+	if (message.trim()) {
+		if (message.length > C2M_LIMITS.overrideMessage) {
+			throw inputError('overrideMessage', `Override message is ${message.length} characters long: at most ${C2M_LIMITS.overrideMessage} are allowed`, 'This is a documented limit of the Connect-to-Messaging API.', 'C2M_FIELD_TOO_LONG');
+		}
+		body.overrideMessage = message;
+	}
+	const skill = limited(input.overrideSkill, 'overrideSkill', 'Override skill', false, C2M_LIMITS.skill);
+	if (skill) body.overrideSkill = skill;
+	return { url: url(base, accountId, 'invite'), method: 'POST', headers, body: JSON.stringify(body), secrets: [] };
+}
+
+/** Documented error codes and what they mean (reference §5). */
+export const C2M_ERROR_MEANINGS: Record<number, { meaning: string; field?: string; hint?: string }> = {
+	1000: { meaning: 'invalid request', hint: 'Check the request fields.' },
+	1001: { meaning: 'invalid phone number', field: 'consumerPhoneNumber', hint: 'Use E.164, e.g. +12065550100.' },
+	1002: { meaning: 'invalid API version' },
+	1004: { meaning: 'not found', hint: 'Check the account ID and the host (CSDS connectToMessagingDomain).' },
+	1005: { meaning: 'method not allowed' },
+	1015: { meaning: 'unsupported media type' },
+	1029: { meaning: 'rate limit exceeded (30 requests per second per API)', hint: 'Lower the concurrency or the batch size.' },
+	1100: { meaning: 'invalid Bearer token', hint: 'Check the client ID and secret of the installed application.' },
+	1101: { meaning: 'not enough privilege', hint: 'The installed application lacks the Connect-to-Messaging permission.' },
+	1200: { meaning: 'no internal user configured', hint: 'Configure the Connect-to-Messaging internal user for the account.' },
+	1201: { meaning: 'no internal application configured', hint: 'Configure the Connect-to-Messaging application for the account.' },
+	1300: { meaning: 'no engagement for the skill', field: 'skill', hint: 'Create a messaging engagement for this skill, or check the skill name.' },
+	1400: { meaning: 'the message cannot be sent', hint: 'The channel refused the message: check the consumer number and the channel.' },
+	1500: { meaning: 'no handoff configured with this ID', field: 'handoffId', hint: 'Check the handoff ID in the Connect-to-Messaging configuration.' },
+	1501: { meaning: 'no channel configured for the handoff', field: 'handoffId', hint: 'Add a channel to the handoff in the Connect-to-Messaging configuration.' },
+	1600: { meaning: 'no setting configured', hint: 'Complete the Connect-to-Messaging settings of the account.' },
+	1900: { meaning: 'override not allowed', hint: 'Check the override channel / skill / message.' },
+	1901: { meaning: 'override value invalid', hint: 'Check the override channel / skill / message.' },
+};
+
+export function describeC2mError(errorCode: number | undefined): { meaning: string; field?: string; hint?: string } | undefined {
+	if (errorCode === undefined) return undefined;
+	if (C2M_ERROR_MEANINGS[errorCode]) return C2M_ERROR_MEANINGS[errorCode];
+	if (errorCode >= 5000 && errorCode <= 7000) return { meaning: 'internal server error', hint: 'Try again later.' };
+	return undefined;
+}
+
+/** Pure: an answer → JSON object, or LpError with the documented meaning of `errorCode`. */
+export function processC2mResponse<T = Record<string, unknown>>(res: HttpResponse, action: 'eligibility' | 'invite', secrets: string[] = []): T {
+	if (res.status >= 200 && res.status <= 299) {
+		const body = parseJsonBody(res, C2M_SERVICE, secrets);
+		if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+			throw new LpError('response', `${C2M_SERVICE} answered the ${action} without a JSON object`, { status: res.status, code: 'C2M_SHAPE' });
+		}
+		if (action === 'invite' && typeof (body as { callId?: unknown }).callId !== 'string') {
+			throw new LpError('response', `${C2M_SERVICE} answered the invite without a callId`, { status: res.status, code: 'C2M_SHAPE', responseSnippet: snippet(res.body, secrets) });
+		}
+		return body as T;
+	}
+	let errorCode: number | undefined;
+	let errorMessage: string | undefined;
+	try {
+		const body = JSON.parse(res.body.toString('utf8')) as { errorCode?: unknown; errorMessage?: unknown };
+		if (typeof body?.errorCode === 'number' || (typeof body?.errorCode === 'string' && /^\d+$/.test(body.errorCode))) errorCode = Number(body.errorCode);
+		if (typeof body?.errorMessage === 'string') errorMessage = snippet(body.errorMessage, secrets, 300);
+	} catch {
+		/* not JSON: fall back to the status */
+	}
+	const known = describeC2mError(errorCode);
+	if (!known) {
+		const base = statusError(res, C2M_SERVICE, secrets);
+		if (res.status === 401) return throwIt(new LpError('auth', base.message, { status: 401, code: 'C2M_HTTP_401', responseSnippet: base.responseSnippet, hint: C2M_ERROR_MEANINGS[1100].hint }));
+		throw base;
+	}
+	const kind = res.status === 401 ? 'auth' : 'http';
+	throw new LpError(kind, `${C2M_SERVICE} refused the ${action}: ${known.meaning} (HTTP ${res.status}, error ${errorCode})${errorMessage ? `: ${errorMessage}` : ''}`, {
+		status: res.status,
+		code: `C2M_${errorCode}`,
+		field: known.field,
+		hint: known.hint,
+		responseSnippet: snippet(res.body, secrets),
+		retryAfterMs: statusError(res, C2M_SERVICE, secrets).retryAfterMs,
+	});
+}
+
+function throwIt(e: LpError): never {
+	throw e;
+}
+
+export interface C2mIo {
+	accountId: string;
+	base(): Promise<string>;
+	authorize(req: { method: string; url: string }): Promise<Record<string, string>>;
+	/** After a 401: drop the token behind `headers`; true when a retry with a new token can help. */
+	invalidate?(headers: Record<string, string>): boolean;
+	secrets?: string[];
+	timeoutMs?: number;
+	/** First backoff after a 429 (doubles: 5, 10, 20 s by default). */
+	rateLimitBaseMs?: number;
+	rateLimitRetries?: number;
+	dispatcher?: Dispatcher;
+	onRetry?: (info: { attempt: number; delayMs: number; reason: string }) => void;
+}
+
+export class C2mClient {
+	constructor(readonly io: C2mIo) {}
+
+	private async call<T>(req: PreparedRequest, action: 'eligibility' | 'invite'): Promise<T> {
+		const once = async () => {
+			const auth = await this.io.authorize({ method: req.method, url: req.url });
+			const secrets = [...req.secrets, ...(this.io.secrets ?? []), ...Object.values(auth), ...Object.values(auth).map((v) => v.replace(/^\S+\s+/, ''))].filter((s) => s && s.length >= 4);
+			const res = await send({
+				url: req.url,
+				method: req.method,
+				headers: { ...req.headers, ...auth },
+				body: req.body,
+				secrets,
+				serviceName: C2M_SERVICE,
+				timeoutMs: this.io.timeoutMs,
+				dispatcher: this.io.dispatcher,
+				// Documented: on 429 retry 3 times with exponential backoff from 5 s. A 429 was not
+				// processed, so repeating it cannot send a second invite. Nothing else is retried.
+				retry: {
+					retries: this.io.rateLimitRetries ?? C2M_RATE_LIMIT_RETRIES,
+					statuses: [429],
+					networkErrors: false,
+					baseDelayMs: this.io.rateLimitBaseMs ?? C2M_RATE_LIMIT_BASE_MS,
+					maxDelayMs: Math.max(60_000, (this.io.rateLimitBaseMs ?? C2M_RATE_LIMIT_BASE_MS) * 8),
+				},
+				onRetry: this.io.onRetry,
+			});
+			return { res, secrets, auth };
+		};
+		let { res, secrets, auth } = await once();
+		// 401 (error 1100 "invalid Bearer"): the token expired or was revoked; one new token, one retry.
+		if (res.status === 401 && this.io.invalidate?.(auth)) ({ res, secrets, auth } = await once());
+		return processC2mResponse<T>(res, action, secrets);
+	}
+
+	async eligibility(input: EligibilityInput): Promise<EligibilityResult> {
+		const req = buildEligibilityRequest(await this.io.base(), this.io.accountId, input);
+		return this.call<EligibilityResult>(req, 'eligibility');
+	}
+
+	async invite(input: InviteInput): Promise<{ callId: string; [key: string]: unknown }> {
+		const req = buildInviteRequest(await this.io.base(), this.io.accountId, input);
+		return this.call(req, 'invite');
+	}
+}
+
+export interface C2mCredentialOptions extends C2mAuthOptions {
+	/** Host override instead of CSDS `connectToMessagingDomain`. */
+	host?: string;
+	rateLimitBaseMs?: number;
+	rateLimitRetries?: number;
+	onRetry?: C2mIo['onRetry'];
+	dispatcher?: Dispatcher;
+}
+
+/** The C2M client for a `livePersonTransferToMessagingApi` credential (host from CSDS, Sentinel app token). */
+export function c2mClientForCredentials(creds: TransferToMessagingCredentials, options: C2mCredentialOptions = {}): C2mClient {
+	const accountId = validateAccountId(creds.accountId);
+	let hostOverride: string | undefined;
+	if (options.host) {
+		const text = options.host.trim();
+		try {
+			hostOverride = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `https://${text}`).origin;
+		} catch {
+			throw inputError('host', 'Host override is not a valid host name or URL', undefined, 'HOST_INVALID');
+		}
+	}
+	return new C2mClient({
+		accountId,
+		base: async () => hostOverride ?? resolveC2mBase(creds),
+		authorize: (): Promise<Record<string, string>> => getC2mAuthHeaders(creds, options),
+		invalidate: (h) => {
+			invalidateC2mToken(creds, h.authorization);
+			return true;
+		},
+		secrets: [creds.clientSecret].filter((s): s is string => typeof s === 'string' && s.length >= 4),
+		timeoutMs: options.timeoutMs,
+		rateLimitBaseMs: options.rateLimitBaseMs,
+		rateLimitRetries: options.rateLimitRetries,
+		onRetry: options.onRetry,
+		dispatcher: options.dispatcher,
+	});
+}

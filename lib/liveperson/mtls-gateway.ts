@@ -1,0 +1,735 @@
+/**
+ * LivePerson mTLS service (reference §3, seed 002): the runtime gateway (CSDS `mtlsGateway`) and the
+ * mapping configuration (CSDS `accountConfigReadWrite`, the "ac-common"/"Gen2" domain).
+ *
+ *   POST {mtlsGateway}/mtls/mapping?v=2                                  check mapping (v1 shape with ?v=1)
+ *   POST {domain}/api/account/{acc}/checks/serviceUrlMappings            check mapping, newer ("siteId in URL")
+ *   GET|POST|PUT|DELETE {mtlsGateway}/mtls/account/{acc}                 forward (LP-forward-url, …)
+ *   GET  {mtlsGateway}/mtls/account/{acc}/certificates                   list certificates
+ *   POST {mtlsGateway}/mtls/account/{acc}/certificates/by-file           upload a PKCS#12 (multipart)
+ *   POST {accountConfigReadWrite}/api/account/{acc}/configuration/ac-common/mtls?v=3.0   create mapping
+ *   POST {mtlsGateway}/mtls/account/{acc}/certificates/activate/{id}     create mapping, newer ("OAuth 2 only")
+ *
+ * Authentication: the docs say "AppKey (OAuth1) only" for the runtime methods, while LivePerson's own
+ * client (faas-cli lpMtlsClient) sends an OAuth2 Sentinel bearer and seed 002 says "unless specifically
+ * indicated, the authorization is a Bearer". We send whatever the credential yields (bearer from the
+ * Login Service or Sentinel, or an OAuth1 signature of method + full URL) through `MtlsIo.authorize`.
+ *
+ * Pure `build*Request` / `process*Response` functions (oauth4webapi style) sit beside the I/O
+ * (`MtlsClient`), which adds authentication, sends through lib/net/transport and retries once with a
+ * fresh token after a 401 that the gateway itself gave.
+ */
+import { randomBytes, X509Certificate } from 'node:crypto';
+import type { Dispatcher } from 'undici';
+import { inputError, LpError, redact, safeUrl, snippet } from '../errors';
+import { header, HttpResponse, parseJsonBody, send, statusError } from '../net/transport';
+import { decodePkcs12WithForge, IterationLimitError, scanPkcs12 } from '../tls/pkcs12';
+import {
+	getAccountAuthHeaders,
+	invalidateAccountBearer,
+	type AccountAuthOptions,
+	type LivePersonAccountCredentials,
+} from './account-auth';
+import { resolveServiceBase, validateAccountId } from './csds';
+
+export const MTLS_SERVICE = 'LivePerson mTLS gateway';
+export const MTLS_CONFIG_SERVICE = 'LivePerson mTLS configuration (ac-common)';
+export const MTLS_GATEWAY_CSDS = 'mtlsGateway';
+export const MTLS_CONFIG_CSDS = 'accountConfigReadWrite';
+
+/** Documented service names and their ids in the configuration API (DevC mtls-onboarding). */
+export const MTLS_SERVICE_IDS: Record<string, string> = { TEST_SERVICE: '0', IDP: '1', WEBHOOKS: '2' };
+/** Names the gateway accepts in `LP-service-name` (FAAS is what LivePerson's own FaaS client sends). */
+export const MTLS_SERVICE_NAMES = ['TEST_SERVICE', 'IDP', 'WEBHOOKS', 'FAAS'] as const;
+export const FORWARD_METHODS = ['GET', 'POST', 'PUT', 'DELETE'] as const;
+export type ForwardMethod = (typeof FORWARD_METHODS)[number];
+
+export type CheckVariant = 'gatewayV2' | 'gatewayV1' | 'account';
+
+export interface PreparedRequest {
+	url: string;
+	method: string;
+	headers: Record<string, string>;
+	body?: string | Buffer;
+	/** Values to redact from anything quoted in an error (never printed). */
+	secrets: string[];
+}
+
+export interface MappingQuery {
+	serviceName: string;
+	url: string;
+}
+
+export interface MappingResult extends MappingQuery {
+	accountId: string;
+	exists: boolean;
+}
+
+const base = (origin: string) => origin.replace(/\/+$/, '');
+const str = (v: unknown) => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
+// Header values travel as-is: printable ASCII only (a mapping matches the whole URL, so we never re-encode it).
+const HEADER_SAFE = /^[\x20-\x7e]*$/;
+const SERVICE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** Normalises a host override ("va-a.mtls.liveperson.net" or "http://127.0.0.1:8090") to an origin. */
+export function normaliseHostOverride(value: unknown, field: string): string {
+	const text = str(value).trim();
+	if (!text) throw inputError(field, 'Host override is empty', 'Leave the option out to use the host from CSDS.', 'HOST_EMPTY');
+	let url: URL;
+	try {
+		url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `https://${text}`);
+	} catch {
+		throw inputError(field, `Host "${text.slice(0, 80)}" is not a valid host name or URL`, 'Use a host such as va-a.mtls.liveperson.net.', 'HOST_INVALID');
+	}
+	if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password || url.search || url.hash || (url.pathname !== '/' && url.pathname !== '')) {
+		throw inputError(field, `Host "${url.host}" must be a host (optionally with http(s) scheme and port), without path, query or user info`, undefined, 'HOST_INVALID');
+	}
+	return url.origin;
+}
+
+function validateServiceName(value: unknown, field: string): string {
+	const text = str(value).trim();
+	if (!text) throw inputError(field, 'Service name is empty', `Use one of ${MTLS_SERVICE_NAMES.join(', ')}.`, 'MTLS_SERVICE_EMPTY');
+	if (!SERVICE_NAME.test(text)) {
+		throw inputError(field, `Service name "${text.slice(0, 40)}" is not valid`, `Use one of ${MTLS_SERVICE_NAMES.join(', ')}.`, 'MTLS_SERVICE_INVALID');
+	}
+	return text;
+}
+
+/** A target URL as given (the mapping matches the whole URL, query included, so it is not rewritten). */
+export function validateTargetUrl(value: unknown, field = 'url'): string {
+	const text = str(value).trim();
+	if (!text) throw inputError(field, 'Target URL is empty', 'Enter the full https URL of the endpoint that requires the client certificate.', 'MTLS_URL_EMPTY');
+	let url: URL;
+	try {
+		url = new URL(text);
+	} catch {
+		throw inputError(field, 'Target URL is not an absolute URL', 'Enter the full URL, e.g. https://api.example.com/endpoint.', 'MTLS_URL_INVALID');
+	}
+	if (url.protocol !== 'https:') {
+		throw inputError(field, `Target URL must use https (mutual TLS), not ${url.protocol.replace(':', '')}`, undefined, 'MTLS_URL_SCHEME');
+	}
+	if (url.username || url.password) {
+		throw inputError(field, 'Target URL must not carry a user name or password', 'Put credentials for the target into "Authorization Override".', 'MTLS_URL_USERINFO');
+	}
+	if (!HEADER_SAFE.test(text) || text.length > 4096) {
+		throw inputError(field, 'Target URL must be at most 4096 printable ASCII characters', 'Percent-encode non-ASCII characters (the mapping must use the same encoded URL).', 'MTLS_URL_CHARS');
+	}
+	return text;
+}
+
+function validateQueries(queries: MappingQuery[]): MappingQuery[] {
+	if (!Array.isArray(queries) || queries.length === 0) {
+		throw inputError('mappings', 'No service name / URL pair to check', 'Add at least one pair.', 'MTLS_NO_PAIRS');
+	}
+	if (queries.length > 500) throw inputError('mappings', `Too many pairs (${queries.length}): at most 500 per call`, undefined, 'MTLS_TOO_MANY_PAIRS');
+	return queries.map((q, i) => ({
+		serviceName: validateServiceName(q?.serviceName, `mappings[${i}].serviceName`),
+		url: validateTargetUrl(q?.url, `mappings[${i}].url`),
+	}));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Check mapping
+
+export function buildCheckMappingRequest(gatewayOrDomainBase: string, accountIdInput: string, queriesInput: MappingQuery[], variant: CheckVariant = 'gatewayV2'): PreparedRequest {
+	const accountId = validateAccountId(accountIdInput);
+	const queries = validateQueries(queriesInput);
+	const headers = { 'content-type': 'application/json', accept: 'application/json' };
+	if (variant === 'account') {
+		return {
+			url: `${base(gatewayOrDomainBase)}/api/account/${encodeURIComponent(accountId)}/checks/serviceUrlMappings`,
+			method: 'POST',
+			headers,
+			body: JSON.stringify(queries.map((q) => ({ serviceName: q.serviceName, url: q.url }))),
+			secrets: [],
+		};
+	}
+	return {
+		url: `${base(gatewayOrDomainBase)}/mtls/mapping?v=${variant === 'gatewayV1' ? 1 : 2}`,
+		method: 'POST',
+		headers,
+		body: JSON.stringify(queries.map((q) => ({ serviceName: q.serviceName, accountId, url: q.url }))),
+		secrets: [],
+	};
+}
+
+/** v1 keys look like `CertificateMappingParamters{serviceName='IDP', accountId='1', url='https://…'}` (sic). */
+const V1_KEY = /^\s*CertificateMappingParam(?:e)?ters\s*\{\s*serviceName='(.*?)',\s*accountId='(.*?)',\s*url='(.*)'\s*\}\s*$/;
+
+function authHint(variant: string): string {
+	return `The ${variant} API is documented as "AppKey (OAuth1) only", while LivePerson's own client sends an OAuth 2.0 bearer: check that the credential's user or application has the mTLS permissions (MTLS_READ_INTERNAL / MTLS_WRITE_INTERNAL or an administrator).`;
+}
+
+function gatewayStatusError(res: HttpResponse, service: string, secrets: string[], what: string): LpError {
+	if (res.status === 401 || res.status === 403) return statusError(res, service, secrets, authHint(what));
+	return statusError(res, service, secrets);
+}
+
+export function processCheckMappingResponse(res: HttpResponse, accountIdInput: string, queriesInput: MappingQuery[], variant: CheckVariant = 'gatewayV2', secrets: string[] = []): MappingResult[] {
+	const accountId = validateAccountId(accountIdInput);
+	const queries = validateQueries(queriesInput);
+	if (res.status < 200 || res.status > 299) throw gatewayStatusError(res, MTLS_SERVICE, secrets, 'mapping check');
+	const body = parseJsonBody(res, MTLS_SERVICE, secrets);
+	const shapeError = (detail: string) =>
+		new LpError('response', `${MTLS_SERVICE} answered the mapping check in an unexpected shape: ${detail}`, {
+			status: res.status,
+			code: 'MTLS_CHECK_SHAPE',
+			responseSnippet: snippet(res.body, secrets),
+			hint: variant === 'gatewayV1' ? 'Try the "Gateway v2" variant.' : 'Check the host (CSDS mtlsGateway) and the variant.',
+		});
+
+	const found = new Map<string, boolean>();
+	const keyOf = (service: string, url: string) => `${service}\u0000${url}`;
+	if (variant === 'gatewayV1') {
+		if (typeof body !== 'object' || body === null || Array.isArray(body)) throw shapeError('expected an object of booleans');
+		for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
+			const m = V1_KEY.exec(key);
+			if (m && typeof value === 'boolean') found.set(keyOf(m[1], m[3]), value);
+		}
+	} else {
+		if (!Array.isArray(body)) throw shapeError('expected a list');
+		const flag = variant === 'account' ? 'exist' : 'doExist';
+		for (const entry of body as Array<Record<string, unknown>>) {
+			if (typeof entry !== 'object' || entry === null) continue;
+			// Accept either flag name: the two documented versions differ only there.
+			const value = typeof entry[flag] === 'boolean' ? entry[flag] : typeof entry.doExist === 'boolean' ? entry.doExist : entry.exist;
+			if (typeof value === 'boolean' && typeof entry.serviceName === 'string' && typeof entry.url === 'string') found.set(keyOf(entry.serviceName, entry.url), value);
+		}
+		// Same length and order but no readable keys: fall back to position.
+		if (found.size === 0 && body.length === queries.length) {
+			(body as Array<Record<string, unknown>>).forEach((entry, i) => {
+				const v = entry?.[flag] ?? entry?.doExist ?? entry?.exist;
+				if (typeof v === 'boolean') found.set(keyOf(queries[i].serviceName, queries[i].url), v);
+			});
+		}
+	}
+	return queries.map((q) => {
+		const exists = found.get(keyOf(q.serviceName, q.url));
+		if (exists === undefined) throw shapeError(`no result for ${q.serviceName} / ${safeUrl(q.url)}`);
+		return { serviceName: q.serviceName, url: q.url, accountId, exists };
+	});
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Forward
+
+export interface ForwardInput {
+	method: ForwardMethod | string;
+	/** The real target (LP-forward-url). */
+	targetUrl: string;
+	/** LP-service-name (optional in the docs; needed to pick the certificate by triplet). */
+	serviceName?: string;
+	/** Authorization for the target (LP-authorization-override). A secret: never printed. */
+	authorizationOverride?: string;
+	/** LP-stop-if-certificate-not-found. The docs' default is false (fall back to plain TLS); ours is true. */
+	stopIfCertificateNotFound?: boolean;
+	/** Headers for the target, passed through. */
+	headers?: Record<string, string>;
+	/** Body for the target, passed through byte for byte. */
+	body?: string | Buffer;
+}
+
+/** Headers the transport sets itself, or that would change what the gateway does: refused. */
+const RESERVED_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer', 'expect', 'proxy-authorization']);
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+export function buildForwardRequest(gatewayBase: string, accountIdInput: string, input: ForwardInput): PreparedRequest {
+	const accountId = validateAccountId(accountIdInput);
+	const method = str(input.method).trim().toUpperCase() || 'GET';
+	if (!(FORWARD_METHODS as readonly string[]).includes(method)) {
+		throw inputError('method', `Method ${method.slice(0, 10)} cannot be forwarded`, `The mTLS gateway documents ${FORWARD_METHODS.join(', ')}.`, 'MTLS_METHOD');
+	}
+	const targetUrl = validateTargetUrl(input.targetUrl, 'targetUrl');
+	const headers: Record<string, string> = {};
+	let movedAuthorization: string | undefined;
+	for (const [rawName, rawValue] of Object.entries(input.headers ?? {})) {
+		const name = rawName.trim().toLowerCase();
+		if (!name) continue;
+		if (!HEADER_NAME.test(name)) throw inputError('headers', `Header name "${rawName.slice(0, 40)}" is not valid`, undefined, 'MTLS_HEADER_NAME');
+		const value = str(rawValue);
+		if (/[\r\n\0]/.test(value)) throw inputError('headers', `Header "${name}" contains a line break or NUL`, undefined, 'MTLS_HEADER_VALUE');
+		if (name.startsWith('lp-')) {
+			throw inputError('headers', `Header "${name}" is set by the node`, 'Use the Service Name, Authorization Override and Stop If Certificate Not Found fields instead.', 'MTLS_HEADER_RESERVED');
+		}
+		if (RESERVED_HEADERS.has(name)) throw inputError('headers', `Header "${name}" cannot be set`, 'It is managed by the HTTP client.', 'MTLS_HEADER_RESERVED');
+		if (name === 'authorization') {
+			// LivePerson's own client moves the caller's Authorization into LP-authorization-override:
+			// the request's own Authorization header authenticates to the gateway.
+			movedAuthorization = value;
+			continue;
+		}
+		headers[name] = value;
+	}
+	const override = str(input.authorizationOverride);
+	if (override && movedAuthorization !== undefined && movedAuthorization !== override) {
+		throw inputError('headers', 'Both an "authorization" header and "Authorization Override" are set', 'Keep only "Authorization Override": it is what the target receives.', 'MTLS_AUTH_TWICE');
+	}
+	const targetAuthorization = override || movedAuthorization;
+	if (targetAuthorization !== undefined && targetAuthorization !== '' && /[\r\n\0]/.test(targetAuthorization)) {
+		throw inputError('authorizationOverride', 'Authorization Override contains a line break or NUL', undefined, 'MTLS_HEADER_VALUE');
+	}
+	headers['lp-forward-url'] = targetUrl;
+	if (input.serviceName !== undefined && str(input.serviceName).trim() !== '') headers['lp-service-name'] = validateServiceName(input.serviceName, 'serviceName');
+	if (targetAuthorization) headers['lp-authorization-override'] = targetAuthorization;
+	headers['lp-stop-if-certificate-not-found'] = input.stopIfCertificateNotFound === false ? 'false' : 'true';
+	if (!headers.accept) headers.accept = '*/*';
+
+	let body: string | Buffer | undefined;
+	if (input.body !== undefined && input.body !== null && (typeof input.body === 'string' ? input.body.length > 0 : input.body.length > 0)) {
+		if (method === 'GET') throw inputError('body', 'A GET request cannot carry a body', 'Use POST or PUT, or leave the body empty.', 'MTLS_GET_BODY');
+		body = typeof input.body === 'string' ? input.body : Buffer.from(input.body);
+	}
+	return {
+		url: `${base(gatewayBase)}/mtls/account/${encodeURIComponent(accountId)}`,
+		method,
+		headers,
+		body,
+		secrets: targetAuthorization ? [targetAuthorization, targetAuthorization.replace(/^\S+\s+/, '')] : [],
+	};
+}
+
+export interface ForwardResult {
+	statusCode: number;
+	headers: Record<string, string>;
+	body: Buffer;
+}
+
+export interface ForwardContext {
+	targetUrl: string;
+	serviceName?: string;
+	stopIfCertificateNotFound?: boolean;
+	secrets?: string[];
+}
+
+function decodeHeader(value: string | undefined, secrets: string[]): string | undefined {
+	if (!value) return undefined;
+	let text = value;
+	if (/%[0-9A-Fa-f]{2}/.test(text)) {
+		try {
+			text = decodeURIComponent(text);
+		} catch {
+			/* keep raw */
+		}
+	}
+	return snippet(text, secrets, 300);
+}
+
+/** True when the gateway reports that the target call failed (424, or the transport headers). */
+export function transportFailure(res: HttpResponse): boolean {
+	return res.status === 424 || header(res, 'lp-message-from-transport') !== undefined || header(res, 'lp-error-from-transport') !== undefined;
+}
+
+/** The 424 / transport-header error: what the gateway says went wrong between it and the target. */
+export function transportError(res: HttpResponse, targetUrl: string, secrets: string[] = [], what = 'call'): LpError {
+	const message = decodeHeader(header(res, 'lp-message-from-transport'), secrets);
+	const error = decodeHeader(header(res, 'lp-error-from-transport'), secrets);
+	const reason = [message, error && error !== message ? `(${error})` : undefined].filter(Boolean).join(' ');
+	return new LpError('http', `The mTLS gateway could not complete the ${what} to ${safeUrl(targetUrl)}: ${reason || `HTTP ${res.status} without a reason`}`, {
+		status: res.status,
+		code: 'MTLS_TARGET_FAILED',
+		responseSnippet: snippet(res.body, secrets),
+		hint: 'The gateway reached out with the client certificate but the target failed (connection, TLS handshake or certificate refused). Check the target URL, that the target trusts the certificate, and that it is up.',
+	});
+}
+
+/** "no mTLS certificate is mapped for <service>/<url>". */
+export function noMappingError(res: Pick<HttpResponse, 'status' | 'body'>, serviceName: string | undefined, targetUrl: string, secrets: string[] = []): LpError {
+	return new LpError('http', `No mTLS certificate is mapped for ${serviceName || '(no service name)'}/${safeUrl(targetUrl)}`, {
+		status: res.status,
+		code: 'MTLS_NO_MAPPING',
+		responseSnippet: snippet(res.body, secrets),
+		hint:
+			`The gateway answered HTTP ${res.status} with "Stop If Certificate Not Found" on, which is how it reports a missing certificate mapping ` +
+			'(documented: an internal server error; LivePerson\'s own client reads HTTP 400 the same way). The mapping key is account / service name / the whole URL, query included: ' +
+			'run "Check Mapping" with the same pair, or create the mapping. If the mapping exists, the target itself answered this status.',
+	});
+}
+
+/**
+ * Pure: the gateway's answer → the target's response, or a typed error for the gateway's own
+ * failures (424 / transport headers, missing mapping, gateway authentication). Other statuses are the
+ * target's answer, passed through unchanged (use `targetStatusError` to fail on them).
+ */
+export function processForwardResponse(res: HttpResponse, ctx: ForwardContext): ForwardResult {
+	const secrets = (ctx.secrets ?? []).filter(Boolean);
+	if (transportFailure(res)) throw transportError(res, ctx.targetUrl, secrets);
+	if (ctx.stopIfCertificateNotFound !== false && (res.status === 500 || res.status === 400)) {
+		throw noMappingError(res, ctx.serviceName, ctx.targetUrl, secrets);
+	}
+	if ((res.status === 401 || res.status === 403) && header(res, 'www-authenticate') !== undefined) {
+		// As LivePerson's own client reads it: a WWW-Authenticate means the gateway refused our credentials.
+		return throwGatewayAuth(res, secrets);
+	}
+	const headers: Record<string, string> = {};
+	for (const [name, value] of Object.entries(res.headers)) {
+		if (value === undefined) continue;
+		headers[name] = redact(Array.isArray(value) ? value.join(', ') : value, secrets);
+	}
+	return { statusCode: res.status, headers, body: res.body };
+}
+
+function throwGatewayAuth(res: HttpResponse, secrets: string[]): never {
+	throw new LpError('auth', `${MTLS_SERVICE} refused the credentials (HTTP ${res.status})`, {
+		status: res.status,
+		code: 'MTLS_AUTH_REFUSED',
+		responseSnippet: snippet(res.body, secrets),
+		hint: authHint('forward'),
+	});
+}
+
+/** Error for a target answer outside 2xx (when the caller does not want such answers as output). */
+export function targetStatusError(result: ForwardResult, targetUrl: string, secrets: string[] = []): LpError {
+	return new LpError('http', `The target ${safeUrl(targetUrl)} answered HTTP ${result.statusCode} through the mTLS gateway`, {
+		status: result.statusCode,
+		code: `MTLS_TARGET_HTTP_${result.statusCode}`,
+		responseSnippet: snippet(result.body, secrets),
+		hint:
+			result.statusCode === 401 || result.statusCode === 403
+				? 'The gateway or the target refused the call: check the credential\'s mTLS permissions and the Authorization Override for the target.'
+				: 'Turn on "Never Error" to get the response as output instead.',
+	});
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Certificates
+
+export interface MtlsCertificate {
+	id?: number | string;
+	name?: string;
+	displayName?: string;
+	siteId?: string;
+	status?: string;
+	expirationDate?: string | number | null;
+	deleted?: boolean;
+	[key: string]: unknown;
+}
+
+export function buildListCertificatesRequest(gatewayBase: string, accountIdInput: string): PreparedRequest {
+	const accountId = validateAccountId(accountIdInput);
+	return { url: `${base(gatewayBase)}/mtls/account/${encodeURIComponent(accountId)}/certificates`, method: 'GET', headers: { accept: 'application/json' }, secrets: [] };
+}
+
+export function processListCertificatesResponse(res: HttpResponse, secrets: string[] = []): MtlsCertificate[] {
+	if (res.status < 200 || res.status > 299) throw gatewayStatusError(res, MTLS_SERVICE, secrets, 'certificate');
+	const body = parseJsonBody(res, MTLS_SERVICE, secrets);
+	const list = Array.isArray(body)
+		? body
+		: typeof body === 'object' && body !== null
+			? ((body as Record<string, unknown>).certificates ?? Object.values(body as Record<string, unknown>).find(Array.isArray))
+			: undefined;
+	if (!Array.isArray(list)) {
+		throw new LpError('response', `${MTLS_SERVICE} answered the certificate list without a list`, { status: res.status, code: 'MTLS_LIST_SHAPE', responseSnippet: snippet(res.body, secrets) });
+	}
+	return list.filter((c): c is MtlsCertificate => typeof c === 'object' && c !== null);
+}
+
+export interface UploadCertificateInput {
+	/** The PKCS#12 (.p12 / .pfx) file. */
+	p12: Buffer;
+	fileName?: string;
+	/** Unique per account. */
+	name: string;
+	/** The PKCS#12 password (a secret). */
+	password?: string;
+	/** Multipart boundary (tests); random by default. */
+	boundary?: string;
+}
+
+export interface P12Summary {
+	subject?: string;
+	issuer?: string;
+	validTo?: string;
+	hasKey: boolean;
+	certificates: number;
+}
+
+/**
+ * Opens the PKCS#12 locally (the gateway only says "failed" later): the password must open it and it
+ * must hold a private key with its certificate. Iteration counts are checked before any key derivation.
+ */
+export function inspectP12(p12: Buffer, password: string | undefined, field = 'password'): P12Summary {
+	try {
+		scanPkcs12(p12, 10_000_000);
+	} catch (error) {
+		if (error instanceof IterationLimitError) throw inputError('certificate', `The PKCS#12 file asks for too much work (${error.message})`, undefined, 'P12_ITERATIONS');
+		throw inputError('certificate', 'The certificate is not a PKCS#12 (.p12 / .pfx) file', 'Export the client certificate and its private key as PKCS#12.', 'P12_INVALID');
+	}
+	let store: ReturnType<typeof decodePkcs12WithForge>;
+	try {
+		store = decodePkcs12WithForge(p12, password);
+	} catch {
+		throw inputError(field, 'The password does not open the PKCS#12 file (or the file is damaged)', 'Check the certificate password.', 'P12_PASSWORD');
+	}
+	if (!store.key || !store.leaf) {
+		throw inputError('certificate', 'The PKCS#12 file holds no private key with its certificate', 'mTLS needs the client certificate together with its private key.', 'P12_NO_KEY');
+	}
+	const cert = new X509Certificate(store.leaf);
+	return { subject: cert.subject.replace(/\n/g, ', '), issuer: cert.issuer.replace(/\n/g, ', '), validTo: new Date(cert.validTo).toISOString(), hasKey: true, certificates: store.certs.length };
+}
+
+function quoteName(name: string): string {
+	return name.replace(/["\\\r\n]/g, '_');
+}
+
+export function buildUploadCertificateRequest(gatewayBase: string, accountIdInput: string, input: UploadCertificateInput): PreparedRequest {
+	const accountId = validateAccountId(accountIdInput);
+	if (!Buffer.isBuffer(input.p12) || input.p12.length === 0) throw inputError('certificate', 'The certificate file is empty', undefined, 'P12_EMPTY');
+	if (input.p12[0] !== 0x30) throw inputError('certificate', 'The certificate is not a PKCS#12 (.p12 / .pfx) file (DER expected)', 'Base64 input must be decoded; PEM files are not accepted by this API.', 'P12_INVALID');
+	const name = str(input.name).trim();
+	if (!name) throw inputError('name', 'Certificate name is empty', 'Give the certificate a name that is unique in the account.', 'MTLS_CERT_NAME_EMPTY');
+	if (name.length > 255 || /[\r\n\0]/.test(name)) throw inputError('name', 'Certificate name must be one line of at most 255 characters', undefined, 'MTLS_CERT_NAME_INVALID');
+	const password = str(input.password);
+	const boundary = input.boundary ?? `----n8nLivePerson${randomBytes(12).toString('hex')}`;
+	const fileName = quoteName(str(input.fileName).trim() || `${name}.p12`);
+	const certificateJson = JSON.stringify({ name, password });
+	const body = Buffer.concat([
+		Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${fileName}"\r\nContent-Type: application/x-pkcs12\r\n\r\n`),
+		input.p12,
+		// A part without filename is a plain form field to servlet containers, whatever its type; the
+		// JSON type also suits a @RequestPart reader (the docs show the field's value only).
+		Buffer.from(`\r\n--${boundary}\r\nContent-Disposition: form-data; name="certificate"\r\nContent-Type: application/json\r\n\r\n${certificateJson}\r\n--${boundary}--\r\n`),
+	]);
+	return {
+		url: `${base(gatewayBase)}/mtls/account/${encodeURIComponent(accountId)}/certificates/by-file`,
+		method: 'POST',
+		headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, accept: 'application/json' },
+		body,
+		secrets: [password, JSON.stringify(password).slice(1, -1)].filter((s) => s.length > 0),
+	};
+}
+
+export interface UploadCertificateResult {
+	saved: MtlsCertificate[];
+	failed: unknown[];
+}
+
+export function processUploadCertificateResponse(res: HttpResponse, secrets: string[] = []): UploadCertificateResult {
+	if (res.status === 409) {
+		throw new LpError('http', `${MTLS_SERVICE} refused the certificate: the name is already used (HTTP 409)`, { status: 409, code: 'MTLS_CERT_DUPLICATE', responseSnippet: snippet(res.body, secrets), hint: 'Certificate names are unique per account: choose another name.' });
+	}
+	if (res.status < 200 || res.status > 299) throw gatewayStatusError(res, MTLS_SERVICE, secrets, 'certificate upload');
+	const body = parseJsonBody(res, MTLS_SERVICE, secrets) as Record<string, unknown>;
+	if (typeof body !== 'object' || body === null) throw new LpError('response', `${MTLS_SERVICE} answered the upload without an object`, { status: res.status, code: 'MTLS_UPLOAD_SHAPE' });
+	// Documented spelling "successfulySavedCertificates" (sic); the corrected one is accepted too.
+	const saved = (body.successfulySavedCertificates ?? body.successfullySavedCertificates ?? []) as MtlsCertificate[];
+	const failed = (body.failedSaveToVaultCertificates ?? []) as unknown[];
+	if (!Array.isArray(saved) || !Array.isArray(failed)) throw new LpError('response', `${MTLS_SERVICE} answered the upload in an unexpected shape`, { status: res.status, code: 'MTLS_UPLOAD_SHAPE' });
+	if (saved.length === 0) {
+		throw new LpError('http', `${MTLS_SERVICE} did not save the certificate${failed.length ? ' (it reports a failure to store it in the vault)' : ''}`, {
+			status: res.status,
+			code: 'MTLS_UPLOAD_FAILED',
+			responseSnippet: snippet(res.body, secrets),
+			hint: 'Check the PKCS#12 file and its password, and that the name is unique in the account.',
+		});
+	}
+	return { saved, failed };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Mapping creation
+
+export interface CreateMappingInput {
+	certificateId: string | number;
+	/** A service name (TEST_SERVICE, IDP, WEBHOOKS) or a numeric service id. */
+	service: string;
+	url: string;
+	/** Unique per account (configuration API). */
+	name?: string;
+	enable?: boolean;
+	/** `activate` variant only: ask the gateway to test the URL (isValidateUrlEnabled). */
+	validateUrl?: boolean;
+}
+
+export type CreateMappingVariant = 'configuration' | 'activate';
+
+function certificateIdOf(value: unknown): string {
+	const text = str(value).trim();
+	if (!/^\d{1,20}$/.test(text)) throw inputError('certificateId', 'Certificate ID must be the numeric id from "List Certificates"', undefined, 'MTLS_CERT_ID');
+	return text;
+}
+
+/** Service id for the configuration API: documented names 0/1/2, or a number given directly. */
+export function serviceIdOf(service: string): string {
+	const text = str(service).trim();
+	if (/^\d{1,4}$/.test(text)) return text;
+	const id = MTLS_SERVICE_IDS[text.toUpperCase()];
+	if (id === undefined) {
+		throw inputError('service', `Service "${text.slice(0, 40)}" has no documented id`, `Use ${Object.entries(MTLS_SERVICE_IDS).map(([n, i]) => `${n} (${i})`).join(', ')} or a numeric service id.`, 'MTLS_SERVICE_ID');
+	}
+	return id;
+}
+
+export function buildCreateMappingRequest(baseUrl: string, accountIdInput: string, input: CreateMappingInput, variant: CreateMappingVariant = 'configuration'): PreparedRequest {
+	const accountId = validateAccountId(accountIdInput);
+	const certificateId = certificateIdOf(input.certificateId);
+	const url = validateTargetUrl(input.url, 'url');
+	const headers = { 'content-type': 'application/json', accept: 'application/json' };
+	if (variant === 'activate') {
+		const serviceName = /^\d+$/.test(str(input.service).trim())
+			? (Object.entries(MTLS_SERVICE_IDS).find(([, id]) => id === str(input.service).trim())?.[0] ?? validateServiceName(input.service, 'service'))
+			: validateServiceName(input.service, 'service');
+		const q = input.validateUrl === undefined ? '' : `?isValidateUrlEnabled=${input.validateUrl ? 'true' : 'false'}`;
+		return {
+			url: `${base(baseUrl)}/mtls/account/${encodeURIComponent(accountId)}/certificates/activate/${certificateId}${q}`,
+			method: 'POST',
+			headers,
+			body: JSON.stringify({ serviceName, url }),
+			secrets: [],
+		};
+	}
+	const name = str(input.name).trim();
+	if (!name) throw inputError('name', 'Mapping name is empty', 'Give the mapping a name that is unique in the account.', 'MTLS_MAPPING_NAME_EMPTY');
+	return {
+		url: `${base(baseUrl)}/api/account/${encodeURIComponent(accountId)}/configuration/ac-common/mtls?v=3.0`,
+		method: 'POST',
+		headers,
+		body: JSON.stringify([
+			{ certificationId: certificateId, serviceId: serviceIdOf(input.service), enable: input.enable !== false, url, siteId: accountId, name, deleted: false },
+		]),
+		secrets: [],
+	};
+}
+
+export function processCreateMappingResponse(res: HttpResponse, variant: CreateMappingVariant, url: string, secrets: string[] = []): Record<string, unknown> {
+	const service = variant === 'activate' ? MTLS_SERVICE : MTLS_CONFIG_SERVICE;
+	if (variant === 'activate' && transportFailure(res)) throw transportError(res, url, secrets, 'test call');
+	if (res.status === 409 || (res.status === 400 && /duplicat|exist|unique/i.test(res.body.toString('utf8')))) {
+		throw new LpError('http', `${service} refused the mapping: the name or the account / service / URL triplet is already mapped (HTTP ${res.status})`, {
+			status: res.status,
+			code: 'MTLS_MAPPING_DUPLICATE',
+			responseSnippet: snippet(res.body, secrets),
+			hint: 'Use another mapping name, or check the existing mapping with "Check Mapping".',
+		});
+	}
+	if (res.status < 200 || res.status > 299) throw gatewayStatusError(res, service, secrets, 'mapping configuration');
+	if (res.body.length === 0 || !res.body.toString('utf8').trim()) return { success: true, status: res.status };
+	const body = parseJsonBody(res, service, secrets);
+	if (Array.isArray(body)) return body.length === 1 && typeof body[0] === 'object' && body[0] !== null ? (body[0] as Record<string, unknown>) : { mappings: body };
+	if (typeof body === 'object' && body !== null) return body as Record<string, unknown>;
+	return { result: body };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// I/O
+
+export interface MtlsIo {
+	accountId: string;
+	/** Origin of CSDS `mtlsGateway` (or the host override). */
+	gatewayBase(): Promise<string>;
+	/** Origin of CSDS `accountConfigReadWrite` (or the host override). */
+	configBase(): Promise<string>;
+	/** Authentication headers for one request (bearer, or an OAuth1 signature of method + URL). */
+	authorize(req: { method: string; url: string }): Promise<Record<string, string>>;
+	/**
+	 * After a 401 from the service: drop the token behind `headers`; true when a retry with a new
+	 * token can help (not for per-request signatures).
+	 */
+	invalidate?(headers: Record<string, string>): boolean;
+	/** Credential secrets to redact from quoted answers. */
+	secrets?: string[];
+	timeoutMs?: number;
+	maxResponseBytes?: number;
+	dispatcher?: Dispatcher;
+}
+
+export class MtlsClient {
+	constructor(readonly io: MtlsIo) {}
+
+	private async exchange(req: PreparedRequest, serviceName: string, retryOn401: (res: HttpResponse) => boolean): Promise<{ res: HttpResponse; secrets: string[] }> {
+		const once = async () => {
+			const auth = await this.io.authorize({ method: req.method, url: req.url });
+			const secrets = [...req.secrets, ...(this.io.secrets ?? []), ...Object.values(auth), ...Object.values(auth).map((v) => v.replace(/^\S+\s+/, ''))].filter((s) => s && s.length >= 4);
+			const res = await send({
+				url: req.url,
+				method: req.method,
+				headers: { ...req.headers, ...auth },
+				body: req.body,
+				secrets,
+				serviceName,
+				timeoutMs: this.io.timeoutMs,
+				maxResponseBytes: this.io.maxResponseBytes,
+				dispatcher: this.io.dispatcher,
+				retry: { retries: 0 },
+			});
+			return { res, secrets, auth };
+		};
+		const first = await once();
+		if (first.res.status === 401 && retryOn401(first.res) && this.io.invalidate?.(first.auth)) {
+			const second = await once();
+			return { res: second.res, secrets: second.secrets };
+		}
+		return { res: first.res, secrets: first.secrets };
+	}
+
+	async checkMappings(queries: MappingQuery[], variant: CheckVariant = 'gatewayV2'): Promise<MappingResult[]> {
+		const req = buildCheckMappingRequest(await this.io.gatewayBase(), this.io.accountId, queries, variant);
+		const { res, secrets } = await this.exchange(req, MTLS_SERVICE, () => true);
+		return processCheckMappingResponse(res, this.io.accountId, queries, variant, secrets);
+	}
+
+	async forward(input: ForwardInput): Promise<ForwardResult> {
+		const req = buildForwardRequest(await this.io.gatewayBase(), this.io.accountId, input);
+		// Retry only when the gateway itself refused us (WWW-Authenticate): the target never saw the call.
+		const { res, secrets } = await this.exchange(req, MTLS_SERVICE, (r) => header(r, 'www-authenticate') !== undefined && !transportFailure(r));
+		return processForwardResponse(res, { targetUrl: req.headers['lp-forward-url'], serviceName: req.headers['lp-service-name'], stopIfCertificateNotFound: input.stopIfCertificateNotFound, secrets });
+	}
+
+	async listCertificates(): Promise<MtlsCertificate[]> {
+		const req = buildListCertificatesRequest(await this.io.gatewayBase(), this.io.accountId);
+		const { res, secrets } = await this.exchange(req, MTLS_SERVICE, () => true);
+		return processListCertificatesResponse(res, secrets);
+	}
+
+	async uploadCertificate(input: UploadCertificateInput): Promise<UploadCertificateResult> {
+		const req = buildUploadCertificateRequest(await this.io.gatewayBase(), this.io.accountId, input);
+		const { res, secrets } = await this.exchange(req, MTLS_SERVICE, () => true);
+		return processUploadCertificateResponse(res, secrets);
+	}
+
+	async createMapping(input: CreateMappingInput, variant: CreateMappingVariant = 'configuration'): Promise<Record<string, unknown>> {
+		const origin = variant === 'activate' ? await this.io.gatewayBase() : await this.io.configBase();
+		const req = buildCreateMappingRequest(origin, this.io.accountId, input, variant);
+		const { res, secrets } = await this.exchange(req, variant === 'activate' ? MTLS_SERVICE : MTLS_CONFIG_SERVICE, () => true);
+		return processCreateMappingResponse(res, variant, input.url, secrets);
+	}
+}
+
+export interface MtlsAccountOptions {
+	/** Host override for the gateway (instead of CSDS `mtlsGateway`). */
+	gatewayHost?: string;
+	/** Host override for the configuration API (instead of CSDS `accountConfigReadWrite`). */
+	configHost?: string;
+	/** Account to act on; default the credential's. */
+	accountId?: string;
+	csdsTtlMs?: number;
+	timeoutMs?: number;
+	maxResponseBytes?: number;
+	auth?: AccountAuthOptions;
+	dispatcher?: Dispatcher;
+}
+
+/** The mTLS client for a `livePersonAccountApi` credential: hosts from CSDS, auth from account-auth. */
+export function mtlsClientForAccount(creds: LivePersonAccountCredentials, options: MtlsAccountOptions = {}): MtlsClient {
+	const accountId = validateAccountId(options.accountId || creds.accountId);
+	const credAccount = validateAccountId(creds.accountId);
+	const gatewayOverride = options.gatewayHost ? normaliseHostOverride(options.gatewayHost, 'gatewayHost') : undefined;
+	const configOverride = options.configHost ? normaliseHostOverride(options.configHost, 'configHost') : undefined;
+	const lookup = (service: string) => resolveServiceBase(creds.csdsHost, credAccount, service, options.csdsTtlMs !== undefined ? { ttlMs: options.csdsTtlMs } : {});
+	const secrets = [creds.password, creds.clientSecret, creds.appSecret, creds.accessToken, creds.accessTokenSecret, creds.appKey].filter((s): s is string => typeof s === 'string' && s.length >= 4);
+	return new MtlsClient({
+		accountId,
+		gatewayBase: async () => gatewayOverride ?? lookup(MTLS_GATEWAY_CSDS),
+		configBase: async () => configOverride ?? lookup(MTLS_CONFIG_CSDS),
+		authorize: (req) => getAccountAuthHeaders(creds, req, options.auth),
+		invalidate: (headers) => {
+			if (creds.authMethod === 'oauth1') return false;
+			invalidateAccountBearer(creds, headers.authorization);
+			return true;
+		},
+		secrets,
+		timeoutMs: options.timeoutMs,
+		maxResponseBytes: options.maxResponseBytes,
+		dispatcher: options.dispatcher,
+	});
+}

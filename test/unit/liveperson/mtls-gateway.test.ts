@@ -1,0 +1,262 @@
+import forge from 'node-forge';
+import { LpError } from '../../../lib/errors';
+import type { HttpResponse } from '../../../lib/net/transport';
+import {
+	buildCheckMappingRequest,
+	buildCreateMappingRequest,
+	buildForwardRequest,
+	buildListCertificatesRequest,
+	buildUploadCertificateRequest,
+	inspectP12,
+	normaliseHostOverride,
+	processCheckMappingResponse,
+	processCreateMappingResponse,
+	processForwardResponse,
+	processListCertificatesResponse,
+	processUploadCertificateResponse,
+	serviceIdOf,
+	targetStatusError,
+	validateTargetUrl,
+} from '../../../lib/liveperson/mtls-gateway';
+
+const GW = 'https://va-a.mtls.liveperson.net';
+const ACC = '12345678';
+const TARGET = 'https://api.example.com/hook?x=1&y=2';
+
+function res(status: number, body: unknown, headers: Record<string, string> = {}): HttpResponse {
+	const text = body === undefined ? '' : Buffer.isBuffer(body) ? body : typeof body === 'string' ? body : JSON.stringify(body);
+	return { status, headers: { 'content-type': 'application/json', ...headers }, body: Buffer.isBuffer(text) ? text : Buffer.from(text), attempts: 1 };
+}
+
+function thrown(fn: () => unknown): LpError {
+	try {
+		fn();
+	} catch (error) {
+		expect(error).toBeInstanceOf(LpError);
+		return error as LpError;
+	}
+	throw new Error('expected an error');
+}
+
+describe('check mapping', () => {
+	const pairs = [
+		{ serviceName: 'IDP', url: TARGET },
+		{ serviceName: 'WEBHOOKS', url: 'https://other.example.com/' },
+	];
+
+	it('builds the gateway v2 request with accountId per pair', () => {
+		const req = buildCheckMappingRequest(`${GW}/`, ACC, pairs, 'gatewayV2');
+		expect(req.method).toBe('POST');
+		expect(req.url).toBe(`${GW}/mtls/mapping?v=2`);
+		expect(JSON.parse(String(req.body))).toEqual([
+			{ serviceName: 'IDP', accountId: ACC, url: TARGET },
+			{ serviceName: 'WEBHOOKS', accountId: ACC, url: 'https://other.example.com/' },
+		]);
+	});
+
+	it('builds the v1 and account-checks variants', () => {
+		expect(buildCheckMappingRequest(GW, ACC, pairs, 'gatewayV1').url).toBe(`${GW}/mtls/mapping?v=1`);
+		const acc = buildCheckMappingRequest(GW, ACC, pairs, 'account');
+		expect(acc.url).toBe(`${GW}/api/account/${ACC}/checks/serviceUrlMappings`);
+		expect(JSON.parse(String(acc.body))).toEqual(pairs);
+	});
+
+	it('reads the v2 answer (doExist) in query order', () => {
+		const out = processCheckMappingResponse(
+			res(200, [
+				{ serviceName: 'WEBHOOKS', accountId: ACC, url: 'https://other.example.com/', doExist: false },
+				{ serviceName: 'IDP', accountId: ACC, url: TARGET, doExist: true },
+			]),
+			ACC,
+			pairs,
+			'gatewayV2',
+		);
+		expect(out.map((r) => r.exists)).toEqual([true, false]);
+		expect(out[0]).toEqual({ serviceName: 'IDP', url: TARGET, accountId: ACC, exists: true });
+	});
+
+	it('reads the v1 answer keyed by CertificateMappingParamters{…}', () => {
+		const body = {
+			[`CertificateMappingParamters{serviceName='IDP', accountId='${ACC}', url='${TARGET}'}`]: true,
+			[`CertificateMappingParamters{serviceName='WEBHOOKS', accountId='${ACC}', url='https://other.example.com/'}`]: false,
+		};
+		expect(processCheckMappingResponse(res(200, body), ACC, pairs, 'gatewayV1').map((r) => r.exists)).toEqual([true, false]);
+	});
+
+	it('reads the account answer (exist)', () => {
+		const out = processCheckMappingResponse(res(200, [{ serviceName: 'IDP', url: TARGET, exist: false }, { serviceName: 'WEBHOOKS', url: 'https://other.example.com/', exist: true }]), ACC, pairs, 'account');
+		expect(out.map((r) => r.exists)).toEqual([false, true]);
+	});
+
+	it('fails clearly when a pair has no result, and on 401', () => {
+		expect(thrown(() => processCheckMappingResponse(res(200, []), ACC, pairs)).code).toBe('MTLS_CHECK_SHAPE');
+		const e = thrown(() => processCheckMappingResponse(res(401, { message: 'no' }), ACC, pairs));
+		expect(e.status).toBe(401);
+		expect(e.hint).toMatch(/AppKey/);
+	});
+
+	it('validates pairs before building', () => {
+		expect(thrown(() => buildCheckMappingRequest(GW, ACC, [])).code).toBe('MTLS_NO_PAIRS');
+		expect(thrown(() => buildCheckMappingRequest(GW, ACC, [{ serviceName: 'IDP', url: 'http://plain.example.com' }])).code).toBe('MTLS_URL_SCHEME');
+		expect(thrown(() => buildCheckMappingRequest(GW, ACC, [{ serviceName: 'I D P', url: TARGET }])).code).toBe('MTLS_SERVICE_INVALID');
+	});
+});
+
+describe('forward', () => {
+	it('sets the LP headers, keeps the URL as given and the body as bytes', () => {
+		const body = Buffer.from([0, 1, 2, 0xff, 0xfe]);
+		const req = buildForwardRequest(GW, ACC, {
+			method: 'post',
+			targetUrl: `  ${TARGET}  `,
+			serviceName: 'WEBHOOKS',
+			authorizationOverride: 'Bearer target-secret-token',
+			headers: { 'Content-Type': 'application/octet-stream', 'X-Trace': 'abc' },
+			body,
+		});
+		expect(req.method).toBe('POST');
+		expect(req.url).toBe(`${GW}/mtls/account/${ACC}`);
+		expect(req.headers).toMatchObject({
+			'lp-forward-url': TARGET,
+			'lp-service-name': 'WEBHOOKS',
+			'lp-authorization-override': 'Bearer target-secret-token',
+			'lp-stop-if-certificate-not-found': 'true',
+			'content-type': 'application/octet-stream',
+			'x-trace': 'abc',
+		});
+		expect(Buffer.compare(req.body as Buffer, body)).toBe(0);
+		expect(req.secrets).toContain('target-secret-token');
+	});
+
+	it('moves an Authorization header into LP-authorization-override (as LivePerson\'s client does)', () => {
+		const req = buildForwardRequest(GW, ACC, { method: 'GET', targetUrl: TARGET, headers: { Authorization: 'Basic dXNlcjpwYXNz' }, stopIfCertificateNotFound: false });
+		expect(req.headers.authorization).toBeUndefined();
+		expect(req.headers['lp-authorization-override']).toBe('Basic dXNlcjpwYXNz');
+		expect(req.headers['lp-stop-if-certificate-not-found']).toBe('false');
+	});
+
+	it('refuses reserved headers, unknown methods, GET bodies and header injection', () => {
+		expect(thrown(() => buildForwardRequest(GW, ACC, { method: 'GET', targetUrl: TARGET, headers: { 'LP-forward-url': 'x' } })).code).toBe('MTLS_HEADER_RESERVED');
+		expect(thrown(() => buildForwardRequest(GW, ACC, { method: 'PATCH', targetUrl: TARGET })).code).toBe('MTLS_METHOD');
+		expect(thrown(() => buildForwardRequest(GW, ACC, { method: 'GET', targetUrl: TARGET, body: 'x' })).code).toBe('MTLS_GET_BODY');
+		expect(thrown(() => buildForwardRequest(GW, ACC, { method: 'GET', targetUrl: TARGET, headers: { a: 'x\r\nb: y' } })).code).toBe('MTLS_HEADER_VALUE');
+		expect(thrown(() => buildForwardRequest(GW, ACC, { method: 'GET', targetUrl: 'https://user:pw@example.com/' })).code).toBe('MTLS_URL_USERINFO');
+	});
+
+	it('decodes a 424 from the transport headers into a clear, secret-free error', () => {
+		const e = thrown(() =>
+			processForwardResponse(res(424, '', { 'lp-message-from-transport': 'Connection%20refused%20using%20target-secret-token', 'lp-error-from-transport': 'java.net.ConnectException' }), {
+				targetUrl: TARGET,
+				secrets: ['target-secret-token'],
+			}),
+		);
+		expect(e.code).toBe('MTLS_TARGET_FAILED');
+		expect(e.status).toBe(424);
+		expect(e.message).toContain('Connection refused');
+		expect(e.message).toContain('java.net.ConnectException');
+		expect(JSON.stringify(e.toJSON())).not.toContain('target-secret-token');
+	});
+
+	it('maps a missing mapping (500 or 400 with stop-if-not-found) to "no mTLS certificate is mapped"', () => {
+		for (const status of [500, 400]) {
+			const e = thrown(() => processForwardResponse(res(status, { error: 'x' }), { targetUrl: TARGET, serviceName: 'IDP' }));
+			expect(e.code).toBe('MTLS_NO_MAPPING');
+			expect(e.message).toBe(`No mTLS certificate is mapped for IDP/${TARGET}`);
+		}
+		// Without stop-if-not-found the same statuses are the target's answer.
+		expect(processForwardResponse(res(500, 'boom'), { targetUrl: TARGET, stopIfCertificateNotFound: false }).statusCode).toBe(500);
+	});
+
+	it('passes the target answer through and reports gateway auth failures', () => {
+		const out = processForwardResponse(res(201, Buffer.from([1, 2, 3]), { 'x-echo': 'y' }), { targetUrl: TARGET });
+		expect(out.statusCode).toBe(201);
+		expect([...out.body]).toEqual([1, 2, 3]);
+		expect(out.headers['x-echo']).toBe('y');
+		expect(thrown(() => processForwardResponse(res(401, '', { 'www-authenticate': 'Bearer' }), { targetUrl: TARGET })).code).toBe('MTLS_AUTH_REFUSED');
+		expect(targetStatusError({ statusCode: 404, headers: {}, body: Buffer.from('nope') }, TARGET).message).toContain('HTTP 404');
+	});
+});
+
+describe('certificates', () => {
+	it('lists certificates (a list, or an object holding one)', () => {
+		expect(buildListCertificatesRequest(GW, ACC).url).toBe(`${GW}/mtls/account/${ACC}/certificates`);
+		const cert = { id: 2628739923, name: 'c', status: 'Available' };
+		expect(processListCertificatesResponse(res(200, [cert]))).toEqual([cert]);
+		expect(processListCertificatesResponse(res(200, { certificates: [cert] }))).toEqual([cert]);
+		expect(thrown(() => processListCertificatesResponse(res(200, { a: 1 }))).code).toBe('MTLS_LIST_SHAPE');
+	});
+
+	it('builds a multipart upload with the file bytes and the certificate JSON part', () => {
+		const p12 = Buffer.from([0x30, 0x82, 0x00, 0x01, 0xff, 0x00]);
+		const req = buildUploadCertificateRequest(GW, ACC, { p12, name: 'myCertificate', password: 'p12-secret-pw', boundary: 'BOUNDARY' });
+		expect(req.url).toBe(`${GW}/mtls/account/${ACC}/certificates/by-file`);
+		expect(req.headers['content-type']).toBe('multipart/form-data; boundary=BOUNDARY');
+		const body = req.body as Buffer;
+		expect(body.includes(p12)).toBe(true);
+		expect(body.toString('latin1')).toContain('Content-Disposition: form-data; name="file"; filename="myCertificate.p12"');
+		expect(body.toString('latin1')).toContain('{"name":"myCertificate","password":"p12-secret-pw"}');
+		expect(body.toString('latin1').endsWith('--BOUNDARY--\r\n')).toBe(true);
+		expect(req.secrets).toContain('p12-secret-pw');
+		expect(thrown(() => buildUploadCertificateRequest(GW, ACC, { p12: Buffer.from('-----BEGIN'), name: 'x' })).code).toBe('P12_INVALID');
+	});
+
+	it('reads the upload answer (documented spelling) and fails when nothing was saved', () => {
+		const saved = { id: 1, name: 'myCertificate', status: 'Available' };
+		expect(processUploadCertificateResponse(res(201, { successfulySavedCertificates: [saved], failedSaveToVaultCertificates: [] })).saved).toEqual([saved]);
+		expect(thrown(() => processUploadCertificateResponse(res(201, { successfulySavedCertificates: [], failedSaveToVaultCertificates: [{}] }))).code).toBe('MTLS_UPLOAD_FAILED');
+		expect(thrown(() => processUploadCertificateResponse(res(409, {}))).code).toBe('MTLS_CERT_DUPLICATE');
+	});
+
+	it('opens a PKCS#12 locally and refuses a wrong password', () => {
+		const keys = forge.pki.rsa.generateKeyPair(1024);
+		const cert = forge.pki.createCertificate();
+		cert.publicKey = keys.publicKey;
+		cert.serialNumber = '01';
+		cert.validity.notBefore = new Date();
+		cert.validity.notAfter = new Date(Date.now() + 86400000);
+		cert.setSubject([{ name: 'commonName', value: 'unit-client' }]);
+		cert.setIssuer([{ name: 'commonName', value: 'unit-client' }]);
+		cert.sign(keys.privateKey, forge.md.sha256.create());
+		const asn = forge.pkcs12.toPkcs12Asn1(keys.privateKey, [cert], 'right-password', { algorithm: '3des' });
+		const der = Buffer.from(forge.asn1.toDer(asn).getBytes(), 'binary');
+		const info = inspectP12(der, 'right-password');
+		expect(info.subject).toContain('unit-client');
+		expect(info.hasKey).toBe(true);
+		const e = thrown(() => inspectP12(der, 'wrong-password'));
+		expect(e.code).toBe('P12_PASSWORD');
+		expect(e.message).not.toContain('wrong-password');
+	});
+});
+
+describe('create mapping', () => {
+	it('builds the configuration API request (ac-common v3.0)', () => {
+		const req = buildCreateMappingRequest('https://va.ac.liveperson.net', ACC, { certificateId: 2628739923, service: 'WEBHOOKS', url: TARGET, name: 'm1' });
+		expect(req.url).toBe(`https://va.ac.liveperson.net/api/account/${ACC}/configuration/ac-common/mtls?v=3.0`);
+		expect(JSON.parse(String(req.body))).toEqual([{ certificationId: '2628739923', serviceId: '2', enable: true, url: TARGET, siteId: ACC, name: 'm1', deleted: false }]);
+	});
+
+	it('builds the activate variant and decodes its 424', () => {
+		const req = buildCreateMappingRequest(GW, ACC, { certificateId: '7', service: 'IDP', url: TARGET, validateUrl: true }, 'activate');
+		expect(req.url).toBe(`${GW}/mtls/account/${ACC}/certificates/activate/7?isValidateUrlEnabled=true`);
+		expect(JSON.parse(String(req.body))).toEqual({ serviceName: 'IDP', url: TARGET });
+		expect(thrown(() => processCreateMappingResponse(res(424, '', { 'lp-message-from-transport': 'handshake failed' }), 'activate', TARGET)).code).toBe('MTLS_TARGET_FAILED');
+	});
+
+	it('maps service names to ids and reports duplicates', () => {
+		expect(serviceIdOf('idp')).toBe('1');
+		expect(serviceIdOf('3')).toBe('3');
+		expect(thrown(() => serviceIdOf('FAAS')).code).toBe('MTLS_SERVICE_ID');
+		expect(thrown(() => processCreateMappingResponse(res(400, { message: 'Duplicate name' }), 'configuration', TARGET)).code).toBe('MTLS_MAPPING_DUPLICATE');
+		expect(processCreateMappingResponse(res(201, [{ id: 5 }]), 'configuration', TARGET)).toEqual({ id: 5 });
+		expect(processCreateMappingResponse(res(204, undefined), 'configuration', TARGET)).toEqual({ success: true, status: 204 });
+	});
+});
+
+describe('helpers', () => {
+	it('normalises host overrides and target URLs', () => {
+		expect(normaliseHostOverride('va-a.mtls.liveperson.net', 'h')).toBe('https://va-a.mtls.liveperson.net');
+		expect(normaliseHostOverride('http://127.0.0.1:8090/', 'h')).toBe('http://127.0.0.1:8090');
+		expect(thrown(() => normaliseHostOverride('https://h/path', 'h')).code).toBe('HOST_INVALID');
+		expect(validateTargetUrl('https://a.example/x?q=%20')).toBe('https://a.example/x?q=%20');
+		expect(thrown(() => validateTargetUrl('https://a.example/é')).code).toBe('MTLS_URL_CHARS');
+	});
+});
