@@ -8,6 +8,7 @@ import type {
 	INodeTypeDescription,
 } from 'n8n-workflow';
 import { csds, DEFAULT_CSDS_TTL_MS } from '../../lib/liveperson/csds';
+import { credentialTests } from '../shared/credentialTests';
 import { mapItems } from '../shared/execute';
 import { toNodeError } from '../shared/errors';
 
@@ -29,7 +30,7 @@ export class LivePersonDomains implements INodeType {
 		usableAsTool: true,
 		inputs: ['main'],
 		outputs: ['main'],
-		credentials: [{ name: 'livePersonAccountApi', required: true }],
+		credentials: [{ name: 'livePersonAccountApi', required: true, testedBy: 'livePersonAccountApiTest' }],
 		properties: [
 			{
 				displayName: 'Operation',
@@ -104,6 +105,7 @@ export class LivePersonDomains implements INodeType {
 	};
 
 	methods = {
+		credentialTest: credentialTests,
 		loadOptions: {
 			async getServices(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
 				const creds = (await this.getCredentials('livePersonAccountApi')) as AccountCredential;
