@@ -505,8 +505,8 @@ export interface UploadCertificateResult {
 }
 
 export function processUploadCertificateResponse(res: HttpResponse, secrets: string[] = []): UploadCertificateResult {
-	if (res.status === 409) {
-		throw new LpError('http', `${MTLS_SERVICE} refused the certificate: the name is already used (HTTP 409)`, { status: 409, code: 'MTLS_CERT_DUPLICATE', responseSnippet: snippet(res.body, secrets), hint: 'Certificate names are unique per account: choose another name.' });
+	if (res.status === 409 || (res.status === 400 && /already exists|duplicat/i.test(res.body.toString('utf8')))) {
+		throw new LpError('http', `${MTLS_SERVICE} refused the certificate: the name is already used (HTTP ${res.status})`, { status: res.status, code: 'MTLS_CERT_DUPLICATE', responseSnippet: snippet(res.body, secrets), hint: 'Certificate names are unique per account: choose another name.' });
 	}
 	if (res.status < 200 || res.status > 299) throw gatewayStatusError(res, MTLS_SERVICE, secrets, 'certificate upload');
 	const body = parseJsonBody(res, MTLS_SERVICE, secrets) as Record<string, unknown>;
