@@ -230,6 +230,9 @@ export type CcsV2Operation =
 	| { op: 'getProperties'; accountId: string; namespace: string; sessionId?: string; filter: string[] }
 	| { op: 'delete'; accountId: string; namespace: string; sessionId?: string; properties?: string[] };
 
+/** A CCS v2 operation whose account defaults to the client's. */
+export type CcsV2Input = CcsV2Operation extends infer T ? (T extends CcsV2Operation ? Omit<T, 'accountId'> & { accountId?: string } : never) : never;
+
 export function buildCcsV2Request(host: string, operation: CcsV2Operation): PreparedRequest {
 	const accountId = validateAccountId(operation.accountId);
 	const nameSpace = validateNamespace(operation.namespace);
@@ -450,7 +453,7 @@ export class OrchestratorClient {
 		return str(this.creds.apiVersion).toLowerCase() === 'v1' ? this : new OrchestratorClient({ ...this.creds, apiVersion: 'v1' }, this.options);
 	}
 
-	ccsV2(operation: Omit<CcsV2Operation, 'accountId'> & { accountId?: string }): Promise<unknown> {
+	ccsV2(operation: CcsV2Input): Promise<unknown> {
 		const op = { ...operation, accountId: this.accountId(operation.accountId) } as CcsV2Operation;
 		return this.v2Client().run((auth) => buildCcsV2Request(auth.host, op), (res, secrets) => processCcsV2Response(res, op, secrets));
 	}
