@@ -1,0 +1,102 @@
+/**
+ * The Mutual TLS credential (Conversation Builder "Mutual Authentication") as plain data → key
+ * material, TLS versions and a pooled agent. No n8n imports: the credential and the nodes pass
+ * their decrypted data here.
+ */
+import { LpError } from '../errors';
+import { AgentOptions, ConnectorWrapper, getAgent, PooledAgent, TlsVersion } from './agent-pool';
+import { shortName } from './certs';
+import { KeyMaterial, KeyStoreFormat, KeyStoreInput, loadKeyStore, LoadOptions, TrustFormat } from './keystore';
+
+export const MUTUAL_TLS_CREDENTIAL_TYPE = 'livePersonMutualTlsApi';
+
+export type ProtocolChoice = 'tls12plus' | 'tls13' | 'tls12' | 'tls11plus';
+
+/** "Cryptographic Protocols" choices → [min, max]. TLS 1.1 only when explicitly chosen. */
+export const PROTOCOLS: Record<ProtocolChoice, [TlsVersion, TlsVersion]> = {
+	tls12plus: ['TLSv1.2', 'TLSv1.3'],
+	tls13: ['TLSv1.3', 'TLSv1.3'],
+	tls12: ['TLSv1.2', 'TLSv1.2'],
+	tls11plus: ['TLSv1.1', 'TLSv1.3'],
+};
+
+export interface MutualTlsSettings {
+	input: KeyStoreInput;
+	minVersion: TlsVersion;
+	maxVersion: TlsVersion;
+	servername?: string;
+}
+
+const text = (v: unknown) => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
+
+/** Reads the credential fields (names as in LivePersonMutualTlsApi.credentials.ts). */
+export function mutualTlsSettings(data: Record<string, unknown>): MutualTlsSettings {
+	const format = (text(data.keyStoreFormat) || 'pkcs12') as KeyStoreFormat;
+	if (!['pkcs12', 'jks', 'pem'].includes(format)) {
+		throw new LpError('input', `Unknown Key Store Format "${format}"`, { field: 'keyStoreFormat', code: 'FORMAT_UNKNOWN' });
+	}
+	const protocols = (text(data.protocols) || 'tls12plus') as ProtocolChoice;
+	const versions = PROTOCOLS[protocols];
+	if (!versions) throw new LpError('input', `Unknown Cryptographic Protocols choice "${protocols}"`, { field: 'protocols', code: 'TLS_VERSION' });
+	const trustData = text(data.trustCertificate).trim();
+	const servername = text(data.serverName).trim();
+	if (servername && !/^[A-Za-z0-9.-]+$/.test(servername)) {
+		throw new LpError('input', 'Server Name must be a DNS host name (letters, digits, dots, dashes)', { field: 'serverName', code: 'INVALID_INPUT' });
+	}
+	return {
+		input: {
+			format,
+			data: text(data.keyStore),
+			key: format === 'pem' ? text(data.privateKey) || undefined : undefined,
+			password: text(data.keyStorePassword) || undefined,
+			trust: trustData
+				? { data: trustData, format: (text(data.trustFormat) || undefined) as TrustFormat | undefined, password: text(data.trustStorePassword) || undefined }
+				: undefined,
+		},
+		minVersion: versions[0],
+		maxVersion: versions[1],
+		servername: servername || undefined,
+	};
+}
+
+export interface MutualTlsAgentOptions extends Pick<AgentOptions, 'connections' | 'timeouts' | 'lookup'> {
+	credentialId?: string;
+	wrapConnector?: ConnectorWrapper;
+	wrapConnectorKey?: string;
+	load?: LoadOptions;
+}
+
+/** Parsed material (cached) and the pooled agent for a Mutual TLS credential. */
+export function mutualTlsAgent(data: Record<string, unknown>, options: MutualTlsAgentOptions = {}): PooledAgent & { material: KeyMaterial } {
+	const settings = mutualTlsSettings(data);
+	const material = loadKeyStore(settings.input, options.load);
+	const pooled = getAgent({
+		material,
+		minVersion: settings.minVersion,
+		maxVersion: settings.maxVersion,
+		servername: settings.servername,
+		connections: options.connections,
+		timeouts: options.timeouts,
+		wrapConnector: options.wrapConnector,
+		wrapConnectorKey: options.wrapConnectorKey,
+		lookup: options.lookup,
+		credentialId: options.credentialId,
+	});
+	return { ...pooled, material };
+}
+
+/** The credential test's report: subject, issuer, validity, SHA-256 fingerprint, warnings. */
+export function describeMaterial(material: KeyMaterial, settings?: Pick<MutualTlsSettings, 'minVersion' | 'maxVersion'>): string {
+	const i = material.info;
+	const parts = [
+		`Certificate "${shortName(i)}" (${i.keyType}, ${material.format === 'pkcs12' ? 'PKCS#12' : material.format.toUpperCase()})`,
+		`subject ${i.subject}`,
+		`issued by ${i.issuer}`,
+		`valid ${i.validFrom.slice(0, 10)} to ${i.validTo.slice(0, 10)} (${i.expiresInDays} days left)`,
+		`SHA-256 ${i.sha256Fingerprint}`,
+	];
+	if (material.ca) parts.push(`${material.ca.length} trust certificate(s)`);
+	if (settings) parts.push(`TLS ${settings.minVersion.slice(4)}-${settings.maxVersion.slice(4)}`);
+	const warnings = material.warnings.length ? ` Warning: ${material.warnings.join('; ')}.` : '';
+	return `${parts.join('; ')}.${warnings}`;
+}

@@ -1,0 +1,339 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { API_INTEGRATION_DEFAULTS, ApiRequestParams, BodyType, buildApiRequest, NameValue, processApiResponse, ResponseFormat } from '../../../lib/integration/api-request';
+import { OutboundPolicy } from '../../../lib/net/policy';
+import { apiRequest, AuthSetup } from '../transport';
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Authentication',
+		name: 'authentication',
+		type: 'options',
+		noDataExpression: true,
+		default: 'none',
+		options: [
+			{ name: 'Access Token', value: 'accessToken' },
+			{ name: 'Basic Auth', value: 'basicAuth' },
+			{ name: 'None', value: 'none' },
+			{ name: 'OAuth2 Authorization Code (or PKCE)', value: 'oAuth2AuthCode' },
+			{ name: 'OAuth2 Client Credentials', value: 'oAuth2ClientCredentials' },
+		],
+		description: 'The bot-account credential that signs the request. Combine with Mutual TLS below for an API that wants both.',
+	},
+	{
+		displayName: 'Mutual TLS (Client Certificate)',
+		name: 'mutualTls',
+		type: 'boolean',
+		noDataExpression: true,
+		default: false,
+		displayOptions: { hide: { authentication: ['oAuth2AuthCode'] } },
+		description: 'Whether to present a client certificate (Mutual Authentication credential) in the TLS handshake',
+	},
+	{
+		displayName:
+			'Requests with an OAuth2 Authorization Code credential are sent by n8n itself (it refreshes the token), which cannot present a client certificate: Mutual TLS is not available with it.',
+		name: 'oauthNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: { show: { authentication: ['oAuth2AuthCode'] } },
+	},
+	{
+		displayName: 'Method',
+		name: 'method',
+		type: 'options',
+		default: 'GET',
+		options: ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'].map((m) => ({ name: m, value: m })),
+		description: 'The HTTP method',
+	},
+	{
+		displayName: 'URL',
+		name: 'url',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'https://api.example.com/v1/orders/{{ $json.orderId }}',
+		description: 'The full URL to call',
+	},
+	{
+		displayName: 'Send Query Parameters',
+		name: 'sendQuery',
+		type: 'boolean',
+		default: false,
+		noDataExpression: true,
+		description: 'Whether the request has query parameters',
+	},
+	{
+		displayName: 'Query Parameters',
+		name: 'queryParameters',
+		type: 'fixedCollection',
+		typeOptions: { multipleValues: true },
+		placeholder: 'Add Parameter',
+		default: { parameters: [] },
+		displayOptions: { show: { sendQuery: [true] } },
+		options: [
+			{
+				name: 'parameters',
+				displayName: 'Parameter',
+				values: [
+					{ displayName: 'Name', name: 'name', type: 'string', default: '' },
+					{ displayName: 'Value', name: 'value', type: 'string', default: '' },
+				],
+			},
+		],
+	},
+	{
+		displayName: 'Send Headers',
+		name: 'sendHeaders',
+		type: 'boolean',
+		default: false,
+		noDataExpression: true,
+		description: 'Whether the request has headers',
+	},
+	{
+		displayName: 'Header Parameters',
+		name: 'headerParameters',
+		type: 'fixedCollection',
+		typeOptions: { multipleValues: true },
+		placeholder: 'Add Header',
+		default: { parameters: [] },
+		displayOptions: { show: { sendHeaders: [true] } },
+		options: [
+			{
+				name: 'parameters',
+				displayName: 'Header',
+				values: [
+					{ displayName: 'Name', name: 'name', type: 'string', default: '' },
+					{ displayName: 'Value', name: 'value', type: 'string', default: '' },
+				],
+			},
+		],
+	},
+	{
+		displayName: 'Send Body',
+		name: 'sendBody',
+		type: 'boolean',
+		default: false,
+		noDataExpression: true,
+		description: 'Whether the request has a body',
+	},
+	{
+		displayName: 'Body Content Type',
+		name: 'bodyContentType',
+		type: 'options',
+		default: 'json',
+		displayOptions: { show: { sendBody: [true] } },
+		options: [
+			{ name: 'JSON', value: 'json' },
+			{ name: 'Form URL-Encoded', value: 'form' },
+			{ name: 'Raw', value: 'raw' },
+			{ name: 'Binary File From Input', value: 'binary' },
+		],
+	},
+	{
+		displayName: 'JSON Body',
+		name: 'jsonBody',
+		type: 'json',
+		default: '{}',
+		displayOptions: { show: { sendBody: [true], bodyContentType: ['json'] } },
+		description: 'The JSON to send',
+	},
+	{
+		displayName: 'Body Parameters',
+		name: 'bodyParameters',
+		type: 'fixedCollection',
+		typeOptions: { multipleValues: true },
+		placeholder: 'Add Parameter',
+		default: { parameters: [] },
+		displayOptions: { show: { sendBody: [true], bodyContentType: ['form'] } },
+		options: [
+			{
+				name: 'parameters',
+				displayName: 'Parameter',
+				values: [
+					{ displayName: 'Name', name: 'name', type: 'string', default: '' },
+					{ displayName: 'Value', name: 'value', type: 'string', default: '' },
+				],
+			},
+		],
+	},
+	{
+		displayName: 'Content Type',
+		name: 'rawContentType',
+		type: 'string',
+		default: 'text/plain',
+		displayOptions: { show: { sendBody: [true], bodyContentType: ['raw'] } },
+		placeholder: 'text/xml',
+	},
+	{
+		displayName: 'Body',
+		name: 'rawBody',
+		type: 'string',
+		typeOptions: { rows: 4 },
+		default: '',
+		displayOptions: { show: { sendBody: [true], bodyContentType: ['raw'] } },
+	},
+	{
+		displayName: 'Input Binary Field',
+		name: 'inputDataFieldName',
+		type: 'string',
+		default: 'data',
+		required: true,
+		displayOptions: { show: { sendBody: [true], bodyContentType: ['binary'] } },
+		hint: 'The name of the input binary field containing the file to send',
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add option',
+		default: {},
+		options: [
+			{
+				displayName: 'Allowed Internal Networks',
+				name: 'allowedInternalNetworks',
+				type: 'string',
+				default: '',
+				placeholder: '10.0.0.0/8, loopback',
+				description:
+					'Internal destinations the URL may resolve to (CIDR, ranges, IPs, or loopback, private, linkLocal, carrierGradeNat, uniqueLocal, multicast, unspecified, reserved). Internal addresses are refused by default.',
+			},
+			{
+				displayName: 'Batch Concurrency',
+				name: 'concurrency',
+				type: 'number',
+				default: '0',
+				typeOptions: { minValue: 1, maxValue: 64 },
+				default: API_INTEGRATION_DEFAULTS.concurrency,
+				description: 'How many items are sent at the same time (they share the kept-alive connections)',
+			},
+			{
+				displayName: 'Include Status and Headers',
+				name: 'fullResponse',
+				type: 'boolean',
+				default: false,
+				description: 'Whether to return the status code and headers with the body',
+			},
+			{
+				displayName: 'Max Response Size (MB)',
+				name: 'maxResponseMb',
+				type: 'number',
+				typeOptions: { minValue: 0.001, maxValue: 1024 },
+				default: 10,
+				description: 'Larger answers fail the item instead of filling the memory',
+			},
+			{
+				displayName: 'Never Error',
+				name: 'neverError',
+				type: 'boolean',
+				default: false,
+				description: 'Whether to succeed even when the status code is not 2xx',
+			},
+			{
+				displayName: 'Output Binary Field',
+				name: 'outputPropertyName',
+				type: 'string',
+				default: 'data',
+				displayOptions: { show: { responseFormat: ['binary'] } },
+				description: 'Name of the binary field to put a file response in',
+			},
+			{
+				displayName: 'Response Format',
+				name: 'responseFormat',
+				type: 'options',
+				default: 'autodetect',
+				options: [
+					{ name: 'Autodetect', value: 'autodetect' },
+					{ name: 'File', value: 'binary' },
+					{ name: 'JSON', value: 'json' },
+					{ name: 'Text', value: 'text' },
+				],
+				description: 'How to read the answer (Autodetect uses the Content-Type)',
+			},
+			{
+				displayName: 'Retries',
+				name: 'retries',
+				type: 'number',
+				default: '0',
+				typeOptions: { minValue: 0, maxValue: 10 },
+				default: API_INTEGRATION_DEFAULTS.retries,
+				description: 'Further attempts after network errors, 429 and 5xx answers (with backoff, honouring Retry-After). Conversation Builder uses 3.',
+			},
+			{
+				displayName: 'Timeout (Seconds)',
+				name: 'timeout',
+				type: 'number',
+				default: '0',
+				typeOptions: { minValue: 1, maxValue: 600 },
+				default: API_INTEGRATION_DEFAULTS.timeoutMs / 1000,
+				description: 'Time limit per attempt. Conversation Builder uses 20 seconds.',
+			},
+		],
+	},
+];
+
+export interface RequestOptions {
+	allowedInternalNetworks?: string;
+	concurrency?: number;
+	fullResponse?: boolean;
+	maxResponseMb?: number;
+	neverError?: boolean;
+	outputPropertyName?: string;
+	responseFormat?: ResponseFormat;
+	retries?: number;
+	timeout?: number;
+}
+
+const pairs = (value: unknown): NameValue[] => {
+	const list = (value as { parameters?: Array<{ name?: unknown; value?: unknown }> } | undefined)?.parameters ?? [];
+	return list.map((p) => ({ name: String(p.name ?? '').trim(), value: p.value === undefined || p.value === null ? '' : String(p.value) }));
+};
+
+/** One item: parameters → lib request → response → output item(s). */
+export async function execute(this: IExecuteFunctions, i: number, auth: AuthSetup): Promise<INodeExecutionData | INodeExecutionData[]> {
+	const options = this.getNodeParameter('options', i, {}) as RequestOptions;
+	const sendBody = this.getNodeParameter('sendBody', i, false) as boolean;
+	const bodyType: BodyType = sendBody ? (this.getNodeParameter('bodyContentType', i, 'json') as BodyType) : 'none';
+	const params: ApiRequestParams = {
+		method: this.getNodeParameter('method', i) as string,
+		url: this.getNodeParameter('url', i) as string,
+		query: this.getNodeParameter('sendQuery', i, false) ? pairs(this.getNodeParameter('queryParameters', i, {})) : [],
+		headers: this.getNodeParameter('sendHeaders', i, false) ? pairs(this.getNodeParameter('headerParameters', i, {})) : [],
+		bodyType,
+	};
+	if (bodyType === 'json') params.json = this.getNodeParameter('jsonBody', i, '{}');
+	if (bodyType === 'form') params.form = pairs(this.getNodeParameter('bodyParameters', i, {}));
+	if (bodyType === 'raw') {
+		params.raw = this.getNodeParameter('rawBody', i, '') as string;
+		params.rawContentType = this.getNodeParameter('rawContentType', i, '') as string;
+	}
+	if (bodyType === 'binary') {
+		const field = this.getNodeParameter('inputDataFieldName', i) as string;
+		const meta = this.helpers.assertBinaryData(i, field);
+		params.binary = { data: await this.helpers.getBinaryDataBuffer(i, field), mimeType: meta.mimeType };
+	}
+	const built = buildApiRequest(params);
+	const policy = new OutboundPolicy({ allow: options.allowedInternalNetworks ? [options.allowedInternalNetworks] : [] });
+	const res = await apiRequest.call(this, built, auth, {
+		policy,
+		timeoutMs: Math.round((options.timeout ?? API_INTEGRATION_DEFAULTS.timeoutMs / 1000) * 1000),
+		retries: options.retries ?? API_INTEGRATION_DEFAULTS.retries,
+		maxResponseBytes: Math.round((options.maxResponseMb ?? 10) * 1024 * 1024),
+		connections: Math.max(options.concurrency ?? API_INTEGRATION_DEFAULTS.concurrency, 1),
+	});
+	const out = processApiResponse(res, {
+		format: options.responseFormat ?? 'autodetect',
+		neverError: options.neverError,
+		url: built.url,
+		serviceName: `The API (${built.url.host})`,
+	});
+	const meta: IDataObject = options.fullResponse ? { statusCode: out.status, headers: out.headers as IDataObject } : {};
+	if (out.kind === 'binary' && out.binary) {
+		const binary = await this.helpers.prepareBinaryData(out.binary.data, out.binary.fileName, out.binary.mimeType);
+		return { json: meta, binary: { [options.outputPropertyName || 'data']: binary } };
+	}
+	const body = out.kind === 'json' ? out.json : out.text;
+	if (options.fullResponse) return { json: { ...meta, body: body as IDataObject } };
+	if (out.kind === 'text') return { json: { data: body as string } };
+	if (Array.isArray(body)) return body.map((entry) => ({ json: (entry !== null && typeof entry === 'object' ? entry : { data: entry }) as IDataObject }));
+	if (body !== null && typeof body === 'object') return { json: body as IDataObject };
+	return { json: { data: body as IDataObject[keyof IDataObject] } };
+}

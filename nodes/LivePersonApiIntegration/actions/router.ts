@@ -1,0 +1,15 @@
+import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { mapItems } from '../../shared/execute';
+import { API_INTEGRATION_DEFAULTS } from '../../../lib/integration/api-request';
+import { resolveAuth } from '../transport';
+import * as request from './request.operation';
+
+/** One resource/operation today (a request); the router keeps the Airtable v2 layout for more. */
+export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	// Credentials are read once per execution, not per item.
+	const auth = await resolveAuth.call(this);
+	const options = this.getNodeParameter('options', 0, {}) as request.RequestOptions;
+	const concurrency = Math.max(1, Math.min(options.concurrency ?? API_INTEGRATION_DEFAULTS.concurrency, 64));
+	const out = await mapItems(this, (i) => request.execute.call(this, i, auth), { concurrency });
+	return [out];
+}

@@ -1,0 +1,87 @@
+/**
+ * The node's I/O adapter: reads the selected credentials once per execution and sends each item's
+ * request through lib (our transport, pooled mutual TLS agent, token cache), or — for the OAuth2
+ * Authorization Code credential, whose token n8n owns and refreshes — through n8n's
+ * `httpRequestWithAuthentication`, with the same retry rule.
+ */
+import type { IDataObject, IExecuteFunctions, IHttpRequestMethods, IHttpRequestOptions } from 'n8n-workflow';
+import { CREDENTIAL_TYPES } from '../../../lib/auth/apply';
+import { LpError, safeUrl } from '../../../lib/errors';
+import { API_INTEGRATION_DEFAULTS, ApiAuth, BuiltApiRequest, SendApiOptions, sendApiRequest } from '../../../lib/integration/api-request';
+import { DEFAULT_RETRY_STATUSES, HttpResponse, parseRetryAfter, sleep } from '../../../lib/net/transport';
+import { MUTUAL_TLS_CREDENTIAL_TYPE } from '../../../lib/tls/credential';
+
+export interface AuthSetup extends ApiAuth {
+	authentication: string;
+}
+
+const TOKEN_TYPES: Record<string, string> = {
+	accessToken: CREDENTIAL_TYPES.accessToken,
+	basicAuth: CREDENTIAL_TYPES.basic,
+	oAuth2ClientCredentials: CREDENTIAL_TYPES.clientCredentials,
+	oAuth2AuthCode: CREDENTIAL_TYPES.authorizationCode,
+};
+
+export async function resolveAuth(this: IExecuteFunctions): Promise<AuthSetup> {
+	const authentication = this.getNodeParameter('authentication', 0, 'none') as string;
+	const setup: AuthSetup = { authentication };
+	const type = TOKEN_TYPES[authentication];
+	if (type && authentication !== 'oAuth2AuthCode') {
+		setup.credential = { type, data: (await this.getCredentials(type)) as IDataObject };
+	}
+	const mutualTls = authentication !== 'oAuth2AuthCode' && (this.getNodeParameter('mutualTls', 0, false) as boolean);
+	if (mutualTls) {
+		const data = (await this.getCredentials(MUTUAL_TLS_CREDENTIAL_TYPE)) as IDataObject;
+		const credentialId = this.getNode().credentials?.[MUTUAL_TLS_CREDENTIAL_TYPE]?.id ?? undefined;
+		setup.mutualTls = { data, credentialId: credentialId ?? undefined };
+	}
+	return setup;
+}
+
+async function viaN8nOAuth2(this: IExecuteFunctions, built: BuiltApiRequest, options: SendApiOptions): Promise<HttpResponse> {
+	options.policy?.checkUrl(built.url);
+	const retries = options.retries ?? API_INTEGRATION_DEFAULTS.retries;
+	const request: IHttpRequestOptions = {
+		url: built.url.toString(),
+		method: built.method as IHttpRequestMethods,
+		headers: built.headers,
+		body: built.body,
+		json: false,
+		encoding: 'arraybuffer',
+		returnFullResponse: true,
+		ignoreHttpStatusErrors: true,
+		timeout: options.timeoutMs ?? API_INTEGRATION_DEFAULTS.timeoutMs,
+	};
+	for (let attempt = 1; ; attempt++) {
+		let res: { statusCode: number; headers: Record<string, string>; body: unknown };
+		try {
+			res = await this.helpers.httpRequestWithAuthentication.call(this, CREDENTIAL_TYPES.authorizationCode, request);
+		} catch (error) {
+			if (attempt > retries) {
+				throw new LpError('network', `The API could not be reached at ${safeUrl(built.url)}`, {
+					code: 'NETWORK',
+					cause: error,
+					hint: 'Check the URL and that the OAuth2 credential is connected.',
+				});
+			}
+			await sleep(500 * 2 ** (attempt - 1));
+			continue;
+		}
+		const raw = res.body;
+		const body = Buffer.isBuffer(raw) ? raw : raw instanceof ArrayBuffer ? Buffer.from(raw) : Buffer.from(typeof raw === 'string' ? raw : JSON.stringify(raw ?? ''));
+		const max = options.maxResponseBytes ?? API_INTEGRATION_DEFAULTS.maxResponseBytes;
+		if (body.length > max) {
+			throw new LpError('response', `The API answered with more than ${max} bytes from ${safeUrl(built.url)}`, { code: 'RESPONSE_TOO_LARGE' });
+		}
+		const response: HttpResponse = { status: res.statusCode, headers: res.headers ?? {}, body, attempts: attempt };
+		if (attempt > retries || !DEFAULT_RETRY_STATUSES.includes(res.statusCode)) return response;
+		const retryAfter = parseRetryAfter(response.headers['retry-after']);
+		if (retryAfter !== undefined && retryAfter > 30_000) return response;
+		await sleep(Math.max(retryAfter ?? 0, 500 * 2 ** (attempt - 1)));
+	}
+}
+
+export async function apiRequest(this: IExecuteFunctions, built: BuiltApiRequest, auth: AuthSetup, options: SendApiOptions): Promise<HttpResponse> {
+	if (auth.authentication === 'oAuth2AuthCode') return viaN8nOAuth2.call(this, built, options);
+	return sendApiRequest(built, auth, options);
+}
