@@ -1,0 +1,37 @@
+import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { inputError } from '../../../lib/errors';
+import { mapItems } from '../../shared/execute';
+import { mtlsClient, type MtlsNodeOptions } from '../transport';
+import * as checkMapping from './checkMapping.operation';
+import * as createMapping from './createMapping.operation';
+import * as forward from './forward.operation';
+import * as listCertificates from './listCertificates.operation';
+import * as uploadCertificate from './uploadCertificate.operation';
+
+export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const operation = this.getNodeParameter('operation', 0) as string;
+	const options = this.getNodeParameter('options', 0, {}) as MtlsNodeOptions & { allowedInternalNetworks?: string; fullResponse?: boolean; neverError?: boolean };
+	const client = await mtlsClient.call(this, options);
+	const concurrency = Math.max(1, Math.min(options.concurrency ?? 5, 64));
+	const out = await mapItems(
+		this,
+		async (i) => {
+			switch (operation) {
+				case 'checkMapping':
+					return checkMapping.execute.call(this, i, client);
+				case 'forward':
+					return forward.execute.call(this, i, client, this.getNodeParameter('options', i, {}) as typeof options);
+				case 'listCertificates':
+					return listCertificates.execute.call(this, i, client);
+				case 'uploadCertificate':
+					return uploadCertificate.execute.call(this, i, client);
+				case 'createMapping':
+					return createMapping.execute.call(this, i, client);
+				default:
+					throw inputError('operation', `Operation "${operation}" is not supported`);
+			}
+		},
+		{ concurrency },
+	);
+	return [out];
+}

@@ -1,0 +1,50 @@
+/* eslint-disable n8n-nodes-base/node-filename-against-convention */
+import type { INodeTypeDescription } from 'n8n-workflow';
+import * as checkMapping from './checkMapping.operation';
+import * as createMapping from './createMapping.operation';
+import * as forward from './forward.operation';
+import * as uploadCertificate from './uploadCertificate.operation';
+import { commonOptions } from './common';
+
+export const versionDescription: INodeTypeDescription = {
+	displayName: 'LivePerson mTLS',
+	name: 'livePersonMtls',
+	icon: 'file:livePersonMtls.svg',
+	group: ['output'],
+	version: 1,
+	subtitle: '={{ {checkMapping: "Check Mapping", forward: "Forward " + $parameter["method"], listCertificates: "List Certificates", uploadCertificate: "Upload Certificate", createMapping: "Create Mapping"}[$parameter["operation"]] }}',
+	description: 'Call an API with a client certificate through the LivePerson mTLS gateway, and manage the certificates and mappings.',
+	defaults: { name: 'LivePerson mTLS' },
+	usableAsTool: true,
+	inputs: ['main'],
+	outputs: ['main'],
+	credentials: [{ name: 'livePersonAccountApi', required: true, testedBy: 'livePersonAccountApiTest' }],
+	properties: [
+		{
+			displayName: 'Operation',
+			name: 'operation',
+			type: 'options',
+			noDataExpression: true,
+			default: 'forward',
+			options: [
+				{ name: 'Check Mapping', value: 'checkMapping', action: 'Check certificate mappings', description: 'Ask whether a certificate is mapped for service name / URL pairs' },
+				{ name: 'Create Mapping', value: 'createMapping', action: 'Create a certificate mapping', description: 'Map a certificate to a service and URL' },
+				{ name: 'Forward', value: 'forward', action: 'Forward a request with mutual TLS', description: 'Send a request to a target through the gateway, which presents the mapped client certificate' },
+				{ name: 'List Certificates', value: 'listCertificates', action: 'List certificates', description: 'List the certificates of the account' },
+				{ name: 'Upload Certificate', value: 'uploadCertificate', action: 'Upload a certificate', description: 'Upload a PKCS#12 (.p12 / .pfx) client certificate' },
+			],
+		},
+		...checkMapping.description,
+		...forward.description,
+		...uploadCertificate.description,
+		...createMapping.description,
+		{
+			displayName: 'Options',
+			name: 'options',
+			type: 'collection',
+			placeholder: 'Add option',
+			default: {},
+			options: [...commonOptions, ...forward.forwardOptions].sort((a, b) => a.displayName.localeCompare(b.displayName)),
+		},
+	],
+};

@@ -1,0 +1,25 @@
+import type { IExecuteFunctions } from 'n8n-workflow';
+import type { LivePersonAccountCredentials } from '../../../lib/liveperson/account-auth';
+import { DEFAULT_CSDS_TTL_MS } from '../../../lib/liveperson/csds';
+import { MtlsClient, mtlsClientForAccount } from '../../../lib/liveperson/mtls-gateway';
+
+export interface MtlsNodeOptions {
+	concurrency?: number;
+	timeout?: number;
+	gatewayHost?: string;
+	configHost?: string;
+	cacheMinutes?: number;
+	maxResponseSizeMb?: number;
+}
+
+/** The credential is read once per execution; the client resolves hosts (CSDS, cached) and logs in lazily. */
+export async function mtlsClient(this: IExecuteFunctions, options: MtlsNodeOptions): Promise<MtlsClient> {
+	const creds = (await this.getCredentials('livePersonAccountApi')) as unknown as LivePersonAccountCredentials;
+	return mtlsClientForAccount(creds, {
+		gatewayHost: options.gatewayHost?.trim() || undefined,
+		configHost: options.configHost?.trim() || undefined,
+		csdsTtlMs: options.cacheMinutes === undefined ? DEFAULT_CSDS_TTL_MS : Math.max(1, options.cacheMinutes * 60_000),
+		timeoutMs: options.timeout ? options.timeout * 1000 : undefined,
+		maxResponseBytes: options.maxResponseSizeMb ? Math.floor(options.maxResponseSizeMb * 1024 * 1024) : undefined,
+	});
+}
