@@ -176,7 +176,7 @@ export function dispatcherFor(auth: ApiAuth, policy: OutboundPolicy, connections
 	const { agent, material } = mutualTlsAgent(auth.mutualTls.data, {
 		credentialId: auth.mutualTls.credentialId,
 		connections,
-		...(policy.enabled ? { wrapConnector: (base) => guardConnector(policy, base), wrapConnectorKey: policy.fingerprint, lookup: policy.lookup as never } : {}),
+		...(policy.enabled ? { wrapConnector: (base) => guardConnector(policy, base), wrapConnectorKey: policy.fingerprint, lookup: policy.lookup as never, lookupKey: policy.fingerprint } : {}),
 	});
 	return { dispatcher: agent, material };
 }

@@ -51,6 +51,11 @@ export interface AgentOptions {
 	wrapConnectorKey?: string;
 	/** dns.lookup-compatible resolver for the connector (e.g. the policy's `lookup`). */
 	lookup?: LookupFunction;
+	/**
+	 * Stable identity of `lookup` (e.g. the policy fingerprint). Without it the function's identity
+	 * is used, so a resolver re-created per item would build one agent per item.
+	 */
+	lookupKey?: string;
 	/** The credential these options come from; a change of material for the same id drops the old agents. */
 	credentialId?: string;
 }
@@ -87,8 +92,9 @@ function wrapperIdentity(options: AgentOptions): string {
 }
 
 let lookupIds = new WeakMap<object, number>();
-function lookupIdentity(lookup?: LookupFunction): string {
+function lookupIdentity(lookup?: LookupFunction, key?: string): string {
 	if (!lookup) return '';
+	if (key) return `lk:${key}`;
 	let id = lookupIds.get(lookup);
 	if (!id) {
 		id = nextWrapperId++;
@@ -111,7 +117,7 @@ export function agentKey(options: AgentOptions): string {
 		String(t.keepAliveMs ?? ''),
 		String(t.keepAliveMaxMs ?? ''),
 		wrapperIdentity(options),
-		lookupIdentity(options.lookup),
+		lookupIdentity(options.lookup, options.lookupKey),
 	];
 	return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 40);
 }

@@ -59,7 +59,7 @@ export function mutualTlsSettings(data: Record<string, unknown>): MutualTlsSetti
 	};
 }
 
-export interface MutualTlsAgentOptions extends Pick<AgentOptions, 'connections' | 'timeouts' | 'lookup'> {
+export interface MutualTlsAgentOptions extends Pick<AgentOptions, 'connections' | 'timeouts' | 'lookup' | 'lookupKey'> {
 	credentialId?: string;
 	wrapConnector?: ConnectorWrapper;
 	wrapConnectorKey?: string;
@@ -80,6 +80,7 @@ export function mutualTlsAgent(data: Record<string, unknown>, options: MutualTls
 		wrapConnector: options.wrapConnector,
 		wrapConnectorKey: options.wrapConnectorKey,
 		lookup: options.lookup,
+		lookupKey: options.lookupKey,
 		credentialId: options.credentialId,
 	});
 	return { ...pooled, material };

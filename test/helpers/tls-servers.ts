@@ -20,7 +20,15 @@ export interface NodeTlsServer {
 	close(): Promise<void>;
 }
 
-export async function startNodeMtlsServer(pki: TestPki, opts: { minVersion?: 'TLSv1.2' | 'TLSv1.3'; maxVersion?: 'TLSv1.2' | 'TLSv1.3' } = {}): Promise<NodeTlsServer> {
+export async function startNodeMtlsServer(
+	pki: TestPki,
+	opts: {
+		minVersion?: 'TLSv1.2' | 'TLSv1.3';
+		maxVersion?: 'TLSv1.2' | 'TLSv1.3';
+		/** Answers a request itself when it returns true (after the body was read). */
+		handler?: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, body: Buffer) => boolean;
+	} = {},
+): Promise<NodeTlsServer> {
 	let handshakes = 0;
 	const server = https.createServer(
 		{
@@ -40,6 +48,7 @@ export async function startNodeMtlsServer(pki: TestPki, opts: { minVersion?: 'TL
 			req.on('data', (c: Buffer) => chunks.push(c));
 			req.on('end', () => {
 				const body = Buffer.concat(chunks);
+				if (opts.handler?.(req, res, body)) return;
 				res.setHeader('content-type', 'application/json');
 				res.setHeader('x-echo', 'yes');
 				res.end(

@@ -1,0 +1,188 @@
+/**
+ * The LivePerson API Integration node's execute() (with a minimal IExecuteFunctions stand-in)
+ * against a Node https server that requires a client certificate: mutual TLS alone and with a
+ * token credential, connection reuse across items, retries, the outbound policy, Continue On
+ * Fail, and the Mutual TLS credential's Test button.
+ */
+import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { OutboundPolicy } from '../../lib/net/policy';
+import { closeAllAgents } from '../../lib/tls/agent-pool';
+import { testMutualTlsCredential } from '../../lib/tls/credential-test';
+import { clearKeyStoreCache, keyStoreStats } from '../../lib/tls/keystore';
+import { LivePersonApiIntegration } from '../../nodes/LivePersonApiIntegration/LivePersonApiIntegration.node';
+import { makeTestPki, OTHER_PASSWORD, STORE_PASSWORD, TestPki } from '../helpers/pki';
+import { NodeTlsServer, startNodeMtlsServer } from '../helpers/tls-servers';
+
+jest.setTimeout(120_000);
+
+let pki: TestPki;
+let server: NodeTlsServer;
+let flakyCalls = 0;
+
+beforeAll(async () => {
+	pki = makeTestPki();
+	server = await startNodeMtlsServer(pki, {
+		handler: (req, res) => {
+			if (req.url === '/flaky') {
+				flakyCalls++;
+				if (flakyCalls === 1) {
+					res.writeHead(503, { 'retry-after': '0', 'content-type': 'text/plain' }).end('busy');
+					return true;
+				}
+			}
+			if (req.url === '/file') {
+				res.writeHead(200, { 'content-type': 'application/pdf', 'content-disposition': 'attachment; filename="report.pdf"' }).end(Buffer.from('%PDF-1.4 test'));
+				return true;
+			}
+			if (req.url === '/missing') {
+				res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
+				return true;
+			}
+			return false;
+		},
+	});
+});
+
+afterAll(async () => {
+	await closeAllAgents();
+	await server?.close();
+});
+
+function mtlsCredential(overrides: Record<string, unknown> = {}) {
+	return { keyStoreFormat: 'pkcs12', keyStore: pki.p12Modern, keyStorePassword: STORE_PASSWORD, trustCertificate: pki.caPem, protocols: 'tls12plus', ...overrides };
+}
+
+function ctx(opts: {
+	items: number;
+	params: Record<string, unknown> | ((name: string, i: number) => unknown);
+	credentials: Record<string, Record<string, unknown>>;
+	continueOnFail?: boolean;
+}): IExecuteFunctions {
+	const items: INodeExecutionData[] = Array.from({ length: opts.items }, (_, i) => ({ json: { i } }));
+	return {
+		getInputData: () => items,
+		getNodeParameter: (name: string, i: number, fallback?: unknown) => {
+			const v = typeof opts.params === 'function' ? opts.params(name, i) : opts.params[name];
+			return v === undefined ? fallback : v;
+		},
+		getCredentials: async (type: string) => {
+			const c = opts.credentials[type];
+			if (!c) throw new Error(`no credential ${type}`);
+			return c;
+		},
+		continueOnFail: () => opts.continueOnFail ?? false,
+		getNode: () => ({ id: '1', name: 'API', type: 't', typeVersion: 1, position: [0, 0], parameters: {}, credentials: { livePersonMutualTlsApi: { id: 'cred-1', name: 'mtls' } } }),
+		helpers: {
+			prepareBinaryData: async (data: Buffer, fileName: string, mimeType: string) => ({ data: data.toString('base64'), fileName, mimeType }),
+		},
+	} as unknown as IExecuteFunctions;
+}
+
+const base = (extra: Record<string, unknown> = {}) => ({
+	authentication: 'none',
+	mutualTls: true,
+	method: 'GET',
+	url: `${server.url}/orders`,
+	options: { allowedInternalNetworks: 'loopback', concurrency: 8 },
+	...extra,
+});
+
+describe('LivePerson API Integration node', () => {
+	test('200 items over one mutual TLS credential: client certificate seen, at most 8 handshakes, one parse', async () => {
+		clearKeyStoreCache();
+		const before = server.handshakes();
+		const [out] = await new LivePersonApiIntegration().execute.call(
+			ctx({ items: 200, params: (n, i) => (n === 'url' ? `${server.url}/orders/${i}` : (base() as Record<string, unknown>)[n]), credentials: { livePersonMutualTlsApi: mtlsCredential() } }),
+		);
+		expect(out).toHaveLength(200);
+		expect(out[7].json).toMatchObject({ client: 'client-rsa', path: '/orders/7' });
+		expect(out[7].pairedItem).toEqual({ item: 7 });
+		expect(server.handshakes() - before).toBeLessThanOrEqual(8);
+		expect(keyStoreStats().parses).toBe(1);
+	});
+
+	test('mutual TLS + Access Token: two credentials on one request; POST JSON body', async () => {
+		const [out] = await new LivePersonApiIntegration().execute.call(
+			ctx({
+				items: 1,
+				params: base({ authentication: 'accessToken', method: 'POST', sendBody: true, bodyContentType: 'json', jsonBody: '{"orderId": 42}', options: { allowedInternalNetworks: 'loopback', fullResponse: true } }),
+				credentials: { livePersonMutualTlsApi: mtlsCredential({ keyStoreFormat: 'jks', keyStore: pki.jksEc }), livePersonAccessTokenApi: { accessToken: 'tok-123456', tokenType: 'Bearer' } },
+			}),
+		);
+		const json = out[0].json as { statusCode: number; body: { client: string; headers: Record<string, string>; body: string; method: string } };
+		expect(json.statusCode).toBe(200);
+		expect(json.body.client).toBe('client-ec');
+		expect(json.body.headers.authorization).toBe('Bearer tok-123456');
+		expect(json.body.method).toBe('POST');
+		expect(JSON.parse(json.body.body)).toEqual({ orderId: 42 });
+		expect(json.body.headers['content-type']).toMatch(/application\/json/);
+	});
+
+	test('503 with Retry-After is retried', async () => {
+		flakyCalls = 0;
+		const [out] = await new LivePersonApiIntegration().execute.call(ctx({ items: 1, params: base({ url: `${server.url}/flaky` }), credentials: { livePersonMutualTlsApi: mtlsCredential() } }));
+		expect(flakyCalls).toBe(2);
+		expect(out[0].json).toMatchObject({ client: 'client-rsa' });
+	});
+
+	test('file answers become binary data', async () => {
+		const [out] = await new LivePersonApiIntegration().execute.call(ctx({ items: 1, params: base({ url: `${server.url}/file` }), credentials: { livePersonMutualTlsApi: mtlsCredential() } }));
+		expect(out[0].binary?.data).toMatchObject({ fileName: 'report.pdf', mimeType: 'application/pdf' });
+	});
+
+	test('internal addresses are refused unless allowed', async () => {
+		await expect(
+			new LivePersonApiIntegration().execute.call(ctx({ items: 1, params: base({ options: {} }), credentials: { livePersonMutualTlsApi: mtlsCredential() } })),
+		).rejects.toThrow(/loopback|Allowed Internal Networks|Blocked/i);
+	});
+
+	test('Continue On Fail: a 404 and a wrong key store password become error items, no secret in them', async () => {
+		const [out] = await new LivePersonApiIntegration().execute.call(
+			ctx({ items: 2, params: base({ url: `${server.url}/missing` }), credentials: { livePersonMutualTlsApi: mtlsCredential() }, continueOnFail: true }),
+		);
+		expect(out[0].json.error).toMatch(/HTTP 404/);
+		const [bad] = await new LivePersonApiIntegration().execute.call(
+			ctx({ items: 2, params: base(), credentials: { livePersonMutualTlsApi: mtlsCredential({ keyStorePassword: OTHER_PASSWORD }) }, continueOnFail: true }),
+		);
+		expect(bad).toHaveLength(2);
+		expect(bad[0].json.error).toMatch(/password is wrong/);
+		expect(JSON.stringify(bad)).not.toContain(OTHER_PASSWORD);
+	});
+});
+
+describe('Mutual TLS credential test button', () => {
+	const loopback = new OutboundPolicy({ allow: ['loopback'] });
+
+	test('reports subject, issuer, validity, fingerprint and the 30-day warning', async () => {
+		const r = await testMutualTlsCredential(mtlsCredential());
+		expect(r.ok).toBe(true);
+		expect(r.message).toMatch(/Certificate "client-rsa" \(RSA, PKCS#12\)/);
+		expect(r.message).toMatch(/issued by CN=test-ca/);
+		expect(r.message).toMatch(/SHA-256 ([0-9A-F]{2}:){31}[0-9A-F]{2}/);
+		expect(r.message).toMatch(/Warning: .*expires in \d+ days/);
+	});
+
+	test('with a Test URL it really performs the mutual TLS handshake', async () => {
+		const r = await testMutualTlsCredential(mtlsCredential({ keyStoreFormat: 'pem', keyStore: pki.ec.certPem, privateKey: pki.ec.keyPem, testUrl: `${server.url}/health` }), { policy: loopback });
+		expect(r).toMatchObject({ ok: true });
+		expect(r.message).toMatch(/Handshake with 127\.0\.0\.1:\d+ succeeded \(HTTP 200\)/);
+		const untrusted = await testMutualTlsCredential(mtlsCredential({ keyStore: pki.p12Untrusted, testUrl: `${server.url}/health` }), { policy: loopback });
+		expect(untrusted.ok).toBe(false);
+	});
+
+	test.each([
+		['wrong password', { keyStorePassword: OTHER_PASSWORD }, /password is wrong/],
+		['mismatched key', { keyStoreFormat: 'pem' }, /does not belong/],
+		['expired', { keyStore: 'EXPIRED' }, /expired on/],
+		['unreadable trust', { trustCertificate: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----' }, /trust certificate could not be read/],
+	])('fails clearly: %s', async (_name, overrides, message) => {
+		const o = { ...overrides } as Record<string, unknown>;
+		if (o.keyStore === 'EXPIRED') o.keyStore = pki.expired.p12;
+		if (_name === 'mismatched key') Object.assign(o, { keyStore: pki.rsa.certPem, privateKey: pki.untrusted.keyPem });
+		const r = await testMutualTlsCredential(mtlsCredential(o));
+		expect(r.ok).toBe(false);
+		expect(r.message).toMatch(message);
+		expect(r.message).not.toContain(STORE_PASSWORD);
+		expect(r.message).not.toContain(OTHER_PASSWORD);
+	});
+});
