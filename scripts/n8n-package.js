@@ -66,7 +66,9 @@ function runVisible(cmd, args, opts, prefix) {
  * @param {{ repoDir?: string, outDir?: string, quiet?: boolean }} [opts]
  */
 async function buildAndPack(opts = {}) {
-	const repoDir = path.resolve(opts.repoDir || REPO);
+	let repoDir = path.resolve(opts.repoDir || REPO);
+	const gitRef = opts.gitRef || process.env.LP_PACK_REF;
+	if (gitRef) repoDir = await exportGitRef(repoDir, gitRef);
 	const outDir = opts.outDir || fs.mkdtempSync(path.join(os.tmpdir(), 'lp-pack-'));
 	fs.mkdirSync(outDir, { recursive: true });
 	const npmEnv = { ...process.env, npm_config_update_notifier: 'false' };
@@ -78,6 +80,20 @@ async function buildAndPack(opts = {}) {
 	const tgz = path.join(outDir, info[0].filename);
 	if (!fs.existsSync(tgz)) throw new Error(`npm pack did not write ${tgz}`);
 	return tgz;
+}
+
+/**
+ * Copies the files of a commit (e.g. HEAD) into a temp folder with the repo's node_modules linked, so
+ * the package can be built from committed code while others edit the working tree (LP_PACK_REF=HEAD).
+ */
+async function exportGitRef(repoDir, ref) {
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lp-src-'));
+	const tar = path.join(dir, '..', `${path.basename(dir)}.tar`);
+	await runQuiet('git', ['archive', '--format=tar', '-o', tar, ref], { cwd: repoDir });
+	await runQuiet('tar', ['-xf', tar, '-C', dir]);
+	fs.rmSync(tar, { force: true });
+	fs.symlinkSync(path.join(repoDir, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+	return dir;
 }
 
 function sha256File(file) {

@@ -208,21 +208,34 @@ function jsonEnd(text: string, start: number): number {
 const SUCCESS_MARKER = 'Execution was successful:';
 const FAILURE_MARKER = 'Execution error:';
 
-/** Finds the run JSON printed after the success / failure marker (log lines may surround it). */
+/**
+ * Finds the run JSON printed after the success / failure marker (log lines may surround it; on failure
+ * n8n prints "Execution error:" twice: before the run JSON and again with the plain message).
+ */
 export function parseExecuteOutput(stdout: string, stderr = ''): { ok: boolean; run: Record<string, unknown> } | undefined {
 	for (const text of [stdout, stderr, stdout + '\n' + stderr]) {
-		const s = text.lastIndexOf(SUCCESS_MARKER);
-		const f = text.lastIndexOf(FAILURE_MARKER);
-		const at = Math.max(s, f);
-		if (at < 0) continue;
-		const open = text.indexOf('{', at);
-		if (open < 0) continue;
-		const end = jsonEnd(text, open);
-		if (end < 0) continue;
-		try {
-			return { ok: at === s, run: JSON.parse(text.slice(open, end)) as Record<string, unknown> };
-		} catch {
-			/* try the next stream */
+		const markers: Array<{ at: number; ok: boolean }> = [];
+		for (const [marker, ok] of [
+			[SUCCESS_MARKER, true],
+			[FAILURE_MARKER, false],
+		] as const) {
+			for (let i = text.indexOf(marker); i >= 0; i = text.indexOf(marker, i + 1)) markers.push({ at: i, ok });
+		}
+		markers.sort((a, b) => b.at - a.at);
+		for (const { at, ok } of markers) {
+			const open = text.indexOf('{', at);
+			if (open < 0) continue;
+			// The JSON must follow the marker line and its "====" line, not some later log line.
+			const between = text.slice(at, open).split('\n').filter((l) => l.trim() && !/^\s*=+\s*$/.test(l));
+			if (between.length > 1) continue;
+			const end = jsonEnd(text, open);
+			if (end < 0) continue;
+			try {
+				const run = JSON.parse(text.slice(open, end)) as Record<string, unknown>;
+				if (run && typeof run === 'object' && 'data' in run) return { ok, run };
+			} catch {
+				/* not the run */
+			}
 		}
 	}
 	return undefined;
