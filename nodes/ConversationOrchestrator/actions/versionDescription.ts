@@ -1,0 +1,83 @@
+/* eslint-disable n8n-nodes-base/node-filename-against-convention */
+import type { INodeTypeDescription } from 'n8n-workflow';
+import * as contextService from './contextService.operation';
+import * as login from './login.operation';
+import * as nextActions from './nextActions.operation';
+
+export const versionDescription: INodeTypeDescription = {
+	displayName: 'LivePerson Conversation Orchestrator',
+	name: 'conversationOrchestrator',
+	icon: 'file:conversationOrchestrator.svg',
+	group: ['transform'],
+	version: 1,
+	subtitle: '={{ $parameter["resource"] === "login" ? "Login" : $parameter["resource"] + ": " + $parameter["operation"] }}',
+	description: 'Store and read conversation context (Conversation Context Service) and get next actions from LivePerson Conversation Orchestrator.',
+	defaults: { name: 'Conversation Orchestrator' },
+	usableAsTool: true,
+	inputs: ['main'],
+	outputs: ['main'],
+	credentials: [{ name: 'conversationOrchestratorApi', required: true, testedBy: 'conversationOrchestratorApiTest' }],
+	properties: [
+		{
+			displayName: 'Resource',
+			name: 'resource',
+			type: 'options',
+			noDataExpression: true,
+			default: 'contextService',
+			options: [
+				{ name: 'Context Service', value: 'contextService' },
+				{ name: 'Login', value: 'login', description: 'Log in (v2) and return the token expiry' },
+				{ name: 'Next Action', value: 'nextActions' },
+			],
+		},
+		{
+			displayName: 'Account ID',
+			name: 'accountId',
+			type: 'string',
+			default: '',
+			required: true,
+			placeholder: '12345678',
+			displayOptions: { show: { resource: ['contextService', 'nextActions'] } },
+			description: 'The LivePerson account (site) ID',
+		},
+		...login.description,
+		...contextService.description,
+		...nextActions.description,
+		{
+			displayName: 'Options',
+			name: 'options',
+			type: 'collection',
+			placeholder: 'Add option',
+			default: {},
+			options: [
+				{
+					displayName: 'Concurrency',
+					name: 'concurrency',
+					type: 'number',
+					typeOptions: { minValue: 1, maxValue: 64 },
+					default: 5,
+					description: 'How many items are sent at the same time',
+				},
+				{
+					displayName: 'Timeout (Seconds)',
+					name: 'timeout',
+					type: 'number',
+					typeOptions: { minValue: 1, maxValue: 300 },
+					default: 20,
+					description: 'Time limit of each request',
+				},
+				{
+					displayName: 'V2 Token Placement',
+					name: 'tokenPlacement',
+					type: 'options',
+					default: 'query',
+					options: [
+						{ name: 'Query Parameter (Access_token)', value: 'query', description: 'As in every documented example' },
+						{ name: 'Authorization Header (Bearer)', value: 'header', description: 'As the documentation text says' },
+					],
+					description: 'How the v2 token is sent',
+				},
+			],
+		},
+	],
+};

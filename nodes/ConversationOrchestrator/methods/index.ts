@@ -1,0 +1,21 @@
+import type { ILoadOptionsFunctions, INodePropertyOptions } from 'n8n-workflow';
+import type { ConversationOrchestratorCredentials } from '../../../lib/liveperson/orchestrator-auth';
+import { OrchestratorClient } from '../../../lib/liveperson/orchestrator';
+import { toNodeError } from '../../shared/errors';
+
+export const loadOptions = {
+	/** Namespaces of the account (Context Service v1 GET namespaces; needs the v1 API key). */
+	async getNamespaces(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
+		const creds = (await this.getCredentials('conversationOrchestratorApi')) as unknown as ConversationOrchestratorCredentials;
+		const accountId = String(this.getCurrentNodeParameter('accountId') ?? '').trim();
+		try {
+			const list = (await new OrchestratorClient(creds, { accountId }).ccsV1({ op: 'listNamespaces' })) as Array<{ name?: string; createdAt?: unknown }>;
+			return (Array.isArray(list) ? list : [])
+				.filter((n) => typeof n?.name === 'string')
+				.map((n) => ({ name: n.name as string, value: n.name as string, ...(n.createdAt ? { description: `Created ${String(n.createdAt)}` } : {}) }))
+				.sort((a, b) => a.name.localeCompare(b.name));
+		} catch (error) {
+			throw toNodeError(this.getNode(), error);
+		}
+	},
+};
