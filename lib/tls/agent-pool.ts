@@ -16,7 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { LookupFunction } from 'node:net';
-import { createSecureContext, SecureContext, SecureVersion } from 'node:tls';
+import { createSecureContext, rootCertificates, SecureContext, SecureVersion } from 'node:tls';
 import { Agent, buildConnector } from 'undici';
 import { LpError } from '../errors';
 import type { KeyMaterial } from './keystore';
@@ -141,15 +141,26 @@ function checkVersions(min?: TlsVersion, max?: TlsVersion) {
 export function buildSecureContext(options: AgentOptions): SecureContext {
 	checkVersions(options.minVersion, options.maxVersion);
 	const identity = options.material?.secureContextOptions() ?? {};
+	const extra = options.material?.extraTrust() ?? [];
 	try {
 		// TLS 1.1 needs OpenSSL security level 0 on OpenSSL 3 (it refuses SHA-1 signatures in the handshake).
 		const legacy = options.minVersion === 'TLSv1.1';
-		return createSecureContext({
+		const base = {
 			...identity,
 			minVersion: (options.minVersion ?? 'TLSv1.2') as SecureVersion,
 			maxVersion: (options.maxVersion ?? 'TLSv1.3') as SecureVersion,
 			...(legacy ? { ciphers: 'DEFAULT:@SECLEVEL=0' } : {}),
-		});
+		};
+		if (!extra.length) return createSecureContext(base);
+		// Add the key store's CA certificates to this context's store (on top of `ca` or Node's
+		// roots) the way Node itself does for a pfx, without re-parsing the ~140 root certificates.
+		const ctx = createSecureContext(base);
+		const native = (ctx as unknown as { context?: { addCACert?: (pem: string) => void } }).context;
+		if (native?.addCACert) {
+			for (const pem of extra) native.addCACert.call(native, pem);
+			return ctx;
+		}
+		return createSecureContext({ ...base, ca: [...(identity.ca ? (identity.ca as string[]) : rootCertificates), ...extra] });
 	} catch (error) {
 		throw new LpError('tls', 'The TLS settings of the credential could not be applied', {
 			field: 'keyStore',

@@ -19,7 +19,7 @@
  */
 import { createHmac, createPrivateKey, KeyObject, randomBytes, X509Certificate } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { createSecureContext, rootCertificates, SecureContextOptions } from 'node:tls';
+import { createSecureContext, SecureContextOptions } from 'node:tls';
 import { LpError } from '../errors';
 import { CertificateInfo, certificateInfo, DAY_MS, derToPem, pemBlocks, shortName } from './certs';
 import { DerError } from './der';
@@ -143,17 +143,25 @@ export class KeyMaterial {
 	 * Options for `tls.createSecureContext` carrying the client identity and trust:
 	 * `{pfx, passphrase}` on the native path (OpenSSL adds the file's extra certificates to the
 	 * chain and the trust store itself), else `{key, cert (leaf + chain), ca}`.
-	 * `ca` is the trust certificate when given; certificates that came inside the key store are
-	 * added to the trust store (on top of Node's roots when there is no trust certificate), as the
-	 * Conversation Builder documentation describes ("if your keystore already has the trust
-	 * certificate, one provided via the UI is not required").
+	 * `ca` is the trust certificate when given (else Node's roots); certificates that came inside
+	 * the key store are trusted too (`extraTrust()`), as the Conversation Builder documentation
+	 * describes ("if your keystore already has the trust certificate, one provided via the UI is
+	 * not required").
 	 */
 	secureContextOptions(): SecureContextOptions {
 		if (this.#pfx) {
 			return { pfx: this.#pfx, passphrase: this.#passphrase, ...(this.ca ? { ca: this.ca } : {}) };
 		}
-		const ca = this.ca ? [...this.ca, ...this.#storeCas] : this.#storeCas.length ? [...rootCertificates, ...this.#storeCas] : undefined;
-		return { key: this.#key, cert: [this.cert, ...(this.#chain ?? [])].join(''), ...(ca ? { ca } : {}) };
+		return { key: this.#key, cert: [this.cert, ...(this.#chain ?? [])].join(''), ...(this.ca ? { ca: this.ca } : {}) };
+	}
+
+	/**
+	 * CA certificates that came inside the key store (JKS trusted entries, PKCS#12 extra
+	 * certificates on the node-forge path), to add to the context's trust store on top of `ca` or
+	 * Node's roots — what OpenSSL does by itself for a pfx on the native path.
+	 */
+	extraTrust(): string[] {
+		return this.#pfx ? [] : [...this.#storeCas];
 	}
 
 	toJSON() {
