@@ -5,6 +5,7 @@
 import { LpError } from '../../lib/errors';
 import { send } from '../../lib/net/transport';
 import { agentPoolStats, closeAllAgents, dropAgent, getAgent } from '../../lib/tls/agent-pool';
+import { mutualTlsSettings } from '../../lib/tls/credential';
 import { KeyStoreInput, loadKeyStore } from '../../lib/tls/keystore';
 import { makeTestPki, STORE_PASSWORD, TestPki } from '../helpers/pki';
 import { NginxServer, NodeTlsServer, startNginxMtls, startNodeMtlsServer } from '../helpers/tls-servers';
@@ -99,6 +100,26 @@ describe('Node https server with requestCert + rejectUnauthorized', () => {
 		// and the same credential with TLS 1.3 allowed works
 		const ok = await call(node13.url, input, { maxVersion: 'TLSv1.3' });
 		expect(JSON.parse(ok.body.toString()).protocol).toBe('TLSv1.3');
+	});
+
+	test('TLS 1.1 only as an explicit opt-in (credential choice "TLS 1.1 and newer")', async () => {
+		const https = await import('node:https');
+		const legacy = https.createServer(
+			{ key: pki.serverKey, cert: pki.serverCert, ca: pki.caPem, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT:@SECLEVEL=0' },
+			(req, res) => res.end((req.socket as import('node:tls').TLSSocket).getProtocol() ?? ''),
+		);
+		await new Promise<void>((resolve) => legacy.listen(0, '127.0.0.1', resolve));
+		try {
+			const url = `https://127.0.0.1:${(legacy.address() as import('node:net').AddressInfo).port}/`;
+			const settings = mutualTlsSettings({ keyStore: pki.p12Modern, keyStorePassword: STORE_PASSWORD, protocols: 'tls12plus' });
+			expect(settings.minVersion).toBe('TLSv1.2');
+			await expectTlsFailure(call(url, settings.input, { minVersion: settings.minVersion, maxVersion: settings.maxVersion }));
+			const optIn = mutualTlsSettings({ keyStore: pki.p12Modern, keyStorePassword: STORE_PASSWORD, protocols: 'tls11plus' });
+			const res = await call(url, optIn.input, { minVersion: optIn.minVersion, maxVersion: optIn.maxVersion });
+			expect(res.body.toString()).toBe('TLSv1.1');
+		} finally {
+			legacy.close();
+		}
 	});
 
 	test('Server Name override: checked against the server certificate', async () => {
