@@ -66,12 +66,20 @@ function runVisible(cmd, args, opts, prefix) {
  * @param {{ repoDir?: string, outDir?: string, quiet?: boolean }} [opts]
  */
 async function buildAndPack(opts = {}) {
-	let repoDir = path.resolve(opts.repoDir || REPO);
-	const gitRef = opts.gitRef || process.env.LP_PACK_REF;
-	if (gitRef) repoDir = await exportGitRef(repoDir, gitRef);
+	const gitRef = opts.envRef ? undefined : opts.gitRef || process.env.LP_PACK_REF;
+	if (gitRef) {
+		const src = await exportGitRef(path.resolve(opts.repoDir || REPO), gitRef);
+		try {
+			return await buildAndPack({ ...opts, gitRef: undefined, repoDir: src, envRef: true });
+		} finally {
+			fs.rmSync(src, { recursive: true, force: true });
+		}
+	}
+	const repoDir = path.resolve(opts.repoDir || REPO);
 	const outDir = opts.outDir || fs.mkdtempSync(path.join(os.tmpdir(), 'lp-pack-'));
 	fs.mkdirSync(outDir, { recursive: true });
 	const npmEnv = { ...process.env, npm_config_update_notifier: 'false' };
+	if (opts.envRef) delete npmEnv.LP_PACK_REF;
 	if (opts.quiet) await runQuiet('npm', ['run', 'build'], { cwd: repoDir, env: npmEnv });
 	else await runVisible('npm', ['run', 'build'], { cwd: repoDir, env: npmEnv }, '[build]');
 	const out = await runQuiet('npm', ['pack', '--json', '--pack-destination', outDir], { cwd: repoDir, env: npmEnv });

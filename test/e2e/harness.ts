@@ -50,6 +50,7 @@ export function packPackage(repoDir: string = REPO_DIR): Promise<string> {
 	let p = packs.get(key);
 	if (!p) {
 		const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lp-e2e-pack-'));
+		process.once('exit', () => fs.rmSync(outDir, { recursive: true, force: true }));
 		p = buildAndPack({ repoDir: key, outDir, quiet: true });
 		p.catch(() => packs.delete(key));
 		packs.set(key, p);

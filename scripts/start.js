@@ -1,0 +1,438 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * `npm start` (after `npm ci`): a local n8n with this package installed as a community package, the
+ * LivePerson emulator, sample credentials and the example workflows.
+ *
+ *   build + pack → ensure n8n (default 2.8.4, cached outside the repo) → persistent user folder under
+ *   .sandbox/ → install the .tgz into <userFolder>/.n8n/nodes (skipped when unchanged) → emulator
+ *   (port 8090 or the next free one) → import sandbox/samples/credentials.json + examples/*.json
+ *   (skipped when unchanged; fixed ids, so re-imports overwrite) → `n8n start` on 127.0.0.1:5678 →
+ *   /healthz → owner account → prints the editor URL and the sandbox login. Ctrl-C stops everything.
+ *
+ * Environment: LP_SANDBOX_PORT (5678), LP_EMULATOR_PORT (8090; the next free port is used if taken),
+ * LP_SANDBOX_DIR (<repo>/.sandbox), LP_N8N_VERSION (2.8.4), LP_N8N_CACHE (see n8n-install.js).
+ * Exported: start(options) → handle { editorUrl, emulatorUrl, email, password, pids, timings, stop() }.
+ */
+const { spawn } = require('child_process');
+const crypto = require('crypto');
+const fs = require('fs');
+const net = require('net');
+const path = require('path');
+
+const { ensureN8n, DEFAULT_VERSION } = require('./n8n-install');
+const { buildAndPack, installCommunityPackage, REPO } = require('./n8n-package');
+
+const SANDBOX_EMAIL = 'sandbox@example.com';
+/** Sandbox-only login of a loopback n8n; printed on purpose so people can log in. */
+const SANDBOX_PASSWORD = 'Sandbox-Passw0rd1';
+const HOST = '127.0.0.1';
+
+function say(msg) {
+	process.stdout.write(`[sandbox] ${msg}\n`);
+}
+
+function portFree(port) {
+	return new Promise((resolve) => {
+		const srv = net.createServer();
+		srv.once('error', () => resolve(false));
+		srv.listen(port, HOST, () => srv.close(() => resolve(true)));
+	});
+}
+
+async function firstFreePort(from, tries = 50) {
+	for (let p = from; p < from + tries; p++) if (await portFree(p)) return p;
+	throw new Error(`no free port on ${HOST} in ${from}-${from + tries - 1}`);
+}
+
+async function anyFreePort() {
+	return new Promise((resolve, reject) => {
+		const srv = net.createServer();
+		srv.once('error', reject);
+		srv.listen(0, HOST, () => {
+			const { port } = srv.address();
+			srv.close(() => resolve(port));
+		});
+	});
+}
+
+function sleep(ms) {
+	return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Spawns a child in its own process group, prefixing its output lines; output also goes to logFile. */
+function spawnService(name, cmd, args, { env, cwd, logFile, echo = true }) {
+	const log = fs.createWriteStream(logFile, { flags: 'a' });
+	log.write(`\n--- ${new Date().toISOString()} ${name} starting\n`);
+	const child = spawn(cmd, args, { env, cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+	let recent = '';
+	const onData = (chunk) => {
+		const text = String(chunk);
+		log.write(text);
+		recent = (recent + text).slice(-6000);
+		if (echo) for (const line of text.split(/\r?\n/)) if (line.trim()) process.stdout.write(`[${name}] ${line}\n`);
+	};
+	child.stdout.on('data', onData);
+	child.stderr.on('data', onData);
+	let exited = false;
+	const exitPromise = new Promise((resolve) => {
+		child.on('exit', (code, signal) => {
+			exited = true;
+			resolve({ code, signal });
+		});
+	});
+	child.on('close', () => log.end());
+	return {
+		name,
+		child,
+		pid: child.pid,
+		recent: () => recent,
+		exited: () => exited,
+		exitPromise,
+		async stop(graceMs = 10000) {
+			const kill = (sig) => {
+				try {
+					process.kill(-child.pid, sig);
+				} catch {
+					/* group gone */
+				}
+			};
+			kill('SIGTERM');
+			const timer = sleep(graceMs).then(() => 'timeout');
+			if ((await Promise.race([exitPromise, timer])) === 'timeout') kill('SIGKILL');
+			await exitPromise;
+			// Grandchildren (task runners) in the same group.
+			await sleep(200);
+			kill('SIGKILL');
+		},
+	};
+}
+
+/** Runs an n8n CLI command to completion; returns its output, throws on failure. */
+function n8nCli(n8n, env, args, cwd) {
+	return new Promise((resolve, reject) => {
+		const child = spawn(n8n.nodeBin, [n8n.bin, ...args], { env, cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+		let out = '';
+		child.stdout.on('data', (b) => (out += b));
+		child.stderr.on('data', (b) => (out += b));
+		child.on('error', reject);
+		child.on('close', (code) => {
+			try {
+				process.kill(-child.pid, 'SIGKILL');
+			} catch {
+				/* gone */
+			}
+			if (code === 0) resolve(out);
+			else reject(new Error(`n8n ${args[0]} failed (exit ${code}):\n${out.slice(-4000)}`));
+		});
+	});
+}
+
+async function waitFor(what, fn, { timeoutMs, service }) {
+	const t0 = Date.now();
+	for (;;) {
+		try {
+			if (await fn()) return;
+		} catch {
+			/* not yet */
+		}
+		if (service && service.exited()) throw new Error(`${service.name} exited while waiting for ${what}:\n${service.recent()}`);
+		if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
+		await sleep(300);
+	}
+}
+
+function loadJson(file) {
+	return JSON.parse(fs.readFileSync(file, 'utf8'));
+}
+
+/** Replaces {{EMULATOR_URL}}, {{EMULATOR_HOSTPORT}}, {{MTLS_TARGET_URL}} and {{config:a.b}} (emulator config). */
+function template(value, vars, config) {
+	if (typeof value === 'string') {
+		return value.replace(/\{\{\s*([A-Za-z_:.0-9]+)\s*\}\}/g, (m, key) => {
+			if (key.startsWith('config:')) {
+				const v = key
+					.slice(7)
+					.split('.')
+					.reduce((o, k) => (o && typeof o === 'object' ? o[k] : undefined), config);
+				if (v === undefined) throw new Error(`sandbox/samples/credentials.json: unknown ${m}`);
+				return String(v);
+			}
+			if (!(key in vars)) throw new Error(`sandbox/samples/credentials.json: unknown ${m}`);
+			return vars[key];
+		});
+	}
+	if (Array.isArray(value)) return value.map((v) => template(v, vars, config));
+	if (value && typeof value === 'object') {
+		return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, template(v, vars, config)]));
+	}
+	return value;
+}
+
+async function rest(base, method, p, { body, cookie } = {}) {
+	const res = await fetch(base + p, {
+		method,
+		headers: {
+			'content-type': 'application/json',
+			'browser-id': 'lp-sandbox',
+			...(cookie ? { cookie } : {}),
+		},
+		body: body === undefined ? undefined : JSON.stringify(body),
+	});
+	const text = await res.text();
+	let json;
+	try {
+		json = JSON.parse(text);
+	} catch {
+		json = undefined;
+	}
+	const setCookie = res.headers.getSetCookie ? res.headers.getSetCookie() : [];
+	const auth = setCookie.map((c) => c.split(';')[0]).find((c) => c.startsWith('n8n-auth='));
+	return { status: res.status, json, text, cookie: auth };
+}
+
+/** Logs in as the sandbox owner (creating it on a fresh instance); returns the session cookie. */
+async function ensureOwner(base, email = SANDBOX_EMAIL, password = SANDBOX_PASSWORD) {
+	let login = await rest(base, 'POST', '/rest/login', { body: { emailOrLdapLoginId: email, password } });
+	if (login.status === 200 && login.cookie) return { cookie: login.cookie, created: false };
+	const setup = await rest(base, 'POST', '/rest/owner/setup', {
+		body: { email, firstName: 'Sandbox', lastName: 'Owner', password },
+	});
+	if (setup.status !== 200) {
+		throw new Error(
+			`could not log in as ${email} (HTTP ${login.status}) nor create the owner (HTTP ${setup.status}: ${setup.text.slice(0, 300)}). ` +
+				'If the owner was changed, delete the sandbox folder to start over.',
+		);
+	}
+	login = await rest(base, 'POST', '/rest/login', { body: { emailOrLdapLoginId: email, password } });
+	if (login.status !== 200 || !login.cookie) throw new Error(`login after owner setup failed: HTTP ${login.status}`);
+	return { cookie: login.cookie, created: true };
+}
+
+/**
+ * Starts the sandbox. Resolves once n8n answers and the owner exists.
+ * @param {{ port?: number, emulatorPort?: number, sandboxDir?: string, version?: string, echo?: boolean }} [opts]
+ */
+async function start(opts = {}) {
+	const t0 = Date.now();
+	const timings = {};
+	const mark = (k, since) => (timings[k] = Math.round((Date.now() - since) / 100) / 10);
+	const port = Number(opts.port ?? process.env.LP_SANDBOX_PORT ?? 5678);
+	const emulatorPortWanted = Number(opts.emulatorPort ?? process.env.LP_EMULATOR_PORT ?? 8090);
+	const sandboxDir = path.resolve(opts.sandboxDir ?? process.env.LP_SANDBOX_DIR ?? path.join(REPO, '.sandbox'));
+	const version = opts.version ?? process.env.LP_N8N_VERSION ?? DEFAULT_VERSION;
+	const echo = opts.echo ?? true;
+	fs.mkdirSync(sandboxDir, { recursive: true });
+	if (!(await portFree(port))) throw new Error(`port ${HOST}:${port} is taken (set LP_SANDBOX_PORT)`);
+
+	let t = Date.now();
+	const packDir = path.join(sandboxDir, 'pack');
+	fs.rmSync(packDir, { recursive: true, force: true });
+	say('building and packing the package');
+	const tgz = await buildAndPack({ outDir: packDir });
+	mark('buildAndPack', t);
+
+	t = Date.now();
+	const n8n = await ensureN8n(version);
+	mark('ensureN8n', t);
+
+	const userFolder = path.join(sandboxDir, `n8n-${version}`);
+	fs.mkdirSync(userFolder, { recursive: true });
+	const baseEnv = {};
+	for (const [k, v] of Object.entries(n8n.env)) if (!/^(N8N_|DB_)/.test(k)) baseEnv[k] = v;
+	const env = {
+		...baseEnv,
+		N8N_USER_FOLDER: userFolder,
+		DB_TYPE: 'sqlite',
+		N8N_DIAGNOSTICS_ENABLED: 'false',
+		N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
+		N8N_PERSONALIZATION_ENABLED: 'false',
+		N8N_LISTEN_ADDRESS: HOST,
+		N8N_HOST: HOST,
+		N8N_PORT: String(port),
+		N8N_PROTOCOL: 'http',
+		N8N_EDITOR_BASE_URL: `http://${HOST}:${port}`,
+		N8N_SECURE_COOKIE: 'false',
+		N8N_RUNNERS_BROKER_LISTEN_ADDRESS: HOST,
+		N8N_LOG_LEVEL: process.env.LP_N8N_LOG_LEVEL || 'info',
+		N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'true',
+		NODE_ENV: 'production',
+	};
+
+	t = Date.now();
+	const installed = await installCommunityPackage(userFolder, tgz, { env });
+	say(`${installed.name}@${installed.version} ${installed.skipped ? 'already installed' : 'installed'} in ${path.join(userFolder, '.n8n', 'nodes')}`);
+	mark('installPackage', t);
+
+	const services = [];
+	const stop = async () => {
+		for (const s of services.reverse()) await s.stop();
+		services.length = 0;
+	};
+	try {
+		t = Date.now();
+		const emulatorPort = await firstFreePort(emulatorPortWanted);
+		const tsxBin = path.join(REPO, 'node_modules', '.bin', 'tsx');
+		const emuCmd = fs.existsSync(tsxBin) ? [tsxBin, ['sandbox/emulator/main.ts', '--port', String(emulatorPort)]] : ['npx', ['tsx', 'sandbox/emulator/main.ts', '--port', String(emulatorPort)]];
+		const emulator = spawnService('emulator', emuCmd[0], emuCmd[1], {
+			env: { ...process.env, LP_EMULATOR_PORT: String(emulatorPort) },
+			cwd: REPO,
+			logFile: path.join(sandboxDir, 'emulator.log'),
+			echo,
+		});
+		services.push(emulator);
+		const emulatorUrl = `http://${HOST}:${emulatorPort}`;
+		await waitFor('the emulator', async () => (await fetch(`${emulatorUrl}/__emulator/health`)).ok, {
+			timeoutMs: 60000,
+			service: emulator,
+		});
+		mark('emulator', t);
+
+		// Imports: only when the templated credentials or the example workflows changed.
+		t = Date.now();
+		const emulatorConfig = loadJson(path.join(REPO, 'sandbox', 'emulator', 'config.json'));
+		const vars = {
+			EMULATOR_URL: emulatorUrl,
+			EMULATOR_HOSTPORT: `${HOST}:${emulatorPort}`,
+		};
+		const credsFile = path.join(REPO, 'sandbox', 'samples', 'credentials.json');
+		const credentials = fs.existsSync(credsFile) ? template(loadJson(credsFile), vars, emulatorConfig) : [];
+		const examplesDir = path.join(REPO, 'examples');
+		const workflows = fs.existsSync(examplesDir)
+			? fs
+					.readdirSync(examplesDir)
+					.filter((f) => f.endsWith('.json'))
+					.sort()
+					.flatMap((f) => {
+						const w = loadJson(path.join(examplesDir, f));
+						return Array.isArray(w) ? w : [w];
+					})
+			: [];
+		for (const w of workflows) {
+			if (!w.id) throw new Error(`examples: workflow "${w.name}" needs a fixed "id" (16 letters/digits)`);
+		}
+		const importHash = crypto
+			.createHash('sha256')
+			.update(JSON.stringify({ credentials, workflows, version }))
+			.digest('hex');
+		const hashFile = path.join(userFolder, '.lp-imported.sha256');
+		const previous = fs.existsSync(hashFile) ? fs.readFileSync(hashFile, 'utf8').trim() : '';
+		if (previous !== importHash) {
+			const tmp = fs.mkdtempSync(path.join(sandboxDir, 'import-'));
+			try {
+				if (credentials.length) {
+					const f = path.join(tmp, 'credentials.json');
+					fs.writeFileSync(f, JSON.stringify(credentials), { mode: 0o600 });
+					say(`importing ${credentials.length} sample credentials`);
+					await n8nCli(n8n, env, ['import:credentials', `--input=${f}`], userFolder);
+				}
+				if (workflows.length) {
+					const f = path.join(tmp, 'workflows.json');
+					fs.writeFileSync(f, JSON.stringify(workflows));
+					say(`importing ${workflows.length} example workflows`);
+					await n8nCli(n8n, env, ['import:workflow', `--input=${f}`], userFolder);
+				}
+			} finally {
+				fs.rmSync(tmp, { recursive: true, force: true });
+			}
+			fs.writeFileSync(hashFile, importHash + '\n');
+		} else {
+			say('sample credentials and example workflows unchanged: not re-imported');
+		}
+		mark('imports', t);
+
+		t = Date.now();
+		const brokerPort = await anyFreePort();
+		const n8nProc = spawnService('n8n', n8n.nodeBin, [n8n.bin, 'start'], {
+			env: { ...env, N8N_RUNNERS_BROKER_PORT: String(brokerPort) },
+			cwd: userFolder,
+			logFile: path.join(sandboxDir, 'n8n.log'),
+			echo,
+		});
+		services.push(n8nProc);
+		const editorUrl = `http://${HOST}:${port}`;
+		await waitFor('n8n /healthz', async () => (await fetch(`${editorUrl}/healthz`)).ok, {
+			timeoutMs: 180000,
+			service: n8nProc,
+		});
+		// /healthz answers before the REST API is mounted: wait for what the editor asks first.
+		await waitFor('the n8n REST API', async () => (await fetch(`${editorUrl}/rest/settings`)).status === 200, {
+			timeoutMs: 180000,
+			service: n8nProc,
+		});
+		mark('n8nStart', t);
+		t = Date.now();
+		const owner = await ensureOwner(editorUrl);
+		mark('owner', t);
+		timings.total = Math.round((Date.now() - t0) / 100) / 10;
+
+		return {
+			version,
+			editorUrl,
+			emulatorUrl,
+			email: SANDBOX_EMAIL,
+			password: SANDBOX_PASSWORD,
+			ownerCreated: owner.created,
+			userFolder,
+			sandboxDir,
+			pids: { start: process.pid, n8n: n8nProc.pid, emulator: emulator.pid },
+			timings,
+			services,
+			stop,
+		};
+	} catch (e) {
+		await stop();
+		throw e;
+	}
+}
+
+module.exports = { start, ensureOwner, SANDBOX_EMAIL, SANDBOX_PASSWORD };
+
+if (require.main === module) {
+	let handle;
+	let stopping = false;
+	const shutdown = async (signal) => {
+		if (stopping) return;
+		stopping = true;
+		say(`${signal}: stopping n8n and the emulator`);
+		try {
+			if (handle) await handle.stop();
+		} finally {
+			say('stopped');
+			process.exit(0);
+		}
+	};
+	process.on('SIGINT', () => void shutdown('SIGINT'));
+	process.on('SIGTERM', () => void shutdown('SIGTERM'));
+	start()
+		.then((h) => {
+			handle = h;
+			if (stopping) return h.stop();
+			const lines = [
+				'',
+				`n8n ${h.version} is ready (started in ${h.timings.total}s: ${JSON.stringify(h.timings)})`,
+				`  editor:   ${h.editorUrl}`,
+				`  login:    ${h.email} / ${h.password}`,
+				`  emulator: ${h.emulatorUrl} (LivePerson account ${loadJson(path.join(REPO, 'sandbox', 'emulator', 'config.json')).accountId})`,
+				`  data:     ${h.userFolder}`,
+				`  pids:     n8n=${h.pids.n8n} emulator=${h.pids.emulator}`,
+				'Press Ctrl-C to stop.',
+				'',
+			];
+			process.stdout.write(lines.join('\n'));
+			say(`READY ${JSON.stringify({ editorUrl: h.editorUrl, emulatorUrl: h.emulatorUrl, pids: h.pids, timings: h.timings })}`);
+			// If a service dies on its own, stop the rest and exit non-zero.
+			for (const s of h.services) {
+				s.exitPromise.then(({ code, signal }) => {
+					if (stopping) return;
+					say(`${s.name} exited (${signal || code}); stopping`);
+					stopping = true;
+					h.stop().finally(() => process.exit(1));
+				});
+			}
+		})
+		.catch((e) => {
+			process.stderr.write(`[sandbox] failed: ${e && e.message ? e.message : e}\n`);
+			process.exit(1);
+		});
+}

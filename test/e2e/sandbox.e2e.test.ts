@@ -1,0 +1,225 @@
+/**
+ * `npm start` (scripts/start.js) as a child process on other ports and a temp sandbox folder: n8n
+ * answers, the owner can log in, the package's node and credential types are loaded, the sample
+ * credentials and example workflows are imported, a second start reuses everything, and Ctrl-C
+ * (SIGINT) stops every process.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+import { freePort, INSTALL_TIMEOUT_MS, REPO_DIR } from './harness';
+
+const { SANDBOX_EMAIL, SANDBOX_PASSWORD } = require('../../scripts/start.js') as {
+	SANDBOX_EMAIL: string;
+	SANDBOX_PASSWORD: string;
+};
+
+interface Ready {
+	editorUrl: string;
+	emulatorUrl: string;
+	pids: { start: number; n8n: number; emulator: number };
+	timings: Record<string, number>;
+}
+
+interface Started {
+	child: ChildProcess;
+	ready: Ready;
+	output: () => string;
+	exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function startSandbox(env: Record<string, string>, timeoutMs: number): Promise<Started> {
+	return new Promise((resolve, reject) => {
+		const child = spawn(process.execPath, [path.join(REPO_DIR, 'scripts', 'start.js')], {
+			cwd: REPO_DIR,
+			env: { ...process.env, ...env },
+			stdio: ['ignore', 'pipe', 'pipe'],
+		});
+		let out = '';
+		const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+			child.on('exit', (code, signal) => r({ code, signal })),
+		);
+		const timer = setTimeout(() => {
+			child.kill('SIGINT');
+			reject(new Error(`sandbox not ready after ${timeoutMs / 1000}s:\n${out.slice(-5000)}`));
+		}, timeoutMs);
+		const onData = (b: Buffer) => {
+			out += b.toString('utf8');
+			const m = /\[sandbox\] READY (\{.*\})\n/.exec(out);
+			if (m) {
+				clearTimeout(timer);
+				resolve({ child, ready: JSON.parse(m[1]) as Ready, output: () => out, exited });
+			}
+		};
+		child.stdout.on('data', onData);
+		child.stderr.on('data', onData);
+		void exited.then(({ code, signal }) => {
+			clearTimeout(timer);
+			reject(new Error(`start.js exited (${signal ?? code}) before READY:\n${out.slice(-5000)}`));
+		});
+	});
+}
+
+function alive(pid: number): boolean {
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+async function waitGone(pids: number[], ms: number): Promise<number[]> {
+	const t0 = Date.now();
+	while (Date.now() - t0 < ms) {
+		const left = pids.filter(alive);
+		if (!left.length) return [];
+		await new Promise((r) => setTimeout(r, 200));
+	}
+	return pids.filter(alive);
+}
+
+async function stopSandbox(s: Started): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+	s.child.kill('SIGINT');
+	return s.exited;
+}
+
+/** Type names declared by the built package (package.json n8n block → dist files → description.name / name). */
+function declaredTypes(): { nodes: string[]; credentials: string[] } {
+	const pkg = JSON.parse(fs.readFileSync(path.join(REPO_DIR, 'package.json'), 'utf8')) as {
+		name: string;
+		n8n: { nodes: string[]; credentials: string[] };
+	};
+	const instances = (files: string[]) =>
+		files.map((f) => {
+			const mod = require(path.join(REPO_DIR, f)) as Record<string, new () => unknown>;
+			const cls = mod[path.basename(f).split('.')[0]];
+			return new cls() as { name?: string; description?: { name: string } };
+		});
+	return {
+		nodes: instances(pkg.n8n.nodes).map((n) => `${pkg.name}.${n.description?.name}`),
+		credentials: instances(pkg.n8n.credentials).map((c) => String(c.name)),
+	};
+}
+
+describe('npm start sandbox (n8n 2.8.4)', () => {
+	const sandboxDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lp-sandbox-e2e-'));
+	let env: Record<string, string>;
+	let first: Started | undefined;
+
+	beforeAll(async () => {
+		env = {
+			LP_SANDBOX_PORT: String(await freePort()),
+			LP_EMULATOR_PORT: String(await freePort()),
+			LP_SANDBOX_DIR: sandboxDir,
+		};
+		// Both starts must pack the same code: pin LP_PACK_REF (e.g. HEAD) to a commit.
+		if (process.env.LP_PACK_REF) {
+			env.LP_PACK_REF = execFileSync('git', ['rev-parse', process.env.LP_PACK_REF], { cwd: REPO_DIR })
+				.toString()
+				.trim();
+		}
+	});
+
+	afterAll(async () => {
+		if (first && first.child.exitCode === null) await stopSandbox(first);
+		fs.rmSync(sandboxDir, { recursive: true, force: true });
+	});
+
+	test(
+		'starts, serves the package types and the samples, and stops cleanly; a second start reuses everything',
+		async () => {
+			first = await startSandbox(env, INSTALL_TIMEOUT_MS);
+			const { editorUrl, pids } = first.ready;
+			expect(editorUrl).toBe(`http://127.0.0.1:${env.LP_SANDBOX_PORT}`);
+			expect(first.ready.emulatorUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+			expect(first.output()).toContain(`${SANDBOX_EMAIL} / ${SANDBOX_PASSWORD}`);
+
+			// Log in like the editor does.
+			const headers = { 'content-type': 'application/json', 'browser-id': 'lp-sandbox-e2e' };
+			const login = await fetch(`${editorUrl}/rest/login`, {
+				method: 'POST',
+				headers,
+				body: JSON.stringify({ emailOrLdapLoginId: SANDBOX_EMAIL, password: SANDBOX_PASSWORD }),
+			});
+			expect(login.status).toBe(200);
+			const cookie = login.headers
+				.getSetCookie()
+				.map((c) => c.split(';')[0])
+				.find((c) => c.startsWith('n8n-auth='));
+			expect(cookie).toBeDefined();
+			const get = async (p: string) => {
+				const res = await fetch(editorUrl + p, { headers: { ...headers, cookie: cookie as string } });
+				expect({ path: p, status: res.status }).toEqual({ path: p, status: 200 });
+				return res.json() as Promise<unknown>;
+			};
+
+			// Node and credential types of the package, as the editor loads them.
+			const declared = declaredTypes();
+			expect(declared.nodes).toContain('n8n-nodes-liveperson.livePersonDomains');
+			const nodeTypes = (await get('/types/nodes.json')) as Array<{ name: string }>;
+			const nodeNames = new Set(nodeTypes.map((n) => n.name));
+			expect(nodeNames.has('n8n-nodes-base.manualTrigger')).toBe(true);
+			for (const n of declared.nodes) expect(nodeNames).toContain(n);
+			const credTypes = (await get('/types/credentials.json')) as Array<{ name: string }>;
+			const credNames = new Set(credTypes.map((c) => c.name));
+			for (const c of declared.credentials) expect(credNames).toContain(c);
+
+			// Sample workflows and credentials were imported (fixed ids).
+			const examples = fs
+				.readdirSync(path.join(REPO_DIR, 'examples'))
+				.filter((f) => f.endsWith('.json'))
+				.flatMap((f) => {
+					const w = JSON.parse(fs.readFileSync(path.join(REPO_DIR, 'examples', f), 'utf8')) as unknown;
+					return (Array.isArray(w) ? w : [w]) as Array<{ id: string }>;
+				});
+			expect(examples.length).toBeGreaterThan(0);
+			const workflows = (await get('/rest/workflows')) as { data: Array<{ id: string }> };
+			const wfIds = workflows.data.map((w) => w.id);
+			for (const w of examples) expect(wfIds).toContain(w.id);
+			const samples = JSON.parse(
+				fs.readFileSync(path.join(REPO_DIR, 'sandbox', 'samples', 'credentials.json'), 'utf8'),
+			) as Array<{ id: string }>;
+			const creds = (await get('/rest/credentials')) as { data: Array<{ id: string }> };
+			const credIds = creds.data.map((c) => c.id);
+			for (const c of samples) expect(credIds).toContain(c.id);
+			// The list answer never carries the sample secrets.
+			const emulatorConfig = JSON.parse(
+				fs.readFileSync(path.join(REPO_DIR, 'sandbox', 'emulator', 'config.json'), 'utf8'),
+			) as { user: { password: string }; oauth2Client: { clientSecret: string } };
+			const credsText = JSON.stringify(creds);
+			expect(credsText).not.toContain(emulatorConfig.user.password);
+			expect(credsText).not.toContain(emulatorConfig.oauth2Client.clientSecret);
+
+			// Ctrl-C stops n8n, its task runner and the emulator.
+			const firstExit = await stopSandbox(first);
+			expect(firstExit.code).toBe(0);
+			expect(await waitGone([pids.n8n, pids.emulator], 15000)).toEqual([]);
+			await expect(fetch(`${editorUrl}/healthz`)).rejects.toThrow();
+			await expect(fetch(`${first.ready.emulatorUrl}/__emulator/health`)).rejects.toThrow();
+
+			// Second start: no reinstall, no re-import.
+			const second = await startSandbox(env, INSTALL_TIMEOUT_MS);
+			try {
+				expect(second.output()).toContain('already installed');
+				expect(second.output()).toContain('not re-imported');
+				const again = await fetch(`${second.ready.editorUrl}/rest/login`, {
+					method: 'POST',
+					headers,
+					body: JSON.stringify({ emailOrLdapLoginId: SANDBOX_EMAIL, password: SANDBOX_PASSWORD }),
+				});
+				expect(again.status).toBe(200);
+				process.stderr.write(
+					`sandbox start timings: first ${JSON.stringify(first.ready.timings)}, second ${JSON.stringify(second.ready.timings)}\n`,
+				);
+			} finally {
+				const secondExit = await stopSandbox(second);
+				expect(secondExit.code).toBe(0);
+				expect(await waitGone([second.ready.pids.n8n, second.ready.pids.emulator], 15000)).toEqual([]);
+			}
+		},
+		INSTALL_TIMEOUT_MS * 2,
+	);
+});
