@@ -18,6 +18,10 @@ jest.setTimeout(120_000);
 let pki: TestPki;
 let server: NodeTlsServer;
 let flakyCalls = 0;
+let tokensIssued = 0;
+const protectedAuth: string[] = [];
+let tokenServer: import('node:http').Server;
+let tokenUrl = '';
 
 beforeAll(async () => {
 	pki = makeTestPki();
@@ -34,6 +38,14 @@ beforeAll(async () => {
 				res.writeHead(200, { 'content-type': 'application/pdf', 'content-disposition': 'attachment; filename="report.pdf"' }).end(Buffer.from('%PDF-1.4 test'));
 				return true;
 			}
+			if (req.url === '/protected') {
+				protectedAuth.push(String(req.headers.authorization));
+				if (req.headers.authorization !== `Bearer tok-${tokensIssued}` || tokensIssued < 2) {
+					res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"token expired"}');
+					return true;
+				}
+				return false;
+			}
 			if (req.url === '/missing') {
 				res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
 				return true;
@@ -43,9 +55,28 @@ beforeAll(async () => {
 	});
 });
 
+beforeAll(async () => {
+	const http = await import('node:http');
+	tokenServer = http.createServer((req, res) => {
+		let body = '';
+		req.on('data', (c: Buffer) => (body += c.toString()));
+		req.on('end', () => {
+			if (req.method !== 'POST' || !/grant_type=client_credentials/.test(body)) {
+				res.writeHead(400).end();
+				return;
+			}
+			tokensIssued++;
+			res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: `tok-${tokensIssued}`, token_type: 'Bearer', expires_in: 3600 }));
+		});
+	});
+	await new Promise<void>((resolve) => tokenServer.listen(0, '127.0.0.1', resolve));
+	tokenUrl = `http://127.0.0.1:${(tokenServer.address() as import('node:net').AddressInfo).port}/oauth/token`;
+});
+
 afterAll(async () => {
 	await closeAllAgents();
 	await server?.close();
+	await new Promise((resolve) => tokenServer?.close(resolve));
 });
 
 function mtlsCredential(overrides: Record<string, unknown> = {}) {
@@ -116,6 +147,41 @@ describe('LivePerson API Integration node', () => {
 		expect(json.body.method).toBe('POST');
 		expect(JSON.parse(json.body.body)).toEqual({ orderId: 42 });
 		expect(json.body.headers['content-type']).toMatch(/application\/json/);
+	});
+
+	test('mutual TLS + OAuth2 client credentials: token fetched once, refetched once on the expired status', async () => {
+		tokensIssued = 0;
+		protectedAuth.length = 0;
+		const [out] = await new LivePersonApiIntegration().execute.call(
+			ctx({
+				items: 1,
+				params: base({ authentication: 'oAuth2ClientCredentials', url: `${server.url}/protected` }),
+				credentials: {
+					livePersonMutualTlsApi: mtlsCredential(),
+					livePersonOAuth2ClientCredentialsApi: { clientId: 'cid', clientSecret: 'client-secret-xyz', scope: '', accessTokenUrl: tokenUrl, authentication: 'body', tokenExpiredStatusCode: 401 },
+				},
+			}),
+		);
+		expect(protectedAuth).toEqual(['Bearer tok-1', 'Bearer tok-2']);
+		expect(tokensIssued).toBe(2);
+		expect(out[0].json).toMatchObject({ client: 'client-rsa', path: '/protected' });
+	});
+
+	test('OAuth2 Authorization Code goes through n8n (httpRequestWithAuthentication), with retries on 503', async () => {
+		const calls: Array<{ type: string; url: string; method: string }> = [];
+		const context = ctx({ items: 1, params: base({ authentication: 'oAuth2AuthCode', mutualTls: false, url: 'https://api.example.com/v1/me' }), credentials: {} });
+		(context.helpers as unknown as Record<string, unknown>).httpRequestWithAuthentication = async (type: string, opts: { url: string; method: string }) => {
+			calls.push({ type, url: opts.url, method: opts.method });
+			return calls.length === 1
+				? { statusCode: 503, headers: { 'retry-after': '0' }, body: Buffer.from('busy') }
+				: { statusCode: 200, headers: { 'content-type': 'application/json' }, body: Buffer.from('{"me":"bot"}') };
+		};
+		const [out] = await new LivePersonApiIntegration().execute.call(context);
+		expect(calls).toEqual([
+			{ type: 'livePersonOAuth2AuthCodeApi', url: 'https://api.example.com/v1/me', method: 'GET' },
+			{ type: 'livePersonOAuth2AuthCodeApi', url: 'https://api.example.com/v1/me', method: 'GET' },
+		]);
+		expect(out[0].json).toEqual({ me: 'bot' });
 	});
 
 	test('503 with Retry-After is retried', async () => {
