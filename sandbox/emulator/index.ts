@@ -8,13 +8,14 @@
  * POST /__emulator/reset, GET /__emulator/health, GET /__emulator/ca.pem.
  */
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Socket } from 'node:net';
 import { DEFAULT_CONFIG, mergeConfig } from './config';
 import type { DeepPartial, EmulatorConfig } from './config';
 import type { Ctx, Route, ServiceModule } from './http';
 import { BodyTooLarge, BadJson, isObject, readBody, sendEmpty, sendJson, sendText, sleep } from './http';
-import { clientP12Base64, emulatorPki } from './pki';
+import { clientP12Base64, emulatorPki, preparePki } from './pki';
 import { EmulatorState } from './state';
 import { startMtlsTarget } from './mtls-target';
 import { csdsRoutes } from './services/csds';
@@ -60,6 +61,12 @@ export interface Emulator {
 
 export interface StartOptions {
 	port?: number;
+	/**
+	 * Serve HTTPS instead of HTTP (certificate for 127.0.0.1/localhost issued by the emulator CA, see
+	 * getEmulatorPki()), for clients that always build `https://{baseURI}`. Default false: the
+	 * contract's 'http://127.0.0.1:PORT'.
+	 */
+	https?: boolean;
 	config?: Partial<EmulatorConfig> | DeepPartial<EmulatorConfig>;
 }
 
@@ -112,7 +119,7 @@ const MODULES: ModuleFactory[] = [csdsRoutes, loginRoutes, sentinelRoutes, coLog
 export async function startEmulator(opts: StartOptions = {}): Promise<Emulator> {
 	const config = mergeConfig(DEFAULT_CONFIG, opts.config);
 	const state = new EmulatorState(config);
-	emulatorPki(); // make keys and certificates before the first request
+	await preparePki(); // keys and certificates before the first request
 	const target = await startMtlsTarget();
 	state.mtlsTargetUrl = target.url;
 
@@ -205,7 +212,7 @@ export async function startEmulator(opts: StartOptions = {}): Promise<Emulator> 
 	};
 
 	const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
-		const url = new URL(req.url ?? '/', state.url || 'http://127.0.0.1');
+		const url = new URL(req.url ?? '/', 'http://127.0.0.1');
 		let body: Buffer;
 		try {
 			body = await readBody(req);
@@ -255,11 +262,15 @@ export async function startEmulator(opts: StartOptions = {}): Promise<Emulator> 
 		sendJson(ctx, 404, { message: `No emulated LivePerson route for ${ctx.method} ${ctx.path}` });
 	};
 
-	const server = http.createServer((req, res) => {
+	const listener = (req: http.IncomingMessage, res: http.ServerResponse) => {
 		handle(req, res).catch(() => {
 			if (!res.headersSent) sendJson({ res }, 500, { message: 'emulator internal error' });
 		});
-	});
+	};
+	const pki = emulatorPki();
+	const server = opts.https
+		? https.createServer({ key: pki.server.keyPem, cert: pki.server.certPem }, listener)
+		: http.createServer(listener);
 	const sockets = new Set<Socket>();
 	server.on('connection', (s) => {
 		sockets.add(s);
@@ -271,7 +282,7 @@ export async function startEmulator(opts: StartOptions = {}): Promise<Emulator> 
 	});
 	const { port } = server.address() as AddressInfo;
 	state.hostPort = `127.0.0.1:${port}`;
-	state.url = `http://${state.hostPort}`;
+	state.url = `${opts.https ? 'https' : 'http'}://${state.hostPort}`;
 
 	let closed = false;
 	return {

@@ -1,5 +1,5 @@
 /**
- * CLI: `npm run emulator [-- --config file] [--port N]` (or LP_EMULATOR_PORT). Default port 8090,
+ * CLI: `npm run emulator [-- --config file] [--port N] [--https]` (or LP_EMULATOR_PORT). Default port 8090,
  * default config sandbox/emulator/config.json. Prints the URL and the account identifiers (secrets
  * stay in the config file). Stops cleanly on SIGINT/SIGTERM.
  */
@@ -20,7 +20,7 @@ async function main(): Promise<void> {
 	const port = Number(portText);
 	if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: expected 0-65535, got "${portText}"`);
 	const config = loadConfigFile(configFile);
-	const emu = await startEmulator({ port, config });
+	const emu = await startEmulator({ port, config, https: process.argv.includes('--https') });
 	const c = emu.config;
 	const out = [
 		`LivePerson emulator listening on ${emu.url} (config ${configFile})`,

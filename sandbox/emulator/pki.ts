@@ -4,7 +4,7 @@
  * target) and the client certificate "sandbox-client-cert" that the default mTLS mappings use.
  * Nothing is written to disk. Also the JWT signing key (RS256) used by Sentinel and CO v2 tokens.
  */
-import { generateKeyPairSync, randomBytes, createPublicKey, KeyObject, createPrivateKey } from 'node:crypto';
+import { generateKeyPair, generateKeyPairSync, randomBytes, createPublicKey, KeyObject, createPrivateKey, sign } from 'node:crypto';
 import forge from 'node-forge';
 
 export interface Identity {
@@ -20,12 +20,27 @@ export interface EmulatorPki {
 	jwt: { privateKey: KeyObject; publicKey: KeyObject; kid: string };
 }
 
-function rsaPem(): { privatePem: string; publicPem: string } {
-	const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-	return {
-		privatePem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-		publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-	};
+interface KeyPem {
+	privatePem: string;
+	publicPem: string;
+}
+
+const RSA_OPTIONS = {
+	modulusLength: 2048,
+	publicKeyEncoding: { type: 'spki', format: 'pem' },
+	privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+} as const;
+
+function rsaPemSync(): KeyPem {
+	const { privateKey, publicKey } = generateKeyPairSync('rsa', RSA_OPTIONS);
+	return { privatePem: privateKey, publicPem: publicKey };
+}
+
+/** Off the main thread (libuv pool), so several keys are made in parallel. */
+function rsaPemAsync(): Promise<KeyPem> {
+	return new Promise((resolve, reject) =>
+		generateKeyPair('rsa', RSA_OPTIONS, (err, publicKey, privateKey) => (err ? reject(err) : resolve({ privatePem: privateKey, publicPem: publicKey }))),
+	);
 }
 
 function serial(): string {
@@ -74,24 +89,29 @@ function makeCert(o: CertOpts): forge.pki.Certificate {
 	}
 	ext.push({ name: 'subjectKeyIdentifier' });
 	cert.setExtensions(ext);
-	const signer = forge.pki.privateKeyFromPem(o.issuer ? o.issuer.keyPem : (o.selfKeyPem as string));
-	cert.sign(signer, forge.md.sha256.create());
+	// Signed with Node's native RSA (forge's pure-JS signing is slow): the same steps as cert.sign().
+	cert.siginfo.algorithmOid = forge.pki.oids.sha256WithRSAEncryption;
+	cert.signatureOid = forge.pki.oids.sha256WithRSAEncryption;
+	const tbs = Buffer.from(forge.asn1.toDer(getTbs(cert)).getBytes(), 'binary');
+	const signature = sign('sha256', tbs, o.issuer ? o.issuer.keyPem : (o.selfKeyPem as string));
+	cert.signature = signature.toString('binary');
 	return cert;
 }
 
-let pki: EmulatorPki | undefined;
+/** forge.pki.getTBSCertificate exists at run time but is missing from @types/node-forge. */
+function getTbs(cert: forge.pki.Certificate): forge.asn1.Asn1 {
+	return (forge.pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate(cert);
+}
 
-export function emulatorPki(): EmulatorPki {
-	if (pki) return pki;
-	const caKey = rsaPem();
+let pki: EmulatorPki | undefined;
+let pending: Promise<EmulatorPki> | undefined;
+
+function build(caKey: KeyPem, serverKey: KeyPem, clientKey: KeyPem, jwtKey: KeyPem): EmulatorPki {
 	const caCert = makeCert({ cn: 'LivePerson Emulator Test CA', publicPem: caKey.publicPem, selfKeyPem: caKey.privatePem, ca: true });
 	const issuer = { cert: caCert, keyPem: caKey.privatePem };
-	const serverKey = rsaPem();
 	const serverCert = makeCert({ cn: '127.0.0.1', publicPem: serverKey.publicPem, issuer, serverAlt: true });
-	const clientKey = rsaPem();
 	const clientCert = makeCert({ cn: 'sandbox-client-cert', publicPem: clientKey.publicPem, issuer, client: true });
-	const jwtKey = rsaPem();
-	pki = {
+	return {
 		caPem: forge.pki.certificateToPem(caCert),
 		server: { certPem: forge.pki.certificateToPem(serverCert), keyPem: serverKey.privatePem, subject: 'CN=127.0.0.1' },
 		client: { certPem: forge.pki.certificateToPem(clientCert), keyPem: clientKey.privatePem, subject: 'CN=sandbox-client-cert' },
@@ -101,7 +121,22 @@ export function emulatorPki(): EmulatorPki {
 			kid: `emulator-${randomBytes(4).toString('hex')}`,
 		},
 	};
+}
+
+/** The process-wide PKI (made on first use, synchronously if preparePki() has not finished). */
+export function emulatorPki(): EmulatorPki {
+	if (!pki) pki = build(rsaPemSync(), rsaPemSync(), rsaPemSync(), rsaPemSync());
 	return pki;
+}
+
+/** Makes the PKI with the four RSA keys generated in parallel; startEmulator() awaits this. */
+export function preparePki(): Promise<EmulatorPki> {
+	if (pki) return Promise.resolve(pki);
+	pending ??= Promise.all([rsaPemAsync(), rsaPemAsync(), rsaPemAsync(), rsaPemAsync()]).then(([a, b, c, d]) => {
+		pki ??= build(a, b, c, d);
+		return pki;
+	});
+	return pending;
 }
 
 /** A PKCS#12 (base64 DER) of the client identity, e.g. to test certificate upload or p12 loading. */

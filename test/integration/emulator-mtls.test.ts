@@ -8,6 +8,9 @@ import { Agent, request } from 'undici';
 import { getEmulatorClientIdentity, getEmulatorPki, startEmulator } from '../../sandbox/emulator/index';
 import type { Emulator } from '../../sandbox/emulator/index';
 
+// Generous hook/test limit: start-up makes RSA keys, which is slow on a loaded machine.
+jest.setTimeout(20_000);
+
 const ACC = '12345678';
 let emu: Emulator;
 let bearer: string;

@@ -6,6 +6,9 @@ import { request } from 'undici';
 import { startEmulator } from '../../sandbox/emulator/index';
 import type { Emulator } from '../../sandbox/emulator/index';
 
+// Generous hook/test limit: start-up makes RSA keys, which is slow on a loaded machine.
+jest.setTimeout(20_000);
+
 const ACC = '12345678';
 let emu: Emulator;
 

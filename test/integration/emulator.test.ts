@@ -2,19 +2,38 @@
  * The LivePerson emulator over real HTTP: CSDS, Login Service, Sentinel, CO v2 login, the protected
  * echo API, the admin API, counts and faults.
  */
-import { request } from 'undici';
+import { Agent, request } from 'undici';
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createPublicKey } from 'node:crypto';
+import path from 'node:path';
 import { jwtVerify, createLocalJWKSet } from 'jose';
-import { startEmulator } from '../../sandbox/emulator/index';
+import { getEmulatorPki, startEmulator } from '../../sandbox/emulator/index';
 import type { Emulator } from '../../sandbox/emulator/index';
+
+// Generous hook/test limit: start-up makes RSA keys, which is slow on a loaded machine.
+jest.setTimeout(20_000);
 
 const ACC = '12345678';
 let emu: Emulator;
 
+/** The CLI child starts first (it needs a few seconds to compile and boot) and is checked at the end. */
+let cli: { child: ChildProcess; output(): string; exited: Promise<number | null> };
+
 beforeAll(async () => {
+	const child = spawn(process.execPath, [require.resolve('tsx/cli'), 'sandbox/emulator/main.ts', '--port', '0'], {
+		cwd: path.join(__dirname, '../..'),
+		env: { ...process.env, LP_EMULATOR_PORT: '1' },
+		stdio: ['ignore', 'pipe', 'pipe'],
+	});
+	let out = '';
+	child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+	child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+	cli = { child, output: () => out, exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))) };
 	emu = await startEmulator({ port: 0 });
 });
 afterAll(async () => {
+	if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
 	await emu.close();
 });
 beforeEach(() => emu.reset());
@@ -260,4 +279,38 @@ describe('token expiry', () => {
 		await new Promise((r) => setTimeout(r, 1100));
 		expect(await Promise.all(tokens.map(echo))).toEqual([401, 401, 401]);
 	});
+});
+
+describe('HTTPS mode and the CLI', () => {
+	it('serves HTTPS with a certificate from the emulator CA when asked', async () => {
+		const secure = await startEmulator({ https: true });
+		const agent = new Agent({ connect: { ca: getEmulatorPki() } });
+		try {
+			expect(secure.url).toBe(`https://${secure.hostPort}`);
+			const r = await request(`${secure.url}/api/account/${ACC}/service/sentinel/baseURI.json?version=1.0`, { dispatcher: agent });
+			expect(await r.body.json()).toEqual({ service: 'sentinel', account: ACC, baseURI: secure.hostPort });
+		} finally {
+			await agent.close();
+			await secure.close();
+		}
+	});
+
+	it('main.ts starts from config.json on the given port, prints the URL without secrets, stops on SIGTERM', async () => {
+		const re = /listening on (http:\/\/127\.0\.0\.1:\d+)/;
+		const deadline = Date.now() + 15_000;
+		while (!re.test(cli.output()) && Date.now() < deadline && cli.child.exitCode === null) {
+			await new Promise((r) => setTimeout(r, 50));
+		}
+		const out = cli.output();
+		const url = re.exec(out)?.[1];
+		expect(url).toBeDefined();
+		expect(out).toContain(ACC);
+		expect(out).toContain('sandbox-agent');
+		expect(out).not.toContain('Sandbox-Passw0rd!');
+		expect(out).not.toContain('sandbox-client-secret');
+		const health = await request(`${url}/__emulator/health`);
+		expect(((await health.body.json()) as any).ok).toBe(true);
+		cli.child.kill('SIGTERM');
+		expect(await cli.exited).toBe(0);
+	}, 20_000);
 });
