@@ -298,7 +298,7 @@ interface Parsed {
 function parsePkcs12(der: Buffer, password: string | undefined, cap: number, field: string, passwordField: string, what: string): Parsed {
 	let scan;
 	try {
-		scan = scanPkcs12(der, cap);
+		scan = scanPkcs12(der, cap, cap * 3, password);
 	} catch (error) {
 		if (error instanceof IterationLimitError) throw iterationError(field, error, cap);
 		throw structureError(field, `${what} (PKCS#12)`, error);
@@ -469,7 +469,7 @@ export function parseTrust(trust: TrustInput, cap = DEFAULT_MAX_ITERATIONS): str
 	}
 	// PKCS#12 trust store (certificate bags only is fine).
 	try {
-		scanPkcs12(der, cap);
+		scanPkcs12(der, cap, cap * 3, trust.password || undefined);
 	} catch (error) {
 		if (error instanceof IterationLimitError) throw iterationError(FIELD.trust, error, cap);
 		throw unreadable(error);

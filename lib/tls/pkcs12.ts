@@ -6,7 +6,7 @@
  *   for extracting the private key / chain as PEM on demand. Handles EC keys and certificates,
  *   which node-forge cannot read, by converting the raw ASN.1 with Node's crypto.
  */
-import { createPrivateKey, KeyObject, X509Certificate } from 'node:crypto';
+import { createDecipheriv, createHash, createPrivateKey, KeyObject, pbkdf2Sync, X509Certificate } from 'node:crypto';
 import forge from 'node-forge';
 import { children, DerError, expect, integer, octets, oid, readRoot, TAG, Tlv, whole } from './der';
 
@@ -24,6 +24,104 @@ export const OID = {
 	pkcs5Pbes1Prefix: '1.2.840.113549.1.5.',
 } as const;
 
+const PRF: Record<string, string> = {
+	'1.2.840.113549.2.7': 'sha1',
+	'1.2.840.113549.2.8': 'sha224',
+	'1.2.840.113549.2.9': 'sha256',
+	'1.2.840.113549.2.10': 'sha384',
+	'1.2.840.113549.2.11': 'sha512',
+};
+const PBES2_CIPHERS: Record<string, { name: string; keyLength: number }> = {
+	'2.16.840.1.101.3.4.1.2': { name: 'aes-128-cbc', keyLength: 16 },
+	'2.16.840.1.101.3.4.1.22': { name: 'aes-192-cbc', keyLength: 24 },
+	'2.16.840.1.101.3.4.1.42': { name: 'aes-256-cbc', keyLength: 32 },
+	'1.2.840.113549.3.7': { name: 'des-ede3-cbc', keyLength: 24 },
+};
+/** pkcs-12PbeIds with a block cipher: key length and how to decrypt. */
+const PKCS12_PBE: Record<string, { keyLength: number; ivLength: number; cipher: 'des-ede3-cbc' | 'des-ede-cbc' | 'rc2' }> = {
+	'1.2.840.113549.1.12.1.3': { keyLength: 24, ivLength: 8, cipher: 'des-ede3-cbc' },
+	'1.2.840.113549.1.12.1.4': { keyLength: 16, ivLength: 8, cipher: 'des-ede-cbc' },
+	'1.2.840.113549.1.12.1.5': { keyLength: 16, ivLength: 8, cipher: 'rc2' },
+	'1.2.840.113549.1.12.1.6': { keyLength: 5, ivLength: 8, cipher: 'rc2' },
+};
+
+/** The PKCS#12 key derivation (RFC 7292 appendix B.2) with SHA-1; `id` 1 = key, 2 = IV, 3 = MAC. */
+export function pkcs12Kdf(password: string | undefined, salt: Buffer, id: number, iterations: number, length: number): Buffer {
+	const u = 20;
+	const v = 64;
+	const pass = Buffer.alloc(password === undefined ? 0 : (password.length + 1) * 2);
+	if (password !== undefined) for (let i = 0; i < password.length; i++) pass.writeUInt16BE(password.charCodeAt(i), i * 2);
+	const fill = (src: Buffer) => {
+		const out = Buffer.alloc(src.length ? v * Math.ceil(src.length / v) : 0);
+		for (let i = 0; i < out.length; i++) out[i] = src[i % src.length];
+		return out;
+	};
+	const I = Buffer.concat([fill(salt), fill(pass)]);
+	const D = Buffer.alloc(v, id);
+	const out: Buffer[] = [];
+	for (let produced = 0; produced < length; produced += u) {
+		let A = createHash('sha1').update(D).update(I).digest();
+		for (let r = 1; r < iterations; r++) A = createHash('sha1').update(A).digest();
+		out.push(A);
+		const B = fill(A);
+		for (let j = 0; j < I.length; j += v) {
+			let carry = 1;
+			for (let k = v - 1; k >= 0; k--) {
+				const sum = I[j + k] + B[k] + carry;
+				I[j + k] = sum & 0xff;
+				carry = sum >> 8;
+			}
+		}
+	}
+	return Buffer.concat(out).subarray(0, length);
+}
+
+/**
+ * Decrypts PKCS#12 encrypted content (PBES2 with PBKDF2 + AES/3DES, or PKCS#12 PBE with 3DES/RC2)
+ * so nested bags can be scanned; undefined when the algorithm is not handled here or the password
+ * does not fit (the real decoder reports that). Iterations were capped by the caller.
+ */
+export function decryptPkcs12Content(alg: Tlv, encrypted: Buffer, password: string | undefined): Buffer | undefined {
+	try {
+		const [algOid, params] = children(alg);
+		const id = oid(algOid);
+		if (id === OID.pbes2) {
+			const [kdf, enc] = children(params);
+			const [kdfOid, kdfParams] = children(kdf);
+			if (oid(kdfOid) !== OID.pbkdf2) return undefined;
+			const p = children(kdfParams);
+			const salt = octets(expect(p[0], TAG.OCTET_STRING));
+			const iterations = integer(expect(p[1], TAG.INTEGER));
+			const prfNode = p.find((n, i) => i >= 2 && n.tag === TAG.SEQUENCE);
+			const digest = prfNode ? PRF[oid(children(prfNode)[0])] : 'sha1';
+			const [encOid, ivNode] = children(enc);
+			const cipher = PBES2_CIPHERS[oid(encOid)];
+			if (!digest || !cipher) return undefined;
+			const key = pbkdf2Sync(Buffer.from(password ?? '', 'utf8'), salt, iterations, cipher.keyLength, digest);
+			const decipher = createDecipheriv(cipher.name, key, octets(expect(ivNode, TAG.OCTET_STRING)));
+			return Buffer.concat([decipher.update(encrypted), decipher.final()]);
+		}
+		const pbe = PKCS12_PBE[id];
+		if (!pbe) return undefined;
+		const p = children(params);
+		const salt = octets(expect(p[0], TAG.OCTET_STRING));
+		const iterations = integer(expect(p[1], TAG.INTEGER));
+		const key = pkcs12Kdf(password ?? '', salt, 1, iterations, pbe.keyLength);
+		const iv = pkcs12Kdf(password ?? '', salt, 2, iterations, pbe.ivLength);
+		if (pbe.cipher === 'rc2') {
+			const rc2 = forge.rc2.createDecryptionCipher(forge.util.createBuffer(key.toString('binary')), pbe.keyLength * 8);
+			rc2.start(forge.util.createBuffer(iv.toString('binary')));
+			rc2.update(forge.util.createBuffer(encrypted.toString('binary')));
+			if (!rc2.finish()) return undefined;
+			return Buffer.from(rc2.output.getBytes(), 'binary');
+		}
+		const decipher = createDecipheriv(pbe.cipher, key, iv);
+		return Buffer.concat([decipher.update(encrypted), decipher.final()]);
+	} catch {
+		return undefined;
+	}
+}
+
 /** pkcs-12PbeIds that OpenSSL 3 only supports with the legacy provider (RC4, RC2). */
 const LEGACY_PBE = new Set(['1.2.840.113549.1.12.1.1', '1.2.840.113549.1.12.1.2', '1.2.840.113549.1.12.1.5', '1.2.840.113549.1.12.1.6']);
 
@@ -35,6 +133,8 @@ export interface Pkcs12Scan {
 	legacy: boolean;
 	/** Sum of all iteration counts (MAC + PBE): the work a decode will do. */
 	totalIterations: number;
+	/** True when encrypted content was decrypted to scan the bags inside it too. */
+	nestedScanned?: boolean;
 }
 
 export class IterationLimitError extends Error {
@@ -96,7 +196,7 @@ function scanSafeContents(buf: Buffer, out: Pkcs12Scan, check: (where: string, n
  * (truncated/corrupt) and IterationLimitError when a count exceeds `maxIterations` (or the sum
  * exceeds `maxTotalIterations`).
  */
-export function scanPkcs12(der: Buffer, maxIterations: number, maxTotalIterations = maxIterations * 3): Pkcs12Scan {
+export function scanPkcs12(der: Buffer, maxIterations: number, maxTotalIterations = maxIterations * 3, password?: string): Pkcs12Scan {
 	const out: Pkcs12Scan = { pbe: [], legacy: false, totalIterations: 0 };
 	const check = (where: string, n: number) => {
 		if (!(n <= maxIterations) || n < 0) throw new IterationLimitError(where, n);
@@ -124,11 +224,25 @@ export function scanPkcs12(der: Buffer, maxIterations: number, maxTotalIteration
 			scanSafeContents(octets(expect(inner, TAG.OCTET_STRING)), out, check);
 		} else if (type === OID.encryptedData) {
 			const [, encContentInfo] = children(expect(inner, TAG.SEQUENCE));
-			const [, alg] = children(expect(encContentInfo, TAG.SEQUENCE));
+			const [, alg, content] = children(expect(encContentInfo, TAG.SEQUENCE));
 			const found = pbeIterations(expect(alg, TAG.SEQUENCE));
 			check('encrypted content PBE', found.iterations);
 			out.pbe.push(found);
 			if (LEGACY_PBE.has(found.algorithm)) out.legacy = true;
+			// Bags inside encrypted content (e.g. a shrouded key bag) carry their own iteration
+			// counts, visible only after decryption: decrypt (capped above) and scan them too.
+			if (content && content.cls === 2) {
+				const plain = decryptPkcs12Content(alg, octets(content), password);
+				if (plain) {
+					try {
+						scanSafeContents(plain, out, (where, n) => check(`nested ${where}`, n));
+						out.nestedScanned = true;
+					} catch (error) {
+						// Garbage from a wrong password that passed the padding check: the decoder reports it.
+						if (!(error instanceof DerError)) throw error;
+					}
+				}
+			}
 		}
 	}
 	return out;

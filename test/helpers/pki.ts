@@ -6,7 +6,7 @@
  * are made with node-forge (OpenSSL 3.0 cannot back-date).
  */
 import { execFileSync } from 'node:child_process';
-import { createHash, generateKeyPairSync } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, generateKeyPairSync, pbkdf2Sync } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +43,11 @@ export interface TestPki {
 	p12HugeIterations: string;
 	/** PKCS#12 whose key bag PBES2 iteration count was rewritten to 10,000,000 (MAC untouched). */
 	p12HugeKeyIterations: string;
+	/**
+	 * PKCS#12 whose only key bag (10,000,000 iterations) sits INSIDE the encrypted content, where
+	 * its parameters are visible only after decryption (re-encrypted here with Node's crypto).
+	 */
+	p12NestedHugeIterations: string;
 }
 
 const run = (cmd: string, args: string[], cwd: string) => execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -102,6 +107,46 @@ function patchIterations(p12b64: string, where: 'mac' | 'keybag', value: number)
 		octet.value = forge.asn1.toDer(authSafe).getBytes();
 	}
 	return forge.util.encode64(forge.asn1.toDer(asn).getBytes());
+}
+
+/** Moves the (patched) key bag into the PBES2/AES-256 encrypted SafeContents of an OpenSSL 3 p12. */
+function nestKeyBag(p12b64WithHugeKeyBag: string, password: string): string {
+	const A = forge.asn1;
+	const asn = A.fromDer(forge.util.decode64(p12b64WithHugeKeyBag));
+	const pfx = asn.value as forge.asn1.Asn1[];
+	const octet = ((pfx[1].value as forge.asn1.Asn1[])[1].value as forge.asn1.Asn1[])[0];
+	const authSafe = A.fromDer(octet.value as string);
+	const infos = authSafe.value as forge.asn1.Asn1[];
+	let keyBag: forge.asn1.Asn1 | undefined;
+	let encrypted: forge.asn1.Asn1 | undefined;
+	for (const info of infos) {
+		const [type, content] = info.value as forge.asn1.Asn1[];
+		const oid = A.derToOid(type.value as string);
+		if (oid === forge.pki.oids.data) {
+			const bags = A.fromDer(((content.value as forge.asn1.Asn1[])[0].value as string)).value as forge.asn1.Asn1[];
+			keyBag = bags.find((b) => A.derToOid((b.value as forge.asn1.Asn1[])[0].value as string) === forge.pki.oids.pkcs8ShroudedKeyBag);
+		} else if (oid === forge.pki.oids.encryptedData) {
+			encrypted = (content.value as forge.asn1.Asn1[])[0];
+		}
+	}
+	if (!keyBag || !encrypted) throw new Error('unexpected p12 layout');
+	const eci = (encrypted.value as forge.asn1.Asn1[])[1];
+	const [, alg, body] = eci.value as forge.asn1.Asn1[];
+	const [kdf, enc] = ((alg.value as forge.asn1.Asn1[])[1].value as forge.asn1.Asn1[]);
+	const kdfParams = (kdf.value as forge.asn1.Asn1[])[1].value as forge.asn1.Asn1[];
+	const salt = Buffer.from(kdfParams[0].value as string, 'binary');
+	const iterations = parseInt(forge.util.bytesToHex(kdfParams[1].value as string), 16);
+	const iv = Buffer.from((enc.value as forge.asn1.Asn1[])[1].value as string, 'binary');
+	const key = pbkdf2Sync(password, salt, iterations, 32, 'sha256');
+	const decipher = createDecipheriv('aes-256-cbc', key, iv);
+	const plain = Buffer.concat([decipher.update(Buffer.from(body.value as string, 'binary')), decipher.final()]);
+	const safe = A.fromDer(plain.toString('binary'));
+	(safe.value as forge.asn1.Asn1[]).push(keyBag);
+	const cipher = createCipheriv('aes-256-cbc', key, iv);
+	body.value = Buffer.concat([cipher.update(Buffer.from(A.toDer(safe).getBytes(), 'binary')), cipher.final()]).toString('binary');
+	authSafe.value = infos.filter((info) => A.derToOid((info.value as forge.asn1.Asn1[])[0].value as string) !== forge.pki.oids.data);
+	octet.value = A.toDer(authSafe).getBytes();
+	return forge.util.encode64(A.toDer(asn).getBytes());
 }
 
 let cached: TestPki | undefined;
@@ -183,6 +228,7 @@ export function makeTestPki(): TestPki {
 		jksTrust: b64('trust.jks'),
 		p12HugeIterations: patchIterations(modern, 'mac', 10_000_000),
 		p12HugeKeyIterations: patchIterations(modern, 'keybag', 10_000_000),
+		p12NestedHugeIterations: nestKeyBag(patchIterations(modern, 'keybag', 10_000_000), STORE_PASSWORD),
 	};
 	return cached;
 }

@@ -74,6 +74,7 @@ describe('bad inputs: clear errors, fast, secret-free', () => {
 		['EC key for an RSA certificate', (p) => ({ format: 'pem', data: p.rsa.certPem, key: p.ec.keyPem }), 'privateKey', 'KEY_MISMATCH', /does not belong/],
 		['PKCS#12 with 10,000,000 MAC iterations', (p) => ({ format: 'pkcs12', data: p.p12HugeIterations, password: STORE_PASSWORD }), 'keyStore', 'ITERATIONS_TOO_HIGH', /10,000,000 key-derivation iterations/],
 		['PKCS#12 with 10,000,000 key-bag iterations', (p) => ({ format: 'pkcs12', data: p.p12HugeKeyIterations, password: STORE_PASSWORD }), 'keyStore', 'ITERATIONS_TOO_HIGH', /10,000,000/],
+		['PKCS#12 with a 10,000,000-iteration key bag hidden inside the encrypted content', (p) => ({ format: 'pkcs12', data: p.p12NestedHugeIterations, password: STORE_PASSWORD }), 'keyStore', 'ITERATIONS_TOO_HIGH', /nested key bag PBE/],
 		['expired certificate', (p) => ({ format: 'pkcs12', data: p.expired.p12, password: STORE_PASSWORD }), 'keyStore', 'CERT_EXPIRED', /expired on \d{4}-\d\d-\d\d/],
 		['not yet valid certificate', (p) => ({ format: 'pem', data: p.notYetValid.certPem, key: p.notYetValid.keyPem }), 'keyStore', 'CERT_NOT_YET_VALID', /not valid before/],
 		['missing password (PKCS#12)', (p) => ({ format: 'pkcs12', data: p.p12Modern }), 'keyStorePassword', 'PASSWORD_REQUIRED', /no password was given/],
