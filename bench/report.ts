@@ -1,0 +1,252 @@
+/**
+ * Results of one benchmark run: the JSON shape, the printed table, the hand-written SVG chart and
+ * the generated part of README.md's "Performance" section.
+ */
+import type { CredentialRun, ParseTime, TokenRun } from './lib-level';
+import type { N8nRun } from './n8n-runs';
+import type { RawRun } from './raw-undici';
+
+export interface BenchResults {
+	meta: {
+		date: string;
+		n: number;
+		concurrency: number;
+		machine: { nproc: number; cpuModel: string; memGiB: number; loadBefore: number[]; loadAfter: number[] };
+		node: string;
+		n8n: { version: string; node: string };
+		undici: string;
+		key: string;
+		durationSec: number;
+		profiled: boolean;
+	};
+	throughput: {
+		/** (a) constant URL. */
+		a?: N8nRun;
+		/** (a) with an n8n expression in the URL (one expression per item). */
+		aExpr?: N8nRun;
+		b?: N8nRun;
+		c: { sequential: RawRun; concurrent: RawRun };
+		/** The package's lib (sendApiRequest) without n8n, same concurrency, warm process. */
+		lib: CredentialRun;
+	};
+	ratios: { aOverC?: number; aOverCSequential?: number; aOverB?: number; aExprOverC?: number; libOverC: number };
+	tokens: { lib: TokenRun[]; n8n?: N8nRun };
+	keyStores: { parseTimes: ParseTime[]; perCredential: CredentialRun[] };
+	targets: Array<{ name: string; target: string; value: string; met: boolean }>;
+}
+
+const fmt = (x: number | undefined, digits = 0) => (x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(digits));
+const ratio = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? 'n/a' : `${x.toFixed(2)}×`);
+
+export function computeRatios(r: Pick<BenchResults, 'throughput'>): BenchResults['ratios'] {
+	const { a, aExpr, b, c, lib } = r.throughput;
+	return {
+		aOverC: a ? a.itemsPerSec / c.concurrent.itemsPerSec : undefined,
+		aOverCSequential: a ? a.itemsPerSec / c.sequential.itemsPerSec : undefined,
+		aOverB: a && b ? a.itemsPerSec / b.itemsPerSec : undefined,
+		aExprOverC: aExpr ? aExpr.itemsPerSec / c.concurrent.itemsPerSec : undefined,
+		libOverC: lib.itemsPerSec / c.concurrent.itemsPerSec,
+	};
+}
+
+export function computeTargets(r: Omit<BenchResults, 'targets'>): BenchResults['targets'] {
+	const t: BenchResults['targets'] = [];
+	const { aOverC, aOverB } = r.ratios;
+	if (aOverC !== undefined) t.push({ name: '(a)/(c) items/s', target: '≥ 0.7', value: fmt(aOverC, 2), met: aOverC >= 0.7 });
+	if (aOverB !== undefined) t.push({ name: '(a)/(b) items/s', target: '≥ 10', value: fmt(aOverB, 1), met: aOverB >= 10 });
+	for (const x of [r.throughput.a, r.throughput.aExpr]) {
+		if (!x?.server) continue;
+		t.push({ name: `${x.scenario} TLS handshakes`, target: `≤ ${r.meta.concurrency}`, value: String(x.server.handshakes), met: x.server.handshakes <= r.meta.concurrency });
+		const parses = x.probe?.keyStore?.parses;
+		if (parses !== undefined) t.push({ name: `${x.scenario} key store parses in the n8n process`, target: '1', value: String(parses), met: parses === 1 });
+	}
+	const { a, b } = r.throughput;
+	if (a?.server && b?.server) {
+		t.push({ name: '(b) handshakes > (a) handshakes', target: 'yes', value: `${b.server.handshakes} > ${a.server.handshakes}`, met: b.server.handshakes > a.server.handshakes });
+	}
+	for (const tok of r.tokens.lib) {
+		t.push({ name: `token requests, ${tok.path}, lib (${tok.items} calls)`, target: '1', value: String(tok.tokenRequests), met: tok.tokenRequests === 1 });
+	}
+	const tn = r.tokens.n8n;
+	if (tn?.tokenRequests !== undefined) {
+		t.push({ name: `token requests, clientCredentials, in n8n (${tn.items} items)`, target: '1', value: String(tn.tokenRequests), met: tn.tokenRequests === 1 });
+	}
+	for (const c of r.keyStores.perCredential) {
+		t.push({ name: `parses per credential, ${c.store}`, target: '1', value: String(c.parses), met: c.parses === 1 });
+	}
+	return t;
+}
+
+function pad(rows: string[][]): string {
+	const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+	return rows.map((r) => r.map((c, i) => (i === 0 ? (c ?? '').padEnd(widths[i]) : (c ?? '').padStart(widths[i]))).join('  ')).join('\n');
+}
+
+function n8nRow(label: string, x?: N8nRun): string[] {
+	if (!x) return [label, 'not run', '', '', '', '', ''];
+	return [
+		label,
+		fmt(x.itemsPerSec),
+		fmt(x.nodeMs),
+		x.server ? String(x.server.handshakes) : '',
+		x.server ? String(x.server.requests) : String(x.apiRequests ?? ''),
+		fmt(x.peakRssMiB, 1),
+		x.server ? String(x.server.cpuMs) : '',
+	];
+}
+
+/** Plain-text report for the terminal. */
+export function textReport(r: BenchResults): string {
+	const { a, aExpr, b, c, lib } = r.throughput;
+	const m = r.meta;
+	const lines: string[] = [];
+	lines.push(
+		`n8n-nodes-liveperson benchmark — ${m.date}${m.profiled ? ' (CPU-profiled: throughput is lower than usual)' : ''}`,
+		`machine: ${m.machine.nproc} cores, ${m.machine.cpuModel}, load ${m.machine.loadBefore.map((x) => x.toFixed(2)).join(' ')} before / ${m.machine.loadAfter
+			.map((x) => x.toFixed(2))
+			.join(' ')} after; Node ${m.node}; n8n ${m.n8n.version} (Node ${m.n8n.node}); undici ${m.undici}; ${m.key}`,
+		`N = ${m.n} items, concurrency ${m.concurrency}, loopback mutual-TLS server in its own process`,
+		'',
+	);
+	const rows: string[][] = [['run', 'items/s', 'time (ms)', 'TLS handshakes', 'requests', 'peak RSS (MiB)', 'server CPU (ms)']];
+	rows.push(n8nRow('(a) API Integration node + Mutual TLS credential (n8n)', a));
+	rows.push(n8nRow('(a) same, per-item URL expression {{ $json.i }}', aExpr));
+	rows.push(n8nRow('(b) HTTP Request node 4.2 + SSL Certificates credential (n8n)', b));
+	rows.push(['(c) raw undici, one keep-alive Agent, 1 in flight', fmt(c.sequential.itemsPerSec), fmt(c.sequential.ms), '', '', '', '']);
+	rows.push([`(c) raw undici, one keep-alive Agent, ${c.concurrent.concurrency} in flight`, fmt(c.concurrent.itemsPerSec), fmt(c.concurrent.ms), '', '', '', '']);
+	rows.push([`lib only: sendApiRequest, ${lib.concurrency} in flight (no n8n)`, fmt(lib.itemsPerSec), fmt(lib.ms), String(lib.handshakes), String(lib.requests), '', '']);
+	lines.push(pad(rows), '');
+	lines.push(
+		`ratios: (a)/(c) ${ratio(r.ratios.aOverC)} (vs one-at-a-time ${ratio(r.ratios.aOverCSequential)}; with the URL expression ${ratio(r.ratios.aExprOverC)}), ` +
+			`(a)/(b) ${ratio(r.ratios.aOverB)}, lib/(c) ${ratio(r.ratios.libOverC)}`,
+		'',
+	);
+	const tok: string[][] = [['token requests', 'calls', 'concurrency', 'token requests', 'API requests']];
+	for (const t of r.tokens.lib) tok.push([`${t.path} (lib, emulator)`, String(t.items), String(t.concurrency), String(t.tokenRequests), String(t.apiRequests)]);
+	const tn = r.tokens.n8n;
+	if (tn) tok.push(['clientCredentials (API Integration node in n8n, emulator)', String(tn.items), String(m.concurrency), String(tn.tokenRequests ?? 'n/a'), String(tn.apiRequests ?? 'n/a')]);
+	lines.push(pad(tok), '');
+	const ks: string[][] = [['key store (RSA-2048)', 'parser', 'parse ms (median)', 'min', 'parses / credential', 'agents', 'handshakes', 'items']];
+	for (const p of r.keyStores.parseTimes) {
+		const x = r.keyStores.perCredential.find((y) => y.store === p.store);
+		ks.push([p.label, p.source, fmt(p.medianMs, 2), fmt(p.minMs, 2), String(x?.parses ?? ''), String(x?.secureContexts ?? ''), String(x?.handshakes ?? ''), String(x?.items ?? '')]);
+	}
+	lines.push(pad(ks), '');
+	if (a?.probe?.keyStore) {
+		lines.push(
+			`inside the n8n process of (a): key store parses ${a.probe.keyStore.parses}, cache hits ${a.probe.keyStore.cacheHits}, undici agents built ${a.probe.agentPool?.agentsBuilt ?? 'n/a'}`,
+			'',
+		);
+	}
+	const tg: string[][] = [['target', 'wanted', 'measured', 'met']];
+	for (const t of r.targets) tg.push([t.name, t.target, t.value, t.met ? 'yes' : 'NO']);
+	lines.push(pad(tg));
+	for (const x of [a, aExpr, b, tn]) {
+		if (!x?.profile) continue;
+		lines.push('', `CPU profile ${x.label}: ${x.profile.windowMs} ms window inside the node`);
+		for (const p of x.profile.partition) if (p.ms > 0) lines.push(`  ${p.bucket.padEnd(52)} ${fmt(p.ms).padStart(7)} ms  ${p.pct.toFixed(1).padStart(5)}%`);
+		lines.push('  heaviest functions (self time):');
+		for (const f of x.profile.topFunctions.slice(0, 10)) lines.push(`    ${f.fn.slice(0, 36).padEnd(36)} ${fmt(f.ms).padStart(7)} ms  ${f.pct.toFixed(1).padStart(5)}%  ${f.where}`);
+	}
+	return lines.join('\n');
+}
+
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** A hand-written horizontal bar chart (items/s) with the handshake counts, no dependencies. */
+export function svgChart(r: BenchResults): string {
+	const { a, aExpr, b, c, lib } = r.throughput;
+	const bars: Array<{ label: string; value: number; note: string; color: string }> = [];
+	const hs = (x?: N8nRun) => (x?.server ? `${x.server.handshakes} TLS handshakes` : '');
+	if (a) bars.push({ label: '(a) LivePerson API Integration, mutual TLS', value: a.itemsPerSec, note: hs(a), color: '#ff6a00' });
+	if (aExpr) bars.push({ label: '(a) same, per-item URL expression', value: aExpr.itemsPerSec, note: hs(aExpr), color: '#ffa561' });
+	if (b) bars.push({ label: '(b) n8n HTTP Request + SSL certificates', value: b.itemsPerSec, note: hs(b), color: '#7a7a7a' });
+	bars.push({ label: `(c) raw undici, ${c.concurrent.concurrency} in flight (the limit)`, value: c.concurrent.itemsPerSec, note: '', color: '#2f6fb7' });
+	bars.push({ label: '(c) raw undici, 1 in flight', value: c.sequential.itemsPerSec, note: '', color: '#8fb3dc' });
+	bars.push({ label: `package lib only (no n8n), ${lib.concurrency} in flight`, value: lib.itemsPerSec, note: `${lib.handshakes} TLS handshakes`, color: '#f2c49b' });
+	const W = 800;
+	const left = 300;
+	const right = 170;
+	const top = 58;
+	const rowH = 32;
+	const plotH = bars.length * rowH;
+	const H = top + plotH + 44;
+	const max = Math.max(...bars.map((x) => x.value)) * 1.02;
+	const step = niceStep(max);
+	const axisMax = Math.ceil(max / step) * step;
+	const scale = (v: number) => ((W - left - right) * v) / axisMax;
+	const parts: string[] = [];
+	parts.push(
+		`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
+		`<rect width="${W}" height="${H}" fill="#ffffff"/>`,
+		`<text x="12" y="22" font-size="15" font-weight="bold">Items per second through a mutual-TLS API (higher is better)</text>`,
+		`<text x="12" y="40" fill="#555">${esc(`N = ${r.meta.n}, ${r.meta.concurrency} in flight, loopback, RSA-2048, n8n ${r.meta.n8n.version}, Node ${r.meta.node}, ${r.meta.machine.nproc} cores (${r.meta.machine.cpuModel}), ${r.meta.date.slice(0, 10)}`)}</text>`,
+	);
+	for (let v = 0; v <= axisMax + 1e-9; v += step) {
+		const x = left + scale(v);
+		parts.push(`<line x1="${x.toFixed(1)}" y1="${top - 4}" x2="${x.toFixed(1)}" y2="${top + plotH}" stroke="#e3e3e3"/>`);
+		parts.push(`<text x="${x.toFixed(1)}" y="${top + plotH + 16}" text-anchor="middle" fill="#777">${Math.round(v)}</text>`);
+	}
+	bars.forEach((bar, i) => {
+		const y = top + i * rowH;
+		const w = Math.max(1, scale(bar.value));
+		parts.push(`<text x="${left - 8}" y="${y + 20}" text-anchor="end">${esc(bar.label)}</text>`);
+		parts.push(`<rect x="${left}" y="${y + 6}" width="${w.toFixed(1)}" height="${rowH - 10}" fill="${bar.color}"/>`);
+		parts.push(
+			`<text x="${(left + w + 6).toFixed(1)}" y="${y + 20}" font-weight="bold">${Math.round(bar.value)}${bar.note ? `<tspan font-weight="normal" fill="#555"> · ${esc(bar.note)}</tspan>` : ''}</text>`,
+		);
+	});
+	parts.push(`<text x="${left}" y="${H - 8}" fill="#777">items/s; n8n runs: the node's own execution time (n8n start-up excluded)</text>`);
+	parts.push('</svg>');
+	return parts.join('\n') + '\n';
+}
+
+function niceStep(max: number): number {
+	const raw = max / 6;
+	const p = 10 ** Math.floor(Math.log10(raw));
+	for (const m of [1, 2, 2.5, 5, 10]) if (raw <= m * p) return m * p;
+	return 10 * p;
+}
+
+export const README_BEGIN = '<!-- bench:begin (generated by `npm run bench -- --readme`) -->';
+export const README_END = '<!-- bench:end -->';
+
+/** The generated part of README.md's "Performance" section (markdown, between the markers). */
+export function readmeFigures(r: BenchResults): string {
+	const { a, aExpr, b, c, lib } = r.throughput;
+	const m = r.meta;
+	const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
+	const hs = (x?: N8nRun) => (x?.server ? String(x.server.handshakes) : 'n/a');
+	const rss = (x?: N8nRun) => (x ? `${fmt(x.peakRssMiB)} MiB` : 'n/a');
+	const tn = r.tokens.n8n;
+	const lines = [
+		README_BEGIN,
+		`Measured ${m.date.slice(0, 10)} with N = ${m.n} items and ${m.concurrency} in flight on ${m.machine.nproc} cores (${m.machine.cpuModel}), load average ${m.machine.loadBefore[0].toFixed(1)} at the start; Node ${m.node}, n8n ${m.n8n.version} (Node ${m.n8n.node}), undici ${m.undici}, ${m.key}.`,
+		'',
+		'![items per second](bench/results.svg)',
+		'',
+		row(['run', 'items/s', 'TLS handshakes', 'peak RSS of n8n']),
+		row(['---', '---:', '---:', '---:']),
+		row(['(a) LivePerson API Integration + Mutual TLS credential', fmt(a?.itemsPerSec), hs(a), rss(a)]),
+		row(['(a) same, URL with a per-item expression', fmt(aExpr?.itemsPerSec), hs(aExpr), rss(aExpr)]),
+		row(['(b) n8n HTTP Request 4.2 + SSL Certificates credential', fmt(b?.itemsPerSec), hs(b), rss(b)]),
+		row([`(c) raw undici, one keep-alive Agent, ${c.concurrent.concurrency} in flight`, fmt(c.concurrent.itemsPerSec), '', '']),
+		row(['(c) raw undici, one keep-alive Agent, 1 in flight', fmt(c.sequential.itemsPerSec), '', '']),
+		row([`package lib only (no n8n), ${lib.concurrency} in flight`, fmt(lib.itemsPerSec), String(lib.handshakes), '']),
+		'',
+		`Ratios: (a)/(c) = ${ratio(r.ratios.aOverC)}, (a)/(b) = ${ratio(r.ratios.aOverB)}, package lib/(c) = ${ratio(r.ratios.libOverC)}.`,
+		'',
+		row(['token requests', 'calls', 'token requests']),
+		row(['---', '---:', '---:']),
+		...r.tokens.lib.map((t) => row([t.path === 'clientCredentials' ? 'OAuth2 client credentials (lib)' : 'Conversation Orchestrator v2 (lib)', String(t.items), String(t.tokenRequests)])),
+		...(tn ? [row(['OAuth2 client credentials (API Integration node in n8n)', String(tn.items), String(tn.tokenRequests ?? 'n/a')])] : []),
+		'',
+		row(['key store (RSA-2048)', 'parser', 'parse time (median)', 'parses per credential']),
+		row(['---', '---', '---:', '---:']),
+		...r.keyStores.parseTimes.map((p) => row([p.label, p.source, `${fmt(p.medianMs, 1)} ms`, String(r.keyStores.perCredential.find((x) => x.store === p.store)?.parses ?? 'n/a')])),
+		'',
+		`Inside the n8n process of (a): ${a?.probe?.keyStore ? `${a.probe.keyStore.parses} key store parse, ${a.probe.agentPool?.agentsBuilt ?? 'n/a'} undici agent` : 'n/a'}. Raw figures: [bench/results.json](bench/results.json).`,
+		README_END,
+	];
+	return lines.join('\n');
+}

@@ -1,0 +1,276 @@
+/**
+ * `npm run bench` — throughput, TLS handshakes, token requests, key store parses and n8n memory
+ * for mutual-TLS API calls, from one run on one machine:
+ *
+ *   (a) the LivePerson API Integration node with the Mutual TLS credential, in real n8n
+ *   (b) n8n's HTTP Request node 4.2 with its SSL Certificates credential, same n8n, same server
+ *   (c) raw undici with one keep-alive Agent (the limit), one at a time and with (a)'s concurrency
+ *
+ * against a local Node `https` server requiring a client certificate (own process, counts
+ * handshakes and requests). Keys are generated at run time in a temp dir and deleted afterwards.
+ *
+ * Options (flags or environment):
+ *   --n <items>            BENCH_N            default 2000
+ *   --concurrency <k>      BENCH_CONCURRENCY  default: the API Integration node's default
+ *   --n8n <version>        BENCH_N8N          default 2.8.4
+ *   --out <dir>                               where results.json / results.svg go (default bench/)
+ *   --profile                                 CPU-profile the n8n runs (bench/out/profiles), print where time goes
+ *   --no-n8n                                  skip (a) and (b)
+ *   --readme                                  rewrite README.md's "Performance" section from the results
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { API_INTEGRATION_DEFAULTS } from '../lib/integration/api-request';
+import { closeAllDispatchers } from '../lib/net/transport';
+import { closeAllAgents } from '../lib/tls/agent-pool';
+import { createN8n, packPackage } from '../test/e2e/harness';
+import { makeTestPki, STORE_PASSWORD } from '../test/helpers/pki';
+import { startEmulator } from '../sandbox/emulator/index';
+import { clientCredentialsData, measureCredentialRuns, measureParseTimes, measureTokenRequests, storeFixtures, type BenchPki } from './lib-level';
+import { startCountingServer } from './mtls-server';
+import { runN8nScenarios, type N8nRun } from './n8n-runs';
+import { rawUndici } from './raw-undici';
+import { computeRatios, computeTargets, README_BEGIN, README_END, readmeFigures, svgChart, textReport, type BenchResults } from './report';
+
+export interface BenchOptions {
+	n?: number;
+	concurrency?: number;
+	n8nVersion?: string;
+	/** Folder for results.json and results.svg. */
+	outDir?: string;
+	profile?: boolean;
+	n8n?: boolean;
+	readme?: boolean;
+	/** Progress lines (default: stderr). */
+	log?: (line: string) => void;
+	/** Print the table (default true from the CLI). */
+	print?: boolean;
+}
+
+const REPO = path.resolve(__dirname, '..');
+export const DEFAULT_N = 2000;
+export const DEFAULT_N8N = '2.8.4';
+
+function cpuModel(): string {
+	try {
+		const m = /^model name\s*:\s*(.+)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'));
+		if (m) return m[1].trim();
+	} catch {
+		/* not Linux */
+	}
+	return os.cpus()[0]?.model ?? 'unknown';
+}
+
+function nproc(): number {
+	try {
+		return Number(execFileSync('nproc', { encoding: 'utf8' }).trim()) || os.cpus().length;
+	} catch {
+		return os.cpus().length;
+	}
+}
+
+function versionOf(pkg: string): string {
+	try {
+		return (JSON.parse(fs.readFileSync(path.join(REPO, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
+	} catch {
+		return 'unknown';
+	}
+}
+
+const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
+
+export async function runBench(opts: BenchOptions = {}): Promise<BenchResults> {
+	const log = opts.log ?? ((line: string) => process.stderr.write(`[bench] ${line}\n`));
+	const n = opts.n ?? DEFAULT_N;
+	const concurrency = opts.concurrency ?? API_INTEGRATION_DEFAULTS.concurrency;
+	if (!Number.isInteger(n) || n < 1) throw new Error(`--n: expected a positive integer, got ${n}`);
+	if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`--concurrency: expected a positive integer, got ${concurrency}`);
+	const n8nVersion = opts.n8nVersion ?? DEFAULT_N8N;
+	const outDir = opts.outDir ?? __dirname;
+	const t0 = performance.now();
+	const loadBefore = os.loadavg();
+	log(`N=${n}, concurrency ${concurrency}, load ${loadBefore.map((x) => x.toFixed(2)).join(' ')} on ${nproc()} cores`);
+
+	log('generating the test PKI (openssl, keytool) in a temp dir');
+	const testPki = makeTestPki();
+	const pki: BenchPki = {
+		caPem: testPki.caPem,
+		serverKey: testPki.serverKey,
+		serverCert: testPki.serverCert,
+		rsa: testPki.rsa,
+		p12Modern: testPki.p12Modern,
+		p12Legacy: testPki.p12Legacy,
+		jksRsa: testPki.jksRsa,
+		password: STORE_PASSWORD,
+	};
+	const clientTls = { key: pki.rsa.keyPem, cert: pki.rsa.certPem, ca: pki.caPem };
+	const stores = storeFixtures(pki);
+	const server = await startCountingServer({ key: pki.serverKey, cert: pki.serverCert, ca: pki.caPem });
+	const emulator = await startEmulator();
+	let n8nNode = process.version;
+	try {
+		log('key store parse times (cache bypassed)');
+		const parseTimes = measureParseTimes(stores);
+
+		// JIT warm-up of this process's HTTP/TLS path, so (c) and the lib run are compared warm.
+		await rawUndici(server.url, clientTls, Math.min(n, 300), concurrency);
+		log('(c) raw undici, one keep-alive Agent');
+		await server.reset();
+		const sequential = await rawUndici(server.url, clientTls, n, 1);
+		await server.reset();
+		const concurrent = await rawUndici(server.url, clientTls, n, concurrency);
+
+		log(`lib: ${n} items through sendApiRequest (PKCS#12 credential), and each other key store format`);
+		const perCredential = await measureCredentialRuns(server, stores, (s) => (s.name === 'pkcs12Modern' ? n : Math.min(n, 200)), concurrency);
+		const lib = perCredential.find((x) => x.store === 'pkcs12Modern') as (typeof perCredential)[number];
+
+		log('token requests (client credentials, Conversation Orchestrator v2) against the emulator');
+		const tokenRuns = await measureTokenRequests(emulator, n, concurrency);
+
+		let runs: N8nRun[] = [];
+		if (opts.n8n !== false) {
+			log(`packing the package and preparing n8n ${n8nVersion} (first time: minutes)`);
+			await packPackage();
+			const inst = await createN8n(n8nVersion);
+			try {
+				n8nNode = execFileSync(inst.install.nodeBin, ['--version'], { encoding: 'utf8' }).trim();
+				runs = await runN8nScenarios(inst, {
+					n,
+					concurrency,
+					server,
+					tls: clientTls,
+					mtlsCredential: stores[0].credential,
+					tokens: {
+						url: `${emulator.url}/protected/echo`,
+						credential: clientCredentialsData(emulator),
+						reset: () => emulator.reset(),
+						counts: () => ({ tokenRequests: emulator.count('sentinel.token'), apiRequests: emulator.count('protected.echo') }),
+					},
+					profileDir: opts.profile ? path.join(__dirname, 'out', 'profiles', new Date().toISOString().replace(/[:.]/g, '-')) : undefined,
+					log,
+				});
+			} finally {
+				await inst.close();
+			}
+		}
+
+		const partial = {
+			meta: {
+				date: new Date().toISOString(),
+				n,
+				concurrency,
+				machine: { nproc: nproc(), cpuModel: cpuModel(), memGiB: round(os.totalmem() / 2 ** 30), loadBefore: loadBefore.map((x) => round(x, 2)), loadAfter: os.loadavg().map((x) => round(x, 2)) },
+				node: process.version,
+				n8n: { version: n8nVersion, node: n8nNode },
+				undici: versionOf('undici'),
+				key: 'RSA-2048 client and server keys',
+				durationSec: round((performance.now() - t0) / 1000),
+				profiled: opts.profile === true,
+			},
+			throughput: {
+				a: runs.find((r) => r.scenario === 'a'),
+				aExpr: runs.find((r) => r.scenario === 'aExpr'),
+				b: runs.find((r) => r.scenario === 'b'),
+				c: { sequential, concurrent },
+				lib,
+			},
+			tokens: { lib: tokenRuns, n8n: runs.find((r) => r.scenario === 'tokens') },
+			keyStores: { parseTimes, perCredential },
+		};
+		const withRatios = { ...partial, ratios: computeRatios(partial) };
+		const results: BenchResults = { ...withRatios, targets: computeTargets(withRatios) };
+		fs.mkdirSync(outDir, { recursive: true });
+		fs.writeFileSync(path.join(outDir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+		fs.writeFileSync(path.join(outDir, 'results.svg'), svgChart(results));
+		if (opts.readme) updateReadme(results);
+		if (opts.print !== false) process.stdout.write(textReport(results) + '\n');
+		log(`wrote ${path.join(outDir, 'results.json')} and results.svg in ${results.meta.durationSec} s`);
+		return results;
+	} finally {
+		await server.close();
+		await emulator.close();
+		await closeAllAgents();
+		await closeAllDispatchers();
+		fs.rmSync(testPki.dir, { recursive: true, force: true });
+	}
+}
+
+/**
+ * Replaces the generated figures between the bench markers of README.md's "## Performance" section
+ * (the hand-written text around them stays). Without markers, adds a section before "## License".
+ */
+export function updateReadme(results: BenchResults, file = path.join(REPO, 'README.md')): void {
+	const text = fs.readFileSync(file, 'utf8');
+	const figures = readmeFigures(results);
+	const begin = text.indexOf(README_BEGIN);
+	const end = text.indexOf(README_END);
+	let next: string;
+	if (begin >= 0 && end > begin) {
+		next = text.slice(0, begin) + figures + text.slice(end + README_END.length);
+	} else {
+		const section = `## Performance\n\n${figures}\n\n`;
+		const lic = text.search(/^## License\s*$/m);
+		next = lic >= 0 ? text.slice(0, lic) + section + text.slice(lic) : `${text.trimEnd()}\n\n${section}`;
+	}
+	fs.writeFileSync(file, next);
+}
+
+function parseArgs(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
+	const o: BenchOptions = {};
+	const num = (name: string, v: string | undefined) => {
+		const x = Number(v);
+		if (v === undefined || !Number.isInteger(x) || x < 1) throw new Error(`${name}: expected a positive integer, got ${JSON.stringify(v)}`);
+		return x;
+	};
+	if (env.BENCH_N) o.n = num('BENCH_N', env.BENCH_N);
+	if (env.BENCH_CONCURRENCY) o.concurrency = num('BENCH_CONCURRENCY', env.BENCH_CONCURRENCY);
+	if (env.BENCH_N8N) o.n8nVersion = env.BENCH_N8N;
+	for (let i = 0; i < argv.length; i++) {
+		const [flag, inline] = argv[i].split('=', 2) as [string, string | undefined];
+		const value = () => inline ?? argv[++i];
+		switch (flag) {
+			case '--n':
+				o.n = num('--n', value());
+				break;
+			case '--concurrency':
+				o.concurrency = num('--concurrency', value());
+				break;
+			case '--n8n':
+				o.n8nVersion = value();
+				break;
+			case '--out':
+				o.outDir = path.resolve(value());
+				break;
+			case '--profile':
+				o.profile = true;
+				break;
+			case '--no-n8n':
+				o.n8n = false;
+				break;
+			case '--readme':
+				o.readme = true;
+				break;
+			case '--help':
+			case '-h':
+				process.stdout.write(fs.readFileSync(__filename, 'utf8').split('*/')[0] + '*/\n');
+				process.exit(0);
+				break;
+			default:
+				throw new Error(`unknown option ${argv[i]} (see --help)`);
+		}
+	}
+	return o;
+}
+
+if (require.main === module) {
+	runBench(parseArgs(process.argv.slice(2), process.env)).then(
+		() => process.exit(0),
+		(error: unknown) => {
+			process.stderr.write(`[bench] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+			process.exit(1);
+		},
+	);
+}
