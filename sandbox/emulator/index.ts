@@ -39,6 +39,11 @@ export interface Fault {
 	delayMs?: number;
 	/** Destroy the socket instead of answering. */
 	reset?: boolean;
+	/**
+	 * With `status`: send the status line, headers (Content-Length of the whole body) and only the
+	 * first N bytes of the body, then destroy the socket (a connection reset mid-response).
+	 */
+	resetAfterBytes?: number;
 	/** Apply to the next N calls of the route, then clear. Default: until cleared. */
 	times?: number;
 }
@@ -53,6 +58,11 @@ export interface Emulator {
 	counts(): Record<string, number>;
 	count(route: string): number;
 	setFault(route: string, fault: Fault | null): void;
+	/**
+	 * Every secret this emulator issued since it started (Login Service bearers, Session_id cookies,
+	 * csrf tokens, Sentinel and CO v2 JWTs), kept across reset(): for secret scanners in tests.
+	 */
+	issuedTokens(): string[];
 	/** Clears counts, faults, issued tokens, and the in-memory stores (back to the configured state). */
 	reset(): void;
 	close(): Promise<void>;
@@ -176,6 +186,12 @@ export async function startEmulator(opts: StartOptions = {}): Promise<Emulator> 
 			type = 'application/json; charset=utf-8';
 		}
 		ctx.res.writeHead(fault.status, { 'content-type': fault.contentType ?? type, 'content-length': Buffer.byteLength(text), ...headers });
+		if (fault.resetAfterBytes !== undefined) {
+			const part = Buffer.from(text).subarray(0, Math.max(0, fault.resetAfterBytes));
+			ctx.res.flushHeaders();
+			ctx.res.write(part, () => setTimeout(() => ctx.req.socket.destroy(), 20));
+			return true;
+		}
 		ctx.res.end(text);
 		return true;
 	};
@@ -292,6 +308,7 @@ export async function startEmulator(opts: StartOptions = {}): Promise<Emulator> 
 		counts: countsObj,
 		count: (route) => counts.get(route) ?? 0,
 		setFault,
+		issuedTokens: () => [...state.issued],
 		reset,
 		close: async () => {
 			if (closed) return;

@@ -34,6 +34,11 @@ export class EmulatorState {
 	sessions = new Map<string, LoginSession>();
 	bearers = new Map<string, LoginSession>();
 	jwts = new Map<string, IssuedJwt>();
+	/**
+	 * Every secret value this emulator handed out (bearers, Session_id cookies, csrf tokens, JWTs), in
+	 * order; NOT cleared by reset(), so a test can scan a whole run's output for them afterwards.
+	 */
+	readonly issued: string[] = [];
 
 	constructor(public config: EmulatorConfig) {}
 
@@ -62,6 +67,7 @@ export class EmulatorState {
 		};
 		this.sessions.set(s.sessionId, s);
 		this.bearers.set(s.bearer, s);
+		this.issued.push(s.bearer, s.sessionId, s.csrf);
 		return s;
 	}
 
@@ -92,6 +98,7 @@ export class EmulatorState {
 			.setJti(jti)
 			.sign(jwt.privateKey);
 		this.jwts.set(jti, { kind, subject, expiresAt });
+		this.issued.push(token);
 		return token;
 	}
 

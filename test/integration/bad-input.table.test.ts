@@ -1,0 +1,355 @@
+/**
+ * Bad-input table across every credential and node: empty and malformed fields, wrong passwords,
+ * corrupt key stores, invalid CIDR, invalid URLs and schemes, and servers that answer HTML, empty,
+ * truncated (reset mid-body), oversized (against the configurable size caps) or JSON of the wrong
+ * shape. For every case:
+ *   - it settles within its own 5 s bound (Promise.race), so nothing hangs;
+ *   - what comes out is the package's LpError (lib level), NodeApiError / NodeOperationError (node
+ *     level), or a credential test result with status "Error" — nothing else (no TypeError, no raw
+ *     undici/OpenSSL error);
+ *   - the user-visible text (message + description) names the field or the cause (per-case regex);
+ *   - no secret of the test (passwords, client secrets, key-store passwords, private keys, issued
+ *     tokens) appears in it (test/support/secrets.ts).
+ * The number of cases is printed and asserted (>= 60).
+ */
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import { generateKeyPairSync } from 'node:crypto';
+import { getEmulatorClientIdentity, startEmulator, type Emulator } from '../../sandbox/emulator';
+import { authHeaders, CREDENTIAL_TYPES } from '../../lib/auth/apply';
+import { tokenCache } from '../../lib/auth/token-cache';
+import { LpError } from '../../lib/errors';
+import { getAccountToken, resetAccountAuthState } from '../../lib/liveperson/account-auth';
+import { getC2mToken } from '../../lib/liveperson/c2m-auth';
+import { csds } from '../../lib/liveperson/csds';
+import { orchestratorLogin } from '../../lib/liveperson/orchestrator-auth';
+import { closeAllAgents } from '../../lib/tls/agent-pool';
+import { mutualTlsAgent } from '../../lib/tls/credential';
+import { clearKeyStoreCache } from '../../lib/tls/keystore';
+import { testConversationOrchestrator, testLivePersonAccount, testTransferToMessaging } from '../../nodes/shared/credentialTests';
+import { ConversationOrchestrator } from '../../nodes/ConversationOrchestrator/ConversationOrchestrator.node';
+import { LivePersonApiIntegration } from '../../nodes/LivePersonApiIntegration/LivePersonApiIntegration.node';
+import { LivePersonDomains } from '../../nodes/LivePersonDomains/LivePersonDomains.node';
+import { LivePersonIpAllowlist } from '../../nodes/LivePersonIpAllowlist/LivePersonIpAllowlist.node';
+import { LivePersonMtls } from '../../nodes/LivePersonMtls/LivePersonMtls.node';
+import { LivePersonTransferToMessaging } from '../../nodes/LivePersonTransferToMessaging/LivePersonTransferToMessaging.node';
+import { LivePersonVerifyJwt } from '../../nodes/LivePersonVerifyJwt/LivePersonVerifyJwt.node';
+import { makeTestPki, OTHER_PASSWORD, STORE_PASSWORD, type TestPki } from '../helpers/pki';
+import { startNodeMtlsServer, type NodeTlsServer } from '../helpers/tls-servers';
+import { startBadServer, type BadServer } from '../support/bad-server';
+import { nodeCtx, type CtxOptions } from '../support/node-ctx';
+import { SecretScanner } from '../support/secrets';
+
+jest.setTimeout(180_000);
+
+const ACC = '12345678';
+const CASE_BOUND_MS = 5_000;
+
+let emu: Emulator;
+let bad: BadServer;
+let pki: TestPki;
+let mtlsServer: NodeTlsServer;
+const secrets = new SecretScanner();
+const rsaPair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const privateKeyPem = rsaPair.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+const rsaPublicPem = rsaPair.publicKey.export({ type: 'spki', format: 'pem' }) as string;
+
+beforeAll(async () => {
+	[emu, bad] = await Promise.all([startEmulator({ port: 0 }), startBadServer()]);
+	pki = makeTestPki();
+	mtlsServer = await startNodeMtlsServer(pki);
+	const c = emu.config;
+	secrets
+		.add('account password', c.user.password)
+		.add('Sentinel client secret', c.oauth2Client.clientSecret)
+		.add('OAuth1 secrets', c.oauth1.secret, c.oauth1.accessToken, c.oauth1.accessTokenSecret)
+		.add('CO v1 api key', c.orchestrator.apiKey)
+		.add('CO v2 password', c.orchestrator.v2.password)
+		.add('key-store passwords', STORE_PASSWORD, OTHER_PASSWORD, 'sandbox-p12-password')
+		.add('sample secrets', 'wrong-Passw0rd-xyz', 'cc-client-secret-123', 'access-token-abcdef')
+		.addBasic('basic auth', 'basic-user', 'basic-Passw0rd')
+		.addPem('client RSA key', pki.rsa.keyPem)
+		.addPem('client EC key', pki.ec.keyPem)
+		.addPem('untrusted client key', pki.untrusted.keyPem)
+		.addPem('pasted private key', privateKeyPem)
+		.addBase64Blob('PKCS#12 key store', pki.p12Modern)
+		.addEmulator(emu);
+}, 180_000);
+
+afterAll(async () => {
+	await closeAllAgents();
+	await Promise.all([emu?.close(), bad?.close(), mtlsServer?.close()]);
+});
+
+beforeEach(() => {
+	emu.reset();
+	tokenCache.clear();
+	resetAccountAuthState();
+	csds.invalidate();
+	clearKeyStoreCache();
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Credentials and contexts
+
+const account = (over: Record<string, unknown> = {}) => ({
+	accountId: ACC,
+	csdsHost: emu.url,
+	authMethod: 'userPassword',
+	username: 'sandbox-agent',
+	password: 'Sandbox-Passw0rd!',
+	...over,
+});
+const sentinelAccount = (over: Record<string, unknown> = {}) =>
+	account({ authMethod: 'clientCredentials', clientId: 'sandbox-client', clientSecret: 'sandbox-client-secret', ...over });
+const co = (over: Record<string, unknown> = {}) => ({ region: 'custom', customHost: emu.url, apiVersion: 'v2', userId: 'sandbox-co-user', password: 'Sandbox-CO-Passw0rd!', ...over });
+const c2m = (over: Record<string, unknown> = {}) => ({ accountId: ACC, csdsHost: emu.url, clientId: 'sandbox-client', clientSecret: 'sandbox-client-secret', ...over });
+const cc = (over: Record<string, unknown> = {}) => ({ clientId: 'cc-client', clientSecret: 'cc-client-secret-123', accessTokenUrl: `${bad.url}/token/ok`, authentication: 'body', ...over });
+const mtls = (over: Record<string, unknown> = {}) => ({ keyStoreFormat: 'pkcs12', keyStore: pki.p12Modern, keyStorePassword: STORE_PASSWORD, trustCertificate: pki.caPem, protocols: 'tls12plus', ...over });
+
+type NodeClass = { execute(this: unknown): Promise<unknown> };
+const run = (NodeType: new () => NodeClass, opts: CtxOptions) => () => new NodeType().execute.call(nodeCtx(opts));
+
+const api = (params: Record<string, unknown>, extra: Partial<CtxOptions> = {}) =>
+	run(LivePersonApiIntegration as never, {
+		params: { authentication: 'none', mutualTls: false, method: 'GET', options: { allowedInternalNetworks: 'loopback', retries: 0 }, ...params },
+		...extra,
+	});
+const domains = (params: Record<string, unknown>, cred = account()) => run(LivePersonDomains as never, { params: { operation: 'getAll', options: { cacheMinutes: 0 }, ...params }, credentials: { livePersonAccountApi: cred } });
+const allow = (params: Record<string, unknown>) =>
+	run(LivePersonIpAllowlist as never, { params: { operation: 'check', outputMode: 'field', ipAddress: '10.1.2.3', allowList: '10.0.0.0/8', ...params } });
+const jwt = (params: Record<string, unknown>) =>
+	run(LivePersonVerifyJwt as never, { params: { token: 'eyJhbGciOiJSUzI1NiJ9.e30.c2ln', keySource: 'jwks', jwksUrl: `${bad.url}/ok`, algorithms: ['RS256'], options: { allowedInternalNetworks: 'loopback' }, ...params } });
+const mtlsNode = (params: Record<string, unknown>, extra: Partial<CtxOptions> = {}) =>
+	run(LivePersonMtls as never, { params: { options: { allowedInternalNetworks: 'loopback' }, ...params }, credentials: { livePersonAccountApi: account() }, ...extra });
+const coNode = (params: Record<string, unknown>, cred = co()) =>
+	run(ConversationOrchestrator as never, { params: { resource: 'contextService', accountId: ACC, namespaceName: 'flow', sessionId: 's1', ...params }, credentials: { conversationOrchestratorApi: cred } });
+const c2mNode = (params: Record<string, unknown>) =>
+	run(LivePersonTransferToMessaging as never, {
+		params: { operation: 'eligibility', consumerPhoneNumber: '+12065550100', handoffId: 'H123456789', skill: 'support', additionalFields: {}, options: {}, ...params },
+		credentials: { livePersonTransferToMessagingApi: c2m() },
+	});
+const fault = (route: string, f: Parameters<Emulator['setFault']>[1]) => () => emu.setFault(route, f);
+const HTML = { status: 200, body: '<!doctype html><html><body>Maintenance</body></html>', contentType: 'text/html' };
+
+// ---------------------------------------------------------------------------------------------------
+// The table
+
+interface Case {
+	area: string;
+	name: string;
+	/** Prepares servers (faults) before the call. */
+	setup?: () => void;
+	call: () => Promise<unknown>;
+	/** Must match the user-visible text (message + description / credential test message). */
+	expect: RegExp;
+	/** For LpError: the field it must name. */
+	field?: string;
+	/**
+	 * Designed to fail closed in the output instead of throwing (IP Allowlist: denied with a reason;
+	 * Verify JWT: the "invalid" output with a reason): the output JSON must match `expect`.
+	 */
+	inOutput?: boolean;
+}
+
+const cases: Case[] = [
+	// ---- LivePerson Account credential (lib: getAccountToken; credential test) ----
+	{ area: 'account', name: 'empty account ID', call: () => getAccountToken(account({ accountId: '' })), expect: /Account ID/i, field: 'accountId' },
+	{ area: 'account', name: 'account ID with letters', call: () => getAccountToken(account({ accountId: 'abc!12' })), expect: /Account ID/i, field: 'accountId' },
+	{ area: 'account', name: 'CSDS host with ftp:// scheme', call: () => getAccountToken(account({ csdsHost: 'ftp://csds.example.com' })), expect: /CSDS|host/i, field: 'csdsHost' },
+	{ area: 'account', name: 'CSDS host not a URL', call: () => getAccountToken(account({ csdsHost: 'http://[::1' })), expect: /CSDS|host/i, field: 'csdsHost' },
+	{ area: 'account', name: 'unknown authentication type', call: () => getAccountToken(account({ authMethod: 'magic' })), expect: /Authentication Type/, field: 'authMethod' },
+	{ area: 'account', name: 'empty user name', call: () => getAccountToken(account({ username: '  ' })), expect: /user ?name/i, field: 'username' },
+	{ area: 'account', name: 'empty password', call: () => getAccountToken(account({ password: '' })), expect: /password/i, field: 'password' },
+	{ area: 'account', name: 'wrong password (Login Service 401)', call: () => getAccountToken(account({ password: 'wrong-Passw0rd-xyz' })), expect: /Login Service.*(401|refused|rejected)|user name and password/i },
+	{ area: 'account', name: 'unknown account (CSDS 401)', call: () => getAccountToken(account({ accountId: '99999999' })), expect: /CSDS|account/i },
+	{ area: 'account', name: 'wrong Sentinel client secret', call: () => getAccountToken(sentinelAccount({ clientSecret: 'cc-client-secret-123' })), expect: /Sentinel|client/i },
+	{ area: 'account', name: 'empty Sentinel client ID', call: () => getAccountToken(sentinelAccount({ clientId: '' })), expect: /Client ID/i, field: 'clientId' },
+	{ area: 'account', name: 'OAuth 1.0 without bot user name', call: () => getAccountToken(account({ authMethod: 'oauth1', username: '', appKey: 'sandbox-app-key', appSecret: 'sandbox-app-secret' })), expect: /user name/i, field: 'username' },
+	{ area: 'account', name: 'authentication "None" where a login is needed', call: () => getAccountToken(account({ authMethod: 'none' })), expect: /Authentication Type.*None/, field: 'authMethod' },
+	{ area: 'account', name: 'Login Service answers HTML', setup: fault('login.login', HTML), call: () => getAccountToken(account()), expect: /HTML page/ },
+	{ area: 'account', name: 'Login Service answers JSON without a bearer', setup: fault('login.login', { status: 200, body: { csrf: 'x', config: {} } }), call: () => getAccountToken(account()), expect: /bearer/i },
+	{ area: 'account', name: 'credential test: wrong password', call: () => testLivePersonAccount(account({ password: 'wrong-Passw0rd-xyz' })), expect: /Login Service|password|refused/i },
+	{ area: 'account', name: 'credential test: CSDS answers HTML', setup: fault('csds.all', HTML), call: () => testLivePersonAccount(account()), expect: /HTML page/ },
+
+	// ---- Access Token / Basic Auth credentials ----
+	{ area: 'access token', name: 'empty access token', call: () => authHeaders(CREDENTIAL_TYPES.accessToken, { accessToken: '  ' }), expect: /Access Token is required/, field: 'accessToken' },
+	{ area: 'access token', name: 'token with a line break (header injection)', call: () => authHeaders(CREDENTIAL_TYPES.accessToken, { accessToken: 'access-token-abcdef\r\nX-Evil: 1' }), expect: /line breaks/, field: 'accessToken' },
+	{ area: 'access token', name: 'token type with a space', call: () => authHeaders(CREDENTIAL_TYPES.accessToken, { accessToken: 'access-token-abcdef', tokenType: 'Bear er' }), expect: /Token Type/, field: 'tokenType' },
+	{ area: 'basic', name: 'user containing ":"', call: () => authHeaders(CREDENTIAL_TYPES.basic, { user: 'basic:user', password: 'basic-Passw0rd' }), expect: /":"|colon/i, field: 'user' },
+
+	// ---- OAuth2 client credentials credential ----
+	{ area: 'oauth2 cc', name: 'empty token URL', call: () => authHeaders(CREDENTIAL_TYPES.clientCredentials, cc({ accessTokenUrl: '' })), expect: /Token URL is required/, field: 'accessTokenUrl' },
+	{ area: 'oauth2 cc', name: 'token URL with ftp:// scheme', call: () => authHeaders(CREDENTIAL_TYPES.clientCredentials, cc({ accessTokenUrl: 'ftp://idp.example.com/token' })), expect: /Token URL must start with https:\/\//, field: 'accessTokenUrl' },
+	{ area: 'oauth2 cc', name: 'token URL not a URL', call: () => authHeaders(CREDENTIAL_TYPES.clientCredentials, cc({ accessTokenUrl: 'not a url' })), expect: /Token URL is not a valid URL/, field: 'accessTokenUrl' },
+	{ area: 'oauth2 cc', name: 'empty client ID', call: () => authHeaders(CREDENTIAL_TYPES.clientCredentials, cc({ clientId: '' })), expect: /Client ID/i, field: 'clientId' },
+	{ area: 'oauth2 cc', name: 'expired status other than 401/403', call: () => authHeaders(CREDENTIAL_TYPES.clientCredentials, cc({ tokenExpiredStatusCode: 500 })), expect: /Token Expired Status/, field: 'tokenExpiredStatusCode' },
+	{ area: 'oauth2 cc', name: 'token endpoint answers HTML', call: () => authHeaders(CREDENTIAL_TYPES.clientCredentials, cc({ accessTokenUrl: `${bad.url}/token/html` })), expect: /HTML/ },
+	{ area: 'oauth2 cc', name: 'token endpoint answers an empty body', call: () => authHeaders(CREDENTIAL_TYPES.clientCredentials, cc({ accessTokenUrl: `${bad.url}/token/empty` })), expect: /empty/i },
+	{ area: 'oauth2 cc', name: 'token endpoint answers invalid JSON', call: () => authHeaders(CREDENTIAL_TYPES.clientCredentials, cc({ accessTokenUrl: `${bad.url}/token/notjson` })), expect: /not valid JSON|JSON/ },
+	{ area: 'oauth2 cc', name: 'token endpoint answers JSON without access_token', call: () => authHeaders(CREDENTIAL_TYPES.clientCredentials, cc({ accessTokenUrl: `${bad.url}/token/wrong-shape` })), expect: /access_token/ },
+	{ area: 'oauth2 cc', name: 'token endpoint answers a JSON array', call: () => authHeaders(CREDENTIAL_TYPES.clientCredentials, cc({ accessTokenUrl: `${bad.url}/token/array` })), expect: /access_token|object/ },
+	{ area: 'oauth2 cc', name: 'token answer cut mid-body (connection reset)', call: () => authHeaders(CREDENTIAL_TYPES.clientCredentials, cc({ accessTokenUrl: `${bad.url}/token/truncated` })), expect: /reset|closed|could not be reached|terminated/i },
+	{ area: 'oauth2 cc', name: 'token endpoint 401 invalid_client', call: () => authHeaders(CREDENTIAL_TYPES.clientCredentials, cc({ accessTokenUrl: `${bad.url}/token/status/401` })), expect: /401|client/i },
+	{ area: 'oauth2 auth code', name: 'not connected (no token stored)', call: () => api({ authentication: 'oAuth2AuthCode', url: `${bad.url}/ok` }, { httpRequestWithAuthentication: () => Promise.reject(new Error('no token')) })(), expect: /could not be reached|connected/i },
+
+	// ---- Mutual TLS credential (lib and through the API Integration node) ----
+	{ area: 'mtls', name: 'empty key store', call: async () => mutualTlsAgent(mtls({ keyStore: '' })), expect: /empty|Key Store/i, field: 'keyStore' },
+	{ area: 'mtls', name: 'key store not base64', call: async () => mutualTlsAgent(mtls({ keyStore: '%%% not base64 ###' })), expect: /base64/, field: 'keyStore' },
+	{ area: 'mtls', name: 'wrong key-store password', call: async () => mutualTlsAgent(mtls({ keyStorePassword: OTHER_PASSWORD })), expect: /password is wrong/, field: 'keyStorePassword' },
+	{ area: 'mtls', name: 'truncated PKCS#12', call: async () => mutualTlsAgent(mtls({ keyStore: Buffer.from(pki.p12Modern, 'base64').subarray(0, 900).toString('base64') })), expect: /truncated or corrupt/, field: 'keyStore' },
+	{ area: 'mtls', name: 'random bytes as JKS', call: async () => mutualTlsAgent(mtls({ keyStoreFormat: 'jks', keyStore: Buffer.alloc(512, 0x41).toString('base64') })), expect: /truncated or corrupt|not a JKS|key store/i, field: 'keyStore' },
+	{ area: 'mtls', name: 'PEM certificate without its key', call: async () => mutualTlsAgent(mtls({ keyStoreFormat: 'pem', keyStore: pki.rsa.certPem, privateKey: '' })), expect: /private key/i, field: 'privateKey' },
+	{ area: 'mtls', name: 'unknown protocol choice', call: async () => mutualTlsAgent(mtls({ protocols: 'sslv3' })), expect: /Protocol|TLS/i, field: 'protocols' },
+	{ area: 'mtls', name: 'unreadable trust certificate', call: async () => mutualTlsAgent(mtls({ trustCertificate: 'aGVsbG8gd29ybGQ=' })), expect: /trust certificate/i, field: 'trustCertificate' },
+	{ area: 'mtls', name: 'node: server certificate not trusted (no trust certificate)', call: () => api({ mutualTls: true, url: `${mtlsServer.url}/x` }, { credentials: { livePersonMutualTlsApi: mtls({ keyStoreFormat: 'pem', keyStore: pki.rsa.certPem, privateKey: pki.rsa.keyPem, keyStorePassword: '', trustCertificate: '' }) } })(), expect: /TLS|certificate/i },
+	{ area: 'mtls', name: 'node: server rejects the client certificate (TLS alert)', call: () => api({ mutualTls: true, url: `${mtlsServer.url}/x` }, { credentials: { livePersonMutualTlsApi: mtls({ keyStore: pki.p12Untrusted }) } })(), expect: /may have refused the client certificate/ },
+
+	// ---- Conversation Orchestrator credential ----
+	{ area: 'co', name: 'custom region without a host', call: () => orchestratorLogin(co({ customHost: '' })), expect: /Custom Host|host/i, field: 'customHost' },
+	{ area: 'co', name: 'custom host with javascript: scheme', call: () => orchestratorLogin(co({ customHost: 'javascript:alert(1)' })), expect: /Custom Host|https?/i, field: 'customHost' },
+	{ area: 'co', name: 'unknown region', call: () => orchestratorLogin(co({ region: 'mars' })), expect: /Region/i, field: 'region' },
+	{ area: 'co', name: 'v2 empty user ID', call: () => orchestratorLogin(co({ userId: '' })), expect: /User ID/i, field: 'userId' },
+	{ area: 'co', name: 'v2 wrong password', call: () => orchestratorLogin(co({ password: 'wrong-Passw0rd-xyz' })), expect: /Conversation Orchestrator.*(401|refused|User ID|password)/i },
+	{ area: 'co', name: 'v1 empty API key (credential test)', call: () => testConversationOrchestrator(co({ apiVersion: 'v1', apiKey: '' })), expect: /API Key/i },
+	{ area: 'co', name: 'login answers HTML', setup: fault('co.v2.login', HTML), call: () => orchestratorLogin(co()), expect: /without a token the node can read.*Check the region/ },
+	{ area: 'co', name: 'login answers JSON without a token', setup: fault('co.v2.login', { status: 200, body: { hello: 'world' } }), call: () => orchestratorLogin(co()), expect: /token/i },
+
+	// ---- Transfer to Messaging credential ----
+	{ area: 'c2m', name: 'wrong client secret', call: () => getC2mToken(c2m({ clientSecret: 'cc-client-secret-123' })), expect: /Sentinel|client/i },
+	{ area: 'c2m', name: 'empty client ID (credential test)', call: () => testTransferToMessaging(c2m({ clientId: '' })), expect: /Client ID/i },
+	{ area: 'c2m', name: 'Sentinel answers JSON without access_token', setup: fault('sentinel.token', { status: 200, body: { token_type: 'Bearer' } }), call: () => getC2mToken(c2m()), expect: /access_token|token/i },
+
+	// ---- LivePerson Domains node (CSDS) ----
+	{ area: 'domains', name: 'unknown service', call: () => domains({ operation: 'get', service: 'noSuchService' })(), expect: /noSuchService/ },
+	{ area: 'domains', name: 'account ID parameter malformed', call: () => domains({ accountId: 'abc' })(), expect: /Account ID/i },
+	{ area: 'domains', name: 'CSDS answers HTML', setup: fault('csds.all', HTML), call: () => domains({})(), expect: /CSDS.*HTML page/ },
+	{ area: 'domains', name: 'CSDS answers an empty body', setup: fault('csds.all', { status: 200, body: '', contentType: 'application/json' }), call: () => domains({})(), expect: /CSDS.*empty/ },
+	{ area: 'domains', name: 'CSDS answer cut mid-body (reset)', setup: fault('csds.all', { status: 200, body: { baseURIs: [{ service: 'agentVep', account: ACC, baseURI: 'x'.repeat(200) }] }, resetAfterBytes: 40, times: 10 }), call: () => domains({})(), expect: /CSDS.*(reset|could not be reached)/ },
+	{ area: 'domains', name: 'CSDS answers JSON of the wrong shape', setup: fault('csds.all', { status: 200, body: { baseURIs: 'nope' } }), call: () => domains({})(), expect: /CSDS.*baseURIs|CSDS.*(shape|expected)/i },
+	{ area: 'domains', name: 'CSDS host with a path and bad scheme', call: () => domains({}, account({ csdsHost: 'gopher://csds' }))(), expect: /CSDS/ },
+
+	// ---- LivePerson IP Allowlist node ----
+	{ area: 'ip allowlist', name: 'CIDR prefix /33', call: () => allow({ allowList: '10.0.0.0/33' })(), expect: /10\.0\.0\.0\/33|prefix/ },
+	{ area: 'ip allowlist', name: 'IPv4 octet 300', call: () => allow({ allowList: '300.1.2.3' })(), expect: /300\.1\.2\.3/ },
+	{ area: 'ip allowlist', name: 'IPv6 prefix /129', call: () => allow({ allowList: 'fe80::/129' })(), expect: /fe80::\/129|prefix/ },
+	{ area: 'ip allowlist', name: 'caller IP not an address (denied, reason in the item)', inOutput: true, call: () => allow({ ipAddress: 'not-an-ip' })(), expect: /"ipAllowed":false.*peer address \\"not-an-ip\\" is not an IP address/ },
+	{ area: 'ip allowlist', name: 'trusted proxies malformed', call: () => allow({ useForwardedFor: true, forwardedFor: '1.2.3.4', trustedProxies: 'proxy/1' })(), expect: /proxy\/1|Trusted Proxies/i },
+	{ area: 'ip allowlist', name: 'normalize: CIDR with host bits and garbage', call: () => run(LivePersonIpAllowlist as never, { params: { operation: 'normalize', allowList: '10.0.0.0/8, banana' } })(), expect: /banana/ },
+
+	// ---- LivePerson Verify JWT node ----
+	{ area: 'verify jwt', name: 'no algorithm selected', call: () => jwt({ algorithms: [] })(), expect: /algorithm/i },
+	{ area: 'verify jwt', name: 'algorithm "none"', call: () => jwt({ algorithms: ['none'] })(), expect: /"none"/ },
+	{ area: 'verify jwt', name: 'JWKS URL with ftp:// scheme', call: () => jwt({ jwksUrl: 'ftp://issuer.example/jwks' })(), expect: /only http and https URLs are allowed \(got "ftp"\)/ },
+	{ area: 'verify jwt', name: 'JWKS URL not a URL', call: () => jwt({ jwksUrl: 'not a url' })(), expect: /JWKS URL/ },
+	{ area: 'verify jwt', name: 'JWKS answers HTML', call: () => jwt({ jwksUrl: `${bad.url}/html` })(), expect: /JWKS.*HTML/ },
+	{ area: 'verify jwt', name: 'JWKS answers JSON without keys', call: () => jwt({ jwksUrl: `${bad.url}/wrong-shape` })(), expect: /"keys"/ },
+	{ area: 'verify jwt', name: 'JWKS answer over the 512 KiB cap', call: () => jwt({ jwksUrl: `${bad.url}/big?kb=600` })(), expect: /more than \d+ bytes/ },
+	{ area: 'verify jwt', name: 'JWKS on a link-local address without allowance', call: () => jwt({ jwksUrl: 'http://169.254.169.254/jwks', options: {} })(), expect: /Blocked|Allowed Internal Networks/ },
+	{ area: 'verify jwt', name: 'public key is not PEM', call: () => jwt({ keySource: 'pem', publicKey: 'hello' })(), expect: /public key/i },
+	{ area: 'verify jwt', name: 'private key pasted as public key', call: () => jwt({ keySource: 'pem', publicKey: privateKeyPem })(), expect: /private key/i },
+	{ area: 'verify jwt', name: 'token not a JWT (invalid output, reason in the item)', inOutput: true, call: () => jwt({ keySource: 'pem', publicKey: rsaPublicPem, token: 'not.a-jwt' })(), expect: /"valid":false,"reason":"malformed"/ },
+	{ area: 'verify jwt', name: 'empty token (invalid output, reason in the item)', inOutput: true, call: () => jwt({ keySource: 'pem', publicKey: rsaPublicPem, token: '' })(), expect: /"valid":false,"reason":"(malformed|missing)/ },
+	{ area: 'verify jwt', name: 'JWK not JSON', call: () => jwt({ keySource: 'jwk', jwk: '{kty:' })(), expect: /JWK/ },
+
+	// ---- LivePerson API Integration node ----
+	{ area: 'api', name: 'empty URL', call: () => api({ url: '' })(), expect: /URL/ },
+	{ area: 'api', name: 'URL with ftp:// scheme', call: () => api({ url: 'ftp://example.com/file' })(), expect: /URL.*(http|scheme)|ftp/i },
+	{ area: 'api', name: 'URL not a URL', call: () => api({ url: 'http//missing-colon' })(), expect: /URL/ },
+	{ area: 'api', name: 'cloud metadata address without allowance', call: () => api({ url: 'http://169.254.169.254/latest/meta-data', options: { retries: 0 } })(), expect: /Blocked|Allowed Internal Networks/ },
+	{ area: 'api', name: 'Allowed Internal Networks with an invalid CIDR', call: () => api({ url: `${bad.url}/ok`, options: { allowedInternalNetworks: '10.0.0.0/99' } })(), expect: /Allowed Internal Networks|10\.0\.0\.0\/99/ },
+	{ area: 'api', name: 'JSON body is not JSON', call: () => api({ url: `${bad.url}/ok`, method: 'POST', sendBody: true, bodyContentType: 'json', jsonBody: '{"a":' })(), expect: /JSON/ },
+	{ area: 'api', name: 'header name with a space', call: () => api({ url: `${bad.url}/ok`, sendHeaders: true, headerParameters: { parameters: [{ name: 'Bad Header', value: 'x' }] } })(), expect: /header/i },
+	{ area: 'api', name: 'JSON expected, HTML answered', call: () => api({ url: `${bad.url}/html`, options: { allowedInternalNetworks: 'loopback', retries: 0, responseFormat: 'json' } })(), expect: /HTML/ },
+	{ area: 'api', name: 'JSON expected, invalid JSON answered', call: () => api({ url: `${bad.url}/notjson`, options: { allowedInternalNetworks: 'loopback', retries: 0, responseFormat: 'json' } })(), expect: /not valid JSON/ },
+	{ area: 'api', name: 'answer cut mid-body (reset)', call: () => api({ url: `${bad.url}/truncated` })(), expect: /reset|could not be reached/i },
+	{ area: 'api', name: 'answer over the configured size cap (1 KiB)', call: () => api({ url: `${bad.url}/big?kb=8`, options: { allowedInternalNetworks: 'loopback', retries: 0, maxResponseMb: 1 / 1024 } })(), expect: /more than 1024 bytes/ },
+	{ area: 'api', name: 'no answer within the 1 s timeout', call: () => api({ url: `${bad.url}/slow?ms=8000`, options: { allowedInternalNetworks: 'loopback', retries: 0, timeout: 1 } })(), expect: /did not answer within 1 s/ },
+	{ area: 'api', name: 'connection reset before any answer', call: () => api({ url: `${bad.url}/reset` })(), expect: /reset|could not be reached/i },
+	{ area: 'api', name: '429 with a Retry-After of an hour fails at once', call: () => api({ url: `${bad.url}/status/429?retryAfter=3600`, options: { allowedInternalNetworks: 'loopback', retries: 3 } })(), expect: /429/ },
+	{ area: 'api', name: 'access token credential empty', call: () => api({ authentication: 'accessToken', url: `${bad.url}/ok` }, { credentials: { livePersonAccessTokenApi: { accessToken: '' } } })(), expect: /Access Token is required/ },
+
+	// ---- LivePerson mTLS node ----
+	{ area: 'mtls node', name: 'forward to an http:// target', call: () => mtlsNode({ operation: 'forward', method: 'GET', targetUrl: 'http://example.com/hook', serviceName: 'WEBHOOKS' })(), expect: /https/ },
+	{ area: 'mtls node', name: 'forward target not a URL', call: () => mtlsNode({ operation: 'forward', method: 'GET', targetUrl: 'hook', serviceName: 'WEBHOOKS' })(), expect: /Target URL|URL/ },
+	{ area: 'mtls node', name: 'upload: certificate not base64', call: () => mtlsNode({ operation: 'uploadCertificate', certificateSource: 'base64', certificateBase64: '%%%', certificateName: 'x', certificatePassword: 'sandbox-p12-password' })(), expect: /base64|certificate/i },
+	{ area: 'mtls node', name: 'upload: wrong p12 password', call: () => mtlsNode({ operation: 'uploadCertificate', certificateSource: 'base64', certificateBase64: getEmulatorClientIdentity('sandbox-p12-password').p12Base64, certificateName: 'x', certificatePassword: OTHER_PASSWORD })(), expect: /password/i },
+	{ area: 'mtls node', name: 'check mapping: gateway answers HTML', setup: fault('mtls.mapping', HTML), call: () => mtlsNode({ operation: 'checkMapping', checkVariant: 'gatewayV2', pairs: { pair: [{ serviceName: 'WEBHOOKS', url: 'https://example.com/x' }] } })(), expect: /HTML/ },
+	{ area: 'mtls node', name: 'check mapping: gateway answers the wrong shape', setup: fault('mtls.mapping', { status: 200, body: { unexpected: true } }), call: () => mtlsNode({ operation: 'checkMapping', checkVariant: 'gatewayV2', pairs: { pair: [{ serviceName: 'WEBHOOKS', url: 'https://example.com/x' }] } })(), expect: /mTLS|mapping|expected/i },
+	{ area: 'mtls node', name: 'forward answer over the configured size cap', call: () => mtlsNode({ operation: 'forward', method: 'GET', targetUrl: `${emu.mtlsTarget.url}/echo`, serviceName: 'WEBHOOKS', options: { allowedInternalNetworks: 'loopback', maxResponseSizeMb: 0.0001 } })(), expect: /more than \d+ bytes/ },
+	{ area: 'mtls node', name: 'create mapping with an http:// URL', call: () => mtlsNode({ operation: 'createMapping', mappingVariant: 'configuration', certificateId: '1', mappingService: 'IDP', mappingUrl: 'http://example.com', mappingName: 'm' })(), expect: /https|URL/ },
+
+	// ---- Conversation Orchestrator node ----
+	{ area: 'co node', name: 'payload is not JSON', call: () => coNode({ operation: 'v2Create', ttlSeconds: 60, payload: '{oops' })(), expect: /payload is not valid JSON/ },
+	{ area: 'co node', name: 'negative TTL', call: () => coNode({ operation: 'v2Create', ttlSeconds: -5, payload: '{}' })(), expect: /TTL|ttl/ },
+	{ area: 'co node', name: 'account ID with spaces', call: () => coNode({ operation: 'v2Get', accountId: 'a b' })(), expect: /Account ID/i },
+	{ area: 'co node', name: 'CCS answers HTML', setup: fault('co.ccs.v2', HTML), call: () => coNode({ operation: 'v2Get' })(), expect: /HTML/ },
+	{ area: 'co node', name: 'CCS answer cut mid-body', setup: fault('co.ccs.v2', { status: 200, body: { payload: { a: 'x'.repeat(300) } }, resetAfterBytes: 20, times: 10 }), call: () => coNode({ operation: 'v2Get', options: { timeout: 4 } })(), expect: /reset|could not be reached/i },
+
+	// ---- Transfer to Messaging node ----
+	{ area: 'c2m node', name: 'phone number with letters', call: () => c2mNode({ consumerPhoneNumber: 'call-me' })(), expect: /Phone/i },
+	{ area: 'c2m node', name: 'override message over 1600 characters', call: () => run(LivePersonTransferToMessaging as never, { params: { operation: 'invite', callId: 'c1', inviteFields: { overrideMessage: 'm'.repeat(1601) } }, credentials: { livePersonTransferToMessagingApi: c2m() } })(), expect: /1600|Message/ },
+	{ area: 'c2m node', name: 'eligibility answers HTML', setup: fault('c2m.eligibility', HTML), call: () => c2mNode({})(), expect: /HTML/ },
+	{ area: 'c2m node', name: 'eligibility answers the wrong shape', setup: fault('c2m.eligibility', { status: 200, body: [1, 2] }), call: () => c2mNode({})(), expect: /Connect-to-Messaging|expected|object/i },
+	{ area: 'c2m node', name: 'template variables not JSON', call: () => c2mNode({ additionalFields: { templateVariables: '{1:' } })(), expect: /Template Variables|JSON/i },
+];
+
+// ---------------------------------------------------------------------------------------------------
+
+type Outcome =
+	| { kind: 'LpError' | 'NodeApiError' | 'NodeOperationError'; text: string; field?: string; error: unknown }
+	| { kind: 'credential test'; text: string; error: unknown }
+	| { kind: 'output'; text: string; error: unknown }
+	| { kind: 'other'; text: string; error: unknown };
+
+async function settle(c: Case): Promise<Outcome> {
+	let timer: NodeJS.Timeout | undefined;
+	const bound = new Promise<never>((_, reject) => {
+		timer = setTimeout(() => reject(new Error(`HANG: no result within ${CASE_BOUND_MS} ms`)), CASE_BOUND_MS);
+	});
+	try {
+		const value = await Promise.race([c.call(), bound]);
+		const v = value as { status?: string; message?: string } | undefined;
+		if (v && typeof v === 'object' && v.status === 'Error' && typeof v.message === 'string') return { kind: 'credential test', text: v.message, error: v };
+		if (c.inOutput) return { kind: 'output', text: JSON.stringify(value), error: value };
+		return { kind: 'other', text: `resolved without an error: ${JSON.stringify(value)?.slice(0, 300)}`, error: value };
+	} catch (error) {
+		if (error instanceof LpError) return { kind: 'LpError', text: [error.message, error.hint].filter(Boolean).join(' | '), field: error.field, error };
+		if (error instanceof NodeApiError) return { kind: 'NodeApiError', text: [error.message, error.description].filter(Boolean).join(' | '), error };
+		if (error instanceof NodeOperationError) return { kind: 'NodeOperationError', text: [error.message, error.description].filter(Boolean).join(' | '), error };
+		return { kind: 'other', text: `${(error as Error)?.constructor?.name}: ${(error as Error)?.message}`, error };
+	} finally {
+		clearTimeout(timer);
+	}
+}
+
+const results: Array<{ c: Case; outcome: Outcome; ms: number }> = [];
+
+describe('bad-input table', () => {
+	test('has at least 60 cases', () => {
+		expect(cases.length).toBeGreaterThanOrEqual(60);
+	});
+
+	test.each(cases.map((c) => [`${c.area}: ${c.name}`, c] as const))('%s', async (_title, c) => {
+		c.setup?.();
+		const started = Date.now();
+		const outcome = await settle(c);
+		results.push({ c, outcome, ms: Date.now() - started });
+		expect({ kind: outcome.kind, text: outcome.text }).toEqual({ kind: expect.not.stringMatching(/^other$/), text: expect.stringMatching(c.expect) });
+		const atLibLevel = outcome.kind === 'LpError';
+		if (c.field && atLibLevel) expect((outcome as { field?: string }).field).toBe(c.field);
+		secrets.expectClean(`${c.area}: ${c.name} (message)`, outcome.text);
+		secrets.expectClean(`${c.area}: ${c.name} (error object)`, outcome.error);
+	});
+
+	afterAll(() => {
+		const byKind = results.reduce<Record<string, number>>((acc, r) => ((acc[r.outcome.kind] = (acc[r.outcome.kind] ?? 0) + 1), acc), {});
+		const slowest = results.reduce((m, r) => Math.max(m, r.ms), 0);
+		if (process.env.LP_TABLE_VERBOSE === '1') {
+			for (const r of results) process.stdout.write(`  [${r.outcome.kind}] ${r.c.area}: ${r.c.name} -> ${r.outcome.text.slice(0, 220)}\n`);
+		}
+		// The figure the issue asks for.
+		process.stdout.write(
+			`\n[bad-input table] cases: ${cases.length}, run: ${results.length}, outcomes: ${JSON.stringify(byKind)}, slowest: ${slowest} ms (bound ${CASE_BOUND_MS} ms), secrets checked: ${secrets.size()} values, texts scanned: ${secrets.scanned}\n`,
+		);
+	});
+});
