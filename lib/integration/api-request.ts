@@ -200,9 +200,27 @@ export async function sendApiRequest(built: BuiltApiRequest, auth: ApiAuth, opti
 	};
 	if (auth.credential) {
 		// Token requests (client credentials) go through the policy agent, not the mTLS agent.
-		return sendWithCredential(auth.credential.type, auth.credential.data, req, { dispatcher: policyDispatcher(policy), signal: options.signal });
+		return sendWithCredential(auth.credential.type, auth.credential.data, req, { dispatcher: policyDispatcher(policy), signal: options.signal }).catch(explainMutualTlsReset(auth));
 	}
-	return send(req);
+	return send(req).catch(explainMutualTlsReset(auth));
+}
+
+/**
+ * A server that refuses the client certificate sends a TLS alert and closes the connection; Node and
+ * undici report that as a plain reset ("other side closed" with TLS 1.3, ECONNRESET "before secure
+ * TLS connection was established" with TLS 1.2). With mutual TLS, say so in the hint.
+ */
+function explainMutualTlsReset(auth: ApiAuth) {
+	return (error: unknown): never => {
+		if (auth.mutualTls && error instanceof LpError && error.kind === 'network' && (error.code === 'ECONNRESET' || error.code === 'UND_ERR_SOCKET' || error.code === 'EPIPE')) {
+			throw new LpError('network', `${error.message} (with mutual TLS: the server may have refused the client certificate)`, {
+				code: error.code,
+				cause: (error as { cause?: unknown }).cause,
+				hint: 'A server that does not accept the client certificate (unknown issuer, expired, or not the one it expects) closes the connection during or right after the TLS handshake: check the certificate in the Mutual TLS credential and that the server trusts its CA. Otherwise check the host and port.',
+			});
+		}
+		throw error;
+	};
 }
 
 export function assertNever(value: never, field: string): never {
