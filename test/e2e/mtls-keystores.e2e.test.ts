@@ -1,0 +1,128 @@
+/**
+ * The Mutual TLS credential with EVERY key store format in real n8n (both pinned versions): one
+ * workflow, one `n8n execute`, one LivePerson API Integration node per format side by side, each with
+ * its own `livePersonMutualTlsApi` credential, calling a Node https server on 127.0.0.1 that requires
+ * a client certificate (`requestCert` + `rejectUnauthorized`) and counts handshakes. The key stores
+ * are made at test time by the real tools (test/helpers/pki.ts): `openssl pkcs12 -export` (modern and
+ * `-legacy`), `keytool` (JKS, and a PKCS12-typed store), PEM, RSA and EC. 127.0.0.1 is reached
+ * through the node's "Allowed Internal Networks" option (`loopback`), as the outbound policy wants.
+ */
+import { closeAllAgents } from '../../lib/tls/agent-pool';
+import { makeTestPki, STORE_PASSWORD, type TestPki } from '../helpers/pki';
+import { startNodeMtlsServer, type NodeTlsServer } from '../helpers/tls-servers';
+import {
+	createN8n,
+	EXECUTE_TIMEOUT_MS,
+	INSTALL_TIMEOUT_MS,
+	MANUAL_TRIGGER,
+	manualTriggerWorkflow,
+	N8N_VERSIONS,
+	nodeType,
+	type Connections,
+	type N8nInstance,
+	type WorkflowNode,
+} from './harness';
+
+interface Format {
+	/** Also the node name and the URL path segment. */
+	slug: string;
+	label: string;
+	/** Expected client certificate CN at the server. */
+	cn: 'client-rsa' | 'client-ec';
+	data: (p: TestPki) => Record<string, unknown>;
+}
+
+const caTrust = (p: TestPki) => ({ trustCertificate: p.caPem });
+
+const FORMATS: Format[] = [
+	{ slug: 'p12-modern', label: 'PKCS#12 modern (openssl, AES-256-CBC + PBKDF2), RSA', cn: 'client-rsa', data: (p) => ({ keyStoreFormat: 'pkcs12', keyStore: p.p12Modern, keyStorePassword: STORE_PASSWORD, ...caTrust(p) }) },
+	{ slug: 'p12-legacy', label: 'PKCS#12 legacy (openssl -legacy, RC2-40 + 3DES), RSA', cn: 'client-rsa', data: (p) => ({ keyStoreFormat: 'pkcs12', keyStore: p.p12Legacy, keyStorePassword: STORE_PASSWORD, ...caTrust(p) }) },
+	{ slug: 'p12-ec', label: 'PKCS#12 (openssl), EC P-256', cn: 'client-ec', data: (p) => ({ keyStoreFormat: 'pkcs12', keyStore: p.p12Ec, keyStorePassword: STORE_PASSWORD, trustCertificate: p.caDerB64 }) },
+	{
+		slug: 'jks-rsa',
+		label: 'JKS (keytool), RSA, with a keytool JKS trust store',
+		cn: 'client-rsa',
+		data: (p) => ({ keyStoreFormat: 'jks', keyStore: p.jksRsa, keyStorePassword: STORE_PASSWORD, trustCertificate: p.jksTrust, trustStorePassword: STORE_PASSWORD }),
+	},
+	{ slug: 'keytool-p12', label: 'PKCS12-typed store made by keytool, RSA', cn: 'client-rsa', data: (p) => ({ keyStoreFormat: 'pkcs12', keyStore: p.keytoolPkcs12, keyStorePassword: STORE_PASSWORD, ...caTrust(p) }) },
+	{ slug: 'pem-rsa', label: 'PEM certificate + RSA private key', cn: 'client-rsa', data: (p) => ({ keyStoreFormat: 'pem', keyStore: p.rsa.certPem, privateKey: p.rsa.keyPem, ...caTrust(p) }) },
+	{ slug: 'pem-ec', label: 'PEM certificate + EC private key', cn: 'client-ec', data: (p) => ({ keyStoreFormat: 'pem', keyStore: p.ec.certPem, privateKey: p.ec.keyPem, ...caTrust(p) }) },
+];
+
+const credentialOf = (f: Format) => ({ id: `lpMtlsFmt${f.slug.replace(/[^a-z0-9]/gi, '')}`.padEnd(16, '0').slice(0, 16), name: `mTLS e2e ${f.label}` });
+
+/** Body lines of a PEM (the parts that would show up if a key were printed, even re-wrapped). */
+const pemLines = (pem: string) => pem.split('\n').filter((l) => l.length >= 40 && !l.startsWith('-----'));
+
+describe.each(N8N_VERSIONS)('Mutual TLS credential, every key store format, in n8n %s', (version) => {
+	let pki: TestPki;
+	let server: NodeTlsServer;
+	let n8n: N8nInstance;
+	let workflow = '';
+
+	beforeAll(async () => {
+		pki = makeTestPki();
+		server = await startNodeMtlsServer(pki);
+		n8n = await createN8n(version);
+		expect(new Set(FORMATS.map(credentialOf).map((c) => c.id)).size).toBe(FORMATS.length);
+		await n8n.importCredentials(FORMATS.map((f) => ({ ...credentialOf(f), type: 'livePersonMutualTlsApi', data: { protocols: 'tls12plus', ...f.data(pki) } })));
+
+		const nodes: WorkflowNode[] = FORMATS.map((f) => ({
+			name: f.slug,
+			type: nodeType('livePersonApiIntegration'),
+			typeVersion: 1,
+			// Errors become items, so one run reports every format even if one fails.
+			onError: 'continueRegularOutput',
+			parameters: {
+				authentication: 'none',
+				mutualTls: true,
+				method: 'GET',
+				url: `${server.url}/format/${f.slug}`,
+				options: { allowedInternalNetworks: 'loopback', retries: 0 },
+			},
+			credentials: { livePersonMutualTlsApi: credentialOf(f) },
+		}));
+		const connections: Connections = { [MANUAL_TRIGGER]: { main: [nodes.map((n) => ({ node: n.name, type: 'main' as const, index: 0 }))] } };
+		[workflow] = await n8n.importWorkflows([manualTriggerWorkflow(`mTLS every key store format (${version})`, nodes, connections)]);
+	}, INSTALL_TIMEOUT_MS);
+
+	afterAll(async () => {
+		await n8n?.close();
+		await server?.close();
+		await closeAllAgents();
+	});
+
+	test(
+		`${FORMATS.map((f) => f.slug).join(', ')}: each authenticates with its client certificate, one handshake each`,
+		async () => {
+			const handshakesBefore = server.handshakes();
+			const run = await n8n.execute(workflow);
+			if (!run.ok) throw new Error(`run failed: ${JSON.stringify(run.error)}\n${run.logs.slice(-3000)}`);
+
+			const seen = FORMATS.map((f) => {
+				const items = run.items(f.slug);
+				const item = items[0] as { client?: string; path?: string; protocol?: string; error?: unknown } | undefined;
+				return { format: f.slug, items: items.length, client: item?.client, path: item?.path, tls12plus: /^TLSv1\.[23]$/.test(item?.protocol ?? ''), error: item?.error };
+			});
+			expect(seen).toEqual(FORMATS.map((f) => ({ format: f.slug, items: 1, client: f.cn, path: `/format/${f.slug}`, tls12plus: true, error: undefined })));
+			// Each credential has its own pooled agent: one full handshake per format, no more.
+			expect(server.handshakes() - handshakesBefore).toBe(FORMATS.length);
+
+			const out = JSON.stringify(run.runData);
+			const secrets: Array<[string, string]> = [
+				['store password', STORE_PASSWORD],
+				...pemLines(pki.rsa.keyPem).map((l): [string, string] => ['RSA private key', l]),
+				...pemLines(pki.ec.keyPem).map((l): [string, string] => ['EC private key', l]),
+				...[pki.p12Modern, pki.p12Legacy, pki.p12Ec, pki.jksRsa, pki.keytoolPkcs12].map((b64): [string, string] => ['key store', b64.slice(100, 160)]),
+			];
+			for (const [where, text] of [
+				['items', out],
+				['logs', n8n.allLogs()],
+			] as const) {
+				const leaked = [...new Set(secrets.filter(([, v]) => text.includes(v)).map(([label]) => label))];
+				expect({ where, leaked }).toEqual({ where, leaked: [] });
+			}
+		},
+		EXECUTE_TIMEOUT_MS,
+	);
+});
