@@ -46,6 +46,8 @@ export interface Fault {
 	resetAfterBytes?: number;
 	/** Apply to the next N calls of the route, then clear. Default: until cleared. */
 	times?: number;
+	/** Let the next N calls through normally first (e.g. an outage that starts during a run). */
+	skip?: number;
 }
 
 export interface Emulator {
@@ -161,6 +163,10 @@ export async function startEmulator(opts: StartOptions = {}): Promise<Emulator> 
 	const applyFault = async (ctx: Ctx, routeId: string): Promise<boolean> => {
 		const fault = faults.get(routeId);
 		if (!fault) return false;
+		if (fault.skip) {
+			fault.skip -= 1;
+			return false;
+		}
 		if (fault.times !== undefined) {
 			if (fault.times <= 1) faults.delete(routeId);
 			else fault.times -= 1;

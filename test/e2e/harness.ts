@@ -207,6 +207,9 @@ function jsonEnd(text: string, start: number): number {
 }
 
 const SUCCESS_MARKER = 'Execution was successful:';
+/** n8n's text log format at debug level: "2026-01-01T00:00:00.000Z | info  | message {"file":...}". */
+const LOG_PREFIX = /^\d{4}-\d\d-\d\dT[\d:.]+Z \| \w+\s*\| /;
+const LOG_META = /\s*\{"file":"[^"]*"(,"function":"[^"]*")?\}\s*$/;
 const FAILURE_MARKER = 'Execution error:';
 
 /**
@@ -224,18 +227,24 @@ export function parseExecuteOutput(stdout: string, stderr = ''): { ok: boolean; 
 		}
 		markers.sort((a, b) => b.at - a.at);
 		for (const { at, ok } of markers) {
-			const open = text.indexOf('{', at);
-			if (open < 0) continue;
-			// The JSON must follow the marker line and its "====" line, not some later log line.
-			const between = text.slice(at, open).split('\n').filter((l) => l.trim() && !/^\s*=+\s*$/.test(l));
-			if (between.length > 1) continue;
-			const end = jsonEnd(text, open);
-			if (end < 0) continue;
-			try {
-				const run = JSON.parse(text.slice(open, end)) as Record<string, unknown>;
-				if (run && typeof run === 'object' && 'data' in run) return { ok, run };
-			} catch {
-				/* not the run */
+			// At N8N_LOG_LEVEL=debug every printed line carries a prefix ("<time> | info  | ") and a
+			// metadata suffix ({"file":...}): try each "{" of the next few lines, not only the first.
+			for (let open = text.indexOf('{', at); open >= 0; open = text.indexOf('{', open + 1)) {
+				// The JSON must follow the marker line and its "====" line, not some later log line.
+				const between = text
+					.slice(at, open)
+					.split('\n')
+					.map((l) => l.replace(LOG_PREFIX, '').replace(LOG_META, ''))
+					.filter((l) => l.trim() && !/^\s*=+\s*$/.test(l));
+				if (between.length > 1) break;
+				const end = jsonEnd(text, open);
+				if (end < 0) continue;
+				try {
+					const run = JSON.parse(text.slice(open, end)) as Record<string, unknown>;
+					if (run && typeof run === 'object' && 'data' in run) return { ok, run };
+				} catch {
+					/* not the run */
+				}
 			}
 		}
 	}

@@ -27,6 +27,18 @@ describe('parseExecuteOutput', () => {
 		expect(result.error).toMatchObject({ message: 'boom {', description: 'd', node: 'N' });
 	});
 
+	test('N8N_LOG_LEVEL=debug: prefixed lines with metadata suffixes around the run JSON', () => {
+		const run = { data: { resultData: { runData: { A: [{ data: { main: [[{ json: { x: 1 } }]] } }] } } } };
+		const t = '2026-11-21T06:45:09.294Z | info  | ';
+		const meta = ' {"file":"base-command.js","function":"log"}';
+		const out =
+			`${t}Execution was successful:${meta}\n${t}${BAR}${meta}\n${t}${JSON.stringify(run, null, 2)}${meta}\n` +
+			`2026-11-21T06:45:09.397Z | debug | Shutting down {"scopes":["x"],"file":"m.js","function":"f"}\n`;
+		const parsed = parseExecuteOutput(out);
+		expect(parsed?.ok).toBe(true);
+		expect(toExecutionResult(parsed!, out, 0).items('A')).toEqual([{ x: 1 }]);
+	});
+
 	test('a success marker with a non-zero exit code is not ok; no marker gives undefined', () => {
 		const out = `Execution was successful:\n${BAR}\n{"data":{"resultData":{"runData":{}}}}\n`;
 		expect(toExecutionResult(parseExecuteOutput(out)!, out, 1).ok).toBe(false);
