@@ -9,7 +9,7 @@
 import { performance } from 'node:perf_hooks';
 import { sendWithCredential, CREDENTIAL_TYPES } from '../lib/auth/apply';
 import { tokenCache } from '../lib/auth/token-cache';
-import { buildApiRequest, sendApiRequest } from '../lib/integration/api-request';
+import { buildApiRequest, processApiResponse, sendApiRequest } from '../lib/integration/api-request';
 import { withOrchestratorToken } from '../lib/liveperson/orchestrator-auth';
 import { OutboundPolicy } from '../lib/net/policy';
 import { closeAllDispatchers, send } from '../lib/net/transport';
@@ -175,6 +175,39 @@ export async function measureCredentialRuns(
 	await closeAllAgents();
 	clearKeyStoreCache();
 	return out;
+}
+
+export interface LibRun {
+	items: number;
+	concurrency: number;
+	warmup: number;
+	ms: number;
+	itemsPerSec: number;
+	/** New TLS handshakes during the timed part (0 when the warm-up opened every connection). */
+	handshakes: number;
+	requests: number;
+}
+
+/**
+ * The package's lib path the node uses per item (buildApiRequest → sendApiRequest with a Mutual
+ * TLS credential and an outbound policy object per item, JSON decode), in this process, after
+ * `warmup` untimed items on the same pooled agent: comparable with the warm (c) run.
+ */
+export async function measureLibThroughput(server: CountingServer, store: StoreFixture, n: number, concurrency: number, warmup = 300): Promise<LibRun> {
+	const one = async (i: number) => {
+		const built = buildApiRequest({ method: 'GET', url: server.url, query: [{ name: 'i', value: String(i) }] });
+		const policy = new OutboundPolicy({ allow: ['loopback'] });
+		const res = await sendApiRequest(built, { mutualTls: { data: store.credential, credentialId: `bench-lib-${store.name}` } }, { policy, connections: concurrency });
+		const out = processApiResponse(res, { format: 'autodetect', url: built.url, serviceName: 'bench' });
+		if (res.status !== 200 || (out.json as { ok?: boolean } | undefined)?.ok !== true) throw new Error(`lib run: item ${i} got HTTP ${res.status}`);
+	};
+	await mapConcurrent(warmup, concurrency, one);
+	await server.reset({ keepConnections: true });
+	const t0 = performance.now();
+	await mapConcurrent(n, concurrency, one);
+	const ms = performance.now() - t0;
+	const counts = await server.counts();
+	return { items: n, concurrency, warmup, ms, itemsPerSec: n / (ms / 1000), handshakes: counts.handshakes, requests: counts.requests };
 }
 
 export interface TokenRun {

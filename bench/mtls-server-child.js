@@ -10,18 +10,22 @@
  * Key material arrives over IPC (never argv/env). IPC messages:
  *   {type:'start', key, cert, ca}  -> {type:'listening', port}
  *   {type:'counts', id}            -> {type:'counts', id, counts}
- *   {type:'reset', id}             -> {type:'reset', id}
+ *   {type:'events', id}            -> {type:'events', id, handshakes: [ms...], requests: [ms...]}
+ *                                     (Date.now() of each handshake / request since the last reset)
+ *   {type:'reset', id, keepConnections?} -> {type:'reset', id}   (open connections are closed unless keepConnections)
  *   {type:'close', id}             -> {type:'closed', id}, then exit
  */
 const https = require('node:https');
 
 let server;
 let counts;
+let events;
 let open = 0;
 const sockets = new Set();
 
 function zero() {
 	const cpu = process.cpuUsage();
+	events = { handshakes: [], requests: [] };
 	counts = {
 		handshakes: 0,
 		resumed: 0,
@@ -53,11 +57,14 @@ function start(msg) {
 		{ key: msg.key, cert: msg.cert, ca: msg.ca, requestCert: true, rejectUnauthorized: true, keepAliveTimeout: 30_000 },
 		(req, res) => {
 			counts.requests++;
+			events.requests.push(Date.now());
 			const chunks = [];
 			req.on('data', (c) => chunks.push(c));
 			req.on('end', () => {
+				const i = Number(new URL(req.url, 'https://127.0.0.1').searchParams.get('i'));
 				const body = JSON.stringify({
 					ok: true,
+					...(Number.isInteger(i) ? { i } : {}),
 					method: req.method,
 					path: req.url,
 					client: req.socket.getPeerCertificate().subject?.CN ?? null,
@@ -70,6 +77,7 @@ function start(msg) {
 	);
 	server.on('secureConnection', (socket) => {
 		counts.handshakes++;
+		events.handshakes.push(Date.now());
 		if (socket.isSessionReused()) counts.resumed++;
 	});
 	server.on('connection', (socket) => {
@@ -95,9 +103,12 @@ process.on('message', (msg) => {
 		case 'counts':
 			process.send({ type: 'counts', id: msg.id, counts: snapshot() });
 			break;
+		case 'events':
+			process.send({ type: 'events', id: msg.id, ...events });
+			break;
 		case 'reset':
 			// Idle keep-alive sockets from the previous scenario would let the next one skip handshakes.
-			for (const s of sockets) s.destroy();
+			if (!msg.keepConnections) for (const s of sockets) s.destroy();
 			zero();
 			process.send({ type: 'reset', id: msg.id });
 			break;

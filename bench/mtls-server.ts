@@ -28,8 +28,10 @@ export interface CountingServer {
 	url: string;
 	pid: number;
 	counts(): Promise<ServerCounts>;
-	/** Zeroes the counters and closes every open connection (so no scenario inherits warm sockets). */
-	reset(): Promise<void>;
+	/** Date.now() of every handshake and request since the last reset (to split them by node run). */
+	events(): Promise<{ handshakes: number[]; requests: number[] }>;
+	/** Zeroes the counters and closes every open connection (so no scenario inherits warm sockets), unless `keepConnections`. */
+	reset(opts?: { keepConnections?: boolean }): Promise<void>;
 	close(): Promise<void>;
 }
 
@@ -50,7 +52,7 @@ export async function startCountingServer(tls: { key: string; cert: string; ca: 
 			cb(msg);
 		}
 	});
-	const ask = (type: string): Promise<Record<string, unknown>> =>
+	const ask = (type: string, extra: Record<string, unknown> = {}): Promise<Record<string, unknown>> =>
 		new Promise((resolve, reject) => {
 			if (exited) return reject(new Error('benchmark mTLS server exited'));
 			const id = nextId++;
@@ -62,7 +64,7 @@ export async function startCountingServer(tls: { key: string; cert: string; ca: 
 				clearTimeout(timer);
 				resolve(m);
 			});
-			child.send({ type, id });
+			child.send({ ...extra, type, id });
 		});
 
 	const port = await new Promise<number>((resolve, reject) => {
@@ -82,8 +84,12 @@ export async function startCountingServer(tls: { key: string; cert: string; ca: 
 		url: `${origin}/echo`,
 		pid: child.pid as number,
 		counts: async () => (await ask('counts')).counts as ServerCounts,
-		reset: async () => {
-			await ask('reset');
+		events: async () => {
+			const m = await ask('events');
+			return { handshakes: m.handshakes as number[], requests: m.requests as number[] };
+		},
+		reset: async (opts = {}) => {
+			await ask('reset', { keepConnections: opts.keepConnections === true });
 		},
 		close: async () => {
 			if (exited) return;

@@ -11,6 +11,8 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const dir = process.env.LP_BENCH_PROBE_DIR;
+// Same instant on both clocks: CPU profile timestamps are CLOCK_MONOTONIC microseconds.
+const clock = { wallMs: Date.now(), monotonicUs: Number(process.hrtime.bigint() / 1000n) };
 const pkg = process.env.LP_BENCH_PACKAGE || 'n8n-nodes-liveperson';
 
 function loaded(suffix) {
@@ -31,6 +33,7 @@ if (dir) {
 				argv: process.argv.slice(2, 4),
 				keyStore: keystore && typeof keystore.keyStoreStats === 'function' ? keystore.keyStoreStats() : null,
 				agentPool: pool && typeof pool.agentPoolStats === 'function' ? pool.agentPoolStats() : null,
+				clock,
 				memory: process.memoryUsage(),
 				resourceUsage: process.resourceUsage(),
 			};

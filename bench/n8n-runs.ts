@@ -23,7 +23,7 @@ import {
 	type WorkflowNode,
 } from '../test/e2e/harness';
 import type { CountingServer, ServerCounts } from './mtls-server';
-import { summarizeProfile, type FrameMarker, type ProfileSummary } from './profile';
+import { summarizeProfile, type ProfileSummary } from './profile';
 
 export const API_NODE_TYPE = nodeType('livePersonApiIntegration');
 export const MTLS_CREDENTIAL_TYPE = 'livePersonMutualTlsApi';
@@ -91,6 +91,8 @@ export type ScenarioKey = 'a' | 'aExpr' | 'b' | 'tokens';
 
 export interface N8nRun {
 	scenario: ScenarioKey;
+	/** cold: the node's first run in a fresh `n8n execute` process; warm: the same node again right after (JIT-warm code, open connections). */
+	phase: 'cold' | 'warm';
 	label: string;
 	nodeName: string;
 	items: number;
@@ -101,8 +103,10 @@ export interface N8nRun {
 	executeWallMs: number;
 	/** Peak RSS of the n8n process, MiB: max of VmHWM polling and resourceUsage().maxRSS. */
 	peakRssMiB: number;
-	/** The mutual-TLS server's counters (handshakes, requests) for (a)/(b). */
+	/** The mutual-TLS server's counters for this node run (handshakes, requests inside its time window). */
 	server?: ServerCounts;
+	/** Whole execution (both node runs). */
+	execution?: { handshakes: number; requests: number; serverCpuMs: number };
 	/** Token endpoint calls during the run (tokens scenario), and API calls. */
 	tokenRequests?: number;
 	apiRequests?: number;
@@ -244,41 +248,52 @@ const PROFILE_GROUPS: Record<string, RegExp> = {
 interface ScenarioDef {
 	key: ScenarioKey;
 	label: string;
+	/** The node under test; mTLS scenarios run it twice in one execution (cold, then warm). */
 	node: WorkflowNode;
+	warmNode?: WorkflowNode;
 	reset: () => Promise<void>;
-	after: (run: N8nRun) => Promise<void>;
-	marker: FrameMarker;
+	/** Counters for a node run that took [startMs, endMs] (epoch ms). */
+	after: (run: N8nRun, startMs: number, endMs: number) => Promise<void>;
 	/** Frames of the node's own code, for the time partition. */
 	nodeCode: RegExp;
+}
+
+/** Node startTime / executionTime from the run data. */
+function nodeTiming(r: ExecutionResult, name: string, label: string): { start: number; ms: number } {
+	const run = r.runData[name]?.[0];
+	const ms = Number(run?.executionTime);
+	const start = Number(run?.startTime);
+	if (!Number.isFinite(ms) || ms <= 0 || !Number.isFinite(start)) throw new Error(`${label}: no executionTime/startTime for ${name} in the run data`);
+	return { start, ms };
 }
 
 /** Imports the credentials and the workflows into `inst`, then runs each scenario with `n8n execute`. */
 export async function runN8nScenarios(inst: N8nInstance, o: N8nScenarioOptions): Promise<N8nRun[]> {
 	const log = o.log ?? (() => undefined);
-	const apiMarker = { url: /n8n-nodes-liveperson\/dist\/nodes\/LivePersonApiIntegration\// };
-	const apiCode = /n8n-nodes-liveperson\/(dist|node_modules)\//;
-	const mtls = {
-		reset: () => o.server.reset(),
-		after: async (run: N8nRun) => {
-			run.server = await o.server.counts();
-		},
+	const apiCode = /n8n-nodes-liveperson\/dist\//;
+	// Handshakes and requests of one node run: the server's event times inside the node's window.
+	const mtlsAfter = async (run: N8nRun, startMs: number, endMs: number) => {
+		const ev = await o.server.events();
+		// Both clocks are this machine's Date.now(); the node's window is [startTime, startTime + executionTime] in ms.
+		const inside = (t: number) => t >= startMs && t <= endMs;
+		const total = await o.server.counts();
+		run.server = { ...total, handshakes: ev.handshakes.filter(inside).length, requests: ev.requests.filter(inside).length };
+		run.execution = { handshakes: total.handshakes, requests: total.requests, serverCpuMs: total.cpuMs };
 	};
+	const mtls = { reset: () => o.server.reset(), after: mtlsAfter };
+	const warm = (node: WorkflowNode): WorkflowNode => ({ ...node, name: `${node.name} (warm)` });
+	const aNode = apiIntegrationNode(o.server.url, o.concurrency);
+	const aExprNode = { ...apiIntegrationNode(o.server.url, o.concurrency, true), name: 'LivePerson API Integration (expression)' };
+	const bNode = httpRequestNode(o.server.url);
 	const defs: ScenarioDef[] = [
-		{ key: 'a', label: '(a) API Integration node + Mutual TLS credential', node: apiIntegrationNode(o.server.url, o.concurrency), ...mtls, marker: apiMarker, nodeCode: apiCode },
-		{
-			key: 'aExpr',
-			label: '(a) same, URL with a per-item expression',
-			node: { ...apiIntegrationNode(o.server.url, o.concurrency, true), name: 'LivePerson API Integration (expression)' },
-			...mtls,
-			marker: apiMarker,
-			nodeCode: apiCode,
-		},
+		{ key: 'a', label: '(a) API Integration node + Mutual TLS credential', node: aNode, warmNode: warm(aNode), ...mtls, nodeCode: apiCode },
+		{ key: 'aExpr', label: '(a) same, URL with a per-item expression', node: aExprNode, warmNode: warm(aExprNode), ...mtls, nodeCode: apiCode },
 		{
 			key: 'b',
 			label: '(b) HTTP Request node 4.2 + SSL Certificates credential',
-			node: httpRequestNode(o.server.url),
+			node: bNode,
+			warmNode: warm(bNode),
 			...mtls,
-			marker: { url: /HttpRequest\/V3\/HttpRequestV3\.node\.js/ },
 			nodeCode: /n8n-nodes-base\/dist\/nodes\/HttpRequest\/|\/(axios|follow-redirects|request|form-data|@n8n\/backend-network)\//,
 		},
 	];
@@ -292,7 +307,6 @@ export async function runN8nScenarios(inst: N8nInstance, o: N8nScenarioOptions):
 			after: async (run) => {
 				Object.assign(run, tokens.counts());
 			},
-			marker: apiMarker,
 			nodeCode: apiCode,
 		});
 	}
@@ -304,14 +318,17 @@ export async function runN8nScenarios(inst: N8nInstance, o: N8nScenarioOptions):
 	if (tokens) creds.push({ ...CC_CREDENTIAL, type: CC_CREDENTIAL_TYPE, data: tokens.credential });
 	await inst.importCredentials(creds);
 	const ids = await inst.importWorkflows(
-		selected.map((d, i) => manualTriggerWorkflow(`Bench ${d.key}, ${o.n} items`, [itemsNode(o.n), d.node], undefined, { id: `benchWorkflow${i}`.padEnd(16, '0') })),
+		selected.map((d, i) =>
+			manualTriggerWorkflow(`Bench ${d.key}, ${o.n} items`, [itemsNode(o.n), d.node, ...(d.warmNode ? [d.warmNode] : [])], undefined, {
+				id: `benchWorkflow${i}`.padEnd(16, '0'),
+			}),
+		),
 	);
 	const runs: N8nRun[] = [];
 	for (let k = 0; k < selected.length; k++) {
 		const d = selected[k];
-		const node = d.node;
 		await d.reset();
-		log(`${d.label}: n8n execute, ${o.n} items`);
+		log(`${d.label}: n8n execute, ${o.n} items${d.warmNode ? ' (the node twice: cold, then warm)' : ''}`);
 		const stats = await executeWithStats(inst, ids[k], {
 			timeoutMs: o.timeoutMs ?? 10 * 60_000,
 			profileDir: o.profileDir ? path.join(o.profileDir, d.key) : undefined,
@@ -322,35 +339,45 @@ export async function runN8nScenarios(inst: N8nInstance, o: N8nScenarioOptions):
 				`${d.label} failed in n8n: ${r.error?.message ?? `exit ${r.exitCode}`}${r.error?.description ? ` (${r.error.description})` : ''}\n${r.logs.slice(-3000)}`,
 			);
 		}
-		const items = r.items(node.name);
-		const bad = items.filter((j) => (j as { ok?: unknown }).ok !== true);
-		if (items.length !== o.n || bad.length) {
-			throw new Error(`${d.label}: expected ${o.n} items with the server's {ok:true}, got ${items.length} (${bad.length} without); first: ${JSON.stringify(items[0]).slice(0, 300)}`);
-		}
-		const nodeMs = Number(r.runData[node.name]?.[0]?.executionTime);
-		if (!Number.isFinite(nodeMs) || nodeMs <= 0) throw new Error(`${d.label}: no executionTime for ${node.name} in the run data`);
-		const probe = stats.probe as N8nRun['probe'] & { resourceUsage?: { maxRSS?: number } };
+		const probe = stats.probe as
+			| (N8nRun['probe'] & { resourceUsage?: { maxRSS?: number }; clock?: { wallMs: number; monotonicUs: number } })
+			| undefined;
 		const peakKb = Math.max(stats.hwmKb, probe?.resourceUsage?.maxRSS ?? 0);
-		const run: N8nRun = {
-			scenario: d.key,
-			label: d.label,
-			nodeName: node.name,
-			items: items.length,
-			nodeMs,
-			itemsPerSec: o.n / (nodeMs / 1000),
-			executeWallMs: stats.wallMs,
-			peakRssMiB: Math.round((peakKb / 1024) * 10) / 10,
-			probe: probe ? { keyStore: probe.keyStore ?? null, agentPool: probe.agentPool ?? null } : undefined,
-		};
-		await d.after(run);
-		if (stats.profileFile) run.profile = summarizeProfile(stats.profileFile, d.marker, PROFILE_GROUPS, d.nodeCode);
-		log(
-			`${d.label}: ${run.itemsPerSec.toFixed(0)} items/s in the node (${nodeMs} ms)` +
-				(run.server ? `, ${run.server.handshakes} TLS handshakes` : '') +
-				(run.tokenRequests !== undefined ? `, ${run.tokenRequests} token request(s)` : '') +
-				`, peak RSS ${run.peakRssMiB} MiB`,
-		);
-		runs.push(run);
+		const phases: Array<{ node: WorkflowNode; phase: 'cold' | 'warm' }> = [{ node: d.node, phase: 'cold' }];
+		if (d.warmNode) phases.push({ node: d.warmNode, phase: 'warm' });
+		for (const { node, phase } of phases) {
+			const items = r.items(node.name);
+			const bad = items.filter((j) => (j as { ok?: unknown }).ok !== true);
+			if (items.length !== o.n || bad.length) {
+				throw new Error(`${d.label} (${node.name}): expected ${o.n} items with the server's {ok:true}, got ${items.length} (${bad.length} without); first: ${JSON.stringify(items[0]).slice(0, 300)}`);
+			}
+			const { start, ms } = nodeTiming(r, node.name, d.label);
+			const run: N8nRun = {
+				scenario: d.key,
+				phase,
+				label: d.label,
+				nodeName: node.name,
+				items: items.length,
+				nodeMs: ms,
+				itemsPerSec: o.n / (ms / 1000),
+				executeWallMs: stats.wallMs,
+				peakRssMiB: Math.round((peakKb / 1024) * 10) / 10,
+				probe: probe ? { keyStore: probe.keyStore ?? null, agentPool: probe.agentPool ?? null } : undefined,
+			};
+			await d.after(run, start, start + ms);
+			if (stats.profileFile && probe?.clock) {
+				// Profile timestamps are CLOCK_MONOTONIC µs; the probe noted (Date.now, monotonic) at start-up.
+				const toMono = (epochMs: number) => probe.clock!.monotonicUs + (epochMs - probe.clock!.wallMs) * 1000;
+				run.profile = summarizeProfile(stats.profileFile, { window: { startUs: toMono(start), endUs: toMono(start + ms) } }, PROFILE_GROUPS, d.nodeCode);
+			}
+			log(
+				`${d.label}${d.warmNode ? ` [${phase}]` : ''}: ${run.itemsPerSec.toFixed(0)} items/s in the node (${ms} ms)` +
+					(run.server ? `, ${run.server.handshakes} TLS handshakes` : '') +
+					(run.tokenRequests !== undefined ? `, ${run.tokenRequests} token request(s)` : '') +
+					`, peak RSS ${run.peakRssMiB} MiB`,
+			);
+			runs.push(run);
+		}
 	}
 	return runs;
 }

@@ -92,13 +92,18 @@ function shortWhere(frame: CallFrame): string {
 	return `${tail}:${frame.lineNumber + 1}`;
 }
 
-export interface FrameMarker {
-	url: RegExp;
-	/** Default: any named function (not the module wrapper). */
-	functionName?: RegExp;
-}
+export type FrameMarker =
+	| {
+			url: RegExp;
+			/** Default: any named function (not the module wrapper). */
+			functionName?: RegExp;
+	  }
+	| {
+			/** The window itself, in profile time (CLOCK_MONOTONIC µs). */
+			window: { startUs: number; endUs: number };
+	  };
 
-export function summarizeProfile(file: string, marker: FrameMarker, inclusiveGroups: Record<string, RegExp> = {}, nodeCode: RegExp = marker.url): ProfileSummary {
+export function summarizeProfile(file: string, marker: FrameMarker, inclusiveGroups: Record<string, RegExp> = {}, nodeCode: RegExp = /$^/): ProfileSummary {
 	const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile;
 	const byId = new Map<number, ProfileNode>();
 	const parent = new Map<number, number>();
@@ -122,14 +127,23 @@ export function summarizeProfile(file: string, marker: FrameMarker, inclusiveGro
 		t += d;
 		times.push(t);
 	}
-	const fnRe = marker.functionName ?? /./;
-	const marked = (id: number) => stackOf(id).some((f) => marker.url.test(f.url) && fnRe.test(f.functionName));
 	let first = -1;
 	let last = -1;
-	for (let i = 0; i < profile.samples.length; i++) {
-		if (marked(profile.samples[i])) {
+	if ('window' in marker) {
+		for (let i = 0; i < times.length; i++) {
+			if (times[i] < marker.window.startUs || times[i] > marker.window.endUs) continue;
 			if (first < 0) first = i;
 			last = i;
+		}
+	} else {
+		const fnRe = marker.functionName ?? /./;
+		const urlRe = marker.url;
+		const marked = (id: number) => stackOf(id).some((f) => urlRe.test(f.url) && fnRe.test(f.functionName));
+		for (let i = 0; i < profile.samples.length; i++) {
+			if (marked(profile.samples[i])) {
+				if (first < 0) first = i;
+				last = i;
+			}
 		}
 	}
 	const self = new Map<string, { frame: CallFrame; us: number }>();

@@ -2,9 +2,22 @@
  * Results of one benchmark run: the JSON shape, the printed table, the hand-written SVG chart and
  * the generated part of README.md's "Performance" section.
  */
-import type { CredentialRun, ParseTime, TokenRun } from './lib-level';
+import type { CredentialRun, LibRun, ParseTime, TokenRun } from './lib-level';
 import type { N8nRun } from './n8n-runs';
 import type { RawRun } from './raw-undici';
+
+export interface PhaseRuns {
+	cold: N8nRun;
+	warm?: N8nRun;
+}
+
+/** Groups n8n runs by scenario into {cold, warm}. */
+export function byScenario(runs: N8nRun[], key: string): PhaseRuns | undefined {
+	const cold = runs.find((r) => r.scenario === key && r.phase === 'cold');
+	return cold ? { cold, warm: runs.find((r) => r.scenario === key && r.phase === 'warm') } : undefined;
+}
+
+const steady = (p?: PhaseRuns) => p?.warm ?? p?.cold;
 
 export interface BenchResults {
 	meta: {
@@ -19,17 +32,32 @@ export interface BenchResults {
 		durationSec: number;
 		profiled: boolean;
 	};
+	/**
+	 * n8n runs: each workflow runs the node twice on the same N items in one `n8n execute`: `cold` is
+	 * its first run in the fresh process (JIT cold, connections to open), `warm` the second (the steady
+	 * state of a long-running n8n, as in (c), which is timed after a warm-up on the same Agent).
+	 */
 	throughput: {
 		/** (a) constant URL. */
-		a?: N8nRun;
+		a?: PhaseRuns;
 		/** (a) with an n8n expression in the URL (one expression per item). */
-		aExpr?: N8nRun;
-		b?: N8nRun;
+		aExpr?: PhaseRuns;
+		b?: PhaseRuns;
 		c: { sequential: RawRun; concurrent: RawRun };
-		/** The package's lib (sendApiRequest) without n8n, same concurrency, warm process. */
-		lib: CredentialRun;
+		/** The package's lib path (sendApiRequest) without n8n, same concurrency, warm. */
+		lib: LibRun;
 	};
-	ratios: { aOverC?: number; aOverCSequential?: number; aOverB?: number; aExprOverC?: number; libOverC: number };
+	ratios: {
+		/** Warm (steady state). */
+		aOverC?: number;
+		aOverB?: number;
+		/** Cold (first run in a fresh n8n process). */
+		aColdOverC?: number;
+		aColdOverB?: number;
+		aOverCSequential?: number;
+		aExprOverC?: number;
+		libOverC: number;
+	};
 	tokens: { lib: TokenRun[]; n8n?: N8nRun };
 	keyStores: { parseTimes: ParseTime[]; perCredential: CredentialRun[] };
 	targets: Array<{ name: string; target: string; value: string; met: boolean }>;
@@ -40,29 +68,38 @@ const ratio = (x: number | undefined) => (x === undefined || !Number.isFinite(x)
 
 export function computeRatios(r: Pick<BenchResults, 'throughput'>): BenchResults['ratios'] {
 	const { a, aExpr, b, c, lib } = r.throughput;
+	const div = (x?: number, y?: number) => (x !== undefined && y ? x / y : undefined);
 	return {
-		aOverC: a ? a.itemsPerSec / c.concurrent.itemsPerSec : undefined,
-		aOverCSequential: a ? a.itemsPerSec / c.sequential.itemsPerSec : undefined,
-		aOverB: a && b ? a.itemsPerSec / b.itemsPerSec : undefined,
-		aExprOverC: aExpr ? aExpr.itemsPerSec / c.concurrent.itemsPerSec : undefined,
+		aOverC: div(steady(a)?.itemsPerSec, c.concurrent.itemsPerSec),
+		aOverB: div(steady(a)?.itemsPerSec, steady(b)?.itemsPerSec),
+		aColdOverC: div(a?.cold.itemsPerSec, c.concurrent.itemsPerSec),
+		aColdOverB: div(a?.cold.itemsPerSec, b?.cold.itemsPerSec),
+		aOverCSequential: div(steady(a)?.itemsPerSec, c.sequential.itemsPerSec),
+		aExprOverC: div(steady(aExpr)?.itemsPerSec, c.concurrent.itemsPerSec),
 		libOverC: lib.itemsPerSec / c.concurrent.itemsPerSec,
 	};
 }
 
 export function computeTargets(r: Omit<BenchResults, 'targets'>): BenchResults['targets'] {
 	const t: BenchResults['targets'] = [];
-	const { aOverC, aOverB } = r.ratios;
-	if (aOverC !== undefined) t.push({ name: '(a)/(c) items/s', target: '≥ 0.7', value: fmt(aOverC, 2), met: aOverC >= 0.7 });
-	if (aOverB !== undefined) t.push({ name: '(a)/(b) items/s', target: '≥ 10', value: fmt(aOverB, 1), met: aOverB >= 10 });
-	for (const x of [r.throughput.a, r.throughput.aExpr]) {
-		if (!x?.server) continue;
-		t.push({ name: `${x.scenario} TLS handshakes`, target: `≤ ${r.meta.concurrency}`, value: String(x.server.handshakes), met: x.server.handshakes <= r.meta.concurrency });
-		const parses = x.probe?.keyStore?.parses;
-		if (parses !== undefined) t.push({ name: `${x.scenario} key store parses in the n8n process`, target: '1', value: String(parses), met: parses === 1 });
+	const ratioTarget = (name: string, x: number | undefined, min: number, digits: number) => {
+		if (x !== undefined) t.push({ name, target: `≥ ${min}`, value: fmt(x, digits), met: x >= min });
+	};
+	ratioTarget('(a)/(c) items/s, warm', r.ratios.aOverC, 0.7, 2);
+	ratioTarget('(a)/(c) items/s, cold (fresh n8n process)', r.ratios.aColdOverC, 0.7, 2);
+	ratioTarget('(a)/(b) items/s, warm', r.ratios.aOverB, 10, 1);
+	ratioTarget('(a)/(b) items/s, cold', r.ratios.aColdOverB, 10, 1);
+	for (const p of [r.throughput.a, r.throughput.aExpr]) {
+		for (const x of p ? [p.cold, p.warm] : []) {
+			if (!x?.server) continue;
+			t.push({ name: `${x.scenario} ${x.phase}: TLS handshakes`, target: `≤ ${r.meta.concurrency}`, value: String(x.server.handshakes), met: x.server.handshakes <= r.meta.concurrency });
+		}
+		const parses = p?.cold.probe?.keyStore?.parses;
+		if (p && parses !== undefined) t.push({ name: `${p.cold.scenario}: key store parses in the n8n process`, target: '1', value: String(parses), met: parses === 1 });
 	}
 	const { a, b } = r.throughput;
-	if (a?.server && b?.server) {
-		t.push({ name: '(b) handshakes > (a) handshakes', target: 'yes', value: `${b.server.handshakes} > ${a.server.handshakes}`, met: b.server.handshakes > a.server.handshakes });
+	if (a?.cold.server && b?.cold.server) {
+		t.push({ name: '(b) handshakes > (a) handshakes', target: 'yes', value: `${b.cold.server.handshakes} > ${a.cold.server.handshakes}`, met: b.cold.server.handshakes > a.cold.server.handshakes });
 	}
 	for (const tok of r.tokens.lib) {
 		t.push({ name: `token requests, ${tok.path}, lib (${tok.items} calls)`, target: '1', value: String(tok.tokenRequests), met: tok.tokenRequests === 1 });
@@ -90,8 +127,8 @@ function n8nRow(label: string, x?: N8nRun): string[] {
 		fmt(x.nodeMs),
 		x.server ? String(x.server.handshakes) : '',
 		x.server ? String(x.server.requests) : String(x.apiRequests ?? ''),
-		fmt(x.peakRssMiB, 1),
-		x.server ? String(x.server.cpuMs) : '',
+		x.phase === 'cold' ? fmt(x.peakRssMiB, 1) : '',
+		x.phase === 'cold' && x.execution ? String(x.execution.serverCpuMs) : '',
 	];
 }
 
@@ -105,20 +142,25 @@ export function textReport(r: BenchResults): string {
 		`machine: ${m.machine.nproc} cores, ${m.machine.cpuModel}, load ${m.machine.loadBefore.map((x) => x.toFixed(2)).join(' ')} before / ${m.machine.loadAfter
 			.map((x) => x.toFixed(2))
 			.join(' ')} after; Node ${m.node}; n8n ${m.n8n.version} (Node ${m.n8n.node}); undici ${m.undici}; ${m.key}`,
-		`N = ${m.n} items, concurrency ${m.concurrency}, loopback mutual-TLS server in its own process`,
+		`N = ${m.n} items, concurrency ${m.concurrency}, loopback mutual-TLS server in its own process.`,
+		'n8n rows: the node\'s executionTime; each workflow runs the node twice in one `n8n execute` — cold (fresh process) then warm (steady state).',
 		'',
 	);
 	const rows: string[][] = [['run', 'items/s', 'time (ms)', 'TLS handshakes', 'requests', 'peak RSS (MiB)', 'server CPU (ms)']];
-	rows.push(n8nRow('(a) API Integration node + Mutual TLS credential (n8n)', a));
-	rows.push(n8nRow('(a) same, per-item URL expression {{ $json.i }}', aExpr));
-	rows.push(n8nRow('(b) HTTP Request node 4.2 + SSL Certificates credential (n8n)', b));
-	rows.push(['(c) raw undici, one keep-alive Agent, 1 in flight', fmt(c.sequential.itemsPerSec), fmt(c.sequential.ms), '', '', '', '']);
+	const both = (label: string, p?: PhaseRuns) => {
+		rows.push(n8nRow(`${label}, cold`, p?.cold));
+		if (p?.warm) rows.push(n8nRow(`${label}, warm`, p.warm));
+	};
+	both('(a) API Integration node + Mutual TLS (n8n)', a);
+	both('(a) same, URL expression {{ $json.i }}', aExpr);
+	both('(b) HTTP Request 4.2 + SSL Certificates (n8n)', b);
+	rows.push([`(c) raw undici, one keep-alive Agent, 1 in flight`, fmt(c.sequential.itemsPerSec), fmt(c.sequential.ms), '', '', '', '']);
 	rows.push([`(c) raw undici, one keep-alive Agent, ${c.concurrent.concurrency} in flight`, fmt(c.concurrent.itemsPerSec), fmt(c.concurrent.ms), '', '', '', '']);
 	rows.push([`lib only: sendApiRequest, ${lib.concurrency} in flight (no n8n)`, fmt(lib.itemsPerSec), fmt(lib.ms), String(lib.handshakes), String(lib.requests), '', '']);
 	lines.push(pad(rows), '');
 	lines.push(
-		`ratios: (a)/(c) ${ratio(r.ratios.aOverC)} (vs one-at-a-time ${ratio(r.ratios.aOverCSequential)}; with the URL expression ${ratio(r.ratios.aExprOverC)}), ` +
-			`(a)/(b) ${ratio(r.ratios.aOverB)}, lib/(c) ${ratio(r.ratios.libOverC)}`,
+		`ratios (warm): (a)/(c) ${ratio(r.ratios.aOverC)}, (a)/(b) ${ratio(r.ratios.aOverB)}, (a)/(c one at a time) ${ratio(r.ratios.aOverCSequential)}, (a with expression)/(c) ${ratio(r.ratios.aExprOverC)}, lib/(c) ${ratio(r.ratios.libOverC)}`,
+		`ratios (cold): (a)/(c) ${ratio(r.ratios.aColdOverC)}, (a)/(b) ${ratio(r.ratios.aColdOverB)}`,
 		'',
 	);
 	const tok: string[][] = [['token requests', 'calls', 'concurrency', 'token requests', 'API requests']];
@@ -132,18 +174,19 @@ export function textReport(r: BenchResults): string {
 		ks.push([p.label, p.source, fmt(p.medianMs, 2), fmt(p.minMs, 2), String(x?.parses ?? ''), String(x?.secureContexts ?? ''), String(x?.handshakes ?? ''), String(x?.items ?? '')]);
 	}
 	lines.push(pad(ks), '');
-	if (a?.probe?.keyStore) {
+	const probe = a?.cold.probe;
+	if (probe?.keyStore) {
 		lines.push(
-			`inside the n8n process of (a): key store parses ${a.probe.keyStore.parses}, cache hits ${a.probe.keyStore.cacheHits}, undici agents built ${a.probe.agentPool?.agentsBuilt ?? 'n/a'}`,
+			`inside the n8n process of (a) (${2 * m.n} items over both runs): key store parses ${probe.keyStore.parses}, cache hits ${probe.keyStore.cacheHits}, undici agents built ${probe.agentPool?.agentsBuilt ?? 'n/a'}`,
 			'',
 		);
 	}
 	const tg: string[][] = [['target', 'wanted', 'measured', 'met']];
 	for (const t of r.targets) tg.push([t.name, t.target, t.value, t.met ? 'yes' : 'NO']);
 	lines.push(pad(tg));
-	for (const x of [a, aExpr, b, tn]) {
+	for (const x of [a?.cold, a?.warm, aExpr?.cold, aExpr?.warm, b?.cold, b?.warm, tn]) {
 		if (!x?.profile) continue;
-		lines.push('', `CPU profile ${x.label}: ${x.profile.windowMs} ms window inside the node`);
+		lines.push('', `CPU profile ${x.label} [${x.phase}]: ${x.profile.windowMs} ms window (the node's run)`);
 		for (const p of x.profile.partition) if (p.ms > 0) lines.push(`  ${p.bucket.padEnd(52)} ${fmt(p.ms).padStart(7)} ms  ${p.pct.toFixed(1).padStart(5)}%`);
 		lines.push('  heaviest functions (self time):');
 		for (const f of x.profile.topFunctions.slice(0, 10)) lines.push(`    ${f.fn.slice(0, 36).padEnd(36)} ${fmt(f.ms).padStart(7)} ms  ${f.pct.toFixed(1).padStart(5)}%  ${f.where}`);
@@ -158,17 +201,19 @@ export function svgChart(r: BenchResults): string {
 	const { a, aExpr, b, c, lib } = r.throughput;
 	const bars: Array<{ label: string; value: number; note: string; color: string }> = [];
 	const hs = (x?: N8nRun) => (x?.server ? `${x.server.handshakes} TLS handshakes` : '');
-	if (a) bars.push({ label: '(a) LivePerson API Integration, mutual TLS', value: a.itemsPerSec, note: hs(a), color: '#ff6a00' });
-	if (aExpr) bars.push({ label: '(a) same, per-item URL expression', value: aExpr.itemsPerSec, note: hs(aExpr), color: '#ffa561' });
-	if (b) bars.push({ label: '(b) n8n HTTP Request + SSL certificates', value: b.itemsPerSec, note: hs(b), color: '#7a7a7a' });
+	if (a?.warm) bars.push({ label: '(a) LivePerson API Integration, warm', value: a.warm.itemsPerSec, note: hs(a.warm), color: '#ff6a00' });
+	if (a) bars.push({ label: '(a) LivePerson API Integration, cold', value: a.cold.itemsPerSec, note: hs(a.cold), color: '#ff9a4d' });
+	if (aExpr?.warm) bars.push({ label: '(a) with a per-item URL expression, warm', value: aExpr.warm.itemsPerSec, note: hs(aExpr.warm), color: '#ffc397' });
+	if (b?.warm) bars.push({ label: '(b) HTTP Request + SSL certificates, warm', value: b.warm.itemsPerSec, note: hs(b.warm), color: '#6f6f6f' });
+	if (b) bars.push({ label: '(b) HTTP Request + SSL certificates, cold', value: b.cold.itemsPerSec, note: hs(b.cold), color: '#a5a5a5' });
 	bars.push({ label: `(c) raw undici, ${c.concurrent.concurrency} in flight (the limit)`, value: c.concurrent.itemsPerSec, note: '', color: '#2f6fb7' });
 	bars.push({ label: '(c) raw undici, 1 in flight', value: c.sequential.itemsPerSec, note: '', color: '#8fb3dc' });
-	bars.push({ label: `package lib only (no n8n), ${lib.concurrency} in flight`, value: lib.itemsPerSec, note: `${lib.handshakes} TLS handshakes`, color: '#f2c49b' });
-	const W = 800;
+	bars.push({ label: `package lib only (no n8n), ${lib.concurrency} in flight`, value: lib.itemsPerSec, note: '', color: '#c9a27e' });
+	const W = 820;
 	const left = 300;
 	const right = 170;
-	const top = 58;
-	const rowH = 32;
+	const top = 74;
+	const rowH = 30;
 	const plotH = bars.length * rowH;
 	const H = top + plotH + 44;
 	const max = Math.max(...bars.map((x) => x.value)) * 1.02;
@@ -181,6 +226,7 @@ export function svgChart(r: BenchResults): string {
 		`<rect width="${W}" height="${H}" fill="#ffffff"/>`,
 		`<text x="12" y="22" font-size="15" font-weight="bold">Items per second through a mutual-TLS API (higher is better)</text>`,
 		`<text x="12" y="40" fill="#555">${esc(`N = ${r.meta.n}, ${r.meta.concurrency} in flight, loopback, RSA-2048, n8n ${r.meta.n8n.version}, Node ${r.meta.node}, ${r.meta.machine.nproc} cores (${r.meta.machine.cpuModel}), ${r.meta.date.slice(0, 10)}`)}</text>`,
+		`<text x="12" y="56" fill="#555">${esc('cold: first run of the node in a fresh n8n process; warm: the same node again in that process (steady state)')}</text>`,
 	);
 	for (let v = 0; v <= axisMax + 1e-9; v += step) {
 		const x = left + scale(v);
@@ -190,10 +236,10 @@ export function svgChart(r: BenchResults): string {
 	bars.forEach((bar, i) => {
 		const y = top + i * rowH;
 		const w = Math.max(1, scale(bar.value));
-		parts.push(`<text x="${left - 8}" y="${y + 20}" text-anchor="end">${esc(bar.label)}</text>`);
-		parts.push(`<rect x="${left}" y="${y + 6}" width="${w.toFixed(1)}" height="${rowH - 10}" fill="${bar.color}"/>`);
+		parts.push(`<text x="${left - 8}" y="${y + 19}" text-anchor="end">${esc(bar.label)}</text>`);
+		parts.push(`<rect x="${left}" y="${y + 5}" width="${w.toFixed(1)}" height="${rowH - 9}" fill="${bar.color}"/>`);
 		parts.push(
-			`<text x="${(left + w + 6).toFixed(1)}" y="${y + 20}" font-weight="bold">${Math.round(bar.value)}${bar.note ? `<tspan font-weight="normal" fill="#555"> · ${esc(bar.note)}</tspan>` : ''}</text>`,
+			`<text x="${(left + w + 6).toFixed(1)}" y="${y + 19}" font-weight="bold">${Math.round(bar.value)}${bar.note ? `<tspan font-weight="normal" fill="#555"> · ${esc(bar.note)}</tspan>` : ''}</text>`,
 		);
 	});
 	parts.push(`<text x="${left}" y="${H - 8}" fill="#777">items/s; n8n runs: the node's own execution time (n8n start-up excluded)</text>`);
@@ -216,25 +262,25 @@ export function readmeFigures(r: BenchResults): string {
 	const { a, aExpr, b, c, lib } = r.throughput;
 	const m = r.meta;
 	const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
+	const cell = (x?: N8nRun) => (x ? fmt(x.itemsPerSec) : 'n/a');
 	const hs = (x?: N8nRun) => (x?.server ? String(x.server.handshakes) : 'n/a');
-	const rss = (x?: N8nRun) => (x ? `${fmt(x.peakRssMiB)} MiB` : 'n/a');
 	const tn = r.tokens.n8n;
 	const lines = [
 		README_BEGIN,
-		`Measured ${m.date.slice(0, 10)} with N = ${m.n} items and ${m.concurrency} in flight on ${m.machine.nproc} cores (${m.machine.cpuModel}), load average ${m.machine.loadBefore[0].toFixed(1)} at the start; Node ${m.node}, n8n ${m.n8n.version} (Node ${m.n8n.node}), undici ${m.undici}, ${m.key}.`,
+		`Measured ${m.date.slice(0, 10)}: N = ${m.n} items, ${m.concurrency} in flight, ${m.machine.nproc} cores (${m.machine.cpuModel}), load average ${m.machine.loadBefore[0].toFixed(1)} at the start; Node ${m.node}, n8n ${m.n8n.version} (Node ${m.n8n.node}), undici ${m.undici}, ${m.key}.`,
 		'',
 		'![items per second](bench/results.svg)',
 		'',
-		row(['run', 'items/s', 'TLS handshakes', 'peak RSS of n8n']),
-		row(['---', '---:', '---:', '---:']),
-		row(['(a) LivePerson API Integration + Mutual TLS credential', fmt(a?.itemsPerSec), hs(a), rss(a)]),
-		row(['(a) same, URL with a per-item expression', fmt(aExpr?.itemsPerSec), hs(aExpr), rss(aExpr)]),
-		row(['(b) n8n HTTP Request 4.2 + SSL Certificates credential', fmt(b?.itemsPerSec), hs(b), rss(b)]),
-		row([`(c) raw undici, one keep-alive Agent, ${c.concurrent.concurrency} in flight`, fmt(c.concurrent.itemsPerSec), '', '']),
-		row(['(c) raw undici, one keep-alive Agent, 1 in flight', fmt(c.sequential.itemsPerSec), '', '']),
-		row([`package lib only (no n8n), ${lib.concurrency} in flight`, fmt(lib.itemsPerSec), String(lib.handshakes), '']),
+		row(['run', 'items/s, cold', 'items/s, warm', 'TLS handshakes (cold / warm)', 'peak RSS of n8n']),
+		row(['---', '---:', '---:', '---:', '---:']),
+		row(['(a) LivePerson API Integration + Mutual TLS credential', cell(a?.cold), cell(a?.warm), `${hs(a?.cold)} / ${hs(a?.warm)}`, a ? `${fmt(a.cold.peakRssMiB)} MiB` : 'n/a']),
+		row(['(a) same, URL with a per-item expression', cell(aExpr?.cold), cell(aExpr?.warm), `${hs(aExpr?.cold)} / ${hs(aExpr?.warm)}`, aExpr ? `${fmt(aExpr.cold.peakRssMiB)} MiB` : 'n/a']),
+		row(['(b) n8n HTTP Request 4.2 + SSL Certificates credential', cell(b?.cold), cell(b?.warm), `${hs(b?.cold)} / ${hs(b?.warm)}`, b ? `${fmt(b.cold.peakRssMiB)} MiB` : 'n/a']),
+		row([`(c) raw undici, one keep-alive Agent, ${c.concurrent.concurrency} in flight`, '', fmt(c.concurrent.itemsPerSec), '', '']),
+		row(['(c) raw undici, one keep-alive Agent, 1 in flight', '', fmt(c.sequential.itemsPerSec), '', '']),
+		row([`package lib only (no n8n), ${lib.concurrency} in flight`, '', fmt(lib.itemsPerSec), '', '']),
 		'',
-		`Ratios: (a)/(c) = ${ratio(r.ratios.aOverC)}, (a)/(b) = ${ratio(r.ratios.aOverB)}, package lib/(c) = ${ratio(r.ratios.libOverC)}.`,
+		`Ratios, warm: (a)/(c) = ${ratio(r.ratios.aOverC)}, (a)/(b) = ${ratio(r.ratios.aOverB)}; cold: (a)/(c) = ${ratio(r.ratios.aColdOverC)}, (a)/(b) = ${ratio(r.ratios.aColdOverB)}; package lib/(c) = ${ratio(r.ratios.libOverC)}.`,
 		'',
 		row(['token requests', 'calls', 'token requests']),
 		row(['---', '---:', '---:']),
@@ -245,7 +291,7 @@ export function readmeFigures(r: BenchResults): string {
 		row(['---', '---', '---:', '---:']),
 		...r.keyStores.parseTimes.map((p) => row([p.label, p.source, `${fmt(p.medianMs, 1)} ms`, String(r.keyStores.perCredential.find((x) => x.store === p.store)?.parses ?? 'n/a')])),
 		'',
-		`Inside the n8n process of (a): ${a?.probe?.keyStore ? `${a.probe.keyStore.parses} key store parse, ${a.probe.agentPool?.agentsBuilt ?? 'n/a'} undici agent` : 'n/a'}. Raw figures: [bench/results.json](bench/results.json).`,
+		`Inside the n8n process of (a): ${a?.cold.probe?.keyStore ? `${a.cold.probe.keyStore.parses} key store parse and ${a.cold.probe.agentPool?.agentsBuilt ?? 'n/a'} undici agent for ${2 * m.n} items` : 'n/a'}. Raw figures: [bench/results.json](bench/results.json).`,
 		README_END,
 	];
 	return lines.join('\n');

@@ -15,7 +15,8 @@
  *   --n8n <version>        BENCH_N8N          default 2.8.4
  *   --out <dir>                               where results.json / results.svg go (default bench/)
  *   --profile                                 CPU-profile the n8n runs (bench/out/profiles), print where time goes
- *   --no-n8n                                  skip (a) and (b)
+ *   --no-n8n                                  skip the n8n runs
+ *   --only a,aExpr,b,tokens                   run only these n8n scenarios
  *   --readme                                  rewrite README.md's "Performance" section from the results
  */
 import { execFileSync } from 'node:child_process';
@@ -29,11 +30,11 @@ import { closeAllAgents } from '../lib/tls/agent-pool';
 import { createN8n, packPackage } from '../test/e2e/harness';
 import { makeTestPki, STORE_PASSWORD } from '../test/helpers/pki';
 import { startEmulator } from '../sandbox/emulator/index';
-import { clientCredentialsData, measureCredentialRuns, measureParseTimes, measureTokenRequests, storeFixtures, type BenchPki } from './lib-level';
+import { clientCredentialsData, measureCredentialRuns, measureLibThroughput, measureParseTimes, measureTokenRequests, storeFixtures, type BenchPki } from './lib-level';
 import { startCountingServer } from './mtls-server';
-import { runN8nScenarios, type N8nRun } from './n8n-runs';
+import { runN8nScenarios, type N8nRun, type ScenarioKey } from './n8n-runs';
 import { rawUndici } from './raw-undici';
-import { computeRatios, computeTargets, README_BEGIN, README_END, readmeFigures, svgChart, textReport, type BenchResults } from './report';
+import { byScenario, computeRatios, computeTargets, README_BEGIN, README_END, readmeFigures, svgChart, textReport, type BenchResults } from './report';
 
 export interface BenchOptions {
 	n?: number;
@@ -43,6 +44,8 @@ export interface BenchOptions {
 	outDir?: string;
 	profile?: boolean;
 	n8n?: boolean;
+	/** n8n scenarios to run (default all): a, aExpr, b, tokens. */
+	only?: ScenarioKey[];
 	readme?: boolean;
 	/** Progress lines (default: stderr). */
 	log?: (line: string) => void;
@@ -115,17 +118,17 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResults> {
 		log('key store parse times (cache bypassed)');
 		const parseTimes = measureParseTimes(stores);
 
-		// JIT warm-up of this process's HTTP/TLS path, so (c) and the lib run are compared warm.
-		await rawUndici(server.url, clientTls, Math.min(n, 300), concurrency);
-		log('(c) raw undici, one keep-alive Agent');
+		log('(c) raw undici, one keep-alive Agent (timed after a warm-up on the same Agent)');
+		const warmup = Math.min(n, 300);
 		await server.reset();
-		const sequential = await rawUndici(server.url, clientTls, n, 1);
+		const sequential = await rawUndici(server.url, clientTls, n, 1, warmup);
 		await server.reset();
-		const concurrent = await rawUndici(server.url, clientTls, n, concurrency);
+		const concurrent = await rawUndici(server.url, clientTls, n, concurrency, warmup);
 
-		log(`lib: ${n} items through sendApiRequest (PKCS#12 credential), and each other key store format`);
+		log(`lib: key store parses, agents and handshakes per credential (each format), then ${n} items through sendApiRequest, warm`);
 		const perCredential = await measureCredentialRuns(server, stores, (s) => (s.name === 'pkcs12Modern' ? n : Math.min(n, 200)), concurrency);
-		const lib = perCredential.find((x) => x.store === 'pkcs12Modern') as (typeof perCredential)[number];
+		await server.reset();
+		const lib = await measureLibThroughput(server, stores[0], n, concurrency, warmup);
 
 		log('token requests (client credentials, Conversation Orchestrator v2) against the emulator');
 		const tokenRuns = await measureTokenRequests(emulator, n, concurrency);
@@ -149,6 +152,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResults> {
 						reset: () => emulator.reset(),
 						counts: () => ({ tokenRequests: emulator.count('sentinel.token'), apiRequests: emulator.count('protected.echo') }),
 					},
+					only: opts.only,
 					profileDir: opts.profile ? path.join(__dirname, 'out', 'profiles', new Date().toISOString().replace(/[:.]/g, '-')) : undefined,
 					log,
 				});
@@ -171,9 +175,9 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResults> {
 				profiled: opts.profile === true,
 			},
 			throughput: {
-				a: runs.find((r) => r.scenario === 'a'),
-				aExpr: runs.find((r) => r.scenario === 'aExpr'),
-				b: runs.find((r) => r.scenario === 'b'),
+				a: byScenario(runs, 'a'),
+				aExpr: byScenario(runs, 'aExpr'),
+				b: byScenario(runs, 'b'),
 				c: { sequential, concurrent },
 				lib,
 			},
@@ -250,6 +254,13 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
 			case '--no-n8n':
 				o.n8n = false;
 				break;
+			case '--only': {
+				const keys = value().split(',').map((k) => k.trim()) as ScenarioKey[];
+				const bad = keys.filter((k) => !['a', 'aExpr', 'b', 'tokens'].includes(k));
+				if (bad.length) throw new Error(`--only: unknown scenario(s) ${bad.join(', ')} (a, aExpr, b, tokens)`);
+				o.only = keys;
+				break;
+			}
 			case '--readme':
 				o.readme = true;
 				break;
