@@ -207,8 +207,10 @@ export interface ExpiresAtInput {
 	defaultMs?: number;
 }
 
-function numeric(value: number | string, field: string): number {
-	const n = typeof value === 'number' ? value : /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : NaN;
+function numeric(value: unknown, field: string): number {
+	// Only numbers and numeric strings: anything else (objects, arrays) must not reach String(), which
+	// can throw a TypeError for hostile shapes ({toString: ''}).
+	const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : NaN;
 	if (!Number.isFinite(n) || n < 0) {
 		throw new LpError('response', `The token answer has an invalid "${field}": a non-negative number was expected`, {
 			field,

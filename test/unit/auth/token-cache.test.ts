@@ -305,3 +305,11 @@ describe('expiresAtFrom', () => {
 		);
 	});
 });
+
+describe('expiresAtFrom with hostile shapes (found by the property test, seed 1619005950)', () => {
+	test('an array holding an object whose toString is not a function gives LpError, not TypeError', () => {
+		const hostile = [{ toString: '' }] as unknown as string;
+		expect(() => expiresAtFrom({ ttlMs: hostile, now: 0 })).toThrow(LpError);
+		expect(() => expiresAtFrom({ expiresIn: hostile, now: 0 })).toThrow(LpError);
+	});
+});
