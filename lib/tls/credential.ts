@@ -59,6 +59,26 @@ export function mutualTlsSettings(data: Record<string, unknown>): MutualTlsSetti
 	};
 }
 
+const SETTINGS_FIELDS = ['keyStoreFormat', 'keyStore', 'privateKey', 'keyStorePassword', 'trustCertificate', 'trustFormat', 'trustStorePassword', 'protocols', 'serverName'] as const;
+const settingsMemo = new WeakMap<object, { values: unknown[]; settings: MutualTlsSettings }>();
+
+/**
+ * `mutualTlsSettings(data)`, the same (frozen) object while the fields of `data` are unchanged: a
+ * node passes one credential object for all its items, so the key store input keeps its identity
+ * and its fingerprint is computed once (lib/tls/keystore.ts), not per item.
+ */
+export function cachedMutualTlsSettings(data: Record<string, unknown>): MutualTlsSettings {
+	const values = SETTINGS_FIELDS.map((f) => data[f]);
+	const hit = settingsMemo.get(data);
+	if (hit && hit.values.every((v, i) => v === values[i])) return hit.settings;
+	const settings = mutualTlsSettings(data);
+	if (settings.input.trust) Object.freeze(settings.input.trust);
+	Object.freeze(settings.input);
+	Object.freeze(settings);
+	settingsMemo.set(data, { values, settings });
+	return settings;
+}
+
 export interface MutualTlsAgentOptions extends Pick<AgentOptions, 'connections' | 'timeouts' | 'lookup' | 'lookupKey'> {
 	credentialId?: string;
 	wrapConnector?: ConnectorWrapper;
@@ -68,7 +88,7 @@ export interface MutualTlsAgentOptions extends Pick<AgentOptions, 'connections' 
 
 /** Parsed material (cached) and the pooled agent for a Mutual TLS credential. */
 export function mutualTlsAgent(data: Record<string, unknown>, options: MutualTlsAgentOptions = {}): PooledAgent & { material: KeyMaterial } {
-	const settings = mutualTlsSettings(data);
+	const settings = cachedMutualTlsSettings(data);
 	const material = loadKeyStore(settings.input, options.load);
 	const pooled = getAgent({
 		material,
