@@ -9,6 +9,7 @@
  */
 import { closeAllAgents } from '../../lib/tls/agent-pool';
 import { makeTestPki, STORE_PASSWORD, type TestPki } from '../helpers/pki';
+import { SecretScanner } from '../support/secrets';
 import { startNodeMtlsServer, type NodeTlsServer } from '../helpers/tls-servers';
 import {
 	createN8n,
@@ -50,9 +51,6 @@ const FORMATS: Format[] = [
 ];
 
 const credentialOf = (f: Format) => ({ id: `lpMtlsFmt${f.slug.replace(/[^a-z0-9]/gi, '')}`.padEnd(16, '0').slice(0, 16), name: `mTLS e2e ${f.label}` });
-
-/** Body lines of a PEM (the parts that would show up if a key were printed, even re-wrapped). */
-const pemLines = (pem: string) => pem.split('\n').filter((l) => l.length >= 40 && !l.startsWith('-----'));
 
 describe.each(N8N_VERSIONS)('Mutual TLS credential, every key store format, in n8n %s', (version) => {
 	let pki: TestPki;
@@ -108,20 +106,13 @@ describe.each(N8N_VERSIONS)('Mutual TLS credential, every key store format, in n
 			// Each credential has its own pooled agent: one full handshake per format, no more.
 			expect(server.handshakes() - handshakesBefore).toBe(FORMATS.length);
 
-			const out = JSON.stringify(run.runData);
-			const secrets: Array<[string, string]> = [
-				['store password', STORE_PASSWORD],
-				...pemLines(pki.rsa.keyPem).map((l): [string, string] => ['RSA private key', l]),
-				...pemLines(pki.ec.keyPem).map((l): [string, string] => ['EC private key', l]),
-				...[pki.p12Modern, pki.p12Legacy, pki.p12Ec, pki.jksRsa, pki.keytoolPkcs12].map((b64): [string, string] => ['key store', b64.slice(100, 160)]),
-			];
-			for (const [where, text] of [
-				['items', out],
-				['logs', n8n.allLogs()],
-			] as const) {
-				const leaked = [...new Set(secrets.filter(([, v]) => text.includes(v)).map(([label]) => label))];
-				expect({ where, leaked }).toEqual({ where, leaked: [] });
-			}
+			const scanner = new SecretScanner()
+				.add('key store password', STORE_PASSWORD)
+				.addPem('RSA private key', pki.rsa.keyPem)
+				.addPem('EC private key', pki.ec.keyPem);
+			for (const f of ['p12Modern', 'p12Legacy', 'p12Ec', 'jksRsa', 'keytoolPkcs12'] as const) scanner.addBase64Blob(`key store ${f}`, pki[f]);
+			scanner.expectClean('output items (run data)', run.runData);
+			scanner.expectClean("n8n's logs (import and execute)", n8n.allLogs());
 		},
 		EXECUTE_TIMEOUT_MS,
 	);
