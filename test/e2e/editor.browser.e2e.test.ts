@@ -1,0 +1,693 @@
+/**
+ * The package in the n8n editor, in a real browser (Debian's Chromium driven by playwright-core,
+ * headless): the `npm start` sandbox (scripts/start.js: real n8n 2.8.4 + this package installed
+ * like "Community nodes -> Install" + the LivePerson emulator) on free ports in a temp folder.
+ *
+ *   1. Every node of the package is found in the node panel by its display name, with an icon
+ *      that really loads (HTTP 200 SVG, decoded by the browser: no broken placeholder).
+ *   2. Every node's parameter panel opens (and every Operation of it is selected once) with no
+ *      console error and no uncaught page error.
+ *   3. Every credential form of the package opens, is filled with sample data pointing at the
+ *      emulator, saves, and where the type has a Test (its own `test` or a node's `testedBy`)
+ *      reports "Connection tested successfully". Password fields are masked.
+ *   4. OAuth 2.0 Authorization Code with PKCE: a real authorization server (oidc-provider,
+ *      test/fixtures/oidc-server.mjs, PKCE required, redirect URI = the n8n callback), Connect,
+ *      consent in the popup, "Account connected", then a workflow with the LivePerson API
+ *      Integration node calls the server's protected resource with that credential; after the
+ *      access token expires, a second run makes n8n refresh it (token URL reached through `$self`).
+ *
+ * Screenshots go to docs/screenshots/ (committed; no secret is visible: checked before each shot).
+ * Needs /usr/bin/chromium (`apt-get install chromium`; `npm test` installs it when run as root).
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+
+import { freePort, INSTALL_TIMEOUT_MS, REPO_DIR } from './harness';
+
+interface SandboxHandle {
+	editorUrl: string;
+	emulatorUrl: string;
+	email: string;
+	password: string;
+	stop(): Promise<void>;
+}
+const { start } = require('../../scripts/start.js') as {
+	start(opts: { port: number; emulatorPort: number; sandboxDir: string; echo?: boolean }): Promise<SandboxHandle>;
+};
+
+const CHROMIUM = process.env.LP_CHROMIUM ?? '/usr/bin/chromium';
+/** The flags the machines here need (docs: .library/env/machines/node.md). */
+const CHROMIUM_ARGS = [
+	'--headless',
+	'--no-sandbox',
+	'--disable-gpu',
+	'--disable-quic',
+	'--no-first-run',
+	'--disable-background-networking',
+	'--disable-component-update',
+	'--disable-sync',
+];
+const SHOTS = path.join(REPO_DIR, 'docs', 'screenshots');
+const PKG = JSON.parse(fs.readFileSync(path.join(REPO_DIR, 'package.json'), 'utf8')) as {
+	name: string;
+	n8n: { nodes: string[]; credentials: string[] };
+};
+const EMULATOR_CONFIG = JSON.parse(fs.readFileSync(path.join(REPO_DIR, 'sandbox', 'emulator', 'config.json'), 'utf8')) as {
+	accountId: string;
+	user: { username: string; password: string };
+	oauth2Client: { clientId: string; clientSecret: string };
+	orchestrator: { apiKey: string; v2: { userId: string; password: string } };
+};
+
+const OIDC_CLIENT_ID = 'n8n-browser-pkce';
+const OIDC_CLIENT_SECRET = `pkce-Secret-${Math.random().toString(36).slice(2, 10)}`;
+/** Access token lifetime at the fixture: the second run comes after it, so n8n must refresh. */
+const OIDC_TOKEN_TTL_S = 20;
+const KEY_STORE_PASSWORD = `Store-Pass-${Math.random().toString(36).slice(2, 8)}`;
+
+// ---------------------------------------------------------------------------------------------------
+// Console errors
+
+interface ConsoleEntry {
+	at: number;
+	text: string;
+	url: string;
+}
+
+/**
+ * Errors that n8n's own editor logs in this closed sandbox whatever the package does: the login
+ * probe before signing in, and the enterprise-only external secrets endpoint. Everything else fails.
+ */
+const N8N_NOISE: Array<{ text: RegExp; url: RegExp }> = [
+	{ text: /status of 401/, url: /\/rest\/login$/ },
+	{ text: /status of 404/, url: /\/rest\/external-secrets\// },
+];
+
+function isNoise(e: ConsoleEntry): boolean {
+	return N8N_NOISE.some((n) => n.text.test(e.text) && n.url.test(e.url));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Package types, as n8n loads them from dist/
+
+interface NodeInfo {
+	name: string;
+	type: string;
+	displayName: string;
+	operations: string[];
+}
+interface CredentialInfo {
+	name: string;
+	displayName: string;
+	hasOwnTest: boolean;
+}
+
+function packageNodes(): NodeInfo[] {
+	return PKG.n8n.nodes.map((f) => {
+		const mod = require(path.join(REPO_DIR, f)) as Record<string, new () => { description: { name: string; displayName: string; properties: Array<{ name: string; type: string; options?: Array<{ name: string }> }> } }>;
+		const cls = mod[path.basename(f).split('.')[0]];
+		const d = new cls().description;
+		const op = d.properties.find((p) => p.name === 'operation' && p.type === 'options');
+		return { name: d.name, type: `${PKG.name}.${d.name}`, displayName: d.displayName, operations: (op?.options ?? []).map((o) => o.name) };
+	});
+}
+
+function packageCredentials(): CredentialInfo[] {
+	return PKG.n8n.credentials.map((f) => {
+		const mod = require(path.join(REPO_DIR, f)) as Record<string, new () => { name: string; displayName: string; test?: unknown }>;
+		const c = new (mod[path.basename(f).split('.')[0]])();
+		return { name: c.name, displayName: c.displayName, hasOwnTest: c.test !== undefined };
+	});
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Credential sample data (pointing at the emulator), in form order
+
+type Field = { name: string; value: string } | { name: string; option: string };
+
+interface CredentialSample {
+	fields: Field[];
+	/** Values that must never be readable on screen. */
+	secrets: string[];
+}
+
+function makeKeyStore(dir: string): string {
+	const o = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+	o('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'client.key', '-out', 'client.crt', '-days', '30', '-subj', '/CN=n8n-browser-test-client/O=n8n-nodes-liveperson tests');
+	o('pkcs12', '-export', '-inkey', 'client.key', '-in', 'client.crt', '-name', 'client', '-out', 'client.p12', '-passout', `pass:${KEY_STORE_PASSWORD}`);
+	return fs.readFileSync(path.join(dir, 'client.p12')).toString('base64');
+}
+
+function credentialSamples(emulatorUrl: string, keyStoreB64: string): Record<string, CredentialSample> {
+	const c = EMULATOR_CONFIG;
+	return {
+		livePersonAccountApi: {
+			fields: [
+				{ name: 'accountId', value: c.accountId },
+				{ name: 'csdsHost', value: emulatorUrl },
+				{ name: 'authMethod', option: 'User Name and Password (Login Service)' },
+				{ name: 'username', value: c.user.username },
+				{ name: 'password', value: c.user.password },
+			],
+			secrets: [c.user.password],
+		},
+		livePersonOAuth2ClientCredentialsApi: {
+			fields: [
+				{ name: 'clientId', value: c.oauth2Client.clientId },
+				{ name: 'clientSecret', value: c.oauth2Client.clientSecret },
+				{ name: 'accessTokenUrl', value: `${emulatorUrl}/sentinel/api/account/${c.accountId}/app/token` },
+			],
+			secrets: [c.oauth2Client.clientSecret],
+		},
+		livePersonBasicAuthApi: {
+			fields: [
+				{ name: 'user', value: c.user.username },
+				{ name: 'password', value: c.user.password },
+			],
+			secrets: [c.user.password],
+		},
+		livePersonAccessTokenApi: {
+			fields: [
+				{ name: 'accessToken', value: 'sandbox-static-token-7f3a9c' },
+				{ name: 'tokenType', value: 'Bearer' },
+			],
+			secrets: ['sandbox-static-token-7f3a9c'],
+		},
+		livePersonMutualTlsApi: {
+			fields: [
+				{ name: 'keyStoreFormat', option: 'PKCS#12 / PFX (.P12, .PFX)' },
+				{ name: 'keyStore', value: keyStoreB64 },
+				{ name: 'keyStorePassword', value: KEY_STORE_PASSWORD },
+			],
+			secrets: [keyStoreB64.slice(0, 40), KEY_STORE_PASSWORD],
+		},
+		conversationOrchestratorApi: {
+			fields: [
+				{ name: 'region', option: 'Custom Host' },
+				{ name: 'customHost', value: emulatorUrl },
+				{ name: 'apiVersion', option: 'V2 (User ID and Password)' },
+				{ name: 'userId', value: c.orchestrator.v2.userId },
+				{ name: 'password', value: c.orchestrator.v2.password },
+			],
+			secrets: [c.orchestrator.v2.password],
+		},
+		livePersonTransferToMessagingApi: {
+			fields: [
+				{ name: 'accountId', value: c.accountId },
+				{ name: 'csdsHost', value: emulatorUrl },
+				{ name: 'clientId', value: c.oauth2Client.clientId },
+				{ name: 'clientSecret', value: c.oauth2Client.clientSecret },
+			],
+			secrets: [c.oauth2Client.clientSecret],
+		},
+	};
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The OAuth 2.0 authorization server fixture
+
+interface Oidc {
+	child: ChildProcess;
+	issuer: string;
+	stderr: () => string;
+}
+
+function startOidc(callbackUrl: string): Promise<Oidc> {
+	const config = {
+		ttlSeconds: OIDC_TOKEN_TTL_S,
+		resourceStatus: 401,
+		clients: [
+			{
+				client_id: OIDC_CLIENT_ID,
+				client_secret: OIDC_CLIENT_SECRET,
+				grant_types: ['authorization_code', 'refresh_token'],
+				response_types: ['code'],
+				redirect_uris: [callbackUrl],
+				token_endpoint_auth_method: 'client_secret_basic',
+			},
+		],
+	};
+	const child = spawn(process.execPath, [path.join(REPO_DIR, 'test', 'fixtures', 'oidc-server.mjs')], {
+		env: { ...process.env, OIDC_FIXTURE: JSON.stringify(config) },
+		stdio: ['ignore', 'pipe', 'pipe'],
+	});
+	let err = '';
+	child.stderr!.on('data', (b) => (err += String(b)));
+	return new Promise((resolve, reject) => {
+		let out = '';
+		const timer = setTimeout(() => reject(new Error(`oidc fixture did not start:\n${err}`)), 20_000);
+		child.stdout!.on('data', (b) => {
+			out += String(b);
+			const nl = out.indexOf('\n');
+			if (nl < 0) return;
+			clearTimeout(timer);
+			const { issuer } = JSON.parse(out.slice(0, nl)) as { issuer: string };
+			resolve({ child, issuer, stderr: () => err });
+		});
+		child.on('exit', (code) => reject(new Error(`oidc fixture exited (${code}):\n${err}`)));
+	});
+}
+
+async function oidcGrants(issuer: string): Promise<number> {
+	const res = await fetch(`${issuer}/stats`);
+	const body = (await res.json()) as { grants: Record<string, number> };
+	return body.grants[OIDC_CLIENT_ID] ?? 0;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Page helpers
+
+// Browser globals used inside page.evaluate(): this project is type-checked without the DOM lib, so
+// the few members used are declared here (module scope only).
+interface DomInput {
+	tagName: string;
+	value: string;
+	type?: string;
+}
+declare const document: { body: { innerText: string }; querySelectorAll(selector: string): ArrayLike<DomInput> };
+declare const localStorage: { getItem(key: string): string | null };
+
+/** Retries `fn` until it returns true (Jest's expect has no poll). */
+async function until(what: string, fn: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+	const t0 = Date.now();
+	for (;;) {
+		if (await fn().catch(() => false)) return;
+		if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs / 1000}s: ${what}`);
+		await new Promise((r) => setTimeout(r, 250));
+	}
+}
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const exact = (s: string) => new RegExp(`^\\s*${escapeRe(s)}\\s*$`);
+
+/** n8n's REST API from inside the page (same session cookie and browser-id as the editor). */
+async function restInPage<T>(page: Page, method: string, p: string, body?: unknown): Promise<{ status: number; json: T }> {
+	return page.evaluate(
+		async ({ method, p, body }) => {
+			const res = await fetch(p, {
+				method,
+				headers: { 'content-type': 'application/json', 'browser-id': localStorage.getItem('n8n-browserId') ?? '' },
+				body: body === undefined ? undefined : JSON.stringify(body),
+			});
+			const text = await res.text();
+			let json: unknown;
+			try {
+				json = JSON.parse(text);
+			} catch {
+				json = text;
+			}
+			return { status: res.status, json };
+		},
+		{ method, p, body },
+	) as Promise<{ status: number; json: T }>;
+}
+
+/** Fails if a secret is readable on the page: in visible text, or in any input that is not a masked password field. */
+async function assertNoSecretVisible(page: Page, secrets: string[], where: string): Promise<void> {
+	const leaks = await page.evaluate((secrets) => {
+		const found: string[] = [];
+		const text = document.body.innerText;
+		for (const s of secrets) if (s && text.includes(s)) found.push(`text contains secret #${secrets.indexOf(s)}`);
+		for (const el of Array.from(document.querySelectorAll('input, textarea'))) {
+			const masked = el.tagName === 'INPUT' && el.type === 'password';
+			for (const s of secrets) {
+				if (s && el.value.includes(s) && !masked) found.push(`unmasked ${el.tagName.toLowerCase()} holds secret #${secrets.indexOf(s)}`);
+			}
+		}
+		return found;
+	}, secrets);
+	if (leaks.length) throw new Error(`${where}: secret visible on screen: ${leaks.join('; ')}`);
+}
+
+async function shot(target: Page | Locator, file: string): Promise<string> {
+	fs.mkdirSync(SHOTS, { recursive: true });
+	const p = path.join(SHOTS, file);
+	await target.screenshot({ path: p, animations: 'disabled' });
+	return path.relative(REPO_DIR, p);
+}
+
+async function chooseOption(page: Page, scope: Locator, name: string, option: string): Promise<void> {
+	await scope.locator(`[data-test-id="parameter-input-${name}"]`).locator('visible=true').first().click();
+	// An option with a description shows both: match the item whose own text, or one line of it, is the name.
+	const items = page.locator('.el-select-dropdown__item, [role="option"]').locator('visible=true');
+	const item = items.filter({ hasText: exact(option) }).or(items.filter({ has: page.getByText(option, { exact: true }) })).first();
+	await item.click();
+}
+
+async function fillField(page: Page, scope: Locator, field: Field): Promise<void> {
+	if ('option' in field) return chooseOption(page, scope, field.name, field.option);
+	const input = scope.locator(`[data-test-id="parameter-input-${field.name}"]`).locator('visible=true').first().locator('input, textarea').first();
+	await input.fill(field.value);
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+describe('the package in the n8n 2.8.4 editor (Chromium, headless)', () => {
+	const sandboxDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lp-browser-e2e-'));
+	const keyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lp-browser-keys-'));
+	let sandbox: SandboxHandle | undefined;
+	let oidc: Oidc | undefined;
+	let browser: Browser | undefined;
+	let context: BrowserContext;
+	let page: Page;
+	const consoleErrors: ConsoleEntry[] = [];
+	const shots: string[] = [];
+	let nodes: NodeInfo[];
+	let credentials: CredentialInfo[];
+	let testedByNode: Set<string>;
+
+	const errorsSince = (mark: number) => consoleErrors.filter((e) => e.at >= mark && !isNoise(e));
+
+	beforeAll(async () => {
+		if (!fs.existsSync(CHROMIUM)) {
+			throw new Error(`${CHROMIUM} not found: install Debian's Chromium (apt-get install -y chromium; npm test does this as root) or set LP_CHROMIUM`);
+		}
+		const port = await freePort();
+		const emulatorPort = await freePort();
+		const [s, o] = await Promise.all([
+			start({ port, emulatorPort, sandboxDir, echo: false }),
+			startOidc(`http://127.0.0.1:${port}/rest/oauth2-credential/callback`),
+		]);
+		sandbox = s;
+		oidc = o;
+		nodes = packageNodes();
+		credentials = packageCredentials();
+		testedByNode = new Set(
+			PKG.n8n.nodes.flatMap((f) => {
+				const mod = require(path.join(REPO_DIR, f)) as Record<string, new () => { description: { credentials?: Array<{ name: string; testedBy?: unknown }> } }>;
+				const d = new (mod[path.basename(f).split('.')[0]])().description;
+				return (d.credentials ?? []).filter((c) => c.testedBy).map((c) => c.name);
+			}),
+		);
+
+		browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+		context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+		// The editor asks api.n8n.io for banners, templates and community node lists; this machine has no
+		// internet, so answer those with an empty list instead of logging network errors. Loopback (n8n, the
+		// emulator, the authorization server) is never intercepted.
+		await context.route(
+			(url) => !['127.0.0.1', 'localhost'].includes(url.hostname),
+			(route) => route.fulfill({ status: 200, contentType: 'application/json', headers: { 'access-control-allow-origin': '*' }, body: '[]' }),
+		);
+		context.on('page', (p) => {
+			p.on('console', (m) => {
+				if (m.type() === 'error') consoleErrors.push({ at: Date.now(), text: m.text(), url: m.location().url ?? '' });
+			});
+			p.on('pageerror', (e) => consoleErrors.push({ at: Date.now(), text: `pageerror: ${e.message}`, url: '' }));
+			p.on('dialog', (d) => void d.accept());
+		});
+		page = await context.newPage();
+
+		// Log in as the sandbox owner through the sign-in form.
+		await page.goto(`${sandbox.editorUrl}/signin`);
+		await page.fill('[data-test-id="emailOrLdapLoginId"] input', sandbox.email);
+		await page.fill('[data-test-id="password"] input', sandbox.password);
+		await page.click('[data-test-id="form-submit-button"]');
+		await page.waitForURL((u) => !u.pathname.startsWith('/signin'), { timeout: 30_000 });
+	}, INSTALL_TIMEOUT_MS);
+
+	afterAll(async () => {
+		const unexpected = consoleErrors.filter((e) => !isNoise(e));
+		process.stderr.write(
+			`browser console: ${consoleErrors.length} error(s), ${unexpected.length} not known n8n noise\n` +
+				unexpected.map((e) => `  ${e.text} @ ${e.url}`).join('\n') +
+				`\nscreenshots:\n${shots.map((s) => `  ${s}`).join('\n')}\n`,
+		);
+		await browser?.close().catch(() => undefined);
+		if (oidc) {
+			const exited = new Promise((r) => oidc!.child.once('exit', r));
+			oidc.child.kill('SIGKILL');
+			oidc.child.stdout?.destroy();
+			oidc.child.stderr?.destroy();
+			await exited;
+		}
+		await sandbox?.stop();
+		fs.rmSync(sandboxDir, { recursive: true, force: true });
+		fs.rmSync(keyDir, { recursive: true, force: true });
+	}, 120_000);
+
+	/** A saved workflow with a Manual Trigger (and more nodes), opened in the editor. */
+	async function openWorkflow(name: string, extraNodes: Array<Record<string, unknown>> = [], connections: Record<string, unknown> = {}): Promise<string> {
+		const created = await restInPage<{ data: { id: string } }>(page, 'POST', '/rest/workflows', {
+			name,
+			active: false,
+			settings: { executionOrder: 'v1' },
+			connections,
+			nodes: [
+				{ id: 'b0000000-0000-4000-8000-000000000000', name: 'Manual Trigger', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+				...extraNodes,
+			],
+		});
+		expect(created.status).toBe(200);
+		const id = created.json.data.id;
+		await page.goto(`${sandbox!.editorUrl}/workflow/${id}`);
+		await page.waitForSelector('[data-test-id="canvas-node"]', { timeout: 30_000 });
+		return id;
+	}
+
+	test('every node is in the node panel, found by its display name, with an icon that loads', async () => {
+		expect(nodes.length).toBeGreaterThan(0);
+		await openWorkflow('Browser test: node panel');
+		for (const node of nodes) {
+			await page.click('[data-test-id="node-creator-plus-button"]');
+			const search = page.locator('[data-test-id="node-creator-search-bar"]');
+			await search.waitFor();
+			await search.fill('');
+			await search.pressSequentially(node.displayName, { delay: 15 });
+			const item = page.locator(`[data-test-id="item-iterator-item"][data-keyboard-nav-id^="${node.type}-"]`).first();
+			await item.waitFor({ timeout: 15_000 }).catch(async () => {
+				const listed = await page.locator('[data-test-id="node-creator-item-name"]').allInnerTexts();
+				throw new Error(`"${node.displayName}" (${node.type}) not in the node panel; listed: ${listed.join(', ') || 'nothing'}`);
+			});
+			await expect(item.locator('[data-test-id="node-creator-item-name"]').first().innerText()).resolves.toBe(node.displayName);
+			const img = item.locator('img').first();
+			await img.waitFor();
+			const src = await img.getAttribute('src');
+			expect(src).toContain(`/icons/${PKG.name}/`);
+			// Decoded by the browser (a broken image has naturalWidth 0) …
+			await until(
+				`icon of ${node.displayName} decoded by the browser (${src})`,
+				() => img.evaluate((el) => (el as unknown as { complete: boolean; naturalWidth: number }).complete && (el as unknown as { naturalWidth: number }).naturalWidth > 0),
+				10_000,
+			);
+			// … and served as an SVG.
+			const res = await page.request.get(new URL(src!, sandbox!.editorUrl).toString());
+			expect({ node: node.name, status: res.status() }).toEqual({ node: node.name, status: 200 });
+			expect((await res.text()).trimStart()).toMatch(/^(<\?xml[^>]*>\s*)?<svg/);
+			await page.keyboard.press('Escape');
+			await page.locator('[data-test-id="node-creator"]').waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
+		}
+		// One overview shot: everything the package adds, listed under one search.
+		await page.click('[data-test-id="node-creator-plus-button"]');
+		await page.locator('[data-test-id="node-creator-search-bar"]').pressSequentially('LivePerson', { delay: 15 });
+		await page.waitForTimeout(800);
+		shots.push(await shot(page, 'node-panel.png'));
+		await page.keyboard.press('Escape');
+	}, 300_000);
+
+	/** Opens "Create credential" for a type, by its display name. Returns the edit modal. */
+	async function newCredentialForm(displayName: string): Promise<Locator> {
+		await page.goto(`${sandbox!.editorUrl}/home/credentials`);
+		await page.click('[data-test-id="add-resource-credential"]');
+		await page.locator('[data-test-id="new-credential-type-select"]').waitFor();
+		await page.keyboard.type(displayName, { delay: 10 });
+		await page.locator('.el-select-dropdown__item, [role="option"]').locator('visible=true').filter({ hasText: exact(displayName) }).first().click();
+		await page.click('[data-test-id="new-credential-type-button"]');
+		const modal = page.locator('[data-test-id="editCredential-modal"]');
+		await modal.waitFor();
+		await modal.locator('[data-test-id="credential-save-button"]').waitFor();
+		return modal;
+	}
+
+	async function savedCredentialId(type: string): Promise<string> {
+		const list = await restInPage<{ data: Array<{ id: string; type: string; updatedAt: string }> }>(page, 'GET', '/rest/credentials');
+		const mine = list.json.data.filter((c) => c.type === type).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
+		if (!mine.length) throw new Error(`no saved credential of type ${type}`);
+		return mine[0].id;
+	}
+
+	test('every credential form opens, saves, and its Test reports success against the emulator', async () => {
+		const keyStore = makeKeyStore(keyDir);
+		const samples = credentialSamples(sandbox!.emulatorUrl, keyStore);
+		const problems: string[] = [];
+		for (const cred of credentials) {
+			if (cred.name === 'livePersonOAuth2AuthCodeApi') continue; // Connect flow: next test.
+			const sample = samples[cred.name];
+			if (!sample) {
+				problems.push(`${cred.name}: no sample data in this test (add it to credentialSamples)`);
+				continue;
+			}
+			const mark = Date.now();
+			const modal = await newCredentialForm(cred.displayName);
+			for (const f of sample.fields) await fillField(page, modal, f);
+			// Password fields are masked before anything is saved or shown.
+			await assertNoSecretVisible(page, sample.secrets, `${cred.name} form`);
+			await modal.locator('[data-test-id="credential-save-button"]').click();
+			const testable = cred.hasOwnTest || testedByNode.has(cred.name);
+			const success = modal.locator('[data-test-id="credentials-config-container-test-success"]');
+			const failure = modal.getByText(/Couldn.t connect with these settings/);
+			if (testable) {
+				await success.or(failure).first().waitFor({ timeout: 60_000 });
+				if (await failure.isVisible()) {
+					const details = (await modal.innerText()).split('\n').slice(0, 20).join(' / ');
+					problems.push(`${cred.name}: Test failed: ${details}`);
+				}
+			} else {
+				await until(`${cred.name} saved`, () => savedCredentialId(cred.name).then(() => true), 20_000);
+				await page.waitForTimeout(500);
+				if (await failure.isVisible()) problems.push(`${cred.name}: a test failure banner appeared for a type without a Test`);
+			}
+			await assertNoSecretVisible(page, sample.secrets, `${cred.name} after save`);
+			shots.push(await shot(modal, `credential-${cred.name}.png`));
+			const errors = errorsSince(mark);
+			if (errors.length) problems.push(`${cred.name}: console: ${errors.map((e) => e.text).join(' | ')}`);
+			await page.keyboard.press('Escape');
+		}
+		expect(problems).toEqual([]);
+	}, 600_000);
+
+	test("every node's parameter panel opens, and every operation renders, without console errors", async () => {
+		const canvasNodes = nodes.map((n, i) => ({
+			id: `b0000000-0000-4000-8000-${String(i + 1).padStart(12, '0')}`,
+			name: n.displayName,
+			type: n.type,
+			typeVersion: 1,
+			position: [260 + 260 * (i % 4), 220 * Math.floor(i / 4)],
+			parameters: {},
+		}));
+		await openWorkflow('Browser test: parameter panels', canvasNodes);
+		const problems: string[] = [];
+		for (const node of nodes) {
+			const mark = Date.now();
+			await page.locator(`[data-test-id="canvas-node"][data-node-name="${node.displayName}"]`).dblclick();
+			const ndv = page.locator('[data-test-id="ndv"]');
+			await ndv.waitFor({ timeout: 15_000 });
+			await ndv.locator('[data-test-id="node-parameters"]').waitFor();
+			await page.waitForTimeout(1000);
+			for (const op of node.operations) {
+				await chooseOption(page, ndv, 'operation', op);
+				await page.waitForTimeout(400);
+			}
+			if (node.operations.length) await chooseOption(page, ndv, 'operation', node.operations[0]);
+			await page.waitForTimeout(600);
+			shots.push(await shot(page, `node-${node.name}.png`));
+			const errors = errorsSince(mark);
+			if (errors.length) problems.push(`${node.displayName}: ${errors.map((e) => `${e.text} @ ${e.url}`).join(' | ')}`);
+			await page.click('[data-test-id="ndv-close-button"]');
+			await ndv.waitFor({ state: 'hidden' });
+		}
+		expect(problems).toEqual([]);
+	}, 300_000);
+
+	test('OAuth2 Authorization Code with PKCE: Connect, consent in the popup, then a workflow calls the protected resource (and refreshes)', async () => {
+		const issuer = oidc!.issuer;
+		const callback = `${sandbox!.editorUrl}/rest/oauth2-credential/callback`;
+		const secrets = [OIDC_CLIENT_SECRET];
+		const modal = await newCredentialForm('LivePerson OAuth2 Authorization Code API');
+		// The redirect URL n8n shows is the one registered at the authorization server.
+		await expect(modal.locator('[data-test-id="copy-input"]').first().innerText()).resolves.toContain(callback);
+		await chooseOption(page, modal, 'grantType', 'Authorization Code with PKCE');
+		for (const f of [
+			{ name: 'clientId', value: OIDC_CLIENT_ID },
+			{ name: 'clientSecret', value: OIDC_CLIENT_SECRET },
+			{ name: 'userScope', value: 'openid offline_access api:read' },
+			{ name: 'userAuthUrl', value: `${issuer}/auth` },
+			{ name: 'userTokenUrl', value: `${issuer}/token` },
+		]) {
+			await fillField(page, modal, f);
+		}
+		await assertNoSecretVisible(page, secrets, 'OAuth2 form');
+		await modal.locator('[data-test-id="credential-save-button"]').click();
+		const connect = modal.locator('[data-test-id="oauth-connect-button"]');
+		await connect.waitFor({ timeout: 20_000 });
+		shots.push(await shot(modal, 'credential-livePersonOAuth2AuthCodeApi-connect.png'));
+		const grantsBefore = await oidcGrants(issuer);
+
+		const popupPromise = context.waitForEvent('page', { timeout: 20_000 });
+		await connect.locator('button, [role="button"]').first().or(connect).first().click();
+		const popup = await popupPromise;
+		const visited: string[] = [];
+		popup.on('framenavigated', (f) => {
+			if (f === popup.mainFrame()) visited.push(new URL(f.url()).origin + new URL(f.url()).pathname);
+		});
+		const banner = modal.locator('[data-test-id="oauth-connect-success-banner"]');
+		await banner.waitFor({ timeout: 60_000 }).catch(async () => {
+			const toasts = await page.locator('.el-notification, [role="alert"]').allInnerTexts();
+			const popupText = popup.isClosed() ? '(popup closed)' : await popup.locator('body').innerText().catch(() => '');
+			throw new Error(
+				`credential not connected. Popup went through: ${visited.join(' -> ')}. Popup says: ${popupText.slice(0, 500)}. Editor says: ${toasts.join(' | ')}. Fixture: ${oidc!.stderr().slice(-1000)}`,
+			);
+		});
+		await expect(banner.innerText()).resolves.toMatch(/Account connected/i);
+		// The code was exchanged once, at the fixture's token endpoint, with the PKCE verifier (required there).
+		expect(await oidcGrants(issuer)).toBe(grantsBefore + 1);
+		await assertNoSecretVisible(page, secrets, 'OAuth2 connected');
+		shots.push(await shot(modal, 'credential-livePersonOAuth2AuthCodeApi.png'));
+		const credentialId = await savedCredentialId('livePersonOAuth2AuthCodeApi');
+		const connectedAt = Date.now();
+		await page.keyboard.press('Escape');
+
+		// A workflow that uses it: API Integration → the fixture's protected resource.
+		const apiNode = nodes.find((n) => n.name === 'livePersonApiIntegration');
+		expect(apiNode).toBeDefined();
+		await openWorkflow(
+			'Browser test: OAuth2 PKCE API call',
+			[
+				{
+					id: 'b0000000-0000-4000-8000-00000000a001',
+					name: 'Call Protected API',
+					type: apiNode!.type,
+					typeVersion: 1,
+					position: [260, 0],
+					parameters: {
+						authentication: 'oAuth2AuthCode',
+						method: 'GET',
+						url: `${issuer}/api/resource`,
+						options: { allowedInternalNetworks: 'loopback' },
+					},
+					credentials: { livePersonOAuth2AuthCodeApi: { id: credentialId, name: 'LivePerson Authorization Code account' } },
+				},
+			],
+			{ 'Manual Trigger': { main: [[{ node: 'Call Protected API', type: 'main', index: 0 }]] } },
+		);
+
+		const runOnce = async (label: string) => {
+			const mark = Date.now();
+			await page.click('[data-test-id="execute-workflow-button"]');
+			const node = page.locator('[data-test-id="canvas-node"][data-node-name="Call Protected API"]');
+			await node
+				.locator('[data-test-id="canvas-node-status-success"]')
+				.waitFor({ timeout: 60_000 })
+				.catch(async () => {
+					const toasts = await page.locator('.el-notification, [role="alert"]').allInnerTexts();
+					throw new Error(`${label}: the API node did not succeed. Editor says: ${toasts.join(' | ')}`);
+				});
+			await node.dblclick();
+			const out = page.locator('[data-test-id="ndv-output-panel"], [data-test-id="output-panel"]').first();
+			await out.waitFor();
+			await out.locator('[data-test-id="radio-button-json"]').first().click();
+			await until(`${label}: output shows "ok": true`, async () => /"?ok"?\s*:\s*true/.test(await out.innerText()), 10_000);
+			const text = await out.innerText();
+			expect(text).toContain(OIDC_CLIENT_ID);
+			await assertNoSecretVisible(page, secrets, `${label} output`);
+			const errors = errorsSince(mark);
+			expect(errors.map((e) => e.text)).toEqual([]);
+			return text;
+		};
+		await runOnce('first run');
+		const grantsAfterFirst = await oidcGrants(issuer);
+		shots.push(await shot(page, 'oauth2-pkce-workflow-run.png'));
+		await page.click('[data-test-id="ndv-close-button"]');
+
+		// Second run after the access token expired: n8n gets a 401, refreshes at the token URL (which it
+		// reads through the credential's `$self` expression) and repeats the call.
+		const wait = connectedAt + (OIDC_TOKEN_TTL_S + 2) * 1000 - Date.now();
+		if (wait > 0) await page.waitForTimeout(wait);
+		await runOnce('second run (after expiry)');
+		expect(await oidcGrants(issuer)).toBe(grantsAfterFirst + 1);
+		await page.click('[data-test-id="ndv-close-button"]');
+	}, 600_000);
+});
