@@ -12,7 +12,7 @@ export class ConversationOrchestratorApi implements ICredentialType {
 
 	displayName = 'LivePerson Conversation Orchestrator API';
 
-	icon = 'file:liveperson.svg' as const;
+	icon = { light: 'file:liveperson.svg', dark: 'file:liveperson.dark.svg' } as const;
 
 	documentationUrl = 'https://developers.liveperson.com/conversation-orchestrator-api-authorization.html';
 

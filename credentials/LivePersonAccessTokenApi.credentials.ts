@@ -13,7 +13,7 @@ export class LivePersonAccessTokenApi implements ICredentialType {
 
 	displayName = 'LivePerson Access Token API';
 
-	icon = 'file:liveperson.svg' as const;
+	icon = { light: 'file:liveperson.svg', dark: 'file:liveperson.dark.svg' } as const;
 
 	documentationUrl = 'https://developers.liveperson.com/conversation-builder-bot-accounts-credentials.html';
 

@@ -11,7 +11,7 @@ export class LivePersonAccountApi implements ICredentialType {
 
 	displayName = 'LivePerson Account API';
 
-	icon = 'file:liveperson.svg' as const;
+	icon = { light: 'file:liveperson.svg', dark: 'file:liveperson.dark.svg' } as const;
 
 	documentationUrl = 'https://developers.liveperson.com/login-service-api-overview.html';
 

@@ -14,7 +14,7 @@ export class LivePersonBasicAuthApi implements ICredentialType {
 
 	displayName = 'LivePerson Basic Auth API';
 
-	icon = 'file:liveperson.svg' as const;
+	icon = { light: 'file:liveperson.svg', dark: 'file:liveperson.dark.svg' } as const;
 
 	documentationUrl = 'https://developers.liveperson.com/conversation-builder-bot-accounts-credentials.html';
 

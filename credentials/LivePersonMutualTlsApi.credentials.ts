@@ -18,7 +18,7 @@ export class LivePersonMutualTlsApi implements ICredentialType {
 
 	displayName = 'LivePerson Mutual TLS API';
 
-	icon = 'file:liveperson.svg' as const;
+	icon = { light: 'file:liveperson.svg', dark: 'file:liveperson.dark.svg' } as const;
 
 	documentationUrl = 'https://developers.liveperson.com/conversation-builder-bot-accounts-credentials.html';
 

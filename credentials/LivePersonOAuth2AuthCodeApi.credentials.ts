@@ -38,7 +38,7 @@ export class LivePersonOAuth2AuthCodeApi implements ICredentialType {
 	// eslint-disable-next-line n8n-nodes-base/cred-class-field-display-name-missing-oauth2
 	displayName = 'LivePerson OAuth2 Authorization Code API';
 
-	icon = 'file:liveperson.svg' as const;
+	icon = { light: 'file:liveperson.svg', dark: 'file:liveperson.dark.svg' } as const;
 
 	documentationUrl = 'https://developers.liveperson.com/conversation-builder-bot-accounts-credentials.html';
 

@@ -36,7 +36,7 @@ export class LivePersonOAuth2ClientCredentialsApi implements ICredentialType {
 
 	displayName = 'LivePerson OAuth2 Client Credentials API';
 
-	icon = 'file:liveperson.svg' as const;
+	icon = { light: 'file:liveperson.svg', dark: 'file:liveperson.dark.svg' } as const;
 
 	documentationUrl = 'https://developers.liveperson.com/conversation-builder-bot-accounts-credentials.html';
 

@@ -11,7 +11,7 @@ export class LivePersonTransferToMessagingApi implements ICredentialType {
 
 	displayName = 'LivePerson Transfer to Messaging API';
 
-	icon = 'file:liveperson.svg' as const;
+	icon = { light: 'file:liveperson.svg', dark: 'file:liveperson.dark.svg' } as const;
 
 	documentationUrl = 'https://developers.liveperson.com/connect-to-messaging-api.html';
 

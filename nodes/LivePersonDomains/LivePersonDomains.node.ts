@@ -21,7 +21,7 @@ export class LivePersonDomains implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'LivePerson Domains',
 		name: 'livePersonDomains',
-		icon: 'file:liveperson.svg',
+		icon: { light: 'file:liveperson.svg', dark: 'file:liveperson.dark.svg' },
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{ $parameter["operation"] === "get" ? "Get " + $parameter["service"] : "Get Many Service Domains" }}',

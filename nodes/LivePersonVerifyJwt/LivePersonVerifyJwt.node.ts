@@ -17,7 +17,7 @@ export class LivePersonVerifyJwt implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'LivePerson Verify JWT',
 		name: 'livePersonVerifyJwt',
-		icon: 'file:verifyJwt.svg',
+		icon: { light: 'file:verifyJwt.svg', dark: 'file:verifyJwt.dark.svg' },
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{ $parameter["keySource"] === "jwks" ? "JWKS" : "Public key" }}',

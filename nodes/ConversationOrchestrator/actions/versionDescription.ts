@@ -7,7 +7,7 @@ import * as nextActions from './nextActions.operation';
 export const versionDescription: INodeTypeDescription = {
 	displayName: 'LivePerson Conversation Orchestrator',
 	name: 'conversationOrchestrator',
-	icon: 'file:conversationOrchestrator.svg',
+	icon: { light: 'file:conversationOrchestrator.svg', dark: 'file:conversationOrchestrator.dark.svg' },
 	group: ['transform'],
 	version: 1,
 	subtitle: '={{ $parameter["resource"] === "login" ? "Login" : $parameter["resource"] + ": " + $parameter["operation"] }}',

@@ -5,7 +5,7 @@ import * as request from './request.operation';
 export const versionDescription: INodeTypeDescription = {
 	displayName: 'LivePerson API Integration',
 	name: 'livePersonApiIntegration',
-	icon: 'file:livePersonApiIntegration.svg',
+	icon: { light: 'file:livePersonApiIntegration.svg', dark: 'file:livePersonApiIntegration.dark.svg' },
 	group: ['output'],
 	version: 1,
 	subtitle: '={{ $parameter["method"] + " " + $parameter["url"] }}',

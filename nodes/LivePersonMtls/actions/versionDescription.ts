@@ -9,7 +9,7 @@ import { commonOptions } from './common';
 export const versionDescription: INodeTypeDescription = {
 	displayName: 'LivePerson mTLS',
 	name: 'livePersonMtls',
-	icon: 'file:livePersonMtls.svg',
+	icon: { light: 'file:livePersonMtls.svg', dark: 'file:livePersonMtls.dark.svg' },
 	group: ['output'],
 	version: 1,
 	subtitle: '={{ {checkMapping: "Check Mapping", forward: "Forward " + $parameter["method"], listCertificates: "List Certificates", uploadCertificate: "Upload Certificate", createMapping: "Create Mapping"}[$parameter["operation"]] }}',

@@ -6,7 +6,7 @@ import * as invite from './invite.operation';
 export const versionDescription: INodeTypeDescription = {
 	displayName: 'LivePerson Transfer to Messaging',
 	name: 'livePersonTransferToMessaging',
-	icon: 'file:livePersonTransferToMessaging.svg',
+	icon: { light: 'file:livePersonTransferToMessaging.svg', dark: 'file:livePersonTransferToMessaging.dark.svg' },
 	group: ['output'],
 	version: 1,
 	subtitle: '={{ $parameter["operation"] === "invite" ? "Invite" : "Check Eligibility" }}',
