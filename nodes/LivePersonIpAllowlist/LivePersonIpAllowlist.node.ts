@@ -18,7 +18,7 @@ export class LivePersonIpAllowlist implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'LivePerson IP Allowlist',
 		name: 'livePersonIpAllowlist',
-		icon: 'file:ipAllowlist.svg',
+		icon: { light: 'file:ipAllowlist.svg', dark: 'file:ipAllowlist.dark.svg' },
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{ $parameter["operation"] === "normalize" ? "Normalize List for LivePerson" : "Check IP" }}',
