@@ -170,7 +170,10 @@ export function readOrchestratorToken(res: HttpResponse, secrets: string[] = [],
 		const { token, expiresIn } = isJson ? pickToken(parsed) : { token: text, expiresIn: undefined };
 		const type = header(res, 'content-type') ?? '';
 		if (!token || !PRINTABLE_TOKEN.test(token) || (!isJson && /html/i.test(type)) || (!isJson && !JWT.test(token))) {
-			throw new LpError('response', `${CO_SERVICE} answered the v2 login without a token the node can read (HTTP ${res.status})`, {
+			const isHtml = /html/i.test(type) || /^<(!doctype|html|head|body)/i.test(text);
+			throw new LpError('response', isHtml
+				? `${CO_SERVICE} answered the v2 login with an HTML page instead of a token (HTTP ${res.status})`
+				: `${CO_SERVICE} answered the v2 login without a token the node can read (HTTP ${res.status})`, {
 				status: res.status,
 				code: 'CO_NO_TOKEN',
 				// The body may hold the token under a name we do not know: never quote it.

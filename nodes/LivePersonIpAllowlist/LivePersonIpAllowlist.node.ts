@@ -1,4 +1,5 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import { inputError } from '../../lib/errors';
 import { IpList, normaliseForLivePerson, resolveClientIp } from '../../lib/net/ip-list';
 import { mapItems } from '../shared/execute';
 
@@ -130,6 +131,15 @@ export class LivePersonIpAllowlist implements INodeType {
 			let list = lists.get(key);
 			if (!list) {
 				list = IpList.parse(text, field);
+				// An empty list would deny everything without saying why: a configuration mistake.
+				if (field === 'allowList' && list.entries.length === 0) {
+					throw inputError(
+						field,
+						'The Allow List is empty: every address would be denied',
+						'Add single IPs, ranges (a-b) or CIDR blocks, separated by commas or new lines.',
+						'ALLOW_LIST_EMPTY',
+					);
+				}
 				lists.set(key, list);
 			}
 			return list;

@@ -211,7 +211,7 @@ const cases: Case[] = [
 	{ area: 'co', name: 'v2 empty user ID', call: () => orchestratorLogin(co({ userId: '' })), expect: /User ID/i, field: 'userId' },
 	{ area: 'co', name: 'v2 wrong password', call: () => orchestratorLogin(co({ password: 'wrong-Passw0rd-xyz' })), expect: /Conversation Orchestrator.*(401|refused|User ID|password)/i },
 	{ area: 'co', name: 'v1 empty API key (credential test)', call: () => testConversationOrchestrator(co({ apiVersion: 'v1', apiKey: '' })), expect: /API Key/i },
-	{ area: 'co', name: 'login answers HTML', setup: fault('co.v2.login', HTML), call: () => orchestratorLogin(co()), expect: /without a token the node can read.*Check the region/ },
+	{ area: 'co', name: 'login answers HTML', setup: fault('co.v2.login', HTML), call: () => orchestratorLogin(co()), expect: /with an HTML page instead of a token.*Check the region/ },
 	{ area: 'co', name: 'login answers JSON without a token', setup: fault('co.v2.login', { status: 200, body: { hello: 'world' } }), call: () => orchestratorLogin(co()), expect: /token/i },
 
 	// ---- Transfer to Messaging credential ----

@@ -45,6 +45,14 @@ describe('LivePerson IP Allowlist node', () => {
 		expect(denied[0].json.error).toMatch(/Entry 2/);
 	});
 
+	it('an empty allow list is a configuration error naming the field, not a silent deny', async () => {
+		const empty = (n: string, i: number) => (n === 'allowList' ? ' , \n' : base(n, i));
+		await expect(new LivePersonIpAllowlist().execute.call(ctx(items, empty))).rejects.toThrow(/The Allow List is empty/);
+		const [allowed, denied] = await new LivePersonIpAllowlist().execute.call(ctx(items, empty, true));
+		expect(allowed).toHaveLength(0);
+		expect(denied.map((x) => x.json.error)).toEqual(Array(3).fill('The Allow List is empty: every address would be denied'));
+	});
+
 	it('normalize operation', async () => {
 		const [out] = await new LivePersonIpAllowlist().execute.call(ctx([{ json: {} }], (n) => ({ operation: 'normalize', allowList: '10.0.0.1-10.0.0.2, 10.0.0.0, ::1' })[n]));
 		expect(out[0].json).toMatchObject({ cidrs: ['10.0.0.0/31', '10.0.0.2/32'], rangeText: ['10.0.0.0-10.0.0.2'] });
