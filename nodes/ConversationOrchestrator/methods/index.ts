@@ -8,6 +8,9 @@ export const loadOptions = {
 	async getNamespaces(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
 		const creds = (await this.getCredentials('conversationOrchestratorApi')) as unknown as ConversationOrchestratorCredentials;
 		const accountId = String(this.getCurrentNodeParameter('accountId') ?? '').trim();
+		// A fresh node has no Account ID yet: list nothing instead of failing the request (a 500 and a
+		// console error in the editor every time a v1 operation is picked); the list loads once it is set.
+		if (!accountId) return [];
 		try {
 			const list = (await new OrchestratorClient(creds, { accountId }).ccsV1({ op: 'listNamespaces' })) as Array<{ name?: string; createdAt?: unknown }>;
 			return (Array.isArray(list) ? list : [])
