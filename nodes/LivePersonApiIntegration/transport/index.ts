@@ -38,6 +38,17 @@ export async function resolveAuth(this: IExecuteFunctions): Promise<AuthSetup> {
 	return setup;
 }
 
+/** The HTTP answer inside an error thrown by n8n's request helpers (NodeApiError → AxiosError.response), if any. */
+function httpErrorAnswer(error: unknown): { statusCode: number; headers: Record<string, string>; body: unknown } | undefined {
+	for (let e = error as { cause?: unknown; response?: unknown } | undefined, depth = 0; e && typeof e === 'object' && depth < 4; e = e.cause as typeof e, depth++) {
+		const r = e.response as { status?: unknown; headers?: unknown; data?: unknown } | undefined;
+		if (r && typeof r === 'object' && typeof r.status === 'number') {
+			return { statusCode: r.status, headers: (r.headers ?? {}) as Record<string, string>, body: r.data };
+		}
+	}
+	return undefined;
+}
+
 async function viaN8nOAuth2(this: IExecuteFunctions, built: BuiltApiRequest, options: SendApiOptions): Promise<HttpResponse> {
 	options.policy?.checkUrl(built.url);
 	const retries = options.retries ?? API_INTEGRATION_DEFAULTS.retries;
@@ -49,7 +60,10 @@ async function viaN8nOAuth2(this: IExecuteFunctions, built: BuiltApiRequest, opt
 		json: false,
 		encoding: 'arraybuffer',
 		returnFullResponse: true,
-		ignoreHttpStatusErrors: true,
+		// n8n refreshes the OAuth2 token only when the request THROWS a 401 (requestOAuth2 in n8n-core);
+		// with ignoreHttpStatusErrors the expired token's 401 came back as an answer and was never
+		// refreshed. Status errors are turned back into answers below (httpErrorAnswer).
+		ignoreHttpStatusErrors: false,
 		timeout: options.timeoutMs ?? API_INTEGRATION_DEFAULTS.timeoutMs,
 	};
 	for (let attempt = 1; ; attempt++) {
@@ -57,15 +71,19 @@ async function viaN8nOAuth2(this: IExecuteFunctions, built: BuiltApiRequest, opt
 		try {
 			res = await this.helpers.httpRequestWithAuthentication.call(this, CREDENTIAL_TYPES.authorizationCode, request);
 		} catch (error) {
-			if (attempt > retries) {
-				throw new LpError('network', `The API could not be reached at ${safeUrl(built.url)}`, {
-					code: 'NETWORK',
-					cause: error,
-					hint: 'Check the URL and that the OAuth2 credential is connected.',
-				});
+			const answer = httpErrorAnswer(error);
+			if (!answer) {
+				if (attempt > retries) {
+					throw new LpError('network', `The API could not be reached at ${safeUrl(built.url)}`, {
+						code: 'NETWORK',
+						cause: error,
+						hint: 'Check the URL and that the OAuth2 credential is connected.',
+					});
+				}
+				await sleep(500 * 2 ** (attempt - 1));
+				continue;
 			}
-			await sleep(500 * 2 ** (attempt - 1));
-			continue;
+			res = answer;
 		}
 		const raw = res.body;
 		const body = Buffer.isBuffer(raw) ? raw : raw instanceof ArrayBuffer ? Buffer.from(raw) : Buffer.from(typeof raw === 'string' ? raw : JSON.stringify(raw ?? ''));
