@@ -25,7 +25,7 @@ export class LivePersonDomains implements INodeType {
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{ $parameter["operation"] === "get" ? "Get " + $parameter["service"] : "Get Many Service Domains" }}',
-		description: 'Find the host of each LivePerson service for an account (CSDS Domain API)',
+		description: 'Find the host of each LivePerson service for an account (CSDS Domain API).',
 		defaults: { name: 'LivePerson Domains' },
 		usableAsTool: true,
 		inputs: ['main'],

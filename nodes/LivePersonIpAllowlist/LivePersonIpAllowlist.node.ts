@@ -23,7 +23,7 @@ export class LivePersonIpAllowlist implements INodeType {
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{ $parameter["operation"] === "normalize" ? "Normalize List for LivePerson" : "Check IP" }}',
-		description: 'Check a caller IP against an allowlist (with X-Forwarded-For behind trusted proxies), or prepare a list for LivePerson IP Restriction',
+		description: 'Check a caller IP against an allowlist (with X-Forwarded-For behind trusted proxies), or prepare a list for LivePerson IP Restriction.',
 		defaults: { name: 'LivePerson IP Allowlist' },
 		inputs: ['main'],
 		outputs: `={{ $parameter["operation"] !== "normalize" && $parameter["outputMode"] !== "field" ? [{ "type": "main", "displayName": "Allowed" }, { "type": "main", "displayName": "Denied" }] : ["main"] }}`,

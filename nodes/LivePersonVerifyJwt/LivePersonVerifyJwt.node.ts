@@ -21,7 +21,7 @@ export class LivePersonVerifyJwt implements INodeType {
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{ $parameter["keySource"] === "jwks" ? "JWKS" : "Public key" }}',
-		description: 'Verify a bearer token (JWT) against a JWKS URL or a public key; route to Valid or Invalid',
+		description: 'Verify a bearer token (JWT) against a JWKS URL or a public key; route to Valid or Invalid.',
 		defaults: { name: 'LivePerson Verify JWT' },
 		inputs: ['main'],
 		// eslint-disable-next-line n8n-nodes-base/node-class-description-outputs-wrong

@@ -10,7 +10,7 @@ export const versionDescription: INodeTypeDescription = {
 	version: 1,
 	subtitle: '={{ $parameter["method"] + " " + $parameter["url"] }}',
 	description:
-		'Call an external API the way a Conversation Builder API integration does: bot-account credentials (OAuth2, Basic, Access Token), mutual TLS with PKCS#12/JKS/PEM key stores, retries and timeouts',
+		'Call an external API the way a Conversation Builder API integration does: bot-account credentials (OAuth2, Basic, Access Token), mutual TLS with PKCS#12/JKS/PEM key stores, retries and timeouts.',
 	defaults: { name: 'LivePerson API Integration' },
 	usableAsTool: true,
 	inputs: ['main'],
