@@ -267,8 +267,14 @@ function nodeTiming(r: ExecutionResult, name: string, label: string): { start: n
 	return { start, ms };
 }
 
-/** Imports the credentials and the workflows into `inst`, then runs each scenario with `n8n execute`. */
-export async function runN8nScenarios(inst: N8nInstance, o: N8nScenarioOptions): Promise<N8nRun[]> {
+export interface PreparedScenarios {
+	keys: ScenarioKey[];
+	/** One `n8n execute` of a scenario: its node run(s), cold then warm. */
+	run(key: ScenarioKey): Promise<N8nRun[]>;
+}
+
+/** Imports the credentials and the workflows of the scenarios into `inst`; `run(key)` executes one. */
+export async function prepareN8nScenarios(inst: N8nInstance, o: N8nScenarioOptions): Promise<PreparedScenarios> {
 	const log = o.log ?? (() => undefined);
 	const apiCode = /n8n-nodes-liveperson\/dist\//;
 	// Handshakes and requests of one node run: the server's event times inside the node's window.
@@ -324,14 +330,18 @@ export async function runN8nScenarios(inst: N8nInstance, o: N8nScenarioOptions):
 			}),
 		),
 	);
-	const runs: N8nRun[] = [];
-	for (let k = 0; k < selected.length; k++) {
+	const execution: Record<string, number> = {};
+	const run = async (key: ScenarioKey): Promise<N8nRun[]> => {
+		const k = selected.findIndex((x) => x.key === key);
+		if (k < 0) throw new Error(`scenario ${key} was not prepared`);
 		const d = selected[k];
+		execution[key] = (execution[key] ?? 0) + 1;
+		const runs: N8nRun[] = [];
 		await d.reset();
 		log(`${d.label}: n8n execute, ${o.n} items${d.warmNode ? ' (the node twice: cold, then warm)' : ''}`);
 		const stats = await executeWithStats(inst, ids[k], {
 			timeoutMs: o.timeoutMs ?? 10 * 60_000,
-			profileDir: o.profileDir ? path.join(o.profileDir, d.key) : undefined,
+			profileDir: o.profileDir ? path.join(o.profileDir, `${d.key}-${execution[key]}`) : undefined,
 		});
 		const r = stats.result;
 		if (!r.ok) {
@@ -352,7 +362,7 @@ export async function runN8nScenarios(inst: N8nInstance, o: N8nScenarioOptions):
 				throw new Error(`${d.label} (${node.name}): expected ${o.n} items with the server's {ok:true}, got ${items.length} (${bad.length} without); first: ${JSON.stringify(items[0]).slice(0, 300)}`);
 			}
 			const { start, ms } = nodeTiming(r, node.name, d.label);
-			const run: N8nRun = {
+			const nodeRun: N8nRun = {
 				scenario: d.key,
 				phase,
 				label: d.label,
@@ -364,20 +374,29 @@ export async function runN8nScenarios(inst: N8nInstance, o: N8nScenarioOptions):
 				peakRssMiB: Math.round((peakKb / 1024) * 10) / 10,
 				probe: probe ? { keyStore: probe.keyStore ?? null, agentPool: probe.agentPool ?? null } : undefined,
 			};
-			await d.after(run, start, start + ms);
+			await d.after(nodeRun, start, start + ms);
 			if (stats.profileFile && probe?.clock) {
 				// Profile timestamps are CLOCK_MONOTONIC µs; the probe noted (Date.now, monotonic) at start-up.
 				const toMono = (epochMs: number) => probe.clock!.monotonicUs + (epochMs - probe.clock!.wallMs) * 1000;
-				run.profile = summarizeProfile(stats.profileFile, { window: { startUs: toMono(start), endUs: toMono(start + ms) } }, PROFILE_GROUPS, d.nodeCode);
+				nodeRun.profile = summarizeProfile(stats.profileFile, { window: { startUs: toMono(start), endUs: toMono(start + ms) } }, PROFILE_GROUPS, d.nodeCode);
 			}
 			log(
-				`${d.label}${d.warmNode ? ` [${phase}]` : ''}: ${run.itemsPerSec.toFixed(0)} items/s in the node (${ms} ms)` +
-					(run.server ? `, ${run.server.handshakes} TLS handshakes` : '') +
-					(run.tokenRequests !== undefined ? `, ${run.tokenRequests} token request(s)` : '') +
-					`, peak RSS ${run.peakRssMiB} MiB`,
+				`${d.label}${d.warmNode ? ` [${phase}]` : ''}: ${nodeRun.itemsPerSec.toFixed(0)} items/s in the node (${ms} ms)` +
+					(nodeRun.server ? `, ${nodeRun.server.handshakes} TLS handshakes` : '') +
+					(nodeRun.tokenRequests !== undefined ? `, ${nodeRun.tokenRequests} token request(s)` : '') +
+					`, peak RSS ${nodeRun.peakRssMiB} MiB`,
 			);
-			runs.push(run);
+			runs.push(nodeRun);
 		}
-	}
+		return runs;
+	};
+	return { keys: selected.map((d) => d.key), run };
+}
+
+/** Prepares and runs every selected scenario once, in order. */
+export async function runN8nScenarios(inst: N8nInstance, o: N8nScenarioOptions): Promise<N8nRun[]> {
+	const prepared = await prepareN8nScenarios(inst, o);
+	const runs: N8nRun[] = [];
+	for (const key of prepared.keys) runs.push(...(await prepared.run(key)));
 	return runs;
 }

@@ -31,7 +31,11 @@ export interface BenchResults {
 		key: string;
 		durationSec: number;
 		profiled: boolean;
+		/** Rounds of (a), (c) and lib; the figures below come from the round with the median (a)/(c) ratio. */
+		repeat: number;
 	};
+	/** Per round: items/s of (a) cold/warm, (a with expression) cold/warm, (c) and lib measured right after. */
+	samples: Array<{ aCold?: number; aWarm?: number; aExprCold?: number; aExprWarm?: number; c: number; lib: number }>;
 	/**
 	 * n8n runs: each workflow runs the node twice on the same N items in one `n8n execute`: `cold` is
 	 * its first run in the fresh process (JIT cold, connections to open), `warm` the second (the steady
@@ -66,17 +70,31 @@ export interface BenchResults {
 const fmt = (x: number | undefined, digits = 0) => (x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(digits));
 const ratio = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? 'n/a' : `${x.toFixed(2)}×`);
 
-export function computeRatios(r: Pick<BenchResults, 'throughput'>): BenchResults['ratios'] {
-	const { a, aExpr, b, c, lib } = r.throughput;
+const median = (xs: number[]): number | undefined => {
+	const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+	if (!v.length) return undefined;
+	const m = Math.floor(v.length / 2);
+	return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+};
+
+/**
+ * Ratios to (c) are medians of per-round ratios ((a) and (c) measured minutes apart on a shared
+ * machine would mostly measure the load); ratios to (b) use the median (a) of the rounds.
+ */
+export function computeRatios(r: Pick<BenchResults, 'throughput' | 'samples'>): BenchResults['ratios'] {
+	const { b, c } = r.throughput;
+	const perRound = (f: (s: BenchResults['samples'][number]) => number | undefined) => median(r.samples.map((s) => f(s) ?? NaN));
 	const div = (x?: number, y?: number) => (x !== undefined && y ? x / y : undefined);
+	const aWarm = median(r.samples.map((s) => s.aWarm ?? NaN));
+	const aCold = median(r.samples.map((s) => s.aCold ?? NaN));
 	return {
-		aOverC: div(steady(a)?.itemsPerSec, c.concurrent.itemsPerSec),
-		aOverB: div(steady(a)?.itemsPerSec, steady(b)?.itemsPerSec),
-		aColdOverC: div(a?.cold.itemsPerSec, c.concurrent.itemsPerSec),
-		aColdOverB: div(a?.cold.itemsPerSec, b?.cold.itemsPerSec),
-		aOverCSequential: div(steady(a)?.itemsPerSec, c.sequential.itemsPerSec),
-		aExprOverC: div(steady(aExpr)?.itemsPerSec, c.concurrent.itemsPerSec),
-		libOverC: lib.itemsPerSec / c.concurrent.itemsPerSec,
+		aOverC: perRound((s) => div(s.aWarm, s.c)),
+		aOverB: div(aWarm, steady(b)?.itemsPerSec),
+		aColdOverC: perRound((s) => div(s.aCold, s.c)),
+		aColdOverB: div(aCold, b?.cold.itemsPerSec),
+		aOverCSequential: div(aWarm, c.sequential.itemsPerSec),
+		aExprOverC: perRound((s) => div(s.aExprWarm, s.c)),
+		libOverC: perRound((s) => div(s.lib, s.c)) as number,
 	};
 }
 
@@ -161,8 +179,15 @@ export function textReport(r: BenchResults): string {
 	lines.push(
 		`ratios (warm): (a)/(c) ${ratio(r.ratios.aOverC)}, (a)/(b) ${ratio(r.ratios.aOverB)}, (a)/(c one at a time) ${ratio(r.ratios.aOverCSequential)}, (a with expression)/(c) ${ratio(r.ratios.aExprOverC)}, lib/(c) ${ratio(r.ratios.libOverC)}`,
 		`ratios (cold): (a)/(c) ${ratio(r.ratios.aColdOverC)}, (a)/(b) ${ratio(r.ratios.aColdOverB)}`,
-		'',
 	);
+	if (r.samples.length > 1) {
+		const list = (f: (x: BenchResults['samples'][number]) => number | undefined) => r.samples.map((x) => fmt(f(x))).join(', ');
+		lines.push(
+			`${r.samples.length} rounds (figures above: the round with the median (a)/(c); ratios to (c): median of per-round ratios):`,
+			`  (a) warm [${list((x) => x.aWarm)}], cold [${list((x) => x.aCold)}]; with expression warm [${list((x) => x.aExprWarm)}]; (c) [${list((x) => x.c)}]; lib [${list((x) => x.lib)}]`,
+		);
+	}
+	lines.push('');
 	const tok: string[][] = [['token requests', 'calls', 'concurrency', 'token requests', 'API requests']];
 	for (const t of r.tokens.lib) tok.push([`${t.path} (lib, emulator)`, String(t.items), String(t.concurrency), String(t.tokenRequests), String(t.apiRequests)]);
 	const tn = r.tokens.n8n;
