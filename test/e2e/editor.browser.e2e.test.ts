@@ -397,6 +397,15 @@ describe('the package in the n8n 2.8.4 editor (Chromium, headless)', () => {
 				if (m.type() === 'error') consoleErrors.push({ at: Date.now(), text: m.text(), url: m.location().url ?? '' });
 			});
 			p.on('pageerror', (e) => consoleErrors.push({ at: Date.now(), text: `pageerror: ${e.message}`, url: '' }));
+			// n8n's REST answers >= 500 carry the reason (e.g. a loadOptions method that threw): keep it.
+			p.on('response', (r) => {
+				if (r.status() >= 500 && new URL(r.url()).pathname.startsWith('/rest/')) {
+					void r
+						.text()
+						.catch(() => '')
+						.then((body) => consoleErrors.push({ at: Date.now(), text: `n8n answered ${r.status()}: ${body.slice(0, 300)}`, url: r.url() }));
+				}
+			});
 			p.on('dialog', (d) => void d.accept());
 		});
 		page = await context.newPage();
@@ -605,6 +614,20 @@ describe('the package in the n8n 2.8.4 editor (Chromium, headless)', () => {
 		await connect.waitFor({ timeout: 20_000 });
 		shots.push(await shot(modal, 'credential-livePersonOAuth2AuthCodeApi-connect.png'));
 		const grantsBefore = await oidcGrants(issuer);
+		// The authorization request n8n builds, as the popup sends it. oidc-provider grants offline_access (and
+		// so a refresh token) only with prompt=consent, which this credential cannot send (its Auth URI Query
+		// Parameters are hidden): the test adds it here, standing in for a provider that issues refresh
+		// tokens by default, so that the refresh below can be checked.
+		const authRequests: URL[] = [];
+		await context.route(
+			(url) => url.origin === issuer && url.pathname === '/auth',
+			(route) => {
+				const url = new URL(route.request().url());
+				authRequests.push(new URL(url));
+				url.searchParams.set('prompt', 'consent');
+				return route.continue({ url: url.toString() });
+			},
+		);
 
 		const popupPromise = context.waitForEvent('page', { timeout: 20_000 });
 		await connect.locator('button, [role="button"]').first().or(connect).first().click();
@@ -622,6 +645,24 @@ describe('the package in the n8n 2.8.4 editor (Chromium, headless)', () => {
 			);
 		});
 		await expect(banner.innerText()).resolves.toMatch(/Account connected/i);
+		// n8n resolved the credential's `$self` expressions at Connect: auth URL, scope; and sent PKCE (S256).
+		expect(authRequests).toHaveLength(1);
+		const q = authRequests[0].searchParams;
+		expect({
+			client_id: q.get('client_id'),
+			redirect_uri: q.get('redirect_uri'),
+			response_type: q.get('response_type'),
+			scope: q.get('scope'),
+			code_challenge_method: q.get('code_challenge_method'),
+			code_challenge: /^[A-Za-z0-9_-]{43}$/.test(q.get('code_challenge') ?? ''),
+		}).toEqual({
+			client_id: OIDC_CLIENT_ID,
+			redirect_uri: callback,
+			response_type: 'code',
+			scope: 'openid offline_access api:read',
+			code_challenge_method: 'S256',
+			code_challenge: true,
+		});
 		// The code was exchanged once, at the fixture's token endpoint, with the PKCE verifier (required there).
 		expect(await oidcGrants(issuer)).toBe(grantsBefore + 1);
 		await assertNoSecretVisible(page, secrets, 'OAuth2 connected');
