@@ -38,15 +38,13 @@ export async function resolveAuth(this: IExecuteFunctions): Promise<AuthSetup> {
 	return setup;
 }
 
-/** The HTTP answer inside an error thrown by n8n's request helpers (NodeApiError → AxiosError.response), if any. */
-function httpErrorAnswer(error: unknown): { statusCode: number; headers: Record<string, string>; body: unknown } | undefined {
-	for (let e = error as { cause?: unknown; response?: unknown } | undefined, depth = 0; e && typeof e === 'object' && depth < 4; e = e.cause as typeof e, depth++) {
-		const r = e.response as { status?: unknown; headers?: unknown; data?: unknown } | undefined;
-		if (r && typeof r === 'object' && typeof r.status === 'number') {
-			return { statusCode: r.status, headers: (r.headers ?? {}) as Record<string, string>, body: r.data };
-		}
-	}
-	return undefined;
+type N8nAnswer = { statusCode: number; headers: Record<string, string>; body: unknown };
+
+/** The HTTP status of an error thrown by n8n's request helpers (NodeApiError keeps `httpCode`), if any. */
+function thrownStatus(error: unknown): number | undefined {
+	const e = error as { httpCode?: unknown; response?: { status?: unknown } } | undefined;
+	const code = Number(e?.httpCode ?? e?.response?.status);
+	return Number.isInteger(code) && code >= 100 && code <= 599 ? code : undefined;
 }
 
 async function viaN8nOAuth2(this: IExecuteFunctions, built: BuiltApiRequest, options: SendApiOptions): Promise<HttpResponse> {
@@ -60,30 +58,35 @@ async function viaN8nOAuth2(this: IExecuteFunctions, built: BuiltApiRequest, opt
 		json: false,
 		encoding: 'arraybuffer',
 		returnFullResponse: true,
-		// n8n refreshes the OAuth2 token only when the request THROWS a 401 (requestOAuth2 in n8n-core);
-		// with ignoreHttpStatusErrors the expired token's 401 came back as an answer and was never
-		// refreshed. Status errors are turned back into answers below (httpErrorAnswer).
-		ignoreHttpStatusErrors: false,
+		ignoreHttpStatusErrors: true,
 		timeout: options.timeoutMs ?? API_INTEGRATION_DEFAULTS.timeoutMs,
 	};
 	for (let attempt = 1; ; attempt++) {
-		let res: { statusCode: number; headers: Record<string, string>; body: unknown };
+		let res: N8nAnswer;
 		try {
 			res = await this.helpers.httpRequestWithAuthentication.call(this, CREDENTIAL_TYPES.authorizationCode, request);
-		} catch (error) {
-			const answer = httpErrorAnswer(error);
-			if (!answer) {
-				if (attempt > retries) {
-					throw new LpError('network', `The API could not be reached at ${safeUrl(built.url)}`, {
-						code: 'NETWORK',
-						cause: error,
-						hint: 'Check the URL and that the OAuth2 credential is connected.',
-					});
+			if (res.statusCode === 401) {
+				// n8n refreshes the token only when the request THROWS a 401 (n8n-core requestOAuth2), which
+				// ignoreHttpStatusErrors prevents: send once more letting it throw, so n8n refreshes and repeats
+				// the call. The answer after that is kept (an error's body is not, only its status).
+				try {
+					res = await this.helpers.httpRequestWithAuthentication.call(this, CREDENTIAL_TYPES.authorizationCode, { ...request, ignoreHttpStatusErrors: false });
+				} catch (error) {
+					const status = thrownStatus(error);
+					if (status === undefined) throw error;
+					res = { statusCode: status, headers: {}, body: Buffer.alloc(0) };
 				}
-				await sleep(500 * 2 ** (attempt - 1));
-				continue;
 			}
-			res = answer;
+		} catch (error) {
+			if (attempt > retries) {
+				throw new LpError('network', `The API could not be reached at ${safeUrl(built.url)}`, {
+					code: 'NETWORK',
+					cause: error,
+					hint: 'Check the URL and that the OAuth2 credential is connected (if the token expired, that the provider gave a refresh token).',
+				});
+			}
+			await sleep(500 * 2 ** (attempt - 1));
+			continue;
 		}
 		const raw = res.body;
 		const body = Buffer.isBuffer(raw) ? raw : raw instanceof ArrayBuffer ? Buffer.from(raw) : Buffer.from(typeof raw === 'string' ? raw : JSON.stringify(raw ?? ''));
