@@ -252,8 +252,8 @@ interface ScenarioDef {
 	node: WorkflowNode;
 	warmNode?: WorkflowNode;
 	reset: () => Promise<void>;
-	/** Counters for a node run that took [startMs, endMs] (epoch ms). */
-	after: (run: N8nRun, startMs: number, endMs: number) => Promise<void>;
+	/** Counters for a node run that took [startMs, endMs] (epoch ms), after a node that ended at previousEndMs. */
+	after: (run: N8nRun, startMs: number, endMs: number, previousEndMs: number) => Promise<void>;
 	/** Frames of the node's own code, for the time partition. */
 	nodeCode: RegExp;
 }
@@ -278,10 +278,12 @@ export async function prepareN8nScenarios(inst: N8nInstance, o: N8nScenarioOptio
 	const log = o.log ?? (() => undefined);
 	const apiCode = /n8n-nodes-liveperson\/dist\//;
 	// Handshakes and requests of one node run: the server's event times inside the node's window.
-	const mtlsAfter = async (run: N8nRun, startMs: number, endMs: number) => {
+	const mtlsAfter = async (run: N8nRun, _startMs: number, endMs: number, previousEndMs: number) => {
 		const ev = await o.server.events();
-		// Both clocks are this machine's Date.now(); the node's window is [startTime, startTime + executionTime] in ms.
-		const inside = (t: number) => t >= startMs && t <= endMs;
+		// Both clocks are this machine's Date.now() in ms. The counters were reset just before the
+		// execution and only the node(s) under test call the server, so a node's events are those
+		// after the previous node's end (ties at a shared millisecond go to the earlier node).
+		const inside = (t: number) => t > previousEndMs && t <= endMs;
 		const total = await o.server.counts();
 		run.server = { ...total, handshakes: ev.handshakes.filter(inside).length, requests: ev.requests.filter(inside).length };
 		run.execution = { handshakes: total.handshakes, requests: total.requests, serverCpuMs: total.cpuMs };
@@ -355,6 +357,7 @@ export async function prepareN8nScenarios(inst: N8nInstance, o: N8nScenarioOptio
 		const peakKb = Math.max(stats.hwmKb, probe?.resourceUsage?.maxRSS ?? 0);
 		const phases: Array<{ node: WorkflowNode; phase: 'cold' | 'warm' }> = [{ node: d.node, phase: 'cold' }];
 		if (d.warmNode) phases.push({ node: d.warmNode, phase: 'warm' });
+		let previousEndMs = -Infinity;
 		for (const { node, phase } of phases) {
 			const items = r.items(node.name);
 			const bad = items.filter((j) => (j as { ok?: unknown }).ok !== true);
@@ -374,7 +377,8 @@ export async function prepareN8nScenarios(inst: N8nInstance, o: N8nScenarioOptio
 				peakRssMiB: Math.round((peakKb / 1024) * 10) / 10,
 				probe: probe ? { keyStore: probe.keyStore ?? null, agentPool: probe.agentPool ?? null } : undefined,
 			};
-			await d.after(nodeRun, start, start + ms);
+			await d.after(nodeRun, start, start + ms, previousEndMs);
+			previousEndMs = start + ms;
 			if (stats.profileFile && probe?.clock) {
 				// Profile timestamps are CLOCK_MONOTONIC µs; the probe noted (Date.now, monotonic) at start-up.
 				const toMono = (epochMs: number) => probe.clock!.monotonicUs + (epochMs - probe.clock!.wallMs) * 1000;
