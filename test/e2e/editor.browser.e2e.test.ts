@@ -97,7 +97,15 @@ interface NodeInfo {
 	name: string;
 	type: string;
 	displayName: string;
-	operations: string[];
+	/** Each Resource (or one pseudo-resource when the node has none) with its Operation names. */
+	resources: Array<{ resource?: string; operations: string[] }>;
+}
+
+interface PropertyInfo {
+	name: string;
+	type: string;
+	options?: Array<{ name: string; value?: unknown }>;
+	displayOptions?: { show?: Record<string, unknown[]> };
 }
 interface CredentialInfo {
 	name: string;
@@ -107,11 +115,21 @@ interface CredentialInfo {
 
 function packageNodes(): NodeInfo[] {
 	return PKG.n8n.nodes.map((f) => {
-		const mod = require(path.join(REPO_DIR, f)) as Record<string, new () => { description: { name: string; displayName: string; properties: Array<{ name: string; type: string; options?: Array<{ name: string }> }> } }>;
+		const mod = require(path.join(REPO_DIR, f)) as Record<string, new () => { description: { name: string; displayName: string; properties: PropertyInfo[] } }>;
 		const cls = mod[path.basename(f).split('.')[0]];
 		const d = new cls().description;
-		const op = d.properties.find((p) => p.name === 'operation' && p.type === 'options');
-		return { name: d.name, type: `${PKG.name}.${d.name}`, displayName: d.displayName, operations: (op?.options ?? []).map((o) => o.name) };
+		const options = (p?: PropertyInfo) => (p?.type === 'options' ? (p.options ?? []) : []);
+		const operationsFor = (resourceValue?: unknown) =>
+			options(
+				d.properties.find(
+					(p) => p.name === 'operation' && (resourceValue === undefined || !p.displayOptions?.show?.resource || p.displayOptions.show.resource.includes(resourceValue)),
+				),
+			).map((o) => o.name);
+		const resource = d.properties.find((p) => p.name === 'resource');
+		const resources = resource
+			? options(resource).map((r) => ({ resource: r.name, operations: operationsFor(r.value) }))
+			: [{ resource: undefined, operations: operationsFor() }];
+		return { name: d.name, type: `${PKG.name}.${d.name}`, displayName: d.displayName, resources };
 	});
 }
 
@@ -205,6 +223,22 @@ function credentialSamples(emulatorUrl: string, keyStoreB64: string): Record<str
 		},
 	};
 }
+
+/** Options that lead to a deprecated path, and the notice the form must then show. */
+const DEPRECATION_NOTICES: Record<string, { field: string; option: string; text: RegExp; shot: string }> = {
+	livePersonAccountApi: {
+		field: 'authMethod',
+		option: 'OAuth 1.0 App Key (Deprecated)',
+		text: /ended OAuth 1\.0.*30 Sep 2025.*30 Apr 2026.*31 May 2026/,
+		shot: 'notice-oauth1-end-of-life.png',
+	},
+	livePersonMutualTlsApi: {
+		field: 'protocols',
+		option: 'TLS 1.1 and Newer (Insecure, Legacy Servers Only)',
+		text: /TLS 1\.1 is deprecated/,
+		shot: 'notice-tls11-deprecated.png',
+	},
+};
 
 // ---------------------------------------------------------------------------------------------------
 // The OAuth 2.0 authorization server fixture
@@ -384,7 +418,7 @@ describe('the package in the n8n 2.8.4 editor (Chromium, headless)', () => {
 		);
 
 		browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-		context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+		context = await browser.newContext({ viewport: { width: 1400, height: 1200 } });
 		// The editor asks api.n8n.io for banners, templates and community node lists; this machine has no
 		// internet, so answer those with an empty list instead of logging network errors. Loopback (n8n, the
 		// emulator, the authorization server) is never intercepted.
@@ -551,6 +585,18 @@ describe('the package in the n8n 2.8.4 editor (Chromium, headless)', () => {
 			}
 			await assertNoSecretVisible(page, sample.secrets, `${cred.name} after save`);
 			shots.push(await shot(modal, `credential-${cred.name}.png`));
+			// Deprecated paths show a notice in the form (not saved: the form is left without saving).
+			const notice = DEPRECATION_NOTICES[cred.name];
+			if (notice) {
+				await chooseOption(page, modal, notice.field, notice.option);
+				const text = modal.getByText(notice.text).first();
+				await text.waitFor({ timeout: 10_000 }).catch(() => {
+					throw new Error(`${cred.name}: no notice matching ${notice.text} after choosing "${notice.option}"`);
+				});
+				await text.scrollIntoViewIfNeeded();
+				await assertNoSecretVisible(page, sample.secrets, `${cred.name} notice`);
+				shots.push(await shot(modal, notice.shot));
+			}
 			const errors = errorsSince(mark);
 			if (errors.length) problems.push(`${cred.name}: console: ${errors.map((e) => e.text).join(' | ')}`);
 			await page.keyboard.press('Escape');
@@ -576,11 +622,20 @@ describe('the package in the n8n 2.8.4 editor (Chromium, headless)', () => {
 			await ndv.waitFor({ timeout: 15_000 });
 			await ndv.locator('[data-test-id="node-parameters"]').waitFor();
 			await page.waitForTimeout(1000);
-			for (const op of node.operations) {
-				await chooseOption(page, ndv, 'operation', op);
-				await page.waitForTimeout(400);
+			for (const { resource, operations } of node.resources) {
+				if (resource) {
+					await chooseOption(page, ndv, 'resource', resource);
+					await page.waitForTimeout(400);
+				}
+				for (const op of operations) {
+					await chooseOption(page, ndv, 'operation', op);
+					await page.waitForTimeout(400);
+				}
 			}
-			if (node.operations.length) await chooseOption(page, ndv, 'operation', node.operations[0]);
+			// Back to the first resource and operation for the screenshot.
+			const first = node.resources[0];
+			if (first?.resource) await chooseOption(page, ndv, 'resource', first.resource);
+			if (first?.operations.length) await chooseOption(page, ndv, 'operation', first.operations[0]);
 			await page.waitForTimeout(600);
 			shots.push(await shot(page, `node-${node.name}.png`));
 			const errors = errorsSince(mark);
