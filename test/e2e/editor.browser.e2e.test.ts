@@ -16,7 +16,8 @@
  *      Integration node calls the server's protected resource with that credential; after the
  *      access token expires, a second run makes n8n refresh it (token URL reached through `$self`).
  *
- * Screenshots go to docs/screenshots/ (committed; no secret is visible: checked before each shot).
+ * Screenshots go to test-results/screenshots, or with LP_UPDATE_SCREENSHOTS=1 to docs/screenshots (committed;
+ * no secret is visible: checked before each shot).
  * Needs /usr/bin/chromium (`apt-get install chromium`; `npm test` installs it when run as root).
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
@@ -50,7 +51,11 @@ const CHROMIUM_ARGS = [
 	'--disable-component-update',
 	'--disable-sync',
 ];
-const SHOTS = path.join(REPO_DIR, 'docs', 'screenshots');
+/**
+ * Screenshots: test-results/screenshots by default (ignored by git, so `npm test` leaves the checkout
+ * clean); LP_UPDATE_SCREENSHOTS=1 writes the committed ones in docs/screenshots (used by the README).
+ */
+const SHOTS = process.env.LP_UPDATE_SCREENSHOTS === '1' ? path.join(REPO_DIR, 'docs', 'screenshots') : path.join(REPO_DIR, 'test-results', 'screenshots');
 const PKG = JSON.parse(fs.readFileSync(path.join(REPO_DIR, 'package.json'), 'utf8')) as {
 	name: string;
 	n8n: { nodes: string[]; credentials: string[] };
