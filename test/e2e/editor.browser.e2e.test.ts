@@ -499,6 +499,12 @@ describe('the package in the n8n 2.8.4 editor (Chromium, headless)', () => {
 	test('every node is in the node panel, found by its display name, with an icon that loads', async () => {
 		expect(nodes.length).toBeGreaterThan(0);
 		await openWorkflow('Browser test: node panel');
+		// The editor's node types carry each node's codex (categories, docs): the *.node.json files are shipped.
+		const types = await restInPage<Array<{ name: string; codex?: { categories?: string[] } }>>(page, 'GET', '/types/nodes.json');
+		for (const node of nodes) {
+			const t = types.json.find((x) => x.name === node.type);
+			expect({ node: node.name, categories: (t?.codex?.categories ?? []).length > 0 }).toEqual({ node: node.name, categories: true });
+		}
 		for (const node of nodes) {
 			await page.click('[data-test-id="node-creator-plus-button"]');
 			const search = page.locator('[data-test-id="node-creator-search-bar"]');
