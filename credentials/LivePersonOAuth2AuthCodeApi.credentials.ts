@@ -96,10 +96,10 @@ export class LivePersonOAuth2AuthCodeApi implements ICredentialType {
 			default: '={{$self["userTokenUrl"]}}',
 		},
 		{
-			displayName: 'Auth URI Query Parameters',
+			displayName: 'Auth URI Query Parameters (Resolved)',
 			name: 'authQueryParameters',
 			type: 'hidden',
-			default: '',
+			default: '={{$self["userAuthQueryParameters"]}}',
 		},
 		{
 			displayName: 'Authentication (Resolved)',
@@ -134,6 +134,15 @@ export class LivePersonOAuth2AuthCodeApi implements ICredentialType {
 			placeholder: 'https://auth.example.com/oauth/token',
 			description:
 				'The token end point. Used to exchange the OAuth2 credentials plus the code that was received from the Auth URL for an access token that will be used for making the secured API calls. Also used for refreshing the token when it expires.',
+		},
+		{
+			displayName: 'Auth URI Query Parameters',
+			name: 'userAuthQueryParameters',
+			type: 'string',
+			default: '',
+			placeholder: 'prompt=consent&access_type=offline',
+			description:
+				'(Optional) Extra query parameters for the Auth URL. Many providers only issue a refresh token when asked, e.g. prompt=consent or access_type=offline; without a refresh token the credential must be connected again when the access token expires.',
 		},
 		{
 			displayName: 'Authentication',

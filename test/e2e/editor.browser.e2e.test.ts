@@ -671,6 +671,8 @@ describe('the package in the n8n 2.8.4 editor (Chromium, headless)', () => {
 			{ name: 'userScope', value: 'openid offline_access api:read' },
 			{ name: 'userAuthUrl', value: `${issuer}/auth` },
 			{ name: 'userTokenUrl', value: `${issuer}/token` },
+			// oidc-provider grants offline_access (so a refresh token) only with prompt=consent.
+			{ name: 'userAuthQueryParameters', value: 'prompt=consent' },
 		]) {
 			await fillField(page, modal, f);
 		}
@@ -680,18 +682,13 @@ describe('the package in the n8n 2.8.4 editor (Chromium, headless)', () => {
 		await connect.waitFor({ timeout: 20_000 });
 		shots.push(await shot(modal, 'credential-livePersonOAuth2AuthCodeApi-connect.png'));
 		const grantsBefore = await oidcGrants(issuer);
-		// The authorization request n8n builds, as the popup sends it. oidc-provider grants offline_access (and
-		// so a refresh token) only with prompt=consent, which this credential cannot send (its Auth URI Query
-		// Parameters are hidden): the test adds it here, standing in for a provider that issues refresh
-		// tokens by default, so that the refresh below can be checked.
+		// The authorization request n8n builds, as the popup sends it (recorded, not changed).
 		const authRequests: URL[] = [];
 		await context.route(
 			(url) => url.origin === issuer && url.pathname === '/auth',
 			(route) => {
-				const url = new URL(route.request().url());
-				authRequests.push(new URL(url));
-				url.searchParams.set('prompt', 'consent');
-				return route.continue({ url: url.toString() });
+				authRequests.push(new URL(route.request().url()));
+				return route.continue();
 			},
 		);
 
@@ -721,6 +718,7 @@ describe('the package in the n8n 2.8.4 editor (Chromium, headless)', () => {
 			scope: q.get('scope'),
 			code_challenge_method: q.get('code_challenge_method'),
 			code_challenge: /^[A-Za-z0-9_-]{43}$/.test(q.get('code_challenge') ?? ''),
+			prompt: q.get('prompt'),
 		}).toEqual({
 			client_id: OIDC_CLIENT_ID,
 			redirect_uri: callback,
@@ -728,6 +726,8 @@ describe('the package in the n8n 2.8.4 editor (Chromium, headless)', () => {
 			scope: 'openid offline_access api:read',
 			code_challenge_method: 'S256',
 			code_challenge: true,
+			// From the credential's Auth URI Query Parameters (a `$self` expression resolved at Connect).
+			prompt: 'consent',
 		});
 		// The code was exchanged once, at the fixture's token endpoint, with the PKCE verifier (required there).
 		expect(await oidcGrants(issuer)).toBe(grantsBefore + 1);

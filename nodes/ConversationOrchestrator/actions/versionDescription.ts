@@ -10,7 +10,9 @@ export const versionDescription: INodeTypeDescription = {
 	icon: { light: 'file:conversationOrchestrator.svg', dark: 'file:conversationOrchestrator.dark.svg' },
 	group: ['transform'],
 	version: 1,
-	subtitle: '={{ $parameter["resource"] === "login" ? "Login" : $parameter["resource"] + ": " + $parameter["operation"] }}',
+	// "Context Service: v1 Delete Namespace" from resource "contextService" and operation "v1DeleteNamespace".
+	subtitle:
+		'={{ $parameter["resource"] === "login" ? "Login" : ($parameter["resource"] === "nextActions" ? "Next Actions" : "Context Service") + ": " + String($parameter["operation"]).replace(/([a-z0-9])([A-Z])/g, "$1 $2") }}',
 	description: 'Store and read conversation context (Conversation Context Service) and get next actions from LivePerson Conversation Orchestrator.',
 	defaults: { name: 'Conversation Orchestrator' },
 	usableAsTool: true,

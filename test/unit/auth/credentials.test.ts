@@ -37,9 +37,9 @@ test('Authorization code: extends oAuth2Api, visible grant type with n8n values,
 	expect(grant.type).toBe('options');
 	expect(grant.options!.map((o) => (o as { value: string }).value)).toEqual(['authorizationCode', 'pkce']);
 	const visible = c.properties.filter((p) => p.type !== 'hidden').map((p) => p.displayName);
-	expect(visible).toEqual(['Grant Type', 'Client ID', 'Client Secret', 'Scope', 'Auth URL', 'Token URL', 'Authentication', 'Token Expired Status']);
+	expect(visible).toEqual(['Grant Type', 'Client ID', 'Client Secret', 'Scope', 'Auth URL', 'Token URL', 'Auth URI Query Parameters', 'Authentication', 'Token Expired Status']);
 	const hidden = Object.fromEntries(c.properties.filter((p) => p.type === 'hidden').map((p) => [p.name, p.default]));
-	expect(hidden).toMatchObject({ scope: '={{$self["userScope"]}}', authUrl: '={{$self["userAuthUrl"]}}', accessTokenUrl: '={{$self["userTokenUrl"]}}', authentication: '={{$self["clientAuthentication"]}}' });
+	expect(hidden).toMatchObject({ scope: '={{$self["userScope"]}}', authUrl: '={{$self["userAuthUrl"]}}', accessTokenUrl: '={{$self["userTokenUrl"]}}', authentication: '={{$self["clientAuthentication"]}}', authQueryParameters: '={{$self["userAuthQueryParameters"]}}' });
 	expect(c.properties.find((p) => p.name === 'tokenExpiredStatusCode')!.default).toBe(401);
 });
 
