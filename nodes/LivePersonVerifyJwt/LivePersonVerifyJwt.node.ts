@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { KeySource, SUPPORTED_ALGORITHMS, verifyJwt } from '../../lib/jwt/verify';
-import { OutboundPolicy } from '../../lib/net/policy';
+import { policyForAllowText } from '../../lib/net/policy';
 import { mapItems } from '../shared/execute';
 
 const SENTINEL_JWKS = 'https://va.sentinel.liveperson.net/sentinel/well-known/jwks';
@@ -137,7 +137,7 @@ export class LivePersonVerifyJwt implements INodeType {
 			if (keySource === 'pem') key = { type: 'pem', pem: this.getNodeParameter('publicKey', i) as string };
 			else if (keySource === 'jwk') key = { type: 'jwk', jwk: this.getNodeParameter('jwk', i) as string };
 			else {
-				const policy = new OutboundPolicy({ allow: options.allowedInternalNetworks ? [options.allowedInternalNetworks] : [] });
+				const policy = policyForAllowText(options.allowedInternalNetworks);
 				key = { type: 'jwks', url: (this.getNodeParameter('jwksUrl', i) as string).trim(), policy };
 			}
 			const token = this.getNodeParameter('token', i, '') as unknown;

@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { API_INTEGRATION_DEFAULTS, ApiRequestParams, BodyType, buildApiRequest, NameValue, processApiResponse, ResponseFormat } from '../../../lib/integration/api-request';
-import { OutboundPolicy } from '../../../lib/net/policy';
+import { policyForAllowText } from '../../../lib/net/policy';
 import { apiRequest, AuthSetup } from '../transport';
 
 export const description: INodeProperties[] = [
@@ -308,7 +308,7 @@ export async function execute(this: IExecuteFunctions, i: number, auth: AuthSetu
 		params.binary = { data: await this.helpers.getBinaryDataBuffer(i, field), mimeType: meta.mimeType };
 	}
 	const built = buildApiRequest(params);
-	const policy = new OutboundPolicy({ allow: options.allowedInternalNetworks ? [options.allowedInternalNetworks] : [] });
+	const policy = policyForAllowText(options.allowedInternalNetworks);
 	const res = await apiRequest.call(this, built, auth, {
 		policy,
 		timeoutMs: Math.round((options.timeout ?? API_INTEGRATION_DEFAULTS.timeoutMs / 1000) * 1000),

@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { inputError } from '../../../lib/errors';
-import { ALLOW_OPTION_NAME, OutboundPolicy } from '../../../lib/net/policy';
+import { ALLOW_OPTION_NAME, policyForAllowText } from '../../../lib/net/policy';
 import { targetStatusError, validateTargetUrl, type ForwardInput, type MtlsClient } from '../../../lib/liveperson/mtls-gateway';
 import { serviceNameOptions } from './common';
 
@@ -193,18 +193,6 @@ interface ForwardOptions {
 	neverError?: boolean;
 }
 
-/** The outbound policy for user-supplied target URLs, one per allow-list value. */
-const policies = new Map<string, OutboundPolicy>();
-function policyFor(allow: string): OutboundPolicy {
-	let policy = policies.get(allow);
-	if (!policy) {
-		policy = new OutboundPolicy({ allow: allow.split(',').map((s) => s.trim()).filter(Boolean) });
-		if (policies.size > 100) policies.clear();
-		policies.set(allow, policy);
-	}
-	return policy;
-}
-
 async function bodyOf(this: IExecuteFunctions, i: number, headers: Record<string, string>): Promise<Buffer | string | undefined> {
 	const method = this.getNodeParameter('method', i, 'GET') as string;
 	if (method === 'GET') return undefined;
@@ -244,7 +232,7 @@ export async function execute(this: IExecuteFunctions, i: number, client: MtlsCl
 	// The gateway (not n8n) connects to the target, but the URL is user-supplied: refuse internal
 	// addresses given as IP literals unless allowed. Host names are not resolved here (the gateway
 	// resolves them in its own network).
-	policyFor(options.allowedInternalNetworks ?? '').checkUrl(new URL(targetUrl));
+	policyForAllowText(options.allowedInternalNetworks).checkUrl(new URL(targetUrl));
 
 	const headers: Record<string, string> = {};
 	if (this.getNodeParameter('sendHeaders', i, false)) {
