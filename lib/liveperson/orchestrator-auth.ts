@@ -21,7 +21,7 @@
 import { basicAuthorization } from '../auth/basic';
 import { expiresAtFrom, fingerprint, tokenCache, type CachedToken } from '../auth/token-cache';
 import { inputError, isLpError, LpError, snippet } from '../errors';
-import { header, HttpResponse, send, statusError } from '../net/transport';
+import { header, HttpResponse, send, statusError, TOKEN_REQUEST_RETRY } from '../net/transport';
 
 export const CO_SERVICE = 'Conversation Orchestrator';
 /** Used when the token is not a JWT and no `expires_in` is given (the UI's test token lives 24 h; we stay shorter). */
@@ -210,7 +210,7 @@ export async function orchestratorLogin(creds: ConversationOrchestratorCredentia
 		secrets: req.secrets,
 		serviceName: CO_SERVICE,
 		timeoutMs: options.timeoutMs ?? 20_000,
-		retry: { retries: 2, statuses: [429, 502, 503, 504], baseDelayMs: 500, maxDelayMs: 10_000 },
+		retry: TOKEN_REQUEST_RETRY,
 	});
 	return readOrchestratorToken(res, req.secrets, (options.now ?? Date.now)());
 }

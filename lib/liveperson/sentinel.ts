@@ -13,7 +13,7 @@
  */
 import { expiresAtFrom, type CachedToken } from '../auth/token-cache';
 import { inputError, LpError, snippet } from '../errors';
-import { HttpResponse, parseJsonBody, send, statusError } from '../net/transport';
+import { HttpResponse, parseJsonBody, send, statusError, TOKEN_REQUEST_RETRY } from '../net/transport';
 import { resolveServiceBase, validateAccountId } from './csds';
 
 export const SENTINEL_SERVICE = 'Sentinel';
@@ -128,7 +128,7 @@ export async function fetchSentinelToken(creds: ClientCredentials, options: Sent
 		secrets: req.secrets,
 		serviceName: SENTINEL_SERVICE,
 		timeoutMs: options.timeoutMs ?? 20_000,
-		retry: { retries: 2, statuses: [429, 502, 503, 504], baseDelayMs: 500, maxDelayMs: 10_000 },
+		retry: TOKEN_REQUEST_RETRY,
 	});
 	return processSentinelTokenResponse(res, req.secrets, (options.now ?? Date.now)());
 }

@@ -60,6 +60,8 @@ export interface HttpResponse {
 export const DEFAULT_TIMEOUT_MS = 20_000;
 export const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
 export const DEFAULT_RETRY_STATUSES = [429, 500, 502, 503, 504];
+/** Retries for LivePerson token requests (Sentinel, Orchestrator v2 login): 429 and gateway errors, not 500. */
+export const TOKEN_REQUEST_RETRY: RetryPolicy = { retries: 2, statuses: [429, 502, 503, 504], baseDelayMs: 500, maxDelayMs: 10_000 };
 
 let sharedAgent: Agent | undefined;
 /** The package's shared keep-alive Agent for ordinary (non-mTLS) requests. */
