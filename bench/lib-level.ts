@@ -11,7 +11,7 @@ import { sendWithCredential, CREDENTIAL_TYPES } from '../lib/auth/apply';
 import { tokenCache } from '../lib/auth/token-cache';
 import { buildApiRequest, processApiResponse, sendApiRequest } from '../lib/integration/api-request';
 import { withOrchestratorToken } from '../lib/liveperson/orchestrator-auth';
-import { OutboundPolicy } from '../lib/net/policy';
+import { policyForAllowText } from '../lib/net/policy';
 import { closeAllDispatchers, send } from '../lib/net/transport';
 import { agentPoolStats, closeAllAgents } from '../lib/tls/agent-pool';
 import { clearKeyStoreCache, keyStoreStats, loadKeyStore, type KeyStoreInput } from '../lib/tls/keystore';
@@ -141,7 +141,7 @@ export async function measureCredentialRuns(
 	itemsFor: (s: StoreFixture) => number,
 	concurrency: number,
 ): Promise<CredentialRun[]> {
-	const policy = new OutboundPolicy({ allow: ['loopback'] });
+	const policy = policyForAllowText('loopback');
 	const out: CredentialRun[] = [];
 	for (const s of stores) {
 		const n = itemsFor(s);
@@ -196,7 +196,7 @@ export interface LibRun {
 export async function measureLibThroughput(server: CountingServer, store: StoreFixture, n: number, concurrency: number, warmup = 300): Promise<LibRun> {
 	const one = async (i: number) => {
 		const built = buildApiRequest({ method: 'GET', url: server.url, query: [{ name: 'i', value: String(i) }] });
-		const policy = new OutboundPolicy({ allow: ['loopback'] });
+		const policy = policyForAllowText('loopback');
 		const res = await sendApiRequest(built, { mutualTls: { data: store.credential, credentialId: `bench-lib-${store.name}` } }, { policy, connections: concurrency });
 		const out = processApiResponse(res, { format: 'autodetect', url: built.url, serviceName: 'bench' });
 		if (res.status !== 200 || (out.json as { ok?: boolean } | undefined)?.ok !== true) throw new Error(`lib run: item ${i} got HTTP ${res.status}`);

@@ -190,8 +190,20 @@ export class OutboundPolicy {
 		return this.explain(ip)?.cls;
 	}
 
+	/** Verdicts per address string (the policy is immutable): the same host is checked for every item. */
+	private readonly verdicts = new Map<string, { cls: BlockedClass; via?: string } | null>();
+
 	private explain(ip: string): { cls: BlockedClass; via?: string } | undefined {
 		if (!this.enabled) return undefined;
+		const known = this.verdicts.get(ip);
+		if (known !== undefined) return known ?? undefined;
+		const verdict = this.judge(ip);
+		if (this.verdicts.size >= 1024) this.verdicts.clear();
+		this.verdicts.set(ip, verdict ?? null);
+		return verdict;
+	}
+
+	private judge(ip: string): { cls: BlockedClass; via?: string } | undefined {
 		const addr = parseLoose(ip);
 		if (!addr) return { cls: 'reserved', via: 'is not an IP address' };
 		if (addr.kind() === 'ipv6') {

@@ -205,6 +205,11 @@ export async function closeAllAgents(): Promise<void> {
 	lookupIds = new WeakMap();
 }
 
+/** True while `pooled` is still the pool's agent for its key (not dropped, replaced or closed). */
+export function isPooled(pooled: Pick<PooledAgent, 'agent' | 'key'>): boolean {
+	return pool.get(pooled.key)?.agent === pooled.agent;
+}
+
 export function getAgent(options: AgentOptions): PooledAgent {
 	const key = agentKey(options);
 	if (options.credentialId) {

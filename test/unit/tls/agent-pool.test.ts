@@ -1,4 +1,6 @@
 /** Agent pool: stable keys, one secure context per key, credential change, LRU bound, version checks. */
+import { dispatcherFor } from '../../../lib/integration/api-request';
+import { policyForAllowText } from '../../../lib/net/policy';
 import { agentKey, agentPoolStats, closeAllAgents, dropAgent, dropCredentialAgents, getAgent } from '../../../lib/tls/agent-pool';
 import { mutualTlsSettings, PROTOCOLS } from '../../../lib/tls/credential';
 import { loadKeyStore } from '../../../lib/tls/keystore';
@@ -62,4 +64,27 @@ test('versions: unknown or inverted ranges are refused; credential choices map t
 	expect(PROTOCOLS.tls12plus).toEqual(['TLSv1.2', 'TLSv1.3']);
 	expect(mutualTlsSettings({ keyStore: 'x' }).minVersion).toBe('TLSv1.2'); // default: TLS 1.2 and newer
 	expect(() => mutualTlsSettings({ keyStore: 'x', serverName: 'bad name' })).toThrow(/Server Name/);
+});
+
+describe('dispatcherFor: one agent lookup per execution auth object', () => {
+	const data = () => ({ keyStoreFormat: 'pem', keyStore: pki.rsa.certPem, privateKey: pki.rsa.keyPem });
+
+	test('the same auth object gets the same agent without a new lookup; a dropped agent is rebuilt', async () => {
+		const auth = { mutualTls: { data: data(), credentialId: 'memo-test' } };
+		const policy = policyForAllowText('loopback');
+		const first = dispatcherFor(auth, policy, 8).dispatcher;
+		const before = agentPoolStats().agentsBuilt;
+		expect(dispatcherFor(auth, policy, 8).dispatcher).toBe(first);
+		expect(agentPoolStats().agentsBuilt).toBe(before);
+		// Another execution (new auth object, same credential): the pool's agent, not a new one.
+		expect(dispatcherFor({ mutualTls: { data: data(), credentialId: 'memo-test' } }, policy, 8).dispatcher).toBe(first);
+		// Another policy or concurrency is another agent.
+		expect(dispatcherFor(auth, policyForAllowText('loopback, private'), 8).dispatcher).not.toBe(first);
+		expect(dispatcherFor(auth, policy, 4).dispatcher).not.toBe(first);
+		// The pool drops the credential's agents (e.g. the credential changed): the memo must not hand out a closed agent.
+		await dropCredentialAgents('memo-test');
+		const rebuilt = dispatcherFor(auth, policy, 8).dispatcher;
+		expect(rebuilt).not.toBe(first);
+		expect(agentPoolStats().agentsBuilt).toBeGreaterThan(before);
+	});
 });
