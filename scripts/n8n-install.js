@@ -175,10 +175,32 @@ function describe(version, dir) {
 		nodeBin = path.join(nodeDir, 'bin', 'node');
 	}
 	const bin = path.join(dir, 'node_modules', 'n8n', 'bin', 'n8n');
-	const env = { ...process.env, PATH: path.dirname(nodeBin) + path.delimiter + (process.env.PATH || '') };
+	const env = { ...cleanEnv(), PATH: path.dirname(nodeBin) + path.delimiter + (process.env.PATH || '') };
 	// node-gyp (sqlite3) must compile against the headers of the Node that will run n8n.
 	if (nodeDir) env.npm_config_nodedir = nodeDir;
 	return { version, dir, bin, nodeBin, env };
+}
+
+/**
+ * The environment without the npm_* variables an outer `npm test` / `npm start` sets: npm passes its
+ * configuration to scripts as npm_config_*, so the repository's `ignore-scripts=true` would reach pnpm
+ * and skip sqlite3's build (n8n then cannot open its database: "SQLite package has not been found").
+ */
+function cleanEnv() {
+	return Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_(config|lifecycle|package)_/i.test(k)));
+}
+
+/** n8n opens its database through sqlite3's native binding: check it was built. */
+function assertSqliteBuilt(dir, version) {
+	const pnpmDir = path.join(dir, 'node_modules', '.pnpm');
+	const entries = fs.existsSync(pnpmDir) ? fs.readdirSync(pnpmDir).filter((d) => d.startsWith('sqlite3@')) : [];
+	const built = entries.some((d) => fs.existsSync(path.join(pnpmDir, d, 'node_modules', 'sqlite3', 'build', 'Release', 'node_sqlite3.node')));
+	if (!built) {
+		throw new Error(
+			`n8n ${version}: sqlite3's native binding was not built in ${dir} (its install script did not run). ` +
+				'Check that g++, make and python3 are installed, then delete that folder and run again.',
+		);
+	}
 }
 
 function readMarker(dir) {
@@ -228,7 +250,7 @@ async function ensureN8n(version = DEFAULT_VERSION, opts = {}) {
 			log(version, `installing its Node.js from sandbox/n8n/${version}/node into ${path.join(dir, 'node')}`);
 			await run('npx', pnpmArgs, {
 				cwd: path.join(dir, 'node'),
-				env: process.env,
+				env: cleanEnv(),
 				prefix: `[n8n-install ${version} node]`,
 			});
 		}
@@ -237,6 +259,7 @@ async function ensureN8n(version = DEFAULT_VERSION, opts = {}) {
 		log(version, `installing n8n into ${dir} with ${PNPM} (Node ${path.dirname(info.nodeBin)}); this takes minutes cold`);
 		await run('npx', pnpmArgs, { cwd: dir, env: info.env, prefix: `[n8n-install ${version}]` });
 		if (!fs.existsSync(info.bin)) throw new Error(`n8n ${version}: ${info.bin} missing after install`);
+		assertSqliteBuilt(dir, version);
 		if (opts.updateLock) {
 			for (const rel of ['pnpm-lock.yaml', path.join('node', 'pnpm-lock.yaml')]) {
 				if (fs.existsSync(path.join(dir, rel)) && fs.existsSync(path.dirname(path.join(src, rel)))) {
