@@ -21,7 +21,11 @@ export function toNodeError(node: INode, error: unknown, itemIndex?: number): No
 	if (isLpError(error)) {
 		const description = describe(error);
 		if (API_KINDS.has(error.kind)) {
-			return new NodeApiError(node, error.toJSON() as JsonObject, {
+			// NodeApiError swaps the message for a generic one ("The service refused the connection -
+			// perhaps it is offline") when the response object has a Node error `code` such as
+			// ECONNREFUSED (read from `code`, `errorCode`, `status`…): ours names the service and host, so the code travels as `lpErrorCode`.
+			const { code, ...details } = error.toJSON();
+			return new NodeApiError(node, { ...details, lpErrorCode: code } as JsonObject, {
 				message: error.message,
 				description,
 				httpCode: error.status !== undefined ? String(error.status) : undefined,

@@ -220,6 +220,11 @@ const cases: Case[] = [
 	{ area: 'c2m', name: 'Sentinel answers JSON without access_token', setup: fault('sentinel.token', { status: 200, body: { token_type: 'Bearer' } }), call: () => getC2mToken(c2m()), expect: /access_token|token/i },
 
 	// ---- LivePerson Domains node (CSDS) ----
+	{ area: 'domains', name: 'account ID empty (credential and parameter)', call: () => domains({ accountId: '' }, account({ accountId: '' }))(), expect: /Account ID is empty/ },
+	{ area: 'domains', name: 'account ID with a slash', call: () => domains({ accountId: '123/456' })(), expect: /Account ID "123\/456" is not valid/ },
+	{ area: 'domains', name: 'CSDS 401 for an unknown account', call: () => domains({ accountId: '99999999' })(), expect: /CSDS answered HTTP 401/ },
+	{ area: 'domains', name: 'CSDS returns an empty list', setup: fault('csds.all', { status: 200, body: { baseURIs: [] } }), call: () => domains({})(), expect: /CSDS returned no service domains for account/ },
+	{ area: 'domains', name: 'CSDS host unreachable', call: () => domains({}, account({ csdsHost: 'http://127.0.0.1:1' }))(), expect: /CSDS could not be reached at .*connection refused/ },
 	{ area: 'domains', name: 'unknown service', call: () => domains({ operation: 'get', service: 'noSuchService' })(), expect: /noSuchService/ },
 	{ area: 'domains', name: 'account ID parameter malformed', call: () => domains({ accountId: 'abc' })(), expect: /Account ID/i },
 	{ area: 'domains', name: 'CSDS answers HTML', setup: fault('csds.all', HTML), call: () => domains({})(), expect: /CSDS.*HTML page/ },
