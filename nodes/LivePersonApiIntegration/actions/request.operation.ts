@@ -1,6 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { API_INTEGRATION_DEFAULTS, ApiRequestParams, BodyType, buildApiRequest, NameValue, processApiResponse, ResponseFormat } from '../../../lib/integration/api-request';
 import { policyForAllowText } from '../../../lib/net/policy';
+import { parameterReader, type ParameterReader } from '../../shared/params';
 import { apiRequest, AuthSetup } from '../transport';
 
 export const description: INodeProperties[] = [
@@ -285,25 +286,30 @@ const pairs = (value: unknown): NameValue[] => {
 };
 
 /** One item: parameters → lib request → response → output item(s). */
-export async function execute(this: IExecuteFunctions, i: number, auth: AuthSetup): Promise<INodeExecutionData | INodeExecutionData[]> {
-	const options = this.getNodeParameter('options', i, {}) as RequestOptions;
-	const sendBody = this.getNodeParameter('sendBody', i, false) as boolean;
-	const bodyType: BodyType = sendBody ? (this.getNodeParameter('bodyContentType', i, 'json') as BodyType) : 'none';
+export async function execute(
+	this: IExecuteFunctions,
+	i: number,
+	auth: AuthSetup,
+	param: ParameterReader = parameterReader(this),
+): Promise<INodeExecutionData | INodeExecutionData[]> {
+	const options = param('options', i, {}) as RequestOptions;
+	const sendBody = param('sendBody', i, false) as boolean;
+	const bodyType: BodyType = sendBody ? (param('bodyContentType', i, 'json') as BodyType) : 'none';
 	const params: ApiRequestParams = {
-		method: this.getNodeParameter('method', i) as string,
-		url: this.getNodeParameter('url', i) as string,
-		query: this.getNodeParameter('sendQuery', i, false) ? pairs(this.getNodeParameter('queryParameters', i, {})) : [],
-		headers: this.getNodeParameter('sendHeaders', i, false) ? pairs(this.getNodeParameter('headerParameters', i, {})) : [],
+		method: param('method', i) as string,
+		url: param('url', i) as string,
+		query: param('sendQuery', i, false) ? pairs(param('queryParameters', i, {})) : [],
+		headers: param('sendHeaders', i, false) ? pairs(param('headerParameters', i, {})) : [],
 		bodyType,
 	};
-	if (bodyType === 'json') params.json = this.getNodeParameter('jsonBody', i, '{}');
-	if (bodyType === 'form') params.form = pairs(this.getNodeParameter('bodyParameters', i, {}));
+	if (bodyType === 'json') params.json = param('jsonBody', i, '{}');
+	if (bodyType === 'form') params.form = pairs(param('bodyParameters', i, {}));
 	if (bodyType === 'raw') {
-		params.raw = this.getNodeParameter('rawBody', i, '') as string;
-		params.rawContentType = this.getNodeParameter('rawContentType', i, '') as string;
+		params.raw = param('rawBody', i, '') as string;
+		params.rawContentType = param('rawContentType', i, '') as string;
 	}
 	if (bodyType === 'binary') {
-		const field = this.getNodeParameter('inputDataFieldName', i) as string;
+		const field = param('inputDataFieldName', i) as string;
 		const meta = this.helpers.assertBinaryData(i, field);
 		params.binary = { data: await this.helpers.getBinaryDataBuffer(i, field), mimeType: meta.mimeType };
 	}

@@ -1,5 +1,6 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { mapItems } from '../../shared/execute';
+import { parameterReader } from '../../shared/params';
 import { API_INTEGRATION_DEFAULTS } from '../../../lib/integration/api-request';
 import { resolveAuth } from '../transport';
 import * as request from './request.operation';
@@ -10,6 +11,8 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const auth = await resolveAuth.call(this);
 	const options = this.getNodeParameter('options', 0, {}) as request.RequestOptions;
 	const concurrency = Math.max(1, Math.min(options.concurrency ?? API_INTEGRATION_DEFAULTS.concurrency, 64));
-	const out = await mapItems(this, (i) => request.execute.call(this, i, auth), { concurrency });
+	// Parameters without expressions are resolved once per execution, not once per item.
+	const param = parameterReader(this);
+	const out = await mapItems(this, (i) => request.execute.call(this, i, auth, param), { concurrency });
 	return [out];
 }
