@@ -190,14 +190,16 @@ export interface LibRun {
 
 /**
  * The package's lib path the node uses per item (buildApiRequest → sendApiRequest with a Mutual
- * TLS credential and an outbound policy object per item, JSON decode), in this process, after
+ * TLS credential resolved once per run like the node's execution, the policy memo, JSON decode), in this process, after
  * `warmup` untimed items on the same pooled agent: comparable with the warm (c) run.
  */
 export async function measureLibThroughput(server: CountingServer, store: StoreFixture, n: number, concurrency: number, warmup = 300): Promise<LibRun> {
+	// One auth object for the run, as the node resolves its credentials once per execution.
+	const auth = { mutualTls: { data: store.credential, credentialId: `bench-lib-${store.name}` } };
 	const one = async (i: number) => {
 		const built = buildApiRequest({ method: 'GET', url: server.url, query: [{ name: 'i', value: String(i) }] });
 		const policy = policyForAllowText('loopback');
-		const res = await sendApiRequest(built, { mutualTls: { data: store.credential, credentialId: `bench-lib-${store.name}` } }, { policy, connections: concurrency });
+		const res = await sendApiRequest(built, auth, { policy, connections: concurrency });
 		const out = processApiResponse(res, { format: 'autodetect', url: built.url, serviceName: 'bench' });
 		if (res.status !== 200 || (out.json as { ok?: boolean } | undefined)?.ok !== true) throw new Error(`lib run: item ${i} got HTTP ${res.status}`);
 	};
