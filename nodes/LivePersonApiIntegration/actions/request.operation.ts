@@ -2,6 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 import { API_INTEGRATION_DEFAULTS, ApiRequestParams, BodyType, buildApiRequest, NameValue, processApiResponse, ResponseFormat } from '../../../lib/integration/api-request';
 import { policyForAllowText } from '../../../lib/net/policy';
 import { parameterReader, type ParameterReader } from '../../shared/params';
+import { nameValueList } from '../../shared/properties';
 import { apiRequest, AuthSetup } from '../transport';
 
 export const description: INodeProperties[] = [
@@ -62,25 +63,13 @@ export const description: INodeProperties[] = [
 		noDataExpression: true,
 		description: 'Whether the request has query parameters',
 	},
-	{
+	nameValueList({
 		displayName: 'Query Parameters',
 		name: 'queryParameters',
-		type: 'fixedCollection',
-		typeOptions: { multipleValues: true },
+		itemName: 'Parameter',
 		placeholder: 'Add Parameter',
-		default: { parameters: [] },
 		displayOptions: { show: { sendQuery: [true] } },
-		options: [
-			{
-				name: 'parameters',
-				displayName: 'Parameter',
-				values: [
-					{ displayName: 'Name', name: 'name', type: 'string', default: '' },
-					{ displayName: 'Value', name: 'value', type: 'string', default: '' },
-				],
-			},
-		],
-	},
+	}),
 	{
 		displayName: 'Send Headers',
 		name: 'sendHeaders',
@@ -89,25 +78,13 @@ export const description: INodeProperties[] = [
 		noDataExpression: true,
 		description: 'Whether the request has headers',
 	},
-	{
+	nameValueList({
 		displayName: 'Header Parameters',
 		name: 'headerParameters',
-		type: 'fixedCollection',
-		typeOptions: { multipleValues: true },
+		itemName: 'Header',
 		placeholder: 'Add Header',
-		default: { parameters: [] },
 		displayOptions: { show: { sendHeaders: [true] } },
-		options: [
-			{
-				name: 'parameters',
-				displayName: 'Header',
-				values: [
-					{ displayName: 'Name', name: 'name', type: 'string', default: '' },
-					{ displayName: 'Value', name: 'value', type: 'string', default: '' },
-				],
-			},
-		],
-	},
+	}),
 	{
 		displayName: 'Send Body',
 		name: 'sendBody',
@@ -137,25 +114,13 @@ export const description: INodeProperties[] = [
 		displayOptions: { show: { sendBody: [true], bodyContentType: ['json'] } },
 		description: 'The JSON to send',
 	},
-	{
+	nameValueList({
 		displayName: 'Body Parameters',
 		name: 'bodyParameters',
-		type: 'fixedCollection',
-		typeOptions: { multipleValues: true },
+		itemName: 'Parameter',
 		placeholder: 'Add Parameter',
-		default: { parameters: [] },
 		displayOptions: { show: { sendBody: [true], bodyContentType: ['form'] } },
-		options: [
-			{
-				name: 'parameters',
-				displayName: 'Parameter',
-				values: [
-					{ displayName: 'Name', name: 'name', type: 'string', default: '' },
-					{ displayName: 'Value', name: 'value', type: 'string', default: '' },
-				],
-			},
-		],
-	},
+	}),
 	{
 		displayName: 'Content Type',
 		name: 'rawContentType',

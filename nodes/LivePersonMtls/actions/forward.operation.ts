@@ -1,6 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { inputError } from '../../../lib/errors';
 import { ALLOW_OPTION_NAME, policyForAllowText } from '../../../lib/net/policy';
+import { nameValueList } from '../../shared/properties';
 import { targetStatusError, validateTargetUrl, type ForwardInput, type MtlsClient } from '../../../lib/liveperson/mtls-gateway';
 import { serviceNameOptions } from './common';
 
@@ -61,25 +62,14 @@ export const description: INodeProperties[] = [
 		displayOptions: show,
 		description: 'Whether to pass headers to the target',
 	},
-	{
+	nameValueList({
 		displayName: 'Headers',
 		name: 'headerParameters',
-		type: 'fixedCollection',
-		typeOptions: { multipleValues: true },
-		default: { parameters: [{ name: '', value: '' }] },
+		itemName: 'Header',
 		placeholder: 'Add Header',
 		displayOptions: { show: { operation: ['forward'], sendHeaders: [true] } },
-		options: [
-			{
-				name: 'parameters',
-				displayName: 'Header',
-				values: [
-					{ displayName: 'Name', name: 'name', type: 'string', default: '' },
-					{ displayName: 'Value', name: 'value', type: 'string', default: '' },
-				],
-			},
-		],
-	},
+		startWithOne: true,
+	}),
 	{
 		displayName: 'Body',
 		name: 'bodyType',
