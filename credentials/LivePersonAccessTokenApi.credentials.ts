@@ -5,8 +5,8 @@ import { authHeaders, CREDENTIAL_TYPES } from '../lib/auth/apply';
  * Conversation Builder "Access Token" bot-account credential: a permanent token and its type,
  * sent as `Authorization: <Token Type> <Access Token>` (Token Type is free text, default Bearer).
  *
- * Test button: there is no URL in this credential, so a plain test request is not possible; a
- * node that uses it must offer `methods.credentialTest` (testedBy) against its own target URL.
+ * Test button: the API Integration node's `livePersonAccessTokenApiTest` (testedBy) checks the fields
+ * and, when a Test URL is given, sends one GET there (lib/auth/credential-test.ts).
  */
 export class LivePersonAccessTokenApi implements ICredentialType {
 	name = 'livePersonAccessTokenApi';
@@ -36,6 +36,14 @@ export class LivePersonAccessTokenApi implements ICredentialType {
 			default: 'Bearer',
 			description:
 				'The type of token; typically "Bearer" or "Basic", but any other scheme the API expects can be entered. Sent as "Authorization: &lt;Token Type&gt; &lt;Access Token&gt;".',
+		},
+		{
+			displayName: 'Test URL',
+			name: 'testUrl',
+			type: 'string',
+			default: '',
+			placeholder: 'https://api.example.com/me',
+			description: 'Optional. The Test button sends a GET here with this credential and reports whether it was accepted.',
 		},
 	];
 

@@ -6,8 +6,8 @@ import { basicAuthorization } from '../lib/auth/basic';
  * Password, sent as `Authorization: Basic …` (RFC 7617: NFC, UTF-8; a user name with ":" is
  * refused with an error naming the field "user").
  *
- * Test button: there is no URL in this credential, so a plain test request is not possible; a
- * node that uses it must offer `methods.credentialTest` (testedBy) against its own target URL.
+ * Test button: the API Integration node's `livePersonBasicAuthApiTest` (testedBy) checks the fields
+ * and, when a Test URL is given, sends one GET there (lib/auth/credential-test.ts).
  */
 export class LivePersonBasicAuthApi implements ICredentialType {
 	name = 'livePersonBasicAuthApi';
@@ -35,6 +35,14 @@ export class LivePersonBasicAuthApi implements ICredentialType {
 			default: '',
 			required: true,
 			description: 'The password for the system to use to create the token',
+		},
+		{
+			displayName: 'Test URL',
+			name: 'testUrl',
+			type: 'string',
+			default: '',
+			placeholder: 'https://api.example.com/me',
+			description: 'Optional. The Test button sends a GET here with this credential and reports whether it was accepted.',
 		},
 	];
 

@@ -18,8 +18,8 @@ export const versionDescription: INodeTypeDescription = {
 	credentials: [
 		{ name: 'livePersonOAuth2AuthCodeApi', required: true, displayOptions: { show: { authentication: ['oAuth2AuthCode'] } } },
 		{ name: 'livePersonOAuth2ClientCredentialsApi', required: true, displayOptions: { show: { authentication: ['oAuth2ClientCredentials'] } } },
-		{ name: 'livePersonBasicAuthApi', required: true, displayOptions: { show: { authentication: ['basicAuth'] } } },
-		{ name: 'livePersonAccessTokenApi', required: true, displayOptions: { show: { authentication: ['accessToken'] } } },
+		{ name: 'livePersonBasicAuthApi', required: true, testedBy: 'livePersonBasicAuthApiTest', displayOptions: { show: { authentication: ['basicAuth'] } } },
+		{ name: 'livePersonAccessTokenApi', required: true, testedBy: 'livePersonAccessTokenApiTest', displayOptions: { show: { authentication: ['accessToken'] } } },
 		{ name: 'livePersonMutualTlsApi', required: true, testedBy: 'livePersonMutualTlsApiTest', displayOptions: { show: { mutualTls: [true] } } },
 	],
 	properties: request.description,

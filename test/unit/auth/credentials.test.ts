@@ -10,14 +10,14 @@ test('Basic: RFC 7617 header; ":" in the user refused naming "user"', async () =
 	const out = await c.authenticate({ user: 'test', password: '123£' }, { url: 'https://x', headers: { a: '1' } });
 	expect(out.headers).toEqual({ a: '1', Authorization: 'Basic dGVzdDoxMjPCow==' });
 	await expect(c.authenticate({ user: 'a:b', password: 'p' }, { url: 'https://x' })).rejects.toMatchObject({ field: 'user' });
-	expect(c.properties.map((p) => p.displayName)).toEqual(['User Name', 'User Password']);
+	expect(c.properties.map((p) => p.displayName)).toEqual(['User Name', 'User Password', 'Test URL']);
 });
 
 test('Access Token: "<type> <token>", default Bearer', async () => {
 	const c = new LivePersonAccessTokenApi();
 	expect((await c.authenticate({ accessToken: 'tok', tokenType: 'Basic' }, { url: 'https://x' })).headers).toEqual({ Authorization: 'Basic tok' });
 	expect((await c.authenticate({ accessToken: 'tok', tokenType: '' }, { url: 'https://x' })).headers).toEqual({ Authorization: 'Bearer tok' });
-	expect(c.properties.map((p) => p.displayName)).toEqual(['Access Token', 'Token Type']);
+	expect(c.properties.map((p) => p.displayName)).toEqual(['Access Token', 'Token Type', 'Test URL']);
 });
 
 test('Client credentials: the test request to the Token URL becomes the client-authenticated token request', async () => {
