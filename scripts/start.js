@@ -98,8 +98,12 @@ function spawnService(name, cmd, args, { env, cwd, logFile, echo = true }) {
 				}
 			};
 			kill('SIGTERM');
-			const timer = sleep(graceMs).then(() => 'timeout');
-			if ((await Promise.race([exitPromise, timer])) === 'timeout') kill('SIGKILL');
+			// A clearable timer: a pending 10 s sleep would keep the caller's event loop (and Jest) alive.
+			let graceTimer;
+			const timer = new Promise((r) => (graceTimer = setTimeout(() => r('timeout'), graceMs)));
+			const first = await Promise.race([exitPromise, timer]);
+			clearTimeout(graceTimer);
+			if (first === 'timeout') kill('SIGKILL');
 			await exitPromise;
 			// Grandchildren (task runners) in the same group.
 			await sleep(200);
