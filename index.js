@@ -1,1 +1,1 @@
-// This file is intentionally empty: n8n loads nodes and credentials through the "n8n" block of package.json.
+// Not shipped (package.json has no "main"): n8n loads the nodes and credentials listed in the "n8n" block of package.json from dist/.
