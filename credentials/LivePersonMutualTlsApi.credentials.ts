@@ -64,7 +64,7 @@ export class LivePersonMutualTlsApi implements ICredentialType {
 			typeOptions: { password: true, rows: 4 },
 			default: '',
 			displayOptions: { show: { keyStoreFormat: ['pem'] } },
-			placeholder: '-----BEGIN PRIVATE KEY-----',
+			placeholder: 'PEM private key (a -----BEGIN … PRIVATE KEY----- block)',
 			description: 'The private key in PEM format (PKCS#8, PKCS#1 or SEC1; encrypted keys use the Key Store Password). Leave empty when the key is in the Key Certificate text.',
 		},
 		{

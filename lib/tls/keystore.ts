@@ -392,7 +392,7 @@ function parsePem(data: string, keyText: string | undefined, password: string | 
 		throw badInput(
 			FIELD.key,
 			'KEY_MISSING',
-			keyText?.trim() ? 'The private key is not in PEM format (-----BEGIN PRIVATE KEY-----)' : 'The PEM key store has no private key',
+			keyText?.trim() ? 'The private key is not in PEM format (a -----BEGIN … PRIVATE KEY----- block)' : 'The PEM key store has no private key',
 			'Paste the private key (PEM) in "Private Key", or include it in the certificate text.',
 		);
 	}

@@ -40,7 +40,7 @@ function check(read: () => unknown, password: string | undefined): boolean {
 		if (!error.field || !FIELDS.has(error.field)) throw new Error(`LpError without a credential field: ${error.field} (${error.code}: ${error.message})`);
 		const text = [error.message, error.hint ?? '', JSON.stringify(error.toJSON())].join('\n');
 		if (password && password.length >= 4 && text.includes(password)) throw new Error('the password appears in the error');
-		// Key material: a PEM key body or DER base64 (a hint naming the "-----BEGIN PRIVATE KEY-----" format is fine).
+		// Key material: a PEM key body or DER base64 (a hint naming the PEM block format is fine).
 		if (/PRIVATE KEY-----\s*[A-Za-z0-9+/]{40}|MII[A-Za-z0-9+/]{20}/.test(text)) throw new Error('key material appears in the error');
 	} finally {
 		const ms = Date.now() - started;
