@@ -14,6 +14,7 @@ import { HttpRequest, HttpResponse, send } from '../net/transport';
 import { basicAuthorization } from './basic';
 import { ClientAuth, ClientCredentials, TokenIoOptions, clientCredentialsCacheKey, clientCredentialsToken } from './oauth2';
 import { TokenCache, tokenCache } from './token-cache';
+import { fieldText } from '../text';
 
 export const CREDENTIAL_TYPES = {
 	basic: 'livePersonBasicAuthApi',
@@ -35,8 +36,7 @@ export interface AppliedAuth {
 }
 
 function text(data: CredentialData, field: string): string {
-	const v = data[field];
-	return typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v);
+	return fieldText(data[field]);
 }
 
 /** A token type is one HTTP token (RFC 9110 §5.6.2): letters, digits and !#$%&'*+-.^_`|~. */

@@ -8,13 +8,12 @@ import { isLpError } from '../errors';
 import { OutboundPolicy, policyDispatcher } from '../net/policy';
 import { send } from '../net/transport';
 import { authHeaders, CredentialData } from './apply';
+import { sentence } from '../text';
 
 export interface HeaderCredentialTestResult {
 	ok: boolean;
 	message: string;
 }
-
-const sentence = (text: string) => (/[.!?]$/.test(text) ? text : `${text}.`);
 
 export async function testHeaderCredential(
 	type: string,

@@ -22,6 +22,7 @@ import { parseCsdsHost, validateAccountId } from './csds';
 import { login, LoginBody, LoginOptions, LoginSession, logout, refreshSession } from './login';
 import { OAUTH1_DEPRECATION_NOTICE, oauth1AuthorizationHeader, OAuth1SignOptions } from './oauth1';
 import { fetchSentinelToken } from './sentinel';
+import { fieldText } from '../text';
 
 export type AccountAuthMethod = 'userPassword' | 'clientCredentials' | 'oauth1' | 'none';
 
@@ -53,10 +54,8 @@ export interface AccountAuthOptions extends LoginOptions {
 
 export const DEFAULT_KEEP_ALIVE_MS = 4 * 60 * 1000;
 
-const str = (v: unknown) => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
-
 function methodOf(creds: LivePersonAccountCredentials): AccountAuthMethod {
-	const m = str(creds.authMethod) || 'userPassword';
+	const m = fieldText(creds.authMethod) || 'userPassword';
 	if (m === 'userPassword' || m === 'clientCredentials' || m === 'oauth1' || m === 'none') return m;
 	throw inputError('authMethod', `Authentication Type "${m.slice(0, 40)}" is not supported`, 'Pick User Name and Password, OAuth 2.0 Client Credentials or OAuth 1.0 App Key.', 'AUTH_METHOD_UNKNOWN');
 }
@@ -66,17 +65,17 @@ function plan(creds: LivePersonAccountCredentials): { kind: 'session'; body: Log
 	const method = methodOf(creds);
 	switch (method) {
 		case 'userPassword':
-			return { kind: 'session', body: { kind: 'user', username: str(creds.username).trim(), password: str(creds.password) } };
+			return { kind: 'session', body: { kind: 'user', username: fieldText(creds.username).trim(), password: fieldText(creds.password) } };
 		case 'clientCredentials':
-			if (str(creds.clientCredentialsFlow) === 'loginService') {
+			if (fieldText(creds.clientCredentialsFlow) === 'loginService') {
 				return {
 					kind: 'session',
-					body: { kind: 'oauth2App', username: str(creds.username).trim(), clientId: str(creds.clientId).trim(), clientSecret: str(creds.clientSecret) },
+					body: { kind: 'oauth2App', username: fieldText(creds.username).trim(), clientId: fieldText(creds.clientId).trim(), clientSecret: fieldText(creds.clientSecret) },
 				};
 			}
 			return { kind: 'sentinel' };
 		case 'oauth1':
-			if (!str(creds.username).trim()) {
+			if (!fieldText(creds.username).trim()) {
 				throw inputError(
 					'username',
 					'OAuth 1.0 app keys give no bearer token without Application Login, which needs the bot user name',
@@ -88,11 +87,11 @@ function plan(creds: LivePersonAccountCredentials): { kind: 'session'; body: Log
 				kind: 'session',
 				body: {
 					kind: 'oauth1App',
-					username: str(creds.username).trim(),
-					appKey: str(creds.appKey).trim(),
-					secret: str(creds.appSecret),
-					accessToken: str(creds.accessToken),
-					accessTokenSecret: str(creds.accessTokenSecret),
+					username: fieldText(creds.username).trim(),
+					appKey: fieldText(creds.appKey).trim(),
+					secret: fieldText(creds.appSecret),
+					accessToken: fieldText(creds.accessToken),
+					accessTokenSecret: fieldText(creds.accessTokenSecret),
 				},
 			};
 		case 'none':
@@ -107,11 +106,11 @@ export function accountCacheKey(creds: LivePersonAccountCredentials): string {
 	const method = methodOf(creds);
 	const fields =
 		method === 'userPassword'
-			? [str(creds.username).trim(), str(creds.password)]
+			? [fieldText(creds.username).trim(), fieldText(creds.password)]
 			: method === 'clientCredentials'
-				? [str(creds.clientCredentialsFlow) || 'sentinel', str(creds.clientId).trim(), str(creds.clientSecret), str(creds.clientCredentialsFlow) === 'loginService' ? str(creds.username).trim() : '']
+				? [fieldText(creds.clientCredentialsFlow) || 'sentinel', fieldText(creds.clientId).trim(), fieldText(creds.clientSecret), fieldText(creds.clientCredentialsFlow) === 'loginService' ? fieldText(creds.username).trim() : '']
 				: method === 'oauth1'
-					? [str(creds.username).trim(), str(creds.appKey).trim(), str(creds.appSecret), str(creds.accessToken), str(creds.accessTokenSecret)]
+					? [fieldText(creds.username).trim(), fieldText(creds.appKey).trim(), fieldText(creds.appSecret), fieldText(creds.accessToken), fieldText(creds.accessTokenSecret)]
 					: [];
 	return `lp-account:${fingerprint('livePersonAccountApi', accountId, origin, method, ...fields)}`;
 }
@@ -139,7 +138,7 @@ async function fetchToken(creds: LivePersonAccountCredentials, options: AccountA
 	const accountId = validateAccountId(creds.accountId);
 	if (p.kind === 'sentinel') {
 		return fetchSentinelToken(
-			{ accountId, clientId: str(creds.clientId), clientSecret: str(creds.clientSecret) },
+			{ accountId, clientId: fieldText(creds.clientId), clientSecret: fieldText(creds.clientSecret) },
 			{ csdsHost: creds.csdsHost, timeoutMs: options.timeoutMs, now },
 		);
 	}
@@ -225,7 +224,7 @@ export async function getAccountAuthHeaders(
 	if (methodOf(creds) === 'oauth1') {
 		return {
 			authorization: oauth1AuthorizationHeader(
-				{ consumerKey: str(creds.appKey).trim(), consumerSecret: str(creds.appSecret), token: str(creds.accessToken) || undefined, tokenSecret: str(creds.accessTokenSecret) || undefined },
+				{ consumerKey: fieldText(creds.appKey).trim(), consumerSecret: fieldText(creds.appSecret), token: fieldText(creds.accessToken) || undefined, tokenSecret: fieldText(creds.accessTokenSecret) || undefined },
 				request.method,
 				request.url,
 				{ ...(options.oauth1 ?? {}), formParams: request.formParams },

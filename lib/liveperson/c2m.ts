@@ -16,6 +16,7 @@ import { inputError, LpError, snippet } from '../errors';
 import { HttpResponse, parseJsonBody, send, statusError } from '../net/transport';
 import { getC2mAuthHeaders, invalidateC2mToken, resolveC2mBase, type C2mAuthOptions, type TransferToMessagingCredentials } from './c2m-auth';
 import { validateAccountId } from './csds';
+import { fieldText } from '../text';
 
 export const C2M_SERVICE = 'Connect-to-Messaging';
 export const C2M_API_VERSION = '2.0';
@@ -57,10 +58,8 @@ export interface PreparedRequest {
 	secrets: string[];
 }
 
-const str = (v: unknown) => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
-
 function limited(value: unknown, field: string, label: string, required: boolean, max?: number): string | undefined {
-	const text = str(value).trim();
+	const text = fieldText(value).trim();
 	if (!text) {
 		if (required) throw inputError(field, `${label} is required`, undefined, 'C2M_FIELD_EMPTY');
 		return undefined;
@@ -78,7 +77,7 @@ function limited(value: unknown, field: string, label: string, required: boolean
  * removed first. The example is E.164 ("+1206…").
  */
 export function normalisePhone(value: unknown): string {
-	const raw = str(value).trim();
+	const raw = fieldText(value).trim();
 	if (!raw) throw inputError('consumerPhoneNumber', 'Consumer phone number is required', 'Use E.164, e.g. +12065550100.', 'C2M_FIELD_EMPTY');
 	const compact = raw.replace(/[\s().-]/g, '');
 	if (!/^\+?\d{4,}$/.test(compact)) throw inputError('consumerPhoneNumber', 'Consumer phone number must be digits with an optional leading "+"', 'Use E.164, e.g. +12065550100.', 'C2M_PHONE_INVALID');
@@ -103,7 +102,7 @@ export function buildEligibilityRequest(base: string, accountId: string, input: 
 	if (input.templateVariables !== undefined && input.templateVariables !== null) {
 		const tv = input.templateVariables;
 		if (typeof tv !== 'object' || Array.isArray(tv)) throw inputError('templateVariables', 'Template variables must be an object such as {"1": "Ann"}', undefined, 'C2M_TEMPLATE');
-		if (Object.keys(tv).length) body.templateVariables = Object.fromEntries(Object.entries(tv).map(([k, v]) => [k, str(v)]));
+		if (Object.keys(tv).length) body.templateVariables = Object.fromEntries(Object.entries(tv).map(([k, v]) => [k, fieldText(v)]));
 	}
 	const ivr = limited(input.ivrNumber, 'ivrNumber', 'IVR number', false);
 	if (ivr) body.ivrNumber = ivr;
@@ -121,7 +120,7 @@ export function buildInviteRequest(base: string, accountId: string, input: Invit
 	const channel = limited(input.overrideChannel, 'overrideChannel', 'Override channel', false, 50);
 	if (channel) body.overrideChannel = channel;
 	// The message is sent as typed (only an empty one is dropped): length counts UTF-16 code units as JS does.
-	const message = str(input.overrideMessage);
+	const message = fieldText(input.overrideMessage);
 	if (message.trim()) {
 		if (message.length > C2M_LIMITS.overrideMessage) {
 			throw inputError('overrideMessage', `Override message is ${message.length} characters long: at most ${C2M_LIMITS.overrideMessage} are allowed`, 'This is a documented limit of the Connect-to-Messaging API.', 'C2M_FIELD_TOO_LONG');

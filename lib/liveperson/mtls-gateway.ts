@@ -31,6 +31,7 @@ import {
 	type LivePersonAccountCredentials,
 } from './account-auth';
 import { resolveServiceBase, validateAccountId } from './csds';
+import { fieldText } from '../text';
 
 export const MTLS_SERVICE = 'LivePerson mTLS gateway';
 export const MTLS_CONFIG_SERVICE = 'LivePerson mTLS configuration (ac-common)';
@@ -66,14 +67,13 @@ export interface MappingResult extends MappingQuery {
 }
 
 const base = (origin: string) => origin.replace(/\/+$/, '');
-const str = (v: unknown) => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
 // Header values travel as-is: printable ASCII only (a mapping matches the whole URL, so we never re-encode it).
 const HEADER_SAFE = /^[\x20-\x7e]*$/;
 const SERVICE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /** Normalises a host override ("va-a.mtls.liveperson.net" or "http://127.0.0.1:8090") to an origin. */
 export function normaliseHostOverride(value: unknown, field: string): string {
-	const text = str(value).trim();
+	const text = fieldText(value).trim();
 	if (!text) throw inputError(field, 'Host override is empty', 'Leave the option out to use the host from CSDS.', 'HOST_EMPTY');
 	let url: URL;
 	try {
@@ -88,7 +88,7 @@ export function normaliseHostOverride(value: unknown, field: string): string {
 }
 
 function validateServiceName(value: unknown, field: string): string {
-	const text = str(value).trim();
+	const text = fieldText(value).trim();
 	if (!text) throw inputError(field, 'Service name is empty', `Use one of ${MTLS_SERVICE_NAMES.join(', ')}.`, 'MTLS_SERVICE_EMPTY');
 	if (!SERVICE_NAME.test(text)) {
 		throw inputError(field, `Service name "${text.slice(0, 40)}" is not valid`, `Use one of ${MTLS_SERVICE_NAMES.join(', ')}.`, 'MTLS_SERVICE_INVALID');
@@ -98,7 +98,7 @@ function validateServiceName(value: unknown, field: string): string {
 
 /** A target URL as given (the mapping matches the whole URL, query included, so it is not rewritten). */
 export function validateTargetUrl(value: unknown, field = 'url'): string {
-	const text = str(value).trim();
+	const text = fieldText(value).trim();
 	if (!text) throw inputError(field, 'Target URL is empty', 'Enter the full https URL of the endpoint that requires the client certificate.', 'MTLS_URL_EMPTY');
 	let url: URL;
 	try {
@@ -236,7 +236,7 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 export function buildForwardRequest(gatewayBase: string, accountIdInput: string, input: ForwardInput): PreparedRequest {
 	const accountId = validateAccountId(accountIdInput);
-	const method = str(input.method).trim().toUpperCase() || 'GET';
+	const method = fieldText(input.method).trim().toUpperCase() || 'GET';
 	if (!(FORWARD_METHODS as readonly string[]).includes(method)) {
 		throw inputError('method', `Method ${method.slice(0, 10)} cannot be forwarded`, `The mTLS gateway documents ${FORWARD_METHODS.join(', ')}.`, 'MTLS_METHOD');
 	}
@@ -247,7 +247,7 @@ export function buildForwardRequest(gatewayBase: string, accountIdInput: string,
 		const name = rawName.trim().toLowerCase();
 		if (!name) continue;
 		if (!HEADER_NAME.test(name)) throw inputError('headers', `Header name "${rawName.slice(0, 40)}" is not valid`, undefined, 'MTLS_HEADER_NAME');
-		const value = str(rawValue);
+		const value = fieldText(rawValue);
 		if (/[\r\n\0]/.test(value)) throw inputError('headers', `Header "${name}" contains a line break or NUL`, undefined, 'MTLS_HEADER_VALUE');
 		if (name.startsWith('lp-')) {
 			throw inputError('headers', `Header "${name}" is set by the node`, 'Use the Service Name, Authorization Override and Stop If Certificate Not Found fields instead.', 'MTLS_HEADER_RESERVED');
@@ -261,7 +261,7 @@ export function buildForwardRequest(gatewayBase: string, accountIdInput: string,
 		}
 		headers[name] = value;
 	}
-	const override = str(input.authorizationOverride);
+	const override = fieldText(input.authorizationOverride);
 	if (override && movedAuthorization !== undefined && movedAuthorization !== override) {
 		throw inputError('headers', 'Both an "authorization" header and "Authorization Override" are set', 'Keep only "Authorization Override": it is what the target receives.', 'MTLS_AUTH_TWICE');
 	}
@@ -270,7 +270,7 @@ export function buildForwardRequest(gatewayBase: string, accountIdInput: string,
 		throw inputError('authorizationOverride', 'Authorization Override contains a line break or NUL', undefined, 'MTLS_HEADER_VALUE');
 	}
 	headers['lp-forward-url'] = targetUrl;
-	if (input.serviceName !== undefined && str(input.serviceName).trim() !== '') headers['lp-service-name'] = validateServiceName(input.serviceName, 'serviceName');
+	if (input.serviceName !== undefined && fieldText(input.serviceName).trim() !== '') headers['lp-service-name'] = validateServiceName(input.serviceName, 'serviceName');
 	if (targetAuthorization) headers['lp-authorization-override'] = targetAuthorization;
 	headers['lp-stop-if-certificate-not-found'] = input.stopIfCertificateNotFound === false ? 'false' : 'true';
 	if (!headers.accept) headers.accept = '*/*';
@@ -476,12 +476,12 @@ export function buildUploadCertificateRequest(gatewayBase: string, accountIdInpu
 	const accountId = validateAccountId(accountIdInput);
 	if (!Buffer.isBuffer(input.p12) || input.p12.length === 0) throw inputError('certificate', 'The certificate file is empty', undefined, 'P12_EMPTY');
 	if (input.p12[0] !== 0x30) throw inputError('certificate', 'The certificate is not a PKCS#12 (.p12 / .pfx) file (DER expected)', 'Base64 input must be decoded; PEM files are not accepted by this API.', 'P12_INVALID');
-	const name = str(input.name).trim();
+	const name = fieldText(input.name).trim();
 	if (!name) throw inputError('name', 'Certificate name is empty', 'Give the certificate a name that is unique in the account.', 'MTLS_CERT_NAME_EMPTY');
 	if (name.length > 255 || /[\r\n\0]/.test(name)) throw inputError('name', 'Certificate name must be one line of at most 255 characters', undefined, 'MTLS_CERT_NAME_INVALID');
-	const password = str(input.password);
+	const password = fieldText(input.password);
 	const boundary = input.boundary ?? `----n8nLivePerson${randomBytes(12).toString('hex')}`;
-	const fileName = quoteName(str(input.fileName).trim() || `${name}.p12`);
+	const fileName = quoteName(fieldText(input.fileName).trim() || `${name}.p12`);
 	const certificateJson = JSON.stringify({ name, password });
 	const body = Buffer.concat([
 		Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${fileName}"\r\nContent-Type: application/x-pkcs12\r\n\r\n`),
@@ -544,14 +544,14 @@ export interface CreateMappingInput {
 export type CreateMappingVariant = 'configuration' | 'activate';
 
 function certificateIdOf(value: unknown): string {
-	const text = str(value).trim();
+	const text = fieldText(value).trim();
 	if (!/^\d{1,20}$/.test(text)) throw inputError('certificateId', 'Certificate ID must be the numeric id from "List Certificates"', undefined, 'MTLS_CERT_ID');
 	return text;
 }
 
 /** Service id for the configuration API: documented names 0/1/2, or a number given directly. */
 export function serviceIdOf(service: string): string {
-	const text = str(service).trim();
+	const text = fieldText(service).trim();
 	if (/^\d{1,4}$/.test(text)) return text;
 	const id = MTLS_SERVICE_IDS[text.toUpperCase()];
 	if (id === undefined) {
@@ -566,8 +566,8 @@ export function buildCreateMappingRequest(baseUrl: string, accountIdInput: strin
 	const url = validateTargetUrl(input.url, 'url');
 	const headers = { 'content-type': 'application/json', accept: 'application/json' };
 	if (variant === 'activate') {
-		const serviceName = /^\d+$/.test(str(input.service).trim())
-			? (Object.entries(MTLS_SERVICE_IDS).find(([, id]) => id === str(input.service).trim())?.[0] ?? validateServiceName(input.service, 'service'))
+		const serviceName = /^\d+$/.test(fieldText(input.service).trim())
+			? (Object.entries(MTLS_SERVICE_IDS).find(([, id]) => id === fieldText(input.service).trim())?.[0] ?? validateServiceName(input.service, 'service'))
 			: validateServiceName(input.service, 'service');
 		const q = input.validateUrl === undefined ? '' : `?isValidateUrlEnabled=${input.validateUrl ? 'true' : 'false'}`;
 		return {
@@ -578,7 +578,7 @@ export function buildCreateMappingRequest(baseUrl: string, accountIdInput: strin
 			secrets: [],
 		};
 	}
-	const name = str(input.name).trim();
+	const name = fieldText(input.name).trim();
 	if (!name) throw inputError('name', 'Mapping name is empty', 'Give the mapping a name that is unique in the account.', 'MTLS_MAPPING_NAME_EMPTY');
 	return {
 		url: `${base(baseUrl)}/api/account/${encodeURIComponent(accountId)}/configuration/ac-common/mtls?v=3.0`,

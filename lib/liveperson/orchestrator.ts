@@ -27,6 +27,7 @@ import {
 	type OrchestratorAuth,
 	type OrchestratorOptions,
 } from './orchestrator-auth';
+import { fieldText } from '../text';
 
 export type TokenPlacement = 'query' | 'header';
 
@@ -48,11 +49,10 @@ export interface PreparedRequest {
 	secrets: string[];
 }
 
-const str = (v: unknown) => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
 const trimBase = (host: string) => host.replace(/\/+$/, '');
 
 export function validateNamespace(value: unknown, field = 'namespace'): string {
-	const text = str(value).trim();
+	const text = fieldText(value).trim();
 	if (!text) throw inputError(field, 'Namespace is empty', 'Enter a namespace name (letters, digits and underscore).', 'CCS_NAMESPACE_EMPTY');
 	if (!NAMESPACE.test(text)) {
 		throw inputError(field, `Namespace "${text.slice(0, 40)}" is not valid: only letters, digits and underscore ([A-Za-z0-9_]) are allowed`, undefined, 'CCS_NAMESPACE_INVALID');
@@ -61,14 +61,14 @@ export function validateNamespace(value: unknown, field = 'namespace'): string {
 }
 
 function validateName(value: unknown, field: string, label: string): string {
-	const text = str(value).trim();
+	const text = fieldText(value).trim();
 	if (!text) throw inputError(field, `${label} is empty`, undefined, 'CCS_FIELD_EMPTY');
 	if (text.length > 512 || /[\u0000-\u001f\u007f]/.test(text)) throw inputError(field, `${label} must be one line of at most 512 characters`, undefined, 'CCS_FIELD_INVALID');
 	return text;
 }
 
 function optionalSession(value: unknown): string | undefined {
-	const text = str(value).trim();
+	const text = fieldText(value).trim();
 	return text ? validateName(text, 'sessionId', 'Session ID') : undefined;
 }
 
@@ -77,7 +77,7 @@ function ttlOf(value: unknown, field: string, required: boolean): number | undef
 		if (required) throw inputError(field, 'TTL is required', 'Enter the time to live in seconds.', 'CCS_TTL_EMPTY');
 		return undefined;
 	}
-	const n = typeof value === 'number' ? value : Number(str(value).trim());
+	const n = typeof value === 'number' ? value : Number(fieldText(value).trim());
 	if (!Number.isInteger(n) || n <= 0) throw inputError(field, 'TTL must be a whole number of seconds above 0', undefined, 'CCS_TTL_INVALID');
 	if (n > MAX_TTL_SECONDS) throw inputError(field, `TTL must be at most ${MAX_TTL_SECONDS} seconds (the documented maximum retention is 13 months)`, undefined, 'CCS_TTL_TOO_LONG');
 	return n;
@@ -165,7 +165,7 @@ export function buildCcsV1Request(host: string, accountIdInput: string, operatio
 			};
 		}
 		case 'getProperties': {
-			const property = str(operation.property).trim() ? validateName(operation.property, 'property', 'Property name') : undefined;
+			const property = fieldText(operation.property).trim() ? validateName(operation.property, 'property', 'Property name') : undefined;
 			return {
 				url: `${nsPath(operation.namespace, optionalSession(operation.sessionId))}/properties${property ? `/${enc(property)}` : ''}`,
 				method: 'GET',
@@ -175,7 +175,7 @@ export function buildCcsV1Request(host: string, accountIdInput: string, operatio
 		}
 		case 'deleteProperties': {
 			const session = optionalSession(operation.sessionId);
-			const property = str(operation.property).trim() ? validateName(operation.property, 'property', 'Property name') : undefined;
+			const property = fieldText(operation.property).trim() ? validateName(operation.property, 'property', 'Property name') : undefined;
 			// Documented: DELETE …/{ns}/{sessionId}/properties[/{p}] and DELETE …/{ns}/properties/{p}
 			// (there is no "delete every namespace property" call: that is Delete Namespace).
 			if (!session && !property) {
@@ -256,14 +256,14 @@ export function buildCcsV2Request(host: string, operation: CcsV2Operation): Prep
 				secrets: [],
 			};
 		case 'getProperties': {
-			const list = (operation.filter ?? []).map((f) => str(f).trim()).filter(Boolean);
+			const list = (operation.filter ?? []).map((f) => fieldText(f).trim()).filter(Boolean);
 			if (list.length === 0) throw inputError('filter', 'Name at least one property to get', 'Properties are given as "namespace.property" (the namespace is added when missing).', 'CCS_FILTER_EMPTY');
 			// The documented filter entries are "ns.prop"; a bare property name gets the namespace prefix.
 			const filter = list.map((f) => (f.startsWith(`${nameSpace}.`) ? f : `${nameSpace}.${f}`));
 			return { url: `${root}/properties`, method: 'POST', headers: json, body: JSON.stringify({ accountId, nameSpace, ...(sessionId ? { sessionId } : {}), filter }), secrets: [] };
 		}
 		case 'delete': {
-			const props = (operation.properties ?? []).map((p) => str(p).trim()).filter(Boolean);
+			const props = (operation.properties ?? []).map((p) => fieldText(p).trim()).filter(Boolean);
 			// The methods table says /v2/context/document/property/delete; the page's curl example says
 			// /v2/context/document/delete. We follow the table (the documented endpoint list).
 			return {
@@ -319,7 +319,7 @@ export function buildNextActionsV1Request(askMavenBase: string, input: NextActio
 	const accountId = validateAccountId(input.accountId);
 	const q = new URLSearchParams();
 	for (const key of ['conversationId', 'consumerId', 'groupId'] as const) {
-		const v = str(input[key]).trim();
+		const v = fieldText(input[key]).trim();
 		if (v) q.set(key, v);
 	}
 	if (![...q.keys()].length) throw inputError('conversationId', 'Give a conversation ID, consumer ID or group ID', undefined, 'NEXT_ACTIONS_EMPTY');
@@ -330,11 +330,11 @@ export function buildNextActionsV2Request(host: string, input: NextActionsV2Inpu
 	const accountId = validateAccountId(input.accountId);
 	const body: Record<string, string> = { accountId };
 	for (const key of ['conversationId', 'customerId', 'sessionId', 'policyId'] as const) {
-		const v = str(input[key]).trim();
+		const v = fieldText(input[key]).trim();
 		if (v) body[key] = v;
 	}
 	const secrets: string[] = [];
-	const lp = str(input.lpToken).trim();
+	const lp = fieldText(input.lpToken).trim();
 	if (lp) {
 		body.lpToken = /^Bearer\s/i.test(lp) ? lp : `Bearer ${lp}`;
 		secrets.push(lp.replace(/^Bearer\s+/i, ''));
@@ -398,7 +398,7 @@ export class OrchestratorClient {
 	) {}
 
 	accountId(input?: string): string {
-		const value = str(input).trim() || str(this.options.accountId).trim() || str(this.creds.accountId).trim();
+		const value = fieldText(input).trim() || fieldText(this.options.accountId).trim() || fieldText(this.creds.accountId).trim();
 		if (!value) throw inputError('accountId', 'Account ID is empty', 'Enter the LivePerson account ID (in the node or in the credential).', 'ACCOUNT_ID_EMPTY');
 		return validateAccountId(value);
 	}
@@ -442,7 +442,7 @@ export class OrchestratorClient {
 	}
 
 	private v1Client(): OrchestratorClient {
-		if (!str(this.creds.apiKey).trim()) {
+		if (!fieldText(this.creds.apiKey).trim()) {
 			throw inputError(
 				'apiKey',
 				'This operation is a Conversation Orchestrator v1 API and needs the v1 API key, but the credential has none',
@@ -450,7 +450,7 @@ export class OrchestratorClient {
 				'CO_V1_KEY',
 			);
 		}
-		return str(this.creds.apiVersion).toLowerCase() === 'v1' ? this : new OrchestratorClient({ ...this.creds, apiVersion: 'v1' }, this.options);
+		return fieldText(this.creds.apiVersion).toLowerCase() === 'v1' ? this : new OrchestratorClient({ ...this.creds, apiVersion: 'v1' }, this.options);
 	}
 
 	ccsV2(operation: CcsV2Input): Promise<unknown> {
@@ -470,8 +470,8 @@ export class OrchestratorClient {
 	}
 
 	private v2Client(): OrchestratorClient {
-		if (str(this.creds.apiVersion || 'v2').toLowerCase() === 'v2') return this;
-		if (!str(this.creds.userId).trim()) {
+		if (fieldText(this.creds.apiVersion || 'v2').toLowerCase() === 'v2') return this;
+		if (!fieldText(this.creds.userId).trim()) {
 			throw inputError('apiVersion', 'This operation needs Conversation Orchestrator v2, but the credential is set to v1', 'Set the credential\'s API Version to v2 with the user ID and password from API Authorization.', 'CO_V2_NEEDED');
 		}
 		return new OrchestratorClient({ ...this.creds, apiVersion: 'v2' }, this.options);
@@ -479,9 +479,9 @@ export class OrchestratorClient {
 
 	/** Login (v2) and what the token is, without the token unless `includeToken`. */
 	async login(includeToken = false): Promise<TokenInfo> {
-		const region = str(this.creds.region) || 'americas';
+		const region = fieldText(this.creds.region) || 'americas';
 		const host = orchestratorHost(this.creds.region, this.creds.customHost);
-		if (str(this.creds.apiVersion || 'v2').toLowerCase() === 'v1') {
+		if (fieldText(this.creds.apiVersion || 'v2').toLowerCase() === 'v1') {
 			return { version: 'v1', region, host };
 		}
 		const token = await getOrchestratorToken(this.creds, this.options);

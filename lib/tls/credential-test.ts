@@ -12,13 +12,12 @@ import { describeMaterial, mutualTlsSettings } from './credential';
 import { loadKeyStore } from './keystore';
 import { Agent, buildConnector } from 'undici';
 import { guardConnector } from '../net/policy';
+import { sentence } from '../text';
 
 export interface CredentialTestResult {
 	ok: boolean;
 	message: string;
 }
-
-const sentence = (text: string) => (/[.!?]$/.test(text) ? text : `${text}.`);
 
 export async function testMutualTlsCredential(data: Record<string, unknown>, opts: { policy?: OutboundPolicy; timeoutMs?: number } = {}): Promise<CredentialTestResult> {
 	try {

@@ -7,6 +7,7 @@ import { LpError } from '../errors';
 import { AgentOptions, ConnectorWrapper, getAgent, PooledAgent, TlsVersion } from './agent-pool';
 import { shortName } from './certs';
 import { KeyMaterial, KeyStoreFormat, KeyStoreInput, loadKeyStore, LoadOptions, TrustFormat } from './keystore';
+import { fieldText } from '../text';
 
 export const MUTUAL_TLS_CREDENTIAL_TYPE = 'livePersonMutualTlsApi';
 
@@ -27,30 +28,28 @@ export interface MutualTlsSettings {
 	servername?: string;
 }
 
-const text = (v: unknown) => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
-
 /** Reads the credential fields (names as in LivePersonMutualTlsApi.credentials.ts). */
 export function mutualTlsSettings(data: Record<string, unknown>): MutualTlsSettings {
-	const format = (text(data.keyStoreFormat) || 'pkcs12') as KeyStoreFormat;
+	const format = (fieldText(data.keyStoreFormat) || 'pkcs12') as KeyStoreFormat;
 	if (!['pkcs12', 'jks', 'pem'].includes(format)) {
 		throw new LpError('input', `Unknown Key Store Format "${format}"`, { field: 'keyStoreFormat', code: 'FORMAT_UNKNOWN' });
 	}
-	const protocols = (text(data.protocols) || 'tls12plus') as ProtocolChoice;
+	const protocols = (fieldText(data.protocols) || 'tls12plus') as ProtocolChoice;
 	const versions = PROTOCOLS[protocols];
 	if (!versions) throw new LpError('input', `Unknown Cryptographic Protocols choice "${protocols}"`, { field: 'protocols', code: 'TLS_VERSION' });
-	const trustData = text(data.trustCertificate).trim();
-	const servername = text(data.serverName).trim();
+	const trustData = fieldText(data.trustCertificate).trim();
+	const servername = fieldText(data.serverName).trim();
 	if (servername && !/^[A-Za-z0-9.-]+$/.test(servername)) {
 		throw new LpError('input', 'Server Name must be a DNS host name (letters, digits, dots, dashes)', { field: 'serverName', code: 'INVALID_INPUT' });
 	}
 	return {
 		input: {
 			format,
-			data: text(data.keyStore),
-			key: format === 'pem' ? text(data.privateKey) || undefined : undefined,
-			password: text(data.keyStorePassword) || undefined,
+			data: fieldText(data.keyStore),
+			key: format === 'pem' ? fieldText(data.privateKey) || undefined : undefined,
+			password: fieldText(data.keyStorePassword) || undefined,
 			trust: trustData
-				? { data: trustData, format: (text(data.trustFormat) || undefined) as TrustFormat | undefined, password: text(data.trustStorePassword) || undefined }
+				? { data: trustData, format: (fieldText(data.trustFormat) || undefined) as TrustFormat | undefined, password: fieldText(data.trustStorePassword) || undefined }
 				: undefined,
 		},
 		minVersion: versions[0],

@@ -19,12 +19,12 @@ import { OAUTH1_DEPRECATION_NOTICE } from '../../lib/liveperson/oauth1';
 import { fetchSentinelToken } from '../../lib/liveperson/sentinel';
 import { orchestratorLogin, orchestratorHost, orchestratorV1Headers, type ConversationOrchestratorCredentials } from '../../lib/liveperson/orchestrator-auth';
 import type { TransferToMessagingCredentials } from '../../lib/liveperson/c2m-auth';
+import { fieldText } from '../../lib/text';
 
 /** A credential test must answer while the user waits: one 5xx retry instead of three. */
 const TEST_TIMING: Partial<LoginTiming> = { serverErrorDelaysMs: [2_000], rateLimitRetries: 1 };
 
 type Data = ICredentialDataDecryptedObject;
-const text = (v: unknown) => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
 
 export function failure(error: unknown): INodeCredentialTestResult {
 	if (isLpError(error)) {
@@ -38,17 +38,17 @@ export function failure(error: unknown): INodeCredentialTestResult {
 export async function testLivePersonAccount(data: Data, timing: Partial<LoginTiming> = TEST_TIMING): Promise<INodeCredentialTestResult> {
 	const creds = data as unknown as LivePersonAccountCredentials;
 	try {
-		const accountId = text(creds.accountId).trim();
-		const method = text(creds.authMethod) || 'userPassword';
+		const accountId = fieldText(creds.accountId).trim();
+		const method = fieldText(creds.authMethod) || 'userPassword';
 		if (method === 'none') {
 			await csds.getDomains(creds.csdsHost, accountId, { refresh: true });
 			return { status: 'OK', message: `Account ${accountId} found in CSDS (no login configured)` };
 		}
-		if (method === 'clientCredentials' && text(creds.clientCredentialsFlow) !== 'loginService') {
-			await fetchSentinelToken({ accountId, clientId: text(creds.clientId), clientSecret: text(creds.clientSecret) }, { csdsHost: creds.csdsHost });
+		if (method === 'clientCredentials' && fieldText(creds.clientCredentialsFlow) !== 'loginService') {
+			await fetchSentinelToken({ accountId, clientId: fieldText(creds.clientId), clientSecret: fieldText(creds.clientSecret) }, { csdsHost: creds.csdsHost });
 			return { status: 'OK', message: `Sentinel issued an app token for account ${accountId}` };
 		}
-		if (method === 'oauth1' && !text(creds.username).trim()) {
+		if (method === 'oauth1' && !fieldText(creds.username).trim()) {
 			await csds.getDomains(creds.csdsHost, accountId, { refresh: true });
 			return {
 				status: 'OK',
@@ -57,16 +57,16 @@ export async function testLivePersonAccount(data: Data, timing: Partial<LoginTim
 		}
 		const body: LoginBody =
 			method === 'userPassword'
-				? { kind: 'user', username: text(creds.username).trim(), password: text(creds.password) }
+				? { kind: 'user', username: fieldText(creds.username).trim(), password: fieldText(creds.password) }
 				: method === 'clientCredentials'
-					? { kind: 'oauth2App', username: text(creds.username).trim(), clientId: text(creds.clientId).trim(), clientSecret: text(creds.clientSecret) }
+					? { kind: 'oauth2App', username: fieldText(creds.username).trim(), clientId: fieldText(creds.clientId).trim(), clientSecret: fieldText(creds.clientSecret) }
 					: {
 							kind: 'oauth1App',
-							username: text(creds.username).trim(),
-							appKey: text(creds.appKey).trim(),
-							secret: text(creds.appSecret),
-							accessToken: text(creds.accessToken),
-							accessTokenSecret: text(creds.accessTokenSecret),
+							username: fieldText(creds.username).trim(),
+							appKey: fieldText(creds.appKey).trim(),
+							secret: fieldText(creds.appSecret),
+							accessToken: fieldText(creds.accessToken),
+							accessTokenSecret: fieldText(creds.accessTokenSecret),
 						};
 		const session = await login({ accountId, csdsHost: creds.csdsHost }, body, { timing });
 		// The test opened a session only to prove the login: end it (best effort).
@@ -82,7 +82,7 @@ export async function testConversationOrchestrator(data: Data): Promise<INodeCre
 	const creds = data as unknown as ConversationOrchestratorCredentials;
 	try {
 		const host = orchestratorHost(creds.region, creds.customHost);
-		if (text(creds.apiVersion || 'v2') === 'v1') {
+		if (fieldText(creds.apiVersion || 'v2') === 'v1') {
 			// v1 has no login endpoint: the key is checked for presence; a wrong key shows on the first call.
 			orchestratorV1Headers(creds);
 			return { status: 'OK', message: `API key set for ${host} (v1 keys cannot be checked without a data call)` };
@@ -97,8 +97,8 @@ export async function testConversationOrchestrator(data: Data): Promise<INodeCre
 export async function testTransferToMessaging(data: Data): Promise<INodeCredentialTestResult> {
 	const creds = data as unknown as TransferToMessagingCredentials;
 	try {
-		const accountId = text(creds.accountId).trim();
-		await fetchSentinelToken({ accountId, clientId: text(creds.clientId), clientSecret: text(creds.clientSecret) }, { csdsHost: creds.csdsHost });
+		const accountId = fieldText(creds.accountId).trim();
+		await fetchSentinelToken({ accountId, clientId: fieldText(creds.clientId), clientSecret: fieldText(creds.clientSecret) }, { csdsHost: creds.csdsHost });
 		return { status: 'OK', message: `Sentinel issued an app token for account ${accountId}` };
 	} catch (error) {
 		return failure(error);
