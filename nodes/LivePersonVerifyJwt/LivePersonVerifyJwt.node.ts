@@ -2,6 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeType, INo
 import { KeySource, SUPPORTED_ALGORITHMS, verifyJwt } from '../../lib/jwt/verify';
 import { policyForAllowText } from '../../lib/net/policy';
 import { mapItems } from '../shared/execute';
+import { allowedInternalNetworksOption } from '../shared/properties';
 
 const SENTINEL_JWKS = 'https://va.sentinel.liveperson.net/sentinel/well-known/jwks';
 
@@ -106,15 +107,7 @@ export class LivePersonVerifyJwt implements INodeType {
 				placeholder: 'Add option',
 				default: {},
 				options: [
-					{
-						displayName: 'Allowed Internal Networks',
-						name: 'allowedInternalNetworks',
-						type: 'string',
-						default: '',
-						placeholder: '10.0.0.0/8, loopback',
-						description:
-							'Internal destinations the JWKS URL may resolve to (CIDR, ranges, IPs, or loopback, private, linkLocal, carrierGradeNat, uniqueLocal, multicast, unspecified, reserved). Internal addresses are refused by default.',
-					},
+					allowedInternalNetworksOption('the JWKS URL'),
 					{
 						displayName: 'Clock Tolerance (Seconds)',
 						name: 'clockTolerance',

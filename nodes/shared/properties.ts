@@ -1,4 +1,5 @@
 import type { INodeProperties } from 'n8n-workflow';
+import { ALLOW_OPTION_NAME, BLOCKED_CLASSES } from '../../lib/net/policy';
 
 /**
  * A repeatable list of name/value pairs (query parameters, headers, form fields), stored as
@@ -31,4 +32,25 @@ export function nameValueList(options: {
 			},
 		],
 	};
+}
+
+/**
+ * The "Allowed Internal Networks" option of a node that sends to a user-supplied URL (read with
+ * `policyForAllowText`); the class names listed are the outbound policy's own.
+ */
+export function allowedInternalNetworksOption(what: string): INodeProperties {
+	return {
+		displayName: ALLOW_OPTION_NAME,
+		name: 'allowedInternalNetworks',
+		type: 'string',
+		default: '',
+		placeholder: '10.0.0.0/8, loopback',
+		description: `Internal destinations ${what} may resolve to (CIDR, ranges, IPs, or ${BLOCKED_CLASSES.join(', ')}). Internal addresses are refused by default.`,
+	};
+}
+
+/** The pairs of a `nameValueList` parameter value: names trimmed, values as text. */
+export function nameValuePairs(value: unknown): Array<{ name: string; value: string }> {
+	const list = (value as { parameters?: Array<{ name?: unknown; value?: unknown }> } | undefined)?.parameters ?? [];
+	return list.map((p) => ({ name: String(p.name ?? '').trim(), value: p.value === undefined || p.value === null ? '' : String(p.value) }));
 }

@@ -1,8 +1,8 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
-import { API_INTEGRATION_DEFAULTS, ApiRequestParams, BodyType, buildApiRequest, NameValue, processApiResponse, ResponseFormat } from '../../../lib/integration/api-request';
+import { API_INTEGRATION_DEFAULTS, ApiRequestParams, BodyType, buildApiRequest, processApiResponse, ResponseFormat } from '../../../lib/integration/api-request';
 import { policyForAllowText } from '../../../lib/net/policy';
 import { parameterReader, type ParameterReader } from '../../shared/params';
-import { nameValueList } from '../../shared/properties';
+import { allowedInternalNetworksOption, nameValueList, nameValuePairs } from '../../shared/properties';
 import { apiRequest, AuthSetup } from '../transport';
 
 export const description: INodeProperties[] = [
@@ -153,15 +153,7 @@ export const description: INodeProperties[] = [
 		placeholder: 'Add option',
 		default: {},
 		options: [
-			{
-				displayName: 'Allowed Internal Networks',
-				name: 'allowedInternalNetworks',
-				type: 'string',
-				default: '',
-				placeholder: '10.0.0.0/8, loopback',
-				description:
-					'Internal destinations the URL may resolve to (CIDR, ranges, IPs, or loopback, private, linkLocal, carrierGradeNat, uniqueLocal, multicast, unspecified, reserved). Internal addresses are refused by default.',
-			},
+			allowedInternalNetworksOption('the URL'),
 			{
 				displayName: 'Batch Concurrency',
 				name: 'concurrency',
@@ -245,11 +237,6 @@ export interface RequestOptions {
 	timeout?: number;
 }
 
-const pairs = (value: unknown): NameValue[] => {
-	const list = (value as { parameters?: Array<{ name?: unknown; value?: unknown }> } | undefined)?.parameters ?? [];
-	return list.map((p) => ({ name: String(p.name ?? '').trim(), value: p.value === undefined || p.value === null ? '' : String(p.value) }));
-};
-
 /** One item: parameters → lib request → response → output item(s). */
 export async function execute(
 	this: IExecuteFunctions,
@@ -263,12 +250,12 @@ export async function execute(
 	const params: ApiRequestParams = {
 		method: param('method', i) as string,
 		url: param('url', i) as string,
-		query: param('sendQuery', i, false) ? pairs(param('queryParameters', i, {})) : [],
-		headers: param('sendHeaders', i, false) ? pairs(param('headerParameters', i, {})) : [],
+		query: param('sendQuery', i, false) ? nameValuePairs(param('queryParameters', i, {})) : [],
+		headers: param('sendHeaders', i, false) ? nameValuePairs(param('headerParameters', i, {})) : [],
 		bodyType,
 	};
 	if (bodyType === 'json') params.json = param('jsonBody', i, '{}');
-	if (bodyType === 'form') params.form = pairs(param('bodyParameters', i, {}));
+	if (bodyType === 'form') params.form = nameValuePairs(param('bodyParameters', i, {}));
 	if (bodyType === 'raw') {
 		params.raw = param('rawBody', i, '') as string;
 		params.rawContentType = param('rawContentType', i, '') as string;

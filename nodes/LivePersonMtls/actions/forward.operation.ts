@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { inputError } from '../../../lib/errors';
 import { ALLOW_OPTION_NAME, policyForAllowText } from '../../../lib/net/policy';
-import { nameValueList } from '../../shared/properties';
+import { nameValueList, nameValuePairs } from '../../shared/properties';
 import { targetStatusError, validateTargetUrl, type ForwardInput, type MtlsClient } from '../../../lib/liveperson/mtls-gateway';
 import { serviceNameOptions } from './common';
 
@@ -226,8 +226,7 @@ export async function execute(this: IExecuteFunctions, i: number, client: MtlsCl
 
 	const headers: Record<string, string> = {};
 	if (this.getNodeParameter('sendHeaders', i, false)) {
-		const list = (this.getNodeParameter('headerParameters', i, {}) as { parameters?: Array<{ name: string; value: string }> }).parameters ?? [];
-		for (const { name, value } of list) if (name?.trim()) headers[name.trim()] = String(value ?? '');
+		for (const { name, value } of nameValuePairs(this.getNodeParameter('headerParameters', i, {}))) if (name) headers[name] = value;
 	}
 	const body = await bodyOf.call(this, i, headers);
 	const input: ForwardInput = {
