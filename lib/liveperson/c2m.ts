@@ -13,7 +13,7 @@
  */
 import type { Dispatcher } from 'undici';
 import { inputError, LpError, snippet } from '../errors';
-import { HttpResponse, parseJsonBody, send, statusError } from '../net/transport';
+import { HttpResponse, parseJsonBody, parseRetryAfter, send, statusError } from '../net/transport';
 import { getC2mAuthHeaders, invalidateC2mToken, resolveC2mBase, type C2mAuthOptions, type TransferToMessagingCredentials } from './c2m-auth';
 import { validateAccountId } from './csds';
 import { fieldText } from '../text';
@@ -185,7 +185,7 @@ export function processC2mResponse<T = Record<string, unknown>>(res: HttpRespons
 	const known = describeC2mError(errorCode);
 	if (!known) {
 		const base = statusError(res, C2M_SERVICE, secrets);
-		if (res.status === 401) return throwIt(new LpError('auth', base.message, { status: 401, code: 'C2M_HTTP_401', responseSnippet: base.responseSnippet, hint: C2M_ERROR_MEANINGS[1100].hint }));
+		if (res.status === 401) throw new LpError('auth', base.message, { status: 401, code: 'C2M_HTTP_401', responseSnippet: base.responseSnippet, hint: C2M_ERROR_MEANINGS[1100].hint });
 		throw base;
 	}
 	const kind = res.status === 401 ? 'auth' : 'http';
@@ -195,12 +195,8 @@ export function processC2mResponse<T = Record<string, unknown>>(res: HttpRespons
 		field: known.field,
 		hint: known.hint,
 		responseSnippet: snippet(res.body, secrets),
-		retryAfterMs: statusError(res, C2M_SERVICE, secrets).retryAfterMs,
+		retryAfterMs: parseRetryAfter(res.headers['retry-after']),
 	});
-}
-
-function throwIt(e: LpError): never {
-	throw e;
 }
 
 export interface C2mIo {
