@@ -141,10 +141,23 @@ function tlsReason(message: string): string {
 	return match ? match[1] : 'handshake failed';
 }
 
-function backoffDelay(policy: RetryPolicy, attempt: number): number {
+/** The backoff before retry number `attempt` (1-based): fixed delays, or the base doubled per attempt. */
+export function backoffDelay(policy: RetryPolicy, attempt: number): number {
 	if (policy.delaysMs?.length) return policy.delaysMs[Math.min(attempt - 1, policy.delaysMs.length - 1)];
 	const base = policy.baseDelayMs ?? 500;
 	return base * 2 ** (attempt - 1);
+}
+
+/**
+ * How long to wait before retrying after answer `res` of attempt `attempt`, or undefined when the
+ * answer is final: retries used up, a status not in the policy, or a Retry-After beyond the cap.
+ */
+export function responseRetryDelay(policy: RetryPolicy, attempt: number, res: Pick<HttpResponse, 'status' | 'headers'>): number | undefined {
+	if (attempt > policy.retries || !(policy.statuses ?? DEFAULT_RETRY_STATUSES).includes(res.status)) return undefined;
+	const maxDelay = policy.maxDelayMs ?? 30_000;
+	const retryAfter = parseRetryAfter(res.headers['retry-after']);
+	if (retryAfter !== undefined && retryAfter > maxDelay) return undefined;
+	return Math.min(maxDelay, Math.max(retryAfter ?? 0, backoffDelay(policy, attempt)));
 }
 
 async function readBody(body: Dispatcher.ResponseData['body'], max: number, service: string, url: () => string): Promise<Buffer> {
@@ -177,7 +190,6 @@ export async function send(req: HttpRequest): Promise<HttpResponse> {
 	const printable = () => (printableUrl ??= safeUrl(url));
 	const service = req.serviceName ?? 'The server';
 	const policy: RetryPolicy = req.retry ?? { retries: 0 };
-	const statuses = policy.statuses ?? DEFAULT_RETRY_STATUSES;
 	const maxDelay = policy.maxDelayMs ?? 30_000;
 	const timeout = req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
 	const maxBytes = req.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
@@ -236,10 +248,8 @@ export async function send(req: HttpRequest): Promise<HttpResponse> {
 
 		const retriesLeft = attempt <= policy.retries;
 		if (response) {
-			if (!retriesLeft || !statuses.includes(response.status)) return response;
-			const retryAfter = parseRetryAfter(response.headers['retry-after']);
-			if (retryAfter !== undefined && retryAfter > maxDelay) return response;
-			const delay = Math.min(maxDelay, Math.max(retryAfter ?? 0, backoffDelay(policy, attempt)));
+			const delay = responseRetryDelay(policy, attempt, response);
+			if (delay === undefined) return response;
 			req.onRetry?.({ attempt, delayMs: delay, reason: `status ${response.status}` });
 			await sleep(delay);
 			continue;

@@ -7,8 +7,8 @@
 import type { IDataObject, IExecuteFunctions, IHttpRequestMethods, IHttpRequestOptions } from 'n8n-workflow';
 import { CREDENTIAL_TYPES } from '../../../lib/auth/apply';
 import { LpError, safeUrl } from '../../../lib/errors';
-import { API_INTEGRATION_DEFAULTS, ApiAuth, BuiltApiRequest, SendApiOptions, sendApiRequest } from '../../../lib/integration/api-request';
-import { DEFAULT_RETRY_STATUSES, HttpResponse, parseRetryAfter, sleep } from '../../../lib/net/transport';
+import { API_INTEGRATION_DEFAULTS, ApiAuth, BuiltApiRequest, retryPolicy, SendApiOptions, sendApiRequest } from '../../../lib/integration/api-request';
+import { backoffDelay, HttpResponse, responseRetryDelay, sleep } from '../../../lib/net/transport';
 import { MUTUAL_TLS_CREDENTIAL_TYPE } from '../../../lib/tls/credential';
 
 export interface AuthSetup extends ApiAuth {
@@ -50,6 +50,8 @@ function thrownStatus(error: unknown): number | undefined {
 async function viaN8nOAuth2(this: IExecuteFunctions, built: BuiltApiRequest, options: SendApiOptions): Promise<HttpResponse> {
 	options.policy?.checkUrl(built.url);
 	const retries = options.retries ?? API_INTEGRATION_DEFAULTS.retries;
+	// The same retry rule as the package's own transport (lib/net/transport.ts), for n8n's request helper.
+	const policy = retryPolicy(retries);
 	const request: IHttpRequestOptions = {
 		url: built.url.toString(),
 		method: built.method as IHttpRequestMethods,
@@ -85,7 +87,7 @@ async function viaN8nOAuth2(this: IExecuteFunctions, built: BuiltApiRequest, opt
 					hint: 'Check the URL and that the OAuth2 credential is connected (if the token expired, that the provider gave a refresh token).',
 				});
 			}
-			await sleep(500 * 2 ** (attempt - 1));
+			await sleep(backoffDelay(policy, attempt));
 			continue;
 		}
 		const raw = res.body;
@@ -95,10 +97,9 @@ async function viaN8nOAuth2(this: IExecuteFunctions, built: BuiltApiRequest, opt
 			throw new LpError('response', `The API answered with more than ${max} bytes from ${safeUrl(built.url)}`, { code: 'RESPONSE_TOO_LARGE' });
 		}
 		const response: HttpResponse = { status: res.statusCode, headers: res.headers ?? {}, body, attempts: attempt };
-		if (attempt > retries || !DEFAULT_RETRY_STATUSES.includes(res.statusCode)) return response;
-		const retryAfter = parseRetryAfter(response.headers['retry-after']);
-		if (retryAfter !== undefined && retryAfter > 30_000) return response;
-		await sleep(Math.max(retryAfter ?? 0, 500 * 2 ** (attempt - 1)));
+		const delay = responseRetryDelay(policy, attempt, response);
+		if (delay === undefined) return response;
+		await sleep(delay);
 	}
 }
 
