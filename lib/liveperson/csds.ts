@@ -165,7 +165,6 @@ export interface CsdsOptions {
 /** Cache of CSDS answers per (origin, account); single-flight; only non-empty answers are kept. */
 export class CsdsClient {
 	private readonly entries = new Map<string, Entry>();
-	requests = 0;
 
 	constructor(private readonly now: () => number = Date.now) {}
 
@@ -179,7 +178,6 @@ export class CsdsClient {
 		if (!options.refresh && entry?.domains && entry.expiresAt > this.now()) return entry.domains;
 
 		const inflight = (async () => {
-			this.requests++;
 			const req = buildCsdsRequest(target, accountId);
 			const res = await send({ ...req, serviceName: 'CSDS', timeoutMs: options.timeoutMs ?? 10_000, retry: { retries: 2, statuses: [502, 503, 504], baseDelayMs: 300 } });
 			return processCsdsResponse(res, accountId);
