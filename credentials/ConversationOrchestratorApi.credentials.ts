@@ -1,4 +1,5 @@
 import type { ICredentialType, INodeProperties } from 'n8n-workflow';
+import { allowedInternalNetworksCredentialField } from '../nodes/shared/properties';
 
 /**
  * Conversation Orchestrator (formerly Maven): Conversation Context Service and Next Actions.
@@ -74,5 +75,6 @@ export class ConversationOrchestratorApi implements ICredentialType {
 			description: 'The v2 password from Conversation Orchestrator → API Authorization',
 			displayOptions: { show: { apiVersion: ['v2'] } },
 		},
+		allowedInternalNetworksCredentialField('the Conversation Orchestrator host'),
 	];
 }

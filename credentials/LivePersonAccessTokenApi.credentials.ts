@@ -1,5 +1,6 @@
 import type { ICredentialDataDecryptedObject, ICredentialType, IHttpRequestOptions, INodeProperties } from 'n8n-workflow';
-import { authHeaders, CREDENTIAL_TYPES } from '../lib/auth/apply';
+import { CREDENTIAL_TYPES, strategyFor } from '../nodes/shared/credentialConfig';
+import { allowedInternalNetworksCredentialField } from '../nodes/shared/properties';
 
 /**
  * Conversation Builder "Access Token" bot-account credential: a permanent token and its type,
@@ -45,10 +46,11 @@ export class LivePersonAccessTokenApi implements ICredentialType {
 			placeholder: 'https://api.example.com/me',
 			description: 'Optional. The Test button sends a GET here with this credential and reports whether it was accepted.',
 		},
+		allowedInternalNetworksCredentialField('the Test URL'),
 	];
 
 	authenticate = async (credentials: ICredentialDataDecryptedObject, requestOptions: IHttpRequestOptions): Promise<IHttpRequestOptions> => {
-		const { headers } = await authHeaders(CREDENTIAL_TYPES.accessToken, credentials);
-		return { ...requestOptions, headers: { ...(requestOptions.headers ?? {}), Authorization: headers.authorization } };
+		const applied = await strategyFor(CREDENTIAL_TYPES.accessToken, credentials).apply({ method: requestOptions.method ?? 'GET', url: new URL(requestOptions.url, requestOptions.baseURL), headers: {} });
+		return { ...requestOptions, headers: { ...(requestOptions.headers ?? {}), Authorization: applied.headers?.authorization } };
 	};
 }

@@ -1,4 +1,5 @@
-import type { ICredentialTestRequest, ICredentialType, INodeProperties } from 'n8n-workflow';
+import type { ICredentialType, INodeProperties } from 'n8n-workflow';
+import { allowedInternalNetworksCredentialField } from '../nodes/shared/properties';
 
 /**
  * A LivePerson Conversational Cloud account: account (site) ID, the CSDS host used to find every
@@ -167,16 +168,9 @@ export class LivePersonAccountApi implements ICredentialType {
 			default: '',
 			displayOptions: { show: { authMethod: ['oauth1'] } },
 		},
+		allowedInternalNetworksCredentialField('the CSDS host and the LivePerson hosts it names'),
 	];
 
-	// Checks the account and CSDS host. Nodes that log in replace this with a real login test
-	// (testedBy), see nodes/shared/credentialTests.ts.
-	test: ICredentialTestRequest = {
-		request: {
-			baseURL:
-				'={{ /^https?:\\/\\//.test($credentials.csdsHost || "") ? $credentials.csdsHost.replace(/\\/+$/, "") : "https://" + ($credentials.csdsHost || "api.liveperson.net") }}',
-			url: '=/api/account/{{ encodeURIComponent(String($credentials.accountId).trim()) }}/service/baseURI.json',
-			qs: { version: '1.0' },
-		},
-	};
+	// No n8n `test` request (n8n would send it itself, outside the outbound policy): the Test button is
+	// a real login through the package's pipeline (testedBy), see nodes/shared/credentialTests.ts.
 }

@@ -1,5 +1,6 @@
 import type { ICredentialDataDecryptedObject, ICredentialType, IHttpRequestOptions, INodeProperties } from 'n8n-workflow';
 import { basicAuthorization } from '../lib/auth/basic';
+import { allowedInternalNetworksCredentialField } from '../nodes/shared/properties';
 
 /**
  * Conversation Builder "Basic Authentication" bot-account credential: User Name and User
@@ -44,6 +45,7 @@ export class LivePersonBasicAuthApi implements ICredentialType {
 			placeholder: 'https://api.example.com/me',
 			description: 'Optional. The Test button sends a GET here with this credential and reports whether it was accepted.',
 		},
+		allowedInternalNetworksCredentialField('the Test URL'),
 	];
 
 	authenticate = async (credentials: ICredentialDataDecryptedObject, requestOptions: IHttpRequestOptions): Promise<IHttpRequestOptions> => {

@@ -1,4 +1,5 @@
 import type { ICredentialType, INodeProperties } from 'n8n-workflow';
+import { allowedInternalNetworksCredentialField } from '../nodes/shared/properties';
 
 /**
  * Conversation Builder "Mutual Authentication" bot-account credential (mutual TLS): a key store
@@ -130,5 +131,6 @@ export class LivePersonMutualTlsApi implements ICredentialType {
 			placeholder: 'https://api.example.com/health',
 			description: 'Optional. The Test button always checks the key store; with a URL it also connects there with the client certificate (a GET; any HTTP status counts as a successful handshake).',
 		},
+		allowedInternalNetworksCredentialField('the Test URL'),
 	];
 }

@@ -1,4 +1,5 @@
 import type { ICredentialType, INodeProperties } from 'n8n-workflow';
+import { allowedInternalNetworksCredentialField } from '../nodes/shared/properties';
 
 /**
  * Conversation Builder "OAuth 2.0 / Authorization Code" bot-account credential, optionally with
@@ -167,5 +168,6 @@ export class LivePersonOAuth2AuthCodeApi implements ICredentialType {
 			default: 401,
 			description: 'The HTTP status with which the API says the access token has expired; n8n then refreshes the token and repeats the call',
 		},
+		allowedInternalNetworksCredentialField('the API URLs called with this credential'),
 	];
 }

@@ -1,12 +1,12 @@
 import type {
 	ICredentialDataDecryptedObject,
-	ICredentialTestRequest,
 	ICredentialType,
 	IHttpRequestOptions,
 	INodeProperties,
 } from 'n8n-workflow';
-import { authHeaders, clientCredentialsFrom, CREDENTIAL_TYPES } from '../lib/auth/apply';
+import { clientCredentialsConfig, CREDENTIAL_TYPES, strategyFor } from '../nodes/shared/credentialConfig';
 import { buildClientCredentialsRequest } from '../lib/auth/oauth2';
+import { allowedInternalNetworksCredentialField } from '../nodes/shared/properties';
 
 /**
  * Conversation Builder "OAuth 2.0 / Client Credentials" bot-account credential.
@@ -17,7 +17,7 @@ import { buildClientCredentialsRequest } from '../lib/auth/oauth2';
  * - n8n's client-credentials support (`requestOAuth2`) only reacts to the "expired" status: it
  *   never looks at `expires_in`, so every expiry costs one failed call per credential. The cache
  *   refreshes shortly before `expires_in` / the JWT `exp`, and still refetches on the configured
- *   status (401 or 403) through `sendWithCredential`, invalidating by value so N items that saw
+ *   status (401 or 403) by the pipeline's re-login interceptor (lib/http), invalidating by value so N items that saw
  *   the same rejection cause ONE new token request.
  * - Our nodes send through undici (`lib/net/transport.ts`, per-credential mTLS / outbound-policy
  *   dispatchers) which n8n's OAuth2 helper cannot use; n8n's helper would also write the token
@@ -98,23 +98,21 @@ export class LivePersonOAuth2ClientCredentialsApi implements ICredentialType {
 			default: 401,
 			description: 'The HTTP status with which the API says the token is no longer valid; a new token is then fetched once and the call repeated',
 		},
+		allowedInternalNetworksCredentialField('the Token URL'),
 	];
 
 	authenticate = async (credentials: ICredentialDataDecryptedObject, requestOptions: IHttpRequestOptions): Promise<IHttpRequestOptions> => {
-		const creds = clientCredentialsFrom(credentials);
+		const creds = clientCredentialsConfig(credentials);
 		if (requestOptions.url && requestOptions.url.trim() === creds.tokenUrl.trim()) {
 			// The token request itself (the Test button): client-authenticate it.
 			const built = buildClientCredentialsRequest(creds);
 			return { ...requestOptions, url: built.url, method: 'POST', headers: { ...(requestOptions.headers ?? {}), ...built.headers }, body: built.body };
 		}
-		const { headers } = await authHeaders(CREDENTIAL_TYPES.clientCredentials, credentials);
-		return { ...requestOptions, headers: { ...(requestOptions.headers ?? {}), Authorization: headers.authorization } };
+		const applied = await strategyFor(CREDENTIAL_TYPES.clientCredentials, credentials).apply({ method: requestOptions.method ?? 'GET', url: new URL(requestOptions.url, requestOptions.baseURL), headers: {} });
+		return { ...requestOptions, headers: { ...(requestOptions.headers ?? {}), Authorization: applied.headers?.authorization } };
 	};
 
-	test: ICredentialTestRequest = {
-		request: {
-			method: 'POST',
-			url: '={{$credentials.accessTokenUrl}}',
-		},
-	};
+	// No n8n `test` request (n8n would send it itself, outside the outbound policy): the Test button
+	// is the API Integration node's `livePersonOAuth2ClientCredentialsApiTest`, a real token request
+	// through the package's pipeline (nodes/shared/credentialTests.ts).
 }

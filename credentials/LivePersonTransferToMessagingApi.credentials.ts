@@ -1,4 +1,5 @@
 import type { ICredentialType, INodeProperties } from 'n8n-workflow';
+import { allowedInternalNetworksCredentialField } from '../nodes/shared/properties';
 
 /**
  * Transfer to Messaging (Connect-to-Messaging API): the account and an installed application's
@@ -50,5 +51,6 @@ export class LivePersonTransferToMessagingApi implements ICredentialType {
 			default: '',
 			required: true,
 		},
+		allowedInternalNetworksCredentialField('the CSDS host and the LivePerson hosts it names'),
 	];
 }

@@ -79,29 +79,92 @@ export function isLpError(error: unknown): error is LpError {
 	return error instanceof LpError;
 }
 
-const REDACTED = '[redacted]';
+export const REDACTED = '[redacted]';
+
+/** Secrets shorter than this are not searched for (they would redact ordinary words). */
+export const MIN_SECRET_LENGTH = 4;
+
+/** RFC 3986 / RFC 5849 §3.6 percent-encoding: everything but ALPHA, DIGIT, "-", ".", "_", "~". */
+export function rfc3986Encode(value: string): string {
+	return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** JSON string escaping with every non-ASCII character as \uXXXX (what some servers emit). */
+function jsonAsciiEscape(value: string): string {
+	return JSON.stringify(value)
+		.slice(1, -1)
+		.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+const formsMemo = new Map<string, string[]>();
 
 /**
- * Replaces every occurrence of each secret (and of its URL-encoded and base64 forms) with
- * "[redacted]". Secrets shorter than 4 characters are ignored (they would redact ordinary words).
+ * Every spelling under which a secret can come back in a server answer, a URL or a log: raw;
+ * percent-encoded (encodeURIComponent, RFC 3986/5849 as OAuth 1.0a signs it, form-encoded with "+"
+ * for spaces, lower-case hex); JSON-escaped (plain, "\/" for "/", \uXXXX for non-ASCII); HTML
+ * entities; base64 and base64url (with and without padding). Memoised (the same secrets are
+ * redacted for every error of a credential).
+ */
+export function secretForms(secret: string): string[] {
+	const known = formsMemo.get(secret);
+	if (known) return known;
+	const forms = new Set<string>([secret]);
+	const encoded = encodeURIComponent(secret);
+	const rfc = rfc3986Encode(secret);
+	const form = new URLSearchParams({ x: secret }).toString().slice(2);
+	for (const f of [encoded, rfc, form]) {
+		forms.add(f);
+		forms.add(f.replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase()));
+	}
+	const json = JSON.stringify(secret).slice(1, -1);
+	forms.add(json);
+	forms.add(json.replace(/\//g, '\\/'));
+	forms.add(jsonAsciiEscape(secret));
+	forms.add(secret.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`));
+	forms.add(secret.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;'));
+	const b64 = Buffer.from(secret, 'utf8').toString('base64');
+	forms.add(b64);
+	forms.add(b64.replace(/=+$/, ''));
+	forms.add(Buffer.from(secret, 'utf8').toString('base64url'));
+	// Longest first: a form that contains another is replaced whole.
+	const list = [...forms].filter((f) => f.length >= MIN_SECRET_LENGTH).sort((a, b) => b.length - a.length);
+	if (formsMemo.size >= 2048) formsMemo.delete(formsMemo.keys().next().value as string);
+	formsMemo.set(secret, list);
+	return list;
+}
+
+/**
+ * Replaces every occurrence of each secret, in every form of `secretForms()`, with "[redacted]".
+ * Secrets shorter than MIN_SECRET_LENGTH characters are ignored.
  */
 export function redact(text: string, secrets: Iterable<string | undefined | null>): string {
-	let out = text;
+	const all: string[] = [];
 	for (const secret of secrets) {
-		if (!secret || secret.length < 4) continue;
-		const forms = new Set([secret, encodeURIComponent(secret), Buffer.from(secret).toString('base64')]);
-		for (const form of forms) {
-			if (form.length >= 4) out = out.split(form).join(REDACTED);
-		}
+		if (!secret || secret.length < MIN_SECRET_LENGTH) continue;
+		all.push(...secretForms(secret));
+	}
+	if (!all.length) return text;
+	all.sort((a, b) => b.length - a.length);
+	let out = text;
+	for (const form of all) {
+		if (out.includes(form)) out = out.split(form).join(REDACTED);
 	}
 	return out;
 }
 
-/** Query parameters that carry credentials and must never be printed. */
-const SECRET_QUERY_KEYS = /^(access_token|token|id_token|refresh_token|client_secret|password|api[-_]?key|key|secret|code|code_verifier|sig|signature)$/i;
+/**
+ * Query parameter names whose values are masked in printed URLs: any name that contains one of these
+ * words (case-insensitive), not a fixed list of names.
+ */
+const SECRET_NAME = /(token|secret|passw|pass$|^pass|pwd|key|sig|signature|code|assertion|auth|credential|session|cookie|otp|jwt|bearer|verifier|nonce|private|ticket|hash|salt)/i;
 
-/** A URL made safe to print: no user info, secret query values replaced. */
-export function safeUrl(url: string | URL): string {
+/** True when a parameter or header name looks like it carries a secret. */
+export function isSecretName(name: string): boolean {
+	return SECRET_NAME.test(name);
+}
+
+/** A URL made safe to print: no user info, secret-looking query values masked, known secrets redacted. */
+export function safeUrl(url: string | URL, secrets: Iterable<string | undefined | null> = []): string {
 	let parsed: URL;
 	try {
 		parsed = typeof url === 'string' ? new URL(url) : new URL(url.toString());
@@ -110,17 +173,47 @@ export function safeUrl(url: string | URL): string {
 	}
 	parsed.username = '';
 	parsed.password = '';
-	for (const key of [...parsed.searchParams.keys()]) {
-		if (SECRET_QUERY_KEYS.test(key)) parsed.searchParams.set(key, REDACTED);
+	parsed.hash = '';
+	for (const key of [...new Set(parsed.searchParams.keys())]) {
+		if (isSecretName(key)) parsed.searchParams.set(key, REDACTED);
 	}
-	return parsed.toString().replace(/%5Bredacted%5D/g, REDACTED);
+	return redact(parsed.toString().replace(/%5Bredacted%5D/g, REDACTED), secrets);
 }
 
-/** A short printable extract of a server answer: first `max` characters, whitespace collapsed. */
+/**
+ * A short printable extract of a server answer: redacted FIRST (on the whole text, so a secret that
+ * straddles the cut is still found), then whitespace collapsed and cut to `max` characters.
+ */
 export function snippet(body: string | Buffer | undefined, secrets: Iterable<string | undefined | null> = [], max = 300): string | undefined {
 	if (body === undefined) return undefined;
-	const text = (typeof body === 'string' ? body : body.toString('utf8')).replace(/\s+/g, ' ').trim();
+	const text = redact(typeof body === 'string' ? body : body.toString('utf8'), secrets).replace(/\s+/g, ' ').trim();
 	if (!text) return undefined;
-	const cut = text.length > max ? `${text.slice(0, max)}…` : text;
-	return redact(cut, secrets);
+	if (text.length <= max) return text;
+	let cut = text.slice(0, max);
+	// Never end inside the marker.
+	const open = cut.lastIndexOf('[');
+	if (open >= 0 && REDACTED.startsWith(cut.slice(open)) && cut.slice(open) !== REDACTED) cut = cut.slice(0, open);
+	return `${cut}…`;
+}
+
+/**
+ * A copy of an error with every text field redacted (message, hint, response snippet): the
+ * pipeline passes each error through this with all secrets in scope before it leaves.
+ */
+export function redactError(error: LpError, secrets: Iterable<string | undefined | null>): LpError {
+	const list = [...secrets].filter((s): s is string => typeof s === 'string' && s.length >= MIN_SECRET_LENGTH);
+	if (!list.length) return error;
+	const message = redact(error.message, list);
+	const hint = error.hint === undefined ? undefined : redact(error.hint, list);
+	const responseSnippet = error.responseSnippet === undefined ? undefined : redact(error.responseSnippet, list);
+	if (message === error.message && hint === error.hint && responseSnippet === error.responseSnippet) return error;
+	return new LpError(error.kind, message, {
+		field: error.field,
+		hint,
+		status: error.status,
+		retryAfterMs: error.retryAfterMs,
+		responseSnippet,
+		code: error.code,
+		cause: (error as { cause?: unknown }).cause,
+	});
 }

@@ -4,8 +4,8 @@
  * CachedToken or a clear LpError, and thin I/O wrappers that go through `send()`.
  */
 import { LpError, inputError, redact, safeUrl, snippet } from '../errors';
-import { HttpResponse, RetryPolicy, header, parseJsonBody, parseRetryAfter, send, statusError } from '../net/transport';
-import type { Dispatcher } from 'undici';
+import { HttpResponse, RetryPolicy, header, parseJsonBody, parseRetryAfter, send, statusError, bodySnippet } from '../http';
+import type { OutboundPolicy } from '../net/policy';
 import { clientSecretBasic } from './basic';
 import { codeChallengeS256, isValidCodeVerifier } from './pkce';
 import { CachedToken, TokenCache, expiresAtFrom, fingerprint, tokenCache } from './token-cache';
@@ -235,7 +235,7 @@ function oauthErrorFrom(res: HttpResponse, code: string, description: unknown, s
 		status: res.status,
 		retryAfterMs,
 		code: `OAUTH_${safeCode.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}`,
-		responseSnippet: snippet(res.body, secrets, 200),
+		responseSnippet: bodySnippet(res, secrets, 200),
 	});
 }
 
@@ -286,7 +286,7 @@ function processInner(res: HttpResponse, secrets: string[], now: number): Cached
 				retryAfterMs,
 				code: 'RATE_LIMITED',
 				hint: 'Too many token requests: wait and try again. Tokens are cached, so this usually means many workflows share one client.',
-				responseSnippet: snippet(res.body, secrets, 200),
+				responseSnippet: bodySnippet(res, secrets, 200),
 			});
 		}
 		const isHtml = /html/i.test(header(res, 'content-type') ?? '') || /^\s*<(!doctype|html|head|body)/i.test(res.body.toString('utf8', 0, 200));
@@ -336,7 +336,8 @@ function throwing(error: LpError): never {
 }
 
 export interface TokenIoOptions {
-	dispatcher?: Dispatcher;
+	/** Outbound policy for the token endpoint (the credential's "Allowed Internal Networks"). */
+	policy?: OutboundPolicy;
 	timeoutMs?: number;
 	retry?: RetryPolicy;
 	signal?: AbortSignal;
@@ -352,8 +353,9 @@ async function exchange(built: BuiltRequest, secrets: Array<string | undefined>,
 		headers: built.headers,
 		body: built.body,
 		serviceName: `${SERVICE} (${safeUrl(built.url)})`,
-		secrets,
-		dispatcher: io.dispatcher,
+		// The client authentication header (client_secret_basic) is a secret of its own.
+		secrets: [...secrets, built.headers.authorization],
+		policy: io.policy,
 		timeoutMs: io.timeoutMs,
 		retry: io.retry ?? TOKEN_RETRY,
 		signal: io.signal,

@@ -1,21 +1,18 @@
 /**
  * Conversation Builder-style API integration calls: a user-defined request (method, URL, query,
- * headers, body) sent with one of this package's credentials, mutual TLS, or both.
+ * headers, body) sent with one of this package's auth strategies, mutual TLS, or both.
  *
  * - `buildApiRequest` (pure): parameters → method/url/headers/body, validated with field names.
- * - `processApiResponse` (pure): status check and JSON / text / binary decoding.
- * - `sendApiRequest`: the I/O: dispatcher (shared, outbound policy, or the pooled mutual TLS
- *   agent), credential headers (lib/auth/apply.ts, token refetch on the expired status), and the
- *   transport's timeouts, retries (network errors, 429, 5xx, Retry-After) and size cap.
+ * - `processApiResponse` (pure): status check and JSON / text / binary decoding; errors are
+ *   redacted with the answer's secrets (every secret of the strategy and identity that sent it).
+ * - `sendApiRequest`: one `send()` through the pipeline (policy, redirects, retry, re-login, size
+ *   cap, timeout, redaction) with the strategy, the connection and, for n8n's OAuth2 credential,
+ *   n8n's transport.
  */
-import type { Dispatcher } from 'undici';
-import { sendWithCredential } from '../auth/apply';
 import { inputError, LpError } from '../errors';
-import { guardConnector, OutboundPolicy, policyDispatcher } from '../net/policy';
-import { DEFAULT_RETRY_STATUSES, header, HttpRequest, HttpResponse, parseJsonBody, RetryPolicy, send, statusError } from '../net/transport';
-import { isPooled, type PooledAgent } from '../tls/agent-pool';
-import { mutualTlsAgent } from '../tls/credential';
-import type { KeyMaterial } from '../tls/keystore';
+import { DEFAULT_RETRY_STATUSES, header, HttpResponse, parseJsonBody, RetryPolicy, send, statusError } from '../http';
+import type { AuthStrategy, Connection, HttpRequest, Transport } from '../http/types';
+import type { OutboundPolicy } from '../net/policy';
 
 export type BodyType = 'none' | 'json' | 'form' | 'raw' | 'binary';
 export type ResponseFormat = 'autodetect' | 'json' | 'text' | 'binary';
@@ -145,21 +142,26 @@ export function processApiResponse(
 	return { ...base, kind, binary: { data: res.body, mimeType: type.split(';')[0] || 'application/octet-stream', fileName: disposition ? decodeURIComponent(disposition[1]) : name } };
 }
 
+/** How one node execution authenticates: values built once at the n8n boundary. */
 export interface ApiAuth {
-	/** A token/basic credential type of this package, and its decrypted data. */
-	credential?: { type: string; data: Record<string, unknown> };
-	/** Mutual TLS credential data (and its n8n id, to drop the old agent when it changes). */
-	mutualTls?: { data: Record<string, unknown>; credentialId?: string };
+	/** The bot-account credential's strategy. */
+	auth?: AuthStrategy;
+	/** The mutual TLS identity. */
+	connection?: Connection;
+	/** A custom innermost sender (n8n's helper for the OAuth2 Authorization Code credential). */
+	transport?: Transport;
+	/** The credentials' own "Allowed Internal Networks", joined to the node's option. */
+	allowedInternalNetworks?: string;
 }
 
 export interface SendApiOptions {
 	timeoutMs?: number;
 	retries?: number;
 	maxResponseBytes?: number;
+	/** Redirects followed, each hop checked; none by default (a 3xx is returned as is). */
+	maxRedirects?: number;
 	/** Outbound policy; default: internal networks refused. */
 	policy?: OutboundPolicy;
-	/** Sockets per origin for the mutual TLS agent (≥ the batch concurrency). */
-	connections?: number;
 	signal?: AbortSignal;
 	onRetry?: HttpRequest['onRetry'];
 }
@@ -171,71 +173,24 @@ export function retryPolicy(retries: number): RetryPolicy {
 	return { retries, statuses: DEFAULT_RETRY_STATUSES, networkErrors: true, baseDelayMs: 500, maxDelayMs: 30_000 };
 }
 
-/**
- * The pooled agent found for one `auth.mutualTls` object (one per node execution) and policy: the
- * node asks per item, and looking the agent up from the credential fields (settings, key-store
- * cache, agent key hash) every time showed in the benchmark's profile. A memo entry is used only
- * while the pool still holds that agent, so a changed credential or an evicted agent is rebuilt.
- */
-const executionAgents = new WeakMap<object, Map<string, PooledAgent & { material: KeyMaterial }>>();
-
-/** Dispatcher for a request: the pooled mutual TLS agent (policy-guarded) or the policy agent. */
-export function dispatcherFor(auth: ApiAuth, policy: OutboundPolicy, connections?: number): { dispatcher: Dispatcher; material?: KeyMaterial } {
-	if (!auth.mutualTls) return { dispatcher: policyDispatcher(policy) };
-	const memoKey = `${policy.fingerprint}|${connections ?? ''}`;
-	let memo = executionAgents.get(auth.mutualTls);
-	const known = memo?.get(memoKey);
-	if (known && isPooled(known)) return { dispatcher: known.agent, material: known.material };
-	const pooled = mutualTlsAgent(auth.mutualTls.data, {
-		credentialId: auth.mutualTls.credentialId,
-		connections,
-		...(policy.enabled ? { wrapConnector: (base) => guardConnector(policy, base), wrapConnectorKey: policy.fingerprint, lookup: policy.lookup as never, lookupKey: policy.fingerprint } : {}),
-	});
-	if (!memo) executionAgents.set(auth.mutualTls, (memo = new Map()));
-	memo.set(memoKey, pooled);
-	return { dispatcher: pooled.agent, material: pooled.material };
-}
-
-export async function sendApiRequest(built: BuiltApiRequest, auth: ApiAuth, options: SendApiOptions = {}): Promise<HttpResponse> {
-	const policy = options.policy ?? new OutboundPolicy();
-	policy.checkUrl(built.url);
-	const { dispatcher } = dispatcherFor(auth, policy, options.connections);
-	const req: HttpRequest = {
+export function sendApiRequest(built: BuiltApiRequest, auth: ApiAuth, options: SendApiOptions = {}): Promise<HttpResponse> {
+	return send({
 		url: built.url,
 		method: built.method,
 		headers: built.headers,
 		body: built.body,
-		dispatcher,
+		auth: auth.auth,
+		connection: auth.connection,
+		transport: auth.transport,
+		policy: options.policy,
+		maxRedirects: options.maxRedirects,
 		timeoutMs: options.timeoutMs ?? API_INTEGRATION_DEFAULTS.timeoutMs,
 		retry: retryPolicy(options.retries ?? API_INTEGRATION_DEFAULTS.retries),
 		maxResponseBytes: options.maxResponseBytes ?? API_INTEGRATION_DEFAULTS.maxResponseBytes,
 		serviceName: `The API (${built.url.host})`,
 		signal: options.signal,
 		onRetry: options.onRetry,
-	};
-	if (auth.credential) {
-		// Token requests (client credentials) go through the policy agent, not the mTLS agent.
-		return sendWithCredential(auth.credential.type, auth.credential.data, req, { dispatcher: policyDispatcher(policy), signal: options.signal }).catch(explainMutualTlsReset(auth));
-	}
-	return send(req).catch(explainMutualTlsReset(auth));
-}
-
-/**
- * A server that refuses the client certificate sends a TLS alert and closes the connection; Node and
- * undici report that as a plain reset ("other side closed" with TLS 1.3, ECONNRESET "before secure
- * TLS connection was established" with TLS 1.2). With mutual TLS, say so in the hint.
- */
-function explainMutualTlsReset(auth: ApiAuth) {
-	return (error: unknown): never => {
-		if (auth.mutualTls && error instanceof LpError && error.kind === 'network' && (error.code === 'ECONNRESET' || error.code === 'UND_ERR_SOCKET' || error.code === 'EPIPE')) {
-			throw new LpError('network', `${error.message} (with mutual TLS: the server may have refused the client certificate)`, {
-				code: error.code,
-				cause: (error as { cause?: unknown }).cause,
-				hint: 'A server that does not accept the client certificate (unknown issuer, expired, or not the one it expects) closes the connection during or right after the TLS handshake: check the certificate in the Mutual TLS credential and that the server trusts its CA. Otherwise check the host and port.',
-			});
-		}
-		throw error;
-	};
+	});
 }
 
 export function assertNever(value: never, field: string): never {

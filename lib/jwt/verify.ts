@@ -12,9 +12,8 @@
 import { createPublicKey, KeyObject } from 'node:crypto';
 import * as jose from 'jose';
 import { LpError, inputError, safeUrl } from '../errors';
-import { parseJsonBody, statusError } from '../net/transport';
+import { parseJsonBody, send, statusError } from '../http';
 import { OutboundPolicy } from '../net/policy';
-import { sendFollowingRedirects } from '../net/redirects';
 
 export const SUPPORTED_ALGORITHMS = [
 	'RS256',
@@ -149,10 +148,15 @@ export class JwksCache {
 			throw inputError('jwksUrl', 'The JWKS URL is not a valid URL', 'Enter the full https:// address of the key set.', 'INVALID_URL');
 		}
 		this.fetches++;
-		const res = await sendFollowingRedirects(
-			{ url: parsed, headers: { accept: 'application/json, application/jwk-set+json' }, timeoutMs: this.timeoutMs, maxResponseBytes: 512 * 1024, serviceName: 'The JWKS endpoint' },
-			{ policy, maxRedirects: 3 },
-		);
+		const res = await send({
+			url: parsed,
+			headers: { accept: 'application/json, application/jwk-set+json' },
+			timeoutMs: this.timeoutMs,
+			maxResponseBytes: 512 * 1024,
+			serviceName: 'The JWKS endpoint',
+			policy,
+			maxRedirects: 3,
+		});
 		if (res.status < 200 || res.status >= 300) throw statusError(res, 'The JWKS endpoint', [], `Check the JWKS URL ${safeUrl(parsed)}.`);
 		const body = parseJsonBody(res, 'The JWKS endpoint') as { keys?: unknown };
 		if (!body || typeof body !== 'object' || !Array.isArray(body.keys)) {

@@ -17,6 +17,8 @@
  * token cause one new login.
  */
 import { fingerprint, tokenCache, type CachedToken } from '../auth/token-cache';
+import type { Applied, AuthStrategy } from '../http/types';
+import { OutboundPolicy, policyForAllowText } from '../net/policy';
 import { inputError, isLpError, LpError } from '../errors';
 import { parseCsdsHost, validateAccountId } from './csds';
 import { login, LoginBody, LoginOptions, LoginSession, logout, refreshSession } from './login';
@@ -41,6 +43,13 @@ export interface LivePersonAccountCredentials {
 	appSecret?: string;
 	accessToken?: string;
 	accessTokenSecret?: string;
+	/** "Allowed Internal Networks" of the credential: CSDS and every LivePerson host it leads to. */
+	allowedInternalNetworks?: string;
+}
+
+/** The outbound policy of an account credential (internal networks refused unless allowed). */
+export function accountPolicy(creds: Pick<LivePersonAccountCredentials, 'allowedInternalNetworks'>): OutboundPolicy {
+	return policyForAllowText(fieldText(creds.allowedInternalNetworks));
 }
 
 export interface AccountAuthOptions extends LoginOptions {
@@ -112,7 +121,7 @@ export function accountCacheKey(creds: LivePersonAccountCredentials): string {
 				: method === 'oauth1'
 					? [fieldText(creds.username).trim(), fieldText(creds.appKey).trim(), fieldText(creds.appSecret), fieldText(creds.accessToken), fieldText(creds.accessTokenSecret)]
 					: [];
-	return `lp-account:${fingerprint('livePersonAccountApi', accountId, origin, method, ...fields)}`;
+	return `lp-account:${fingerprint('lp-account', accountId, origin, method, accountPolicy(creds).fingerprint, ...fields)}`;
 }
 
 interface KeepAlive {
@@ -136,19 +145,19 @@ function toCached(session: LoginSession): CachedToken {
 async function fetchToken(creds: LivePersonAccountCredentials, options: AccountAuthOptions, now: () => number): Promise<CachedToken> {
 	const p = plan(creds);
 	const accountId = validateAccountId(creds.accountId);
+	const policy = accountPolicy(creds);
 	if (p.kind === 'sentinel') {
 		return fetchSentinelToken(
 			{ accountId, clientId: fieldText(creds.clientId), clientSecret: fieldText(creds.clientSecret) },
-			{ csdsHost: creds.csdsHost, timeoutMs: options.timeoutMs, now },
+			{ csdsHost: creds.csdsHost, policy, timeoutMs: options.timeoutMs, now },
 		);
 	}
-	const session = await login({ accountId, csdsHost: creds.csdsHost }, p.body, options);
+	const session = await login({ accountId, csdsHost: creds.csdsHost }, p.body, { ...options, policy });
 	return toCached(session);
 }
 
 /** The cached (or freshly fetched) token of an account credential. */
-export async function getAccountToken(creds: LivePersonAccountCredentials, options: AccountAuthOptions = {}): Promise<CachedToken> {
-	const key = accountCacheKey(creds);
+export async function getAccountToken(creds: LivePersonAccountCredentials, options: AccountAuthOptions = {}, key = accountCacheKey(creds)): Promise<CachedToken> {
 	const now = options.now ?? Date.now;
 	const token = await tokenCache.get(key, async () => {
 		const fresh = await fetchToken(creds, options, now);
@@ -175,7 +184,7 @@ export async function getAccountToken(creds: LivePersonAccountCredentials, optio
 		const current = state;
 		current.inflight = (async () => {
 			try {
-				const updated = await refreshSession(session, options);
+				const updated = await refreshSession(session, { ...options, policy: accountPolicy(creds) });
 				current.refreshedAt = now();
 				if (updated.sessionId !== session.sessionId) Object.assign(session, { sessionId: updated.sessionId });
 			} catch (error) {
@@ -194,7 +203,7 @@ export async function getAccountToken(creds: LivePersonAccountCredentials, optio
 	}
 	await state.inflight;
 	if (keepAlive.get(key) === state) return token;
-	return getAccountToken(creds, { ...options, keepAliveMs: 0 });
+	return getAccountToken(creds, { ...options, keepAliveMs: 0 }, key);
 }
 
 /** `{authorization: 'Bearer …'}` for the credential: one login per credential however many callers. */
@@ -204,8 +213,7 @@ export async function getAccountBearer(creds: LivePersonAccountCredentials, opti
 }
 
 /** Drops the cached token if it is still `value` (a raw token or "Bearer …"), after a 401 from an API. */
-export function invalidateAccountBearer(creds: LivePersonAccountCredentials, value?: string): void {
-	const key = accountCacheKey(creds);
+export function invalidateAccountBearer(creds: LivePersonAccountCredentials, value?: string, key = accountCacheKey(creds)): void {
 	const raw = value?.replace(/^Bearer\s+/i, '');
 	tokenCache.invalidate(key, raw);
 	const state = keepAlive.get(key);
@@ -224,7 +232,7 @@ export async function getAccountAuthHeaders(
 	if (methodOf(creds) === 'oauth1') {
 		return {
 			authorization: oauth1AuthorizationHeader(
-				{ consumerKey: fieldText(creds.appKey).trim(), consumerSecret: fieldText(creds.appSecret), token: fieldText(creds.accessToken) || undefined, tokenSecret: fieldText(creds.accessTokenSecret) || undefined },
+				oauth1Keys(creds),
 				request.method,
 				request.url,
 				{ ...(options.oauth1 ?? {}), formParams: request.formParams },
@@ -234,25 +242,58 @@ export async function getAccountAuthHeaders(
 	return getAccountBearer(creds, options);
 }
 
+/** The credential's secrets, redacted from every error of its requests. */
+export function accountSecrets(creds: LivePersonAccountCredentials): string[] {
+	return [creds.password, creds.clientSecret, creds.appSecret, creds.accessToken, creds.accessTokenSecret].map(fieldText).filter((s) => s.length > 0);
+}
+
+/** Human name of the auth a credential sends, for messages ("the gateway refused the … "). */
+export function accountAuthLabel(creds: LivePersonAccountCredentials): string {
+	const method = methodOf(creds);
+	if (method === 'oauth1') return 'OAuth 1.0 AppKey signature';
+	if (method === 'clientCredentials' && fieldText(creds.clientCredentialsFlow) !== 'loginService') return 'Sentinel app token (OAuth 2.0 client credentials)';
+	if (method === 'clientCredentials') return 'Login Service bearer (application login)';
+	if (method === 'none') return 'no authentication';
+	return 'Login Service bearer (user login)';
+}
+
 /**
- * Runs `fn` with the bearer; if it fails with 401 (thrown LpError, or a result whose `status` is
- * 401) the token is dropped, one new login is made and `fn` runs once more.
+ * The account credential as an auth strategy: OAuth 1.0a signs each request (nothing to drop on a
+ * refusal); every other method sends the cached bearer, and a 401 drops that bearer (by value) so
+ * the pipeline logs in once and sends once more. The cache key is computed here, once.
  */
-export async function withAccountBearer<T>(
-	creds: LivePersonAccountCredentials,
-	fn: (auth: { authorization: string }) => Promise<T>,
-	options: AccountAuthOptions = {},
-): Promise<T> {
-	const first = await getAccountBearer(creds, options);
-	const unauthorized = (r: unknown) => typeof r === 'object' && r !== null && (r as { status?: unknown }).status === 401;
-	try {
-		const result = await fn(first);
-		if (!unauthorized(result)) return result;
-	} catch (error) {
-		if (!(isLpError(error) && error.status === 401)) throw error;
+export function accountStrategy(creds: LivePersonAccountCredentials, options: AccountAuthOptions & { oauth1?: Omit<OAuth1SignOptions, 'formParams'> } = {}): AuthStrategy {
+	const method = methodOf(creds);
+	const secrets = accountSecrets(creds);
+	if (method === 'oauth1') {
+		return {
+			label: accountAuthLabel(creds),
+			apply: (req) => {
+				const type = String(req.headers['content-type'] ?? '');
+				const formParams = /application\/x-www-form-urlencoded/i.test(type) && typeof req.body === 'string' ? [...new URLSearchParams(req.body)] : undefined;
+				return { headers: { authorization: oauth1AuthorizationHeader(oauth1Keys(creds), req.method, req.url, { ...(options.oauth1 ?? {}), formParams }) } };
+			},
+			secrets: () => secrets,
+		};
 	}
-	invalidateAccountBearer(creds, first.authorization);
-	return fn(await getAccountBearer(creds, options));
+	plan(creds); // field checks now (e.g. authMethod "none")
+	const key = accountCacheKey(creds);
+	return {
+		label: accountAuthLabel(creds),
+		async apply(): Promise<Applied> {
+			const token = await getAccountToken(creds, options, key);
+			return { headers: { authorization: `Bearer ${token.value}` }, used: token.value };
+		},
+		invalidate(applied) {
+			invalidateAccountBearer(creds, applied.used, key);
+			return true;
+		},
+		secrets: () => secrets,
+	};
+}
+
+function oauth1Keys(creds: LivePersonAccountCredentials) {
+	return { consumerKey: fieldText(creds.appKey).trim(), consumerSecret: fieldText(creds.appSecret), token: fieldText(creds.accessToken) || undefined, tokenSecret: fieldText(creds.accessTokenSecret) || undefined };
 }
 
 /** The Login Service session behind a cached token (undefined for Sentinel tokens). */
@@ -273,7 +314,7 @@ export async function logoutAccount(creds: LivePersonAccountCredentials, options
 	tokenCache.invalidate(key, token.value);
 	keepAlive.delete(key);
 	if (!session) return false;
-	await logout(session, options);
+	await logout(session, { ...options, policy: accountPolicy(creds) });
 	return true;
 }
 

@@ -7,6 +7,9 @@
  * The C2M host itself is CSDS `connectToMessagingDomain`; `resolveC2mBase` looks it up.
  */
 import { fingerprint, tokenCache, type CachedToken } from '../auth/token-cache';
+import type { Applied, AuthStrategy } from '../http/types';
+import { OutboundPolicy, policyForAllowText } from '../net/policy';
+import { fieldText } from '../text';
 import { parseCsdsHost, resolveServiceBase, validateAccountId } from './csds';
 import { fetchSentinelToken } from './sentinel';
 
@@ -17,6 +20,12 @@ export interface TransferToMessagingCredentials {
 	csdsHost?: string;
 	clientId: string;
 	clientSecret: string;
+	/** "Allowed Internal Networks" of the credential (CSDS, Sentinel, C2M hosts). */
+	allowedInternalNetworks?: string;
+}
+
+export function c2mPolicy(creds: Pick<TransferToMessagingCredentials, 'allowedInternalNetworks'>): OutboundPolicy {
+	return policyForAllowText(fieldText(creds.allowedInternalNetworks));
 }
 
 export interface C2mAuthOptions {
@@ -27,24 +36,39 @@ export interface C2mAuthOptions {
 export function c2mCacheKey(creds: TransferToMessagingCredentials): string {
 	const accountId = validateAccountId(creds.accountId);
 	const origin = parseCsdsHost(creds.csdsHost).origin;
-	return `c2m:${fingerprint('livePersonTransferToMessagingApi', accountId, origin, (creds.clientId ?? '').trim(), creds.clientSecret ?? '')}`;
+	return `c2m:${fingerprint('c2m', accountId, origin, c2mPolicy(creds).fingerprint, (creds.clientId ?? '').trim(), creds.clientSecret ?? '')}`;
 }
 
 /** The cached app token (Sentinel client credentials). */
-export async function getC2mToken(creds: TransferToMessagingCredentials, options: C2mAuthOptions = {}): Promise<CachedToken> {
+export async function getC2mToken(creds: TransferToMessagingCredentials, options: C2mAuthOptions = {}, key = c2mCacheKey(creds)): Promise<CachedToken> {
 	const accountId = validateAccountId(creds.accountId);
-	return tokenCache.get(c2mCacheKey(creds), () =>
+	return tokenCache.get(key, () =>
 		fetchSentinelToken(
 			{ accountId, clientId: (creds.clientId ?? '').trim(), clientSecret: creds.clientSecret ?? '' },
-			{ csdsHost: creds.csdsHost, timeoutMs: options.timeoutMs, now: options.now },
+			{ csdsHost: creds.csdsHost, policy: c2mPolicy(creds), timeoutMs: options.timeoutMs, now: options.now },
 		),
 	);
 }
 
-/** `{authorization: 'Bearer <APP JWT>'}` for C2M calls. */
-export async function getC2mAuthHeaders(creds: TransferToMessagingCredentials, options: C2mAuthOptions = {}): Promise<{ authorization: string }> {
-	const token = await getC2mToken(creds, options);
-	return { authorization: `Bearer ${token.value}` };
+/**
+ * The Transfer to Messaging credential as an auth strategy: `Authorization: Bearer <APP JWT>`; a 401
+ * (error 1100 "invalid Bearer") drops that token so the pipeline fetches one more and re-sends once.
+ */
+export function c2mStrategy(creds: TransferToMessagingCredentials, options: C2mAuthOptions = {}): AuthStrategy {
+	const key = c2mCacheKey(creds);
+	const secrets = [fieldText(creds.clientSecret)].filter((s) => s.length > 0);
+	return {
+		label: 'Sentinel app token (APP JWT)',
+		async apply(): Promise<Applied> {
+			const token = await getC2mToken(creds, options, key);
+			return { headers: { authorization: `Bearer ${token.value}` }, used: token.value };
+		},
+		invalidate(applied) {
+			tokenCache.invalidate(key, applied.used);
+			return true;
+		},
+		secrets: () => secrets,
+	};
 }
 
 /** After a 401 from C2M (errorCode 1100 "invalid Bearer"): drop the token if it is still `value`. */
@@ -53,6 +77,6 @@ export function invalidateC2mToken(creds: TransferToMessagingCredentials, value?
 }
 
 /** Origin of the account's C2M host (CSDS `connectToMessagingDomain`). */
-export function resolveC2mBase(creds: Pick<TransferToMessagingCredentials, 'accountId' | 'csdsHost'>): Promise<string> {
-	return resolveServiceBase(creds.csdsHost, validateAccountId(creds.accountId), C2M_CSDS_SERVICE);
+export function resolveC2mBase(creds: Pick<TransferToMessagingCredentials, 'accountId' | 'csdsHost' | 'allowedInternalNetworks'>): Promise<string> {
+	return resolveServiceBase(creds.csdsHost, validateAccountId(creds.accountId), C2M_CSDS_SERVICE, { policy: c2mPolicy(creds) });
 }

@@ -11,10 +11,11 @@
  * policy is 3 retries with exponential backoff starting at 5 s (5, 10, 20 s), base injectable for tests.
  * 5xx and network errors are NOT retried: an invite may already have been sent (a second SMS).
  */
-import type { Dispatcher } from 'undici';
 import { inputError, LpError, snippet } from '../errors';
-import { HttpResponse, parseJsonBody, parseRetryAfter, send, statusError } from '../net/transport';
-import { getC2mAuthHeaders, invalidateC2mToken, resolveC2mBase, type C2mAuthOptions, type TransferToMessagingCredentials } from './c2m-auth';
+import { HttpResponse, parseJsonBody, parseRetryAfter, send, statusError, bodySnippet } from '../http';
+import { c2mPolicy, c2mStrategy, resolveC2mBase, type C2mAuthOptions, type TransferToMessagingCredentials } from './c2m-auth';
+import type { AuthStrategy } from '../http/types';
+import type { OutboundPolicy } from '../net/policy';
 import { validateAccountId } from './csds';
 import { fieldText } from '../text';
 
@@ -169,7 +170,7 @@ export function processC2mResponse<T = Record<string, unknown>>(res: HttpRespons
 			throw new LpError('response', `${C2M_SERVICE} answered the ${action} without a JSON object`, { status: res.status, code: 'C2M_SHAPE' });
 		}
 		if (action === 'invite' && typeof (body as { callId?: unknown }).callId !== 'string') {
-			throw new LpError('response', `${C2M_SERVICE} answered the invite without a callId`, { status: res.status, code: 'C2M_SHAPE', responseSnippet: snippet(res.body, secrets) });
+			throw new LpError('response', `${C2M_SERVICE} answered the invite without a callId`, { status: res.status, code: 'C2M_SHAPE', responseSnippet: bodySnippet(res, secrets) });
 		}
 		return body as T;
 	}
@@ -194,7 +195,7 @@ export function processC2mResponse<T = Record<string, unknown>>(res: HttpRespons
 		code: `C2M_${errorCode}`,
 		field: known.field,
 		hint: known.hint,
-		responseSnippet: snippet(res.body, secrets),
+		responseSnippet: bodySnippet(res, secrets),
 		retryAfterMs: parseRetryAfter(res.headers['retry-after']),
 	});
 }
@@ -202,15 +203,12 @@ export function processC2mResponse<T = Record<string, unknown>>(res: HttpRespons
 export interface C2mIo {
 	accountId: string;
 	base(): Promise<string>;
-	authorize(req: { method: string; url: string }): Promise<Record<string, string>>;
-	/** After a 401: drop the token behind `headers`; true when a retry with a new token can help. */
-	invalidate?(headers: Record<string, string>): boolean;
-	secrets?: string[];
+	auth: AuthStrategy;
+	policy: OutboundPolicy;
 	timeoutMs?: number;
 	/** First backoff after a 429 (doubles: 5, 10, 20 s by default). */
 	rateLimitBaseMs?: number;
 	rateLimitRetries?: number;
-	dispatcher?: Dispatcher;
 	onRetry?: (info: { attempt: number; delayMs: number; reason: string }) => void;
 }
 
@@ -218,35 +216,28 @@ export class C2mClient {
 	constructor(readonly io: C2mIo) {}
 
 	private async call<T>(req: PreparedRequest, action: 'eligibility' | 'invite'): Promise<T> {
-		const once = async () => {
-			const auth = await this.io.authorize({ method: req.method, url: req.url });
-			const secrets = [...req.secrets, ...(this.io.secrets ?? []), ...Object.values(auth), ...Object.values(auth).map((v) => v.replace(/^\S+\s+/, ''))].filter((s) => s && s.length >= 4);
-			const res = await send({
-				url: req.url,
-				method: req.method,
-				headers: { ...req.headers, ...auth },
-				body: req.body,
-				secrets,
-				serviceName: C2M_SERVICE,
-				timeoutMs: this.io.timeoutMs,
-				dispatcher: this.io.dispatcher,
-				// Documented: on 429 retry 3 times with exponential backoff from 5 s. A 429 was not
-				// processed, so repeating it cannot send a second invite. Nothing else is retried.
-				retry: {
-					retries: this.io.rateLimitRetries ?? C2M_RATE_LIMIT_RETRIES,
-					statuses: [429],
-					networkErrors: false,
-					baseDelayMs: this.io.rateLimitBaseMs ?? C2M_RATE_LIMIT_BASE_MS,
-					maxDelayMs: Math.max(60_000, (this.io.rateLimitBaseMs ?? C2M_RATE_LIMIT_BASE_MS) * 8),
-				},
-				onRetry: this.io.onRetry,
-			});
-			return { res, secrets, auth };
-		};
-		let { res, secrets, auth } = await once();
-		// 401 (error 1100 "invalid Bearer"): the token expired or was revoked; one new token, one retry.
-		if (res.status === 401 && this.io.invalidate?.(auth)) ({ res, secrets, auth } = await once());
-		return processC2mResponse<T>(res, action, secrets);
+		const res = await send({
+			url: req.url,
+			method: req.method,
+			headers: req.headers,
+			body: req.body,
+			secrets: req.secrets,
+			serviceName: C2M_SERVICE,
+			auth: this.io.auth,
+			policy: this.io.policy,
+			timeoutMs: this.io.timeoutMs,
+			// Documented: on 429 retry 3 times with exponential backoff from 5 s. A 429 was not
+			// processed, so repeating it cannot send a second invite. Nothing else is retried.
+			retry: {
+				retries: this.io.rateLimitRetries ?? C2M_RATE_LIMIT_RETRIES,
+				statuses: [429],
+				networkErrors: false,
+				baseDelayMs: this.io.rateLimitBaseMs ?? C2M_RATE_LIMIT_BASE_MS,
+				maxDelayMs: Math.max(60_000, (this.io.rateLimitBaseMs ?? C2M_RATE_LIMIT_BASE_MS) * 8),
+			},
+			onRetry: this.io.onRetry,
+		});
+		return processC2mResponse<T>(res, action, req.secrets);
 	}
 
 	async eligibility(input: EligibilityInput): Promise<EligibilityResult> {
@@ -261,12 +252,11 @@ export class C2mClient {
 }
 
 export interface C2mCredentialOptions extends C2mAuthOptions {
-	/** Host override instead of CSDS `connectToMessagingDomain`. */
+	/** Host override instead of CSDS `connectToMessagingDomain` (checked by the same outbound policy). */
 	host?: string;
 	rateLimitBaseMs?: number;
 	rateLimitRetries?: number;
 	onRetry?: C2mIo['onRetry'];
-	dispatcher?: Dispatcher;
 }
 
 /** The C2M client for a `livePersonTransferToMessagingApi` credential (host from CSDS, Sentinel app token). */
@@ -284,16 +274,11 @@ export function c2mClientForCredentials(creds: TransferToMessagingCredentials, o
 	return new C2mClient({
 		accountId,
 		base: async () => hostOverride ?? resolveC2mBase(creds),
-		authorize: (): Promise<Record<string, string>> => getC2mAuthHeaders(creds, options),
-		invalidate: (h) => {
-			invalidateC2mToken(creds, h.authorization);
-			return true;
-		},
-		secrets: [creds.clientSecret].filter((s): s is string => typeof s === 'string' && s.length >= 4),
+		auth: c2mStrategy(creds, options),
+		policy: c2mPolicy(creds),
 		timeoutMs: options.timeoutMs,
 		rateLimitBaseMs: options.rateLimitBaseMs,
 		rateLimitRetries: options.rateLimitRetries,
 		onRetry: options.onRetry,
-		dispatcher: options.dispatcher,
 	});
 }

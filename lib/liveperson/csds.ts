@@ -16,7 +16,8 @@
  * answers, and run one request per key at a time (single-flight).
  */
 import { inputError, LpError } from '../errors';
-import { HttpResponse, parseJsonBody, send, statusError } from '../net/transport';
+import { HttpResponse, parseJsonBody, send, statusError } from '../http';
+import type { OutboundPolicy } from '../net/policy';
 
 export const DEFAULT_CSDS_HOST = 'api.liveperson.net';
 export const DEFAULT_CSDS_TTL_MS = 10 * 60 * 1000;
@@ -160,6 +161,11 @@ export interface CsdsOptions {
 	timeoutMs?: number;
 	/** Force a fresh lookup (and refresh the cache). */
 	refresh?: boolean;
+	/**
+	 * Outbound policy for the CSDS host (the credential's "Allowed Internal Networks"). Part of the
+	 * cache key: an answer fetched under a permissive policy is never served under a stricter one.
+	 */
+	policy?: OutboundPolicy;
 }
 
 /** Cache of CSDS answers per (origin, account); single-flight; only non-empty answers are kept. */
@@ -171,7 +177,7 @@ export class CsdsClient {
 	async getDomains(csdsHost: string | undefined, accountIdInput: string, options: CsdsOptions = {}): Promise<ServiceDomain[]> {
 		const target = parseCsdsHost(csdsHost);
 		const accountId = validateAccountId(accountIdInput);
-		const key = `${target.origin}|${accountId}`;
+		const key = `${target.origin}|${accountId}|${options.policy?.fingerprint ?? 'default'}`;
 		const ttl = options.ttlMs ?? DEFAULT_CSDS_TTL_MS;
 		const entry = this.entries.get(key);
 		if (entry?.inflight) return entry.inflight;
@@ -179,7 +185,7 @@ export class CsdsClient {
 
 		const inflight = (async () => {
 			const req = buildCsdsRequest(target, accountId);
-			const res = await send({ ...req, serviceName: 'CSDS', timeoutMs: options.timeoutMs ?? 10_000, retry: { retries: 2, statuses: [502, 503, 504], baseDelayMs: 300 } });
+			const res = await send({ ...req, serviceName: 'CSDS', policy: options.policy, timeoutMs: options.timeoutMs ?? 10_000, retry: { retries: 2, statuses: [502, 503, 504], baseDelayMs: 300 } });
 			return processCsdsResponse(res, accountId);
 		})();
 		this.entries.set(key, { expiresAt: 0, domains: entry?.domains, inflight });
@@ -222,7 +228,8 @@ export class CsdsClient {
 			this.entries.clear();
 			return;
 		}
-		this.entries.delete(`${parseCsdsHost(csdsHost).origin}|${accountId.trim()}`);
+		const prefix = `${parseCsdsHost(csdsHost).origin}|${accountId.trim()}|`;
+		for (const key of [...this.entries.keys()]) if (key.startsWith(prefix)) this.entries.delete(key);
 	}
 }
 

@@ -19,7 +19,8 @@
  * Pure parts (`build*Request`, `process*Response`) are beside the I/O, oauth4webapi style.
  */
 import { inputError, LpError } from '../errors';
-import { HttpResponse, parseJsonBody, parseRetryAfter, send, sleep as realSleep, statusError } from '../net/transport';
+import { HttpResponse, parseJsonBody, parseRetryAfter, RetryPolicy, send, sleep as realSleep, statusError } from '../http';
+import type { OutboundPolicy } from '../net/policy';
 import { resolveServiceBase, validateAccountId } from './csds';
 
 export const LOGIN_SERVICE = 'Login Service';
@@ -87,6 +88,8 @@ export interface LoginOptions {
 	timing?: Partial<LoginTiming>;
 	timeoutMs?: number;
 	now?: () => number;
+	/** The credential's outbound policy (CSDS and Login Service hosts). */
+	policy?: OutboundPolicy;
 }
 
 const nonEmpty = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
@@ -326,9 +329,44 @@ export function serverErrorDelay(timing: Pick<LoginTiming, 'serverErrorDelaysMs'
 }
 
 /**
- * Sends a Login Service request under the documented retry policy. `process` turns the final
- * answer into a value or a typed error; 429 and 5xx answers are retried here.
+ * The Login Service's documented retry rule as a pipeline retry policy (one value per request: it
+ * counts its own budgets): 5xx and a reset connection wait 5, 10, 15 s; a 429 waits at least 5 s
+ * before a login (1 s before refresh/logout) or the Retry-After when longer, twice, and a Retry-After
+ * beyond `maxRetryAfterMs` fails at once. Refused connections, DNS, TLS and timeouts are final.
  */
+export function loginRetryPolicy(options: LoginOptions, action: 'login' | 'refresh' | 'logout'): RetryPolicy {
+	const timing = timingOf(options);
+	let serverRetries = 0;
+	let rateRetries = 0;
+	return {
+		retries: 0,
+		sleep: timing.sleep,
+		decide: (outcome) => {
+			if (outcome.error) {
+				const code = outcome.error.code;
+				const delay = code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' ? serverErrorDelay(timing, ++serverRetries) : undefined;
+				return delay === undefined ? undefined : delay * timing.scale;
+			}
+			const res = outcome.response;
+			if (res.status === 429 && rateRetries < timing.rateLimitRetries) {
+				const retryAfter = parseRetryAfter(res.headers['retry-after']);
+				const min = action === 'login' ? timing.rateLimitLoginWaitMs : timing.rateLimitWaitMs;
+				const wait = Math.max(min, retryAfter ?? 0);
+				if (wait <= timing.maxRetryAfterMs) {
+					rateRetries++;
+					return wait * timing.scale;
+				}
+			}
+			if (res.status >= 500 && res.status <= 599) {
+				const delay = serverErrorDelay(timing, ++serverRetries);
+				if (delay !== undefined) return delay * timing.scale;
+			}
+			return undefined;
+		},
+	};
+}
+
+/** Sends a Login Service request under its retry policy; `process` turns the answer into a value or a typed error. */
 async function withLoginRetries<T>(
 	prepare: () => PreparedRequest,
 	process: (res: HttpResponse, secrets: string[]) => T,
@@ -336,52 +374,20 @@ async function withLoginRetries<T>(
 	options: LoginOptions,
 ): Promise<T> {
 	const timing = timingOf(options);
-	let serverRetries = 0;
-	let rateRetries = 0;
-	for (let attempt = 1; ; attempt++) {
-		const req = prepare();
-		let res: HttpResponse;
-		try {
-			res = await send({
-				url: req.url,
-				method: req.method,
-				headers: req.headers,
-				body: req.body,
-				secrets: req.secrets,
-				serviceName: LOGIN_SERVICE,
-				timeoutMs: options.timeoutMs ?? 20_000,
-				retry: { retries: 0 },
-			});
-		} catch (error) {
-			// A reset connection is retried like a 5xx; refused / DNS / TLS / timeouts are reported at once.
-			const code = error instanceof LpError ? error.code : undefined;
-			const delay = code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' ? serverErrorDelay(timing, ++serverRetries) : undefined;
-			if (delay === undefined) throw error;
-			timing.onRetry?.({ attempt, delayMs: delay * timing.scale, reason: code ?? 'network' });
-			await timing.sleep(delay * timing.scale);
-			continue;
-		}
-		if (res.status === 429 && rateRetries < timing.rateLimitRetries) {
-			const retryAfter = parseRetryAfter(res.headers['retry-after']);
-			const min = action === 'login' ? timing.rateLimitLoginWaitMs : timing.rateLimitWaitMs;
-			const wait = Math.max(min, retryAfter ?? 0);
-			if (wait <= timing.maxRetryAfterMs) {
-				rateRetries++;
-				timing.onRetry?.({ attempt, delayMs: wait * timing.scale, status: 429, reason: 'rate limited' });
-				await timing.sleep(wait * timing.scale);
-				continue;
-			}
-		}
-		if (res.status >= 500 && res.status <= 599) {
-			const delay = serverErrorDelay(timing, ++serverRetries);
-			if (delay !== undefined) {
-				timing.onRetry?.({ attempt, delayMs: delay * timing.scale, status: res.status, reason: `status ${res.status}` });
-				await timing.sleep(delay * timing.scale);
-				continue;
-			}
-		}
-		return process(res, req.secrets);
-	}
+	const req = prepare();
+	const res = await send({
+		url: req.url,
+		method: req.method,
+		headers: req.headers,
+		body: req.body,
+		secrets: req.secrets,
+		serviceName: LOGIN_SERVICE,
+		policy: options.policy,
+		timeoutMs: options.timeoutMs ?? 20_000,
+		retry: loginRetryPolicy(options, action),
+		onRetry: timing.onRetry,
+	});
+	return process(res, req.secrets);
 }
 
 export interface LoginTarget {
@@ -393,16 +399,16 @@ export interface LoginTarget {
 }
 
 /** CSDS `agentVep` lookup (cached by lib/liveperson/csds.ts). */
-export async function resolveAgentVep(target: LoginTarget): Promise<string> {
+export async function resolveAgentVep(target: LoginTarget, policy?: OutboundPolicy): Promise<string> {
 	if (target.agentVepBase) return base(target.agentVepBase);
-	return resolveServiceBase(target.csdsHost, validateAccountId(target.accountId), 'agentVep');
+	return resolveServiceBase(target.csdsHost, validateAccountId(target.accountId), 'agentVep', { policy });
 }
 
 /** User or application login; returns the session (bearer, csrf, Session_id, expiry). */
 export async function login(target: LoginTarget, body: LoginBody, options: LoginOptions = {}): Promise<LoginSession> {
 	const accountId = validateAccountId(target.accountId);
 	loginJson(body); // field checks before any network
-	const agentVep = await resolveAgentVep(target);
+	const agentVep = await resolveAgentVep(target, options.policy);
 	const now = options.now ?? Date.now;
 	return withLoginRetries(
 		() => buildLoginRequest(agentVep, accountId, body),

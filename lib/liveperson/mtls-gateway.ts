@@ -20,16 +20,12 @@
  * fresh token after a 401 that the gateway itself gave.
  */
 import { randomBytes, X509Certificate } from 'node:crypto';
-import type { Dispatcher } from 'undici';
 import { inputError, LpError, redact, safeUrl, snippet } from '../errors';
-import { header, HttpResponse, parseJsonBody, send, statusError } from '../net/transport';
+import { header, HttpResponse, parseJsonBody, send, statusError, bodySnippet } from '../http';
 import { decodePkcs12WithForge, IterationLimitError, scanPkcs12 } from '../tls/pkcs12';
-import {
-	getAccountAuthHeaders,
-	invalidateAccountBearer,
-	type AccountAuthOptions,
-	type LivePersonAccountCredentials,
-} from './account-auth';
+import type { AuthStrategy } from '../http/types';
+import type { OutboundPolicy } from '../net/policy';
+import { accountPolicy, accountStrategy, type AccountAuthOptions, type LivePersonAccountCredentials } from './account-auth';
 import { resolveServiceBase, validateAccountId } from './csds';
 import { fieldText } from '../text';
 
@@ -175,7 +171,7 @@ export function processCheckMappingResponse(res: HttpResponse, accountIdInput: s
 		new LpError('response', `${MTLS_SERVICE} answered the mapping check in an unexpected shape: ${detail}`, {
 			status: res.status,
 			code: 'MTLS_CHECK_SHAPE',
-			responseSnippet: snippet(res.body, secrets),
+			responseSnippet: bodySnippet(res, secrets),
 			hint: variant === 'gatewayV1' ? 'Try the "Gateway v2" variant.' : 'Check the host (CSDS mtlsGateway) and the variant.',
 		});
 
@@ -322,13 +318,13 @@ export function transportFailure(res: HttpResponse): boolean {
 
 /** The 424 / transport-header error: what the gateway says went wrong between it and the target. */
 export function transportError(res: HttpResponse, targetUrl: string, secrets: string[] = [], what = 'call'): LpError {
-	const message = decodeHeader(header(res, 'lp-message-from-transport'), secrets);
-	const error = decodeHeader(header(res, 'lp-error-from-transport'), secrets);
+	const message = decodeHeader(header(res, 'lp-message-from-transport'), [...secrets, ...(res.secrets ?? [])]);
+	const error = decodeHeader(header(res, 'lp-error-from-transport'), [...secrets, ...(res.secrets ?? [])]);
 	const reason = [message, error && error !== message ? `(${error})` : undefined].filter(Boolean).join(' ');
 	return new LpError('http', `The mTLS gateway could not complete the ${what} to ${safeUrl(targetUrl)}: ${reason || `HTTP ${res.status} without a reason`}`, {
 		status: res.status,
 		code: 'MTLS_TARGET_FAILED',
-		responseSnippet: snippet(res.body, secrets),
+		responseSnippet: bodySnippet(res, secrets),
 		hint: 'The gateway reached out with the client certificate but the target failed (connection, TLS handshake or certificate refused). Check the target URL, that the target trusts the certificate, and that it is up.',
 	});
 }
@@ -338,7 +334,7 @@ export function noMappingError(res: Pick<HttpResponse, 'status' | 'body'>, servi
 	return new LpError('http', `No mTLS certificate is mapped for ${serviceName || '(no service name)'}/${safeUrl(targetUrl)}`, {
 		status: res.status,
 		code: 'MTLS_NO_MAPPING',
-		responseSnippet: snippet(res.body, secrets),
+		responseSnippet: bodySnippet(res, secrets),
 		hint:
 			`The gateway answered HTTP ${res.status} with "Stop If Certificate Not Found" on, which is how it reports a missing certificate mapping ` +
 			'(documented: an internal server error; LivePerson\'s own client reads HTTP 400 the same way). The mapping key is account / service name / the whole URL, query included: ' +
@@ -373,7 +369,7 @@ function throwGatewayAuth(res: HttpResponse, secrets: string[]): never {
 	throw new LpError('auth', `${MTLS_SERVICE} refused the credentials (HTTP ${res.status})`, {
 		status: res.status,
 		code: 'MTLS_AUTH_REFUSED',
-		responseSnippet: snippet(res.body, secrets),
+		responseSnippet: bodySnippet(res, secrets),
 		hint: authHint('forward'),
 	});
 }
@@ -419,7 +415,7 @@ export function processListCertificatesResponse(res: HttpResponse, secrets: stri
 			? ((body as Record<string, unknown>).certificates ?? Object.values(body as Record<string, unknown>).find(Array.isArray))
 			: undefined;
 	if (!Array.isArray(list)) {
-		throw new LpError('response', `${MTLS_SERVICE} answered the certificate list without a list`, { status: res.status, code: 'MTLS_LIST_SHAPE', responseSnippet: snippet(res.body, secrets) });
+		throw new LpError('response', `${MTLS_SERVICE} answered the certificate list without a list`, { status: res.status, code: 'MTLS_LIST_SHAPE', responseSnippet: bodySnippet(res, secrets) });
 	}
 	return list.filter((c): c is MtlsCertificate => typeof c === 'object' && c !== null);
 }
@@ -506,7 +502,7 @@ export interface UploadCertificateResult {
 
 export function processUploadCertificateResponse(res: HttpResponse, secrets: string[] = []): UploadCertificateResult {
 	if (res.status === 409 || (res.status === 400 && /already exists|duplicat/i.test(res.body.toString('utf8')))) {
-		throw new LpError('http', `${MTLS_SERVICE} refused the certificate: the name is already used (HTTP ${res.status})`, { status: res.status, code: 'MTLS_CERT_DUPLICATE', responseSnippet: snippet(res.body, secrets), hint: 'Certificate names are unique per account: choose another name.' });
+		throw new LpError('http', `${MTLS_SERVICE} refused the certificate: the name is already used (HTTP ${res.status})`, { status: res.status, code: 'MTLS_CERT_DUPLICATE', responseSnippet: bodySnippet(res, secrets), hint: 'Certificate names are unique per account: choose another name.' });
 	}
 	if (res.status < 200 || res.status > 299) throw gatewayStatusError(res, MTLS_SERVICE, secrets, 'certificate upload');
 	const body = parseJsonBody(res, MTLS_SERVICE, secrets) as Record<string, unknown>;
@@ -519,7 +515,7 @@ export function processUploadCertificateResponse(res: HttpResponse, secrets: str
 		throw new LpError('http', `${MTLS_SERVICE} did not save the certificate${failed.length ? ' (it reports a failure to store it in the vault)' : ''}`, {
 			status: res.status,
 			code: 'MTLS_UPLOAD_FAILED',
-			responseSnippet: snippet(res.body, secrets),
+			responseSnippet: bodySnippet(res, secrets),
 			hint: 'Check the PKCS#12 file and its password, and that the name is unique in the account.',
 		});
 	}
@@ -598,7 +594,7 @@ export function processCreateMappingResponse(res: HttpResponse, variant: CreateM
 		throw new LpError('http', `${service} refused the mapping: the name or the account / service / URL triplet is already mapped (HTTP ${res.status})`, {
 			status: res.status,
 			code: 'MTLS_MAPPING_DUPLICATE',
-			responseSnippet: snippet(res.body, secrets),
+			responseSnippet: bodySnippet(res, secrets),
 			hint: 'Use another mapping name, or check the existing mapping with "Check Mapping".',
 		});
 	}
@@ -619,52 +615,41 @@ export interface MtlsIo {
 	gatewayBase(): Promise<string>;
 	/** Origin of CSDS `accountConfigReadWrite` (or the host override). */
 	configBase(): Promise<string>;
-	/** Authentication headers for one request (bearer, or an OAuth1 signature of method + URL). */
-	authorize(req: { method: string; url: string }): Promise<Record<string, string>>;
-	/**
-	 * After a 401 from the service: drop the token behind `headers`; true when a retry with a new
-	 * token can help (not for per-request signatures).
-	 */
-	invalidate?(headers: Record<string, string>): boolean;
-	/** Credential secrets to redact from quoted answers. */
-	secrets?: string[];
+	/** The credential's auth (bearer from the Login Service or Sentinel, or an OAuth1 signature). */
+	auth: AuthStrategy;
+	/** The credential's outbound policy: CSDS answers and host overrides alike. */
+	policy: OutboundPolicy;
 	timeoutMs?: number;
 	maxResponseBytes?: number;
-	dispatcher?: Dispatcher;
 }
 
 export class MtlsClient {
 	constructor(readonly io: MtlsIo) {}
 
-	private async exchange(req: PreparedRequest, serviceName: string, retryOn401: (res: HttpResponse) => boolean): Promise<{ res: HttpResponse; secrets: string[] }> {
-		const once = async () => {
-			const auth = await this.io.authorize({ method: req.method, url: req.url });
-			const secrets = [...req.secrets, ...(this.io.secrets ?? []), ...Object.values(auth), ...Object.values(auth).map((v) => v.replace(/^\S+\s+/, ''))].filter((s) => s && s.length >= 4);
-			const res = await send({
-				url: req.url,
-				method: req.method,
-				headers: { ...req.headers, ...auth },
-				body: req.body,
-				secrets,
-				serviceName,
-				timeoutMs: this.io.timeoutMs,
-				maxResponseBytes: this.io.maxResponseBytes,
-				dispatcher: this.io.dispatcher,
-				retry: { retries: 0 },
-			});
-			return { res, secrets, auth };
-		};
-		const first = await once();
-		if (first.res.status === 401 && retryOn401(first.res) && this.io.invalidate?.(first.auth)) {
-			const second = await once();
-			return { res: second.res, secrets: second.secrets };
-		}
-		return { res: first.res, secrets: first.secrets };
+	/**
+	 * One request through the pipeline. `reauthWhen` narrows the re-login: for Forward only the
+	 * gateway's own refusal (WWW-Authenticate, no transport failure) re-logs in; the target never saw that call.
+	 */
+	private async exchange(req: PreparedRequest, serviceName: string, reauthWhen?: (res: HttpResponse) => boolean): Promise<{ res: HttpResponse; secrets: string[] }> {
+		const res = await send({
+			url: req.url,
+			method: req.method,
+			headers: req.headers,
+			body: req.body,
+			secrets: req.secrets,
+			serviceName,
+			auth: this.io.auth,
+			reauthWhen,
+			policy: this.io.policy,
+			timeoutMs: this.io.timeoutMs,
+			maxResponseBytes: this.io.maxResponseBytes,
+		});
+		return { res, secrets: req.secrets };
 	}
 
 	async checkMappings(queries: MappingQuery[], variant: CheckVariant = 'gatewayV2'): Promise<MappingResult[]> {
 		const req = buildCheckMappingRequest(await this.io.gatewayBase(), this.io.accountId, queries, variant);
-		const { res, secrets } = await this.exchange(req, MTLS_SERVICE, () => true);
+		const { res, secrets } = await this.exchange(req, MTLS_SERVICE);
 		return processCheckMappingResponse(res, this.io.accountId, queries, variant, secrets);
 	}
 
@@ -677,28 +662,28 @@ export class MtlsClient {
 
 	async listCertificates(): Promise<MtlsCertificate[]> {
 		const req = buildListCertificatesRequest(await this.io.gatewayBase(), this.io.accountId);
-		const { res, secrets } = await this.exchange(req, MTLS_SERVICE, () => true);
+		const { res, secrets } = await this.exchange(req, MTLS_SERVICE);
 		return processListCertificatesResponse(res, secrets);
 	}
 
 	async uploadCertificate(input: UploadCertificateInput): Promise<UploadCertificateResult> {
 		const req = buildUploadCertificateRequest(await this.io.gatewayBase(), this.io.accountId, input);
-		const { res, secrets } = await this.exchange(req, MTLS_SERVICE, () => true);
+		const { res, secrets } = await this.exchange(req, MTLS_SERVICE);
 		return processUploadCertificateResponse(res, secrets);
 	}
 
 	async createMapping(input: CreateMappingInput, variant: CreateMappingVariant = 'configuration'): Promise<Record<string, unknown>> {
 		const origin = variant === 'activate' ? await this.io.gatewayBase() : await this.io.configBase();
 		const req = buildCreateMappingRequest(origin, this.io.accountId, input, variant);
-		const { res, secrets } = await this.exchange(req, variant === 'activate' ? MTLS_SERVICE : MTLS_CONFIG_SERVICE, () => true);
+		const { res, secrets } = await this.exchange(req, variant === 'activate' ? MTLS_SERVICE : MTLS_CONFIG_SERVICE);
 		return processCreateMappingResponse(res, variant, input.url, secrets);
 	}
 }
 
 export interface MtlsAccountOptions {
-	/** Host override for the gateway (instead of CSDS `mtlsGateway`). */
+	/** Host override for the gateway (instead of CSDS `mtlsGateway`); the credential's policy applies. */
 	gatewayHost?: string;
-	/** Host override for the configuration API (instead of CSDS `accountConfigReadWrite`). */
+	/** Host override for the configuration API (instead of CSDS `accountConfigReadWrite`); the policy applies. */
 	configHost?: string;
 	/** Account to act on; default the credential's. */
 	accountId?: string;
@@ -706,7 +691,6 @@ export interface MtlsAccountOptions {
 	timeoutMs?: number;
 	maxResponseBytes?: number;
 	auth?: AccountAuthOptions;
-	dispatcher?: Dispatcher;
 }
 
 /** The mTLS client for a `livePersonAccountApi` credential: hosts from CSDS, auth from account-auth. */
@@ -715,21 +699,15 @@ export function mtlsClientForAccount(creds: LivePersonAccountCredentials, option
 	const credAccount = validateAccountId(creds.accountId);
 	const gatewayOverride = options.gatewayHost ? normaliseHostOverride(options.gatewayHost, 'gatewayHost') : undefined;
 	const configOverride = options.configHost ? normaliseHostOverride(options.configHost, 'configHost') : undefined;
-	const lookup = (service: string) => resolveServiceBase(creds.csdsHost, credAccount, service, options.csdsTtlMs !== undefined ? { ttlMs: options.csdsTtlMs } : {});
-	const secrets = [creds.password, creds.clientSecret, creds.appSecret, creds.accessToken, creds.accessTokenSecret, creds.appKey].filter((s): s is string => typeof s === 'string' && s.length >= 4);
+	const policy = accountPolicy(creds);
+	const lookup = (service: string) => resolveServiceBase(creds.csdsHost, credAccount, service, { policy, ...(options.csdsTtlMs !== undefined ? { ttlMs: options.csdsTtlMs } : {}) });
 	return new MtlsClient({
 		accountId,
 		gatewayBase: async () => gatewayOverride ?? lookup(MTLS_GATEWAY_CSDS),
 		configBase: async () => configOverride ?? lookup(MTLS_CONFIG_CSDS),
-		authorize: (req) => getAccountAuthHeaders(creds, req, options.auth),
-		invalidate: (headers) => {
-			if (creds.authMethod === 'oauth1') return false;
-			invalidateAccountBearer(creds, headers.authorization);
-			return true;
-		},
-		secrets,
+		auth: accountStrategy(creds, options.auth),
+		policy,
 		timeoutMs: options.timeoutMs,
 		maxResponseBytes: options.maxResponseBytes,
-		dispatcher: options.dispatcher,
 	});
 }

@@ -20,8 +20,11 @@
  */
 import { basicAuthorization } from '../auth/basic';
 import { expiresAtFrom, fingerprint, tokenCache, type CachedToken } from '../auth/token-cache';
-import { inputError, isLpError, LpError, snippet } from '../errors';
-import { header, HttpResponse, send, statusError, TOKEN_REQUEST_RETRY } from '../net/transport';
+import { inputError, LpError } from '../errors';
+import type { Applied, AuthStrategy } from '../http/types';
+import { OutboundPolicy, policyForAllowText } from '../net/policy';
+import { fieldText } from '../text';
+import { header, HttpResponse, send, statusError, TOKEN_REQUEST_RETRY, bodySnippet } from '../http';
 
 export const CO_SERVICE = 'Conversation Orchestrator';
 /** Used when the token is not a JWT and no `expires_in` is given (the UI's test token lives 24 h; we stay shorter). */
@@ -47,6 +50,12 @@ export interface ConversationOrchestratorCredentials {
 	password?: string;
 	/** Optional: the account the v2 user belongs to (used only in messages). */
 	accountId?: string;
+	/** "Allowed Internal Networks" of the credential (the CO hosts). */
+	allowedInternalNetworks?: string;
+}
+
+export function orchestratorPolicy(creds: Pick<ConversationOrchestratorCredentials, 'allowedInternalNetworks'>): OutboundPolicy {
+	return policyForAllowText(fieldText(creds.allowedInternalNetworks));
 }
 
 /** Origin of the CO host for a region, e.g. "https://z1.context.liveperson.net". */
@@ -150,7 +159,7 @@ export function readOrchestratorToken(res: HttpResponse, secrets: string[] = [],
 			throw new LpError('auth', `${CO_SERVICE} refused the v2 login (HTTP ${res.status})`, {
 				status: res.status,
 				code: 'CO_LOGIN_REFUSED',
-				responseSnippet: snippet(res.body, secrets),
+				responseSnippet: bodySnippet(res, secrets),
 				hint: 'Check the v2 User ID and Password (Conversation Orchestrator → API Authorization) and the region / host of the account.',
 			});
 		}
@@ -193,10 +202,10 @@ export interface OrchestratorOptions {
 	now?: () => number;
 }
 
-/** Cache key of a v2 credential (hash of host, user, password). */
+/** Cache key of a v2 credential (hash of host, user, password, policy). */
 export function orchestratorCacheKey(creds: ConversationOrchestratorCredentials): string {
 	const host = orchestratorHost(creds.region, creds.customHost);
-	return `co-v2:${fingerprint('conversationOrchestratorApi', host, (creds.userId ?? '').trim(), creds.password ?? '')}`;
+	return `co-v2:${fingerprint('co-v2', host, orchestratorPolicy(creds).fingerprint, (creds.userId ?? '').trim(), creds.password ?? '')}`;
 }
 
 /** One v2 login (no cache). */
@@ -209,6 +218,7 @@ export async function orchestratorLogin(creds: ConversationOrchestratorCredentia
 		headers: req.headers,
 		secrets: req.secrets,
 		serviceName: CO_SERVICE,
+		policy: orchestratorPolicy(creds),
 		timeoutMs: options.timeoutMs ?? 20_000,
 		retry: TOKEN_REQUEST_RETRY,
 	});
@@ -216,76 +226,49 @@ export async function orchestratorLogin(creds: ConversationOrchestratorCredentia
 }
 
 /** The cached v2 token (one login in flight per credential). */
-export async function getOrchestratorToken(creds: ConversationOrchestratorCredentials, options: OrchestratorOptions = {}): Promise<CachedToken> {
-	return tokenCache.get(orchestratorCacheKey(creds), () => orchestratorLogin(creds, options));
+export async function getOrchestratorToken(creds: ConversationOrchestratorCredentials, options: OrchestratorOptions = {}, key = orchestratorCacheKey(creds)): Promise<CachedToken> {
+	return tokenCache.get(key, () => orchestratorLogin(creds, options));
 }
 
 export function invalidateOrchestratorToken(creds: ConversationOrchestratorCredentials, value?: string): void {
 	tokenCache.invalidate(orchestratorCacheKey(creds), value);
 }
 
-export interface OrchestratorAuth {
-	version: 'v1' | 'v2';
-	/** Origin (and optional base path) of the CO host. */
-	host: string;
-	/** v1: `{maven-api-key}`; v2: `{authorization: 'Bearer …'}` (the header form). */
-	headers: Record<string, string>;
-	/** v2: `{access_token}` (the documented query form); v1: empty. */
-	query: Record<string, string>;
-	/** v2 token (undefined for v1). */
-	token?: string;
-}
-
-/** Auth material for one call, without the 403 handling (see `withOrchestratorToken`). */
-export async function getOrchestratorAuth(creds: ConversationOrchestratorCredentials, options: OrchestratorOptions = {}): Promise<OrchestratorAuth> {
-	const host = orchestratorHost(creds.region, creds.customHost);
-	if (apiVersion(creds) === 'v1') return { version: 'v1', host, headers: orchestratorV1Headers(creds), query: {} };
-	const token = await getOrchestratorToken(creds, options);
-	return { version: 'v2', host, headers: { authorization: `Bearer ${token.value}` }, query: { access_token: token.value }, token: token.value };
-}
-
-/** Adds the v2 token to a URL as `access_token` (documented form); v1 URLs are returned unchanged. */
-export function withAccessTokenQuery(url: string | URL, auth: OrchestratorAuth): string {
-	const u = new URL(url.toString());
-	for (const [k, v] of Object.entries(auth.query)) u.searchParams.set(k, v);
-	return u.toString();
-}
-
-const isForbiddenResult = (r: unknown) => typeof r === 'object' && r !== null && (r as { status?: unknown }).status === 403;
+export type TokenPlacement = 'query' | 'header';
 
 /**
- * Runs `fn` with the CO auth. v2: if `fn` throws an LpError with status 403 or returns a result whose
- * `status` is 403, the cached token is dropped (only if it is still the one used), one new login is
- * made and `fn` runs once more; a second 403 is a clear error. v1 calls are passed through.
+ * The CO credential as an auth strategy. v1: `maven-api-key`. v2: the cached login token as the
+ * documented `?access_token=` (default) or `Authorization: Bearer`; the docs' signal to log in again
+ * is a 403, which drops that token (by value) so the pipeline logs in once and sends once more.
  */
-export async function withOrchestratorToken<T>(
-	creds: ConversationOrchestratorCredentials,
-	fn: (auth: OrchestratorAuth) => Promise<T>,
-	options: OrchestratorOptions = {},
-): Promise<T> {
-	const first = await getOrchestratorAuth(creds, options);
-	if (first.version === 'v1') return fn(first);
-	const forbidden = async (auth: OrchestratorAuth): Promise<{ forbidden: false; result: T } | { forbidden: true; error?: LpError }> => {
-		try {
-			const result = await fn(auth);
-			return isForbiddenResult(result) ? { forbidden: true } : { forbidden: false, result };
-		} catch (error) {
-			if (isLpError(error) && error.status === 403) return { forbidden: true, error };
-			throw error;
-		}
+export function orchestratorStrategy(creds: ConversationOrchestratorCredentials, placement: TokenPlacement = 'query', options: OrchestratorOptions = {}): AuthStrategy {
+	const secrets = [fieldText(creds.apiKey).trim(), fieldText(creds.password)].filter((s) => s.length > 0);
+	if (apiVersion(creds) === 'v1') {
+		const headers = orchestratorV1Headers(creds);
+		return { label: 'Conversation Orchestrator v1 API key', apply: () => ({ headers }), secrets: () => secrets };
+	}
+	const key = orchestratorCacheKey(creds);
+	return {
+		label: 'Conversation Orchestrator v2 token',
+		async apply(): Promise<Applied> {
+			const token = await getOrchestratorToken(creds, options, key);
+			return placement === 'header' ? { headers: { authorization: `Bearer ${token.value}` }, used: token.value } : { query: { access_token: token.value }, used: token.value };
+		},
+		isRejected: (res) => res.status === 403,
+		invalidate(applied) {
+			tokenCache.invalidate(key, applied.used);
+			return true;
+		},
+		secrets: () => secrets,
 	};
-	const one = await forbidden(first);
-	if (!one.forbidden) return one.result;
-	invalidateOrchestratorToken(creds, first.token);
-	const second = await getOrchestratorAuth(creds, options);
-	const two = await forbidden(second);
-	if (!two.forbidden) return two.result;
-	// Drop this token too: the next execution starts with a fresh login.
-	invalidateOrchestratorToken(creds, second.token);
-	throw new LpError('auth', `${CO_SERVICE} refused the new token too (403): check the v2 user ID and password / account`, {
+}
+
+/** The error for a 403 that came after a fresh login: the new token is refused too. */
+export function tokenRefusedAgain(creds: ConversationOrchestratorCredentials, snippetText?: string): LpError {
+	return new LpError('auth', `${CO_SERVICE} refused the new token too (403): check the v2 user ID and password / account`, {
 		status: 403,
 		code: 'CO_TOKEN_REFUSED',
-		responseSnippet: two.error?.responseSnippet,
+		responseSnippet: snippetText,
 		hint: `The login succeeded but ${CO_SERVICE} does not accept its token for this call${creds.accountId ? ` (account ${creds.accountId})` : ''}: the user may belong to another account or lack permission, or the region / host is wrong.`,
 	});
 }

@@ -12,24 +12,25 @@
  * Hosts: CCS and Next Actions v2 on `https://z{1,2,3}.context.liveperson.net`; Next Actions v1 on
  * `https://z{1,2,3}.askmaven.liveperson.net` (DC NextActionsAPI/methods-v1.md). A custom host serves all.
  */
-import type { Dispatcher } from 'undici';
-import { inputError, LpError, snippet } from '../errors';
-import { HttpResponse, parseJsonBody, send, statusError } from '../net/transport';
+import { inputError, LpError } from '../errors';
+import type { AuthStrategy } from '../http/types';
+import { HttpResponse, parseJsonBody, send, statusError, bodySnippet } from '../http';
 import { validateAccountId } from './csds';
 import {
 	CO_SERVICE,
 	getOrchestratorToken,
 	orchestratorHost,
+	orchestratorPolicy,
+	orchestratorStrategy,
 	REGION_ZONES,
-	withAccessTokenQuery,
-	withOrchestratorToken,
+	tokenRefusedAgain,
 	type ConversationOrchestratorCredentials,
-	type OrchestratorAuth,
 	type OrchestratorOptions,
+	type TokenPlacement,
 } from './orchestrator-auth';
 import { fieldText } from '../text';
 
-export type TokenPlacement = 'query' | 'header';
+export type { TokenPlacement };
 
 /** Documented (newer CCS page): documents above 800,000 characters are refused with 413. */
 export const MAX_DOCUMENT_CHARS = 800_000;
@@ -281,7 +282,7 @@ export function processCcsV2Response(res: HttpResponse, operation: CcsV2Operatio
 	if (res.status < 200 || res.status > 299) throw ccsStatusError(res, secrets, operation.op, 'v2');
 	const answer = readAnswer(res, secrets);
 	if (typeof answer === 'object' && answer !== null && (answer as { success?: unknown }).success === false) {
-		throw new LpError('http', `${CO_SERVICE} reports that the ${operation.op} did not succeed`, { status: res.status, code: 'CCS_NOT_SUCCESSFUL', responseSnippet: snippet(res.body, secrets) });
+		throw new LpError('http', `${CO_SERVICE} reports that the ${operation.op} did not succeed`, { status: res.status, code: 'CCS_NOT_SUCCESSFUL', responseSnippet: bodySnippet(res, secrets) });
 	}
 	return answer;
 }
@@ -359,17 +360,6 @@ function throwIt(error: LpError): never {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Authentication applied to a prepared request
-
-/** Adds the CO auth: v1 `maven-api-key`; v2 `?access_token=` (default) or `Authorization: Bearer`. */
-export function applyOrchestratorAuth(req: PreparedRequest, auth: OrchestratorAuth, placement: TokenPlacement = 'query'): PreparedRequest {
-	const secrets = [...req.secrets, ...Object.values(auth.headers), ...(auth.token ? [auth.token] : [])];
-	if (auth.version === 'v1') return { ...req, headers: { ...req.headers, ...auth.headers }, secrets };
-	if (placement === 'header') return { ...req, headers: { ...req.headers, authorization: auth.headers.authorization }, secrets };
-	return { ...req, url: withAccessTokenQuery(req.url, auth), secrets };
-}
-
-// ---------------------------------------------------------------------------------------------------
 // I/O
 
 export interface OrchestratorClientOptions extends OrchestratorOptions {
@@ -377,7 +367,6 @@ export interface OrchestratorClientOptions extends OrchestratorOptions {
 	/** Account for the calls; default the credential's `accountId`. */
 	accountId?: string;
 	maxResponseBytes?: number;
-	dispatcher?: Dispatcher;
 }
 
 export interface TokenInfo {
@@ -397,48 +386,39 @@ export class OrchestratorClient {
 		readonly options: OrchestratorClientOptions = {},
 	) {}
 
+	private strategy?: AuthStrategy;
+
 	accountId(input?: string): string {
 		const value = fieldText(input).trim() || fieldText(this.options.accountId).trim() || fieldText(this.creds.accountId).trim();
 		if (!value) throw inputError('accountId', 'Account ID is empty', 'Enter the LivePerson account ID (in the node or in the credential).', 'ACCOUNT_ID_EMPTY');
 		return validateAccountId(value);
 	}
 
-	private credentialSecrets(): string[] {
-		return [this.creds.apiKey, this.creds.password].filter((s): s is string => typeof s === 'string' && s.length >= 4);
-	}
-
-	/** Runs one prepared request with the CO auth (403 → one re-login and one retry for v2). */
-	async run<T>(build: (auth: OrchestratorAuth) => PreparedRequest, process: (res: HttpResponse, secrets: string[]) => T): Promise<T> {
-		return withOrchestratorToken(
-			this.creds,
-			async (auth) => {
-				const req = applyOrchestratorAuth(build(auth), auth, this.options.tokenPlacement);
-				const secrets = [...req.secrets, ...this.credentialSecrets()].filter((s) => s && s.length >= 4);
-				const res = await send({
-					url: req.url,
-					method: req.method,
-					headers: req.headers,
-					body: req.body,
-					secrets,
-					serviceName: CO_SERVICE,
-					timeoutMs: this.options.timeoutMs,
-					maxResponseBytes: this.options.maxResponseBytes,
-					dispatcher: this.options.dispatcher,
-					retry: { retries: 0 },
-				});
-				if (res.status === 403 && auth.version === 'v2') {
-					// The docs' signal to log in again: withOrchestratorToken drops the token and retries once.
-					throw statusError(res, CO_SERVICE, secrets, 'The token was refused.');
-				}
-				return process(res, secrets);
-			},
-			this.options,
-		);
+	/** Runs one prepared request through the pipeline with the CO strategy (v2: a 403 re-logs in once). */
+	async run<T>(build: (host: string) => PreparedRequest, process: (res: HttpResponse, secrets: string[]) => T): Promise<T> {
+		const host = orchestratorHost(this.creds.region, this.creds.customHost);
+		// Built once per client (one per node execution): the token cache key is hashed once.
+		const auth = (this.strategy ??= orchestratorStrategy(this.creds, this.options.tokenPlacement, this.options));
+		const req = build(host);
+		const res = await send({
+			url: req.url,
+			method: req.method,
+			headers: req.headers,
+			body: req.body,
+			secrets: req.secrets,
+			serviceName: CO_SERVICE,
+			auth,
+			policy: orchestratorPolicy(this.creds),
+			timeoutMs: this.options.timeoutMs,
+			maxResponseBytes: this.options.maxResponseBytes,
+		});
+		if (res.status === 403 && res.reauthenticated) throw tokenRefusedAgain(this.creds, bodySnippet(res));
+		return process(res, req.secrets);
 	}
 
 	ccsV1(operation: CcsV1Operation, accountId?: string): Promise<unknown> {
 		const acc = this.accountId(accountId);
-		return this.v1Client().run((auth) => buildCcsV1Request(auth.host, acc, operation), (res, secrets) => processCcsV1Response(res, operation, secrets));
+		return this.v1Client().run((host) => buildCcsV1Request(host, acc, operation), (res, secrets) => processCcsV1Response(res, operation, secrets));
 	}
 
 	private v1Client(): OrchestratorClient {
@@ -455,7 +435,7 @@ export class OrchestratorClient {
 
 	ccsV2(operation: CcsV2Input): Promise<unknown> {
 		const op = { ...operation, accountId: this.accountId(operation.accountId) } as CcsV2Operation;
-		return this.v2Client().run((auth) => buildCcsV2Request(auth.host, op), (res, secrets) => processCcsV2Response(res, op, secrets));
+		return this.v2Client().run((host) => buildCcsV2Request(host, op), (res, secrets) => processCcsV2Response(res, op, secrets));
 	}
 
 	nextActionsV1(input: Omit<NextActionsV1Input, 'accountId'> & { accountId?: string }): Promise<unknown> {
@@ -466,7 +446,7 @@ export class OrchestratorClient {
 
 	nextActionsV2(input: Omit<NextActionsV2Input, 'accountId'> & { accountId?: string }): Promise<unknown> {
 		const full = { ...input, accountId: this.accountId(input.accountId) };
-		return this.v2Client().run((auth) => buildNextActionsV2Request(auth.host, full), (res, secrets) => processNextActionsResponse(res, 'v2', secrets));
+		return this.v2Client().run((host) => buildNextActionsV2Request(host, full), (res, secrets) => processNextActionsResponse(res, 'v2', secrets));
 	}
 
 	private v2Client(): OrchestratorClient {

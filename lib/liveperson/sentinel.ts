@@ -12,8 +12,9 @@
  * they expire: that margin is the token cache's (lib/auth/token-cache.ts, capped at half the lifetime).
  */
 import { expiresAtFrom, type CachedToken } from '../auth/token-cache';
-import { inputError, LpError, snippet } from '../errors';
-import { HttpResponse, parseJsonBody, send, statusError, TOKEN_REQUEST_RETRY } from '../net/transport';
+import { inputError, LpError } from '../errors';
+import { HttpResponse, parseJsonBody, send, statusError, TOKEN_REQUEST_RETRY, bodySnippet } from '../http';
+import type { OutboundPolicy } from '../net/policy';
 import { resolveServiceBase, validateAccountId } from './csds';
 
 export const SENTINEL_SERVICE = 'Sentinel';
@@ -68,7 +69,7 @@ export function processSentinelTokenResponse(res: HttpResponse, secrets: string[
 					new LpError('auth', `${SENTINEL_SERVICE} refused the client credentials (HTTP ${res.status}${code ? `, ${code}` : ''})`, {
 						status: res.status,
 						code: 'SENTINEL_REFUSED',
-						responseSnippet: snippet(res.body, secrets),
+						responseSnippet: bodySnippet(res, secrets),
 						hint: 'Check the account ID, Client ID and Client Secret: the application must be installed on this account with the client_credentials grant.',
 					}),
 				);
@@ -110,6 +111,8 @@ export interface SentinelOptions {
 	/** Origin of Sentinel, when already known; otherwise CSDS `sentinel` of `csdsHost`. */
 	sentinelBase?: string;
 	csdsHost?: string;
+	/** The credential's outbound policy (CSDS and Sentinel hosts). */
+	policy?: OutboundPolicy;
 	timeoutMs?: number;
 	now?: () => number;
 }
@@ -118,7 +121,7 @@ export interface SentinelOptions {
 export async function fetchSentinelToken(creds: ClientCredentials, options: SentinelOptions = {}): Promise<CachedToken> {
 	const accountId = validateAccountId(creds.accountId);
 	buildSentinelTokenRequest('https://placeholder.invalid', creds); // field checks before any lookup
-	const sentinel = options.sentinelBase ?? (await resolveServiceBase(options.csdsHost, accountId, 'sentinel'));
+	const sentinel = options.sentinelBase ?? (await resolveServiceBase(options.csdsHost, accountId, 'sentinel', { policy: options.policy }));
 	const req = buildSentinelTokenRequest(sentinel, { ...creds, accountId });
 	const res = await send({
 		url: req.url,
@@ -127,6 +130,7 @@ export async function fetchSentinelToken(creds: ClientCredentials, options: Sent
 		body: req.body,
 		secrets: req.secrets,
 		serviceName: SENTINEL_SERVICE,
+		policy: options.policy,
 		timeoutMs: options.timeoutMs ?? 20_000,
 		retry: TOKEN_REQUEST_RETRY,
 	});

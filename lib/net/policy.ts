@@ -22,7 +22,7 @@ import net from 'node:net';
 import ipaddr from 'ipaddr.js';
 import { Agent, buildConnector } from 'undici';
 import { LpError, safeUrl } from '../errors';
-import { sharedDispatcher } from './transport';
+import { sharedDispatcher } from '../http/dispatchers';
 import { IpList, splitList } from './ip-list';
 
 export const BLOCKED_CLASSES = [

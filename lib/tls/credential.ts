@@ -1,15 +1,14 @@
 /**
- * The Mutual TLS credential (Conversation Builder "Mutual Authentication") as plain data → key
- * material, TLS versions and a pooled agent. No n8n imports: the credential and the nodes pass
- * their decrypted data here.
+ * The Mutual TLS credential (Conversation Builder "Mutual Authentication") as a typed config → key
+ * material, TLS versions and a pipeline Connection (pooled, policy-guarded agents). No n8n imports:
+ * nodes/shared/credentialConfig.ts reads the credential's fields.
  */
 import { LpError } from '../errors';
-import { AgentOptions, ConnectorWrapper, getAgent, PooledAgent, TlsVersion } from './agent-pool';
+import type { Connection } from '../http/types';
+import { guardConnector, OutboundPolicy } from '../net/policy';
+import { AgentOptions, getAgent, isPooled, PooledAgent, TlsVersion } from './agent-pool';
 import { shortName } from './certs';
 import { KeyMaterial, KeyStoreFormat, KeyStoreInput, loadKeyStore, LoadOptions, TrustFormat } from './keystore';
-import { fieldText } from '../text';
-
-export const MUTUAL_TLS_CREDENTIAL_TYPE = 'livePersonMutualTlsApi';
 
 export type ProtocolChoice = 'tls12plus' | 'tls13' | 'tls12' | 'tls11plus';
 
@@ -21,88 +20,112 @@ export const PROTOCOLS: Record<ProtocolChoice, [TlsVersion, TlsVersion]> = {
 	tls11plus: ['TLSv1.1', 'TLSv1.3'],
 };
 
+/**
+ * The typed config of a Mutual TLS credential (nodes/shared/credentialConfig.ts builds it from the
+ * n8n fields, once per execution, frozen).
+ */
 export interface MutualTlsSettings {
 	input: KeyStoreInput;
 	minVersion: TlsVersion;
 	maxVersion: TlsVersion;
 	servername?: string;
+	/** The credential's "Allowed Internal Networks" (used by its Test URL). */
+	allowedInternalNetworks?: string;
 }
 
-/** Reads the credential fields (names as in LivePersonMutualTlsApi.credentials.ts). */
-export function mutualTlsSettings(data: Record<string, unknown>): MutualTlsSettings {
-	const format = (fieldText(data.keyStoreFormat) || 'pkcs12') as KeyStoreFormat;
-	if (!['pkcs12', 'jks', 'pem'].includes(format)) {
-		throw new LpError('input', `Unknown Key Store Format "${format}"`, { field: 'keyStoreFormat', code: 'FORMAT_UNKNOWN' });
-	}
-	const protocols = (fieldText(data.protocols) || 'tls12plus') as ProtocolChoice;
-	const versions = PROTOCOLS[protocols];
-	if (!versions) throw new LpError('input', `Unknown Cryptographic Protocols choice "${protocols}"`, { field: 'protocols', code: 'TLS_VERSION' });
-	const trustData = fieldText(data.trustCertificate).trim();
-	const servername = fieldText(data.serverName).trim();
+/** Checks the protocol choice and the server name (field names as in the credential). */
+export function protocolVersions(choice: string): [TlsVersion, TlsVersion] {
+	const versions = PROTOCOLS[(choice || 'tls12plus') as ProtocolChoice];
+	if (!versions) throw new LpError('input', `Unknown Cryptographic Protocols choice "${choice}"`, { field: 'protocols', code: 'TLS_VERSION' });
+	return versions;
+}
+
+export function checkServerName(value: string): string | undefined {
+	const servername = value.trim();
 	if (servername && !/^[A-Za-z0-9.-]+$/.test(servername)) {
 		throw new LpError('input', 'Server Name must be a DNS host name (letters, digits, dots, dashes)', { field: 'serverName', code: 'INVALID_INPUT' });
 	}
-	return {
-		input: {
-			format,
-			data: fieldText(data.keyStore),
-			key: format === 'pem' ? fieldText(data.privateKey) || undefined : undefined,
-			password: fieldText(data.keyStorePassword) || undefined,
-			trust: trustData
-				? { data: trustData, format: (fieldText(data.trustFormat) || undefined) as TrustFormat | undefined, password: fieldText(data.trustStorePassword) || undefined }
-				: undefined,
-		},
-		minVersion: versions[0],
-		maxVersion: versions[1],
-		servername: servername || undefined,
-	};
+	return servername || undefined;
 }
 
-const SETTINGS_FIELDS = ['keyStoreFormat', 'keyStore', 'privateKey', 'keyStorePassword', 'trustCertificate', 'trustFormat', 'trustStorePassword', 'protocols', 'serverName'] as const;
-const settingsMemo = new WeakMap<object, { values: unknown[]; settings: MutualTlsSettings }>();
-
-/**
- * `mutualTlsSettings(data)`, the same (frozen) object while the fields of `data` are unchanged: a
- * node passes one credential object for all its items, so the key store input keeps its identity
- * and its fingerprint is computed once (lib/tls/keystore.ts), not per item.
- */
-export function cachedMutualTlsSettings(data: Record<string, unknown>): MutualTlsSettings {
-	const values = SETTINGS_FIELDS.map((f) => data[f]);
-	const hit = settingsMemo.get(data);
-	if (hit && hit.values.every((v, i) => v === values[i])) return hit.settings;
-	const settings = mutualTlsSettings(data);
-	if (settings.input.trust) Object.freeze(settings.input.trust);
-	Object.freeze(settings.input);
-	Object.freeze(settings);
-	settingsMemo.set(data, { values, settings });
-	return settings;
+export function checkKeyStoreFormat(value: string): KeyStoreFormat {
+	const format = (value || 'pkcs12') as KeyStoreFormat;
+	if (!['pkcs12', 'jks', 'pem'].includes(format)) {
+		throw new LpError('input', `Unknown Key Store Format "${format}"`, { field: 'keyStoreFormat', code: 'FORMAT_UNKNOWN' });
+	}
+	return format;
 }
 
-export interface MutualTlsAgentOptions extends Pick<AgentOptions, 'connections' | 'timeouts' | 'lookup' | 'lookupKey'> {
+export type { TrustFormat };
+
+export interface MutualTlsConnectionOptions extends Pick<AgentOptions, 'connections' | 'timeouts'> {
+	/** The n8n credential id: a changed credential with the same id closes the agents of the old one. */
 	credentialId?: string;
-	wrapConnector?: ConnectorWrapper;
-	wrapConnectorKey?: string;
 	load?: LoadOptions;
 }
 
-/** Parsed material (cached) and the pooled agent for a Mutual TLS credential. */
-export function mutualTlsAgent(data: Record<string, unknown>, options: MutualTlsAgentOptions = {}): PooledAgent & { material: KeyMaterial } {
-	const settings = cachedMutualTlsSettings(data);
+export interface MutualTlsConnection extends Connection {
+	/** The parsed key store (parsed once per credential per process). */
+	readonly material: KeyMaterial;
+}
+
+const connections = new WeakMap<MutualTlsSettings, Map<string, MutualTlsConnection>>();
+
+/**
+ * The client identity as a pipeline Connection: one parsed key store (cached by its fingerprint),
+ * and one pooled agent per outbound policy, whose connector checks every DNS answer and the
+ * connected socket. Built once per settings object (one per execution) and options; the per-item
+ * cost is a map lookup.
+ */
+export function mutualTlsConnection(settings: MutualTlsSettings, options: MutualTlsConnectionOptions = {}): MutualTlsConnection {
+	const optionsKey = `${options.connections ?? ''}|${options.credentialId ?? ''}|${JSON.stringify(options.timeouts ?? {})}`;
+	let byOptions = connections.get(settings);
+	const known = byOptions?.get(optionsKey);
+	if (known) return known;
 	const material = loadKeyStore(settings.input, options.load);
-	const pooled = getAgent({
+	const agents = new Map<string, PooledAgent>();
+	const password = settings.input.password;
+	const connection: MutualTlsConnection = {
+		label: 'Mutual TLS',
 		material,
-		minVersion: settings.minVersion,
-		maxVersion: settings.maxVersion,
-		servername: settings.servername,
-		connections: options.connections,
-		timeouts: options.timeouts,
-		wrapConnector: options.wrapConnector,
-		wrapConnectorKey: options.wrapConnectorKey,
-		lookup: options.lookup,
-		lookupKey: options.lookupKey,
-		credentialId: options.credentialId,
-	});
-	return { ...pooled, material };
+		dispatcher(policy: OutboundPolicy) {
+			const hit = agents.get(policy.fingerprint);
+			if (hit && isPooled(hit)) return hit.agent;
+			const pooled = getAgent({
+				material,
+				minVersion: settings.minVersion,
+				maxVersion: settings.maxVersion,
+				servername: settings.servername,
+				connections: options.connections,
+				timeouts: options.timeouts,
+				credentialId: options.credentialId,
+				...(policy.enabled ? { wrapConnector: (base) => guardConnector(policy, base), wrapConnectorKey: policy.fingerprint, lookup: policy.lookup as never, lookupKey: policy.fingerprint } : {}),
+			});
+			agents.set(policy.fingerprint, pooled);
+			return pooled.agent;
+		},
+		secrets: () => (password ? [password] : []),
+		explain: explainMutualTlsReset,
+	};
+	if (!byOptions) connections.set(settings, (byOptions = new Map()));
+	byOptions.set(optionsKey, connection);
+	return connection;
+}
+
+/**
+ * A server that refuses the client certificate sends a TLS alert and closes the connection; Node and
+ * undici report that as a plain reset ("other side closed" with TLS 1.3, ECONNRESET "before secure
+ * TLS connection was established" with TLS 1.2). With mutual TLS, say so in the hint.
+ */
+export function explainMutualTlsReset(error: LpError): LpError {
+	if (error.kind === 'network' && (error.code === 'ECONNRESET' || error.code === 'UND_ERR_SOCKET' || error.code === 'EPIPE')) {
+		return new LpError('network', `${error.message} (with mutual TLS: the server may have refused the client certificate)`, {
+			code: error.code,
+			cause: (error as { cause?: unknown }).cause,
+			hint: 'A server that does not accept the client certificate (unknown issuer, expired, or not the one it expects) closes the connection during or right after the TLS handshake: check the certificate in the Mutual TLS credential and that the server trusts its CA. Otherwise check the host and port.',
+		});
+	}
+	return error;
 }
 
 /** The credential test's report: subject, issuer, validity, SHA-256 fingerprint, warnings. */

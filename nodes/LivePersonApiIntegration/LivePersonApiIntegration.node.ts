@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { router } from './actions/router';
 import { versionDescription } from './actions/versionDescription';
-import { credentialTest } from './methods';
+import { credentialTests } from '../shared/credentialTests';
 
 /**
  * LivePerson API Integration: the Conversation Builder "API integration" as an n8n node — a
@@ -11,7 +11,7 @@ import { credentialTest } from './methods';
 export class LivePersonApiIntegration implements INodeType {
 	description: INodeTypeDescription = versionDescription;
 
-	methods = { credentialTest };
+	methods = { credentialTest: credentialTests };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return router.call(this);

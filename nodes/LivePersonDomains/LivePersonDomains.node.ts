@@ -8,14 +8,11 @@ import type {
 	INodeTypeDescription,
 } from 'n8n-workflow';
 import { csds, DEFAULT_CSDS_TTL_MS } from '../../lib/liveperson/csds';
+import { accountPolicy } from '../../lib/liveperson/account-auth';
+import { accountConfig, CREDENTIAL_TYPES } from '../shared/credentialConfig';
 import { credentialTests } from '../shared/credentialTests';
 import { mapItems } from '../shared/execute';
 import { toNodeError } from '../shared/errors';
-
-interface AccountCredential {
-	accountId?: string;
-	csdsHost?: string;
-}
 
 export class LivePersonDomains implements INodeType {
 	description: INodeTypeDescription = {
@@ -108,9 +105,9 @@ export class LivePersonDomains implements INodeType {
 		credentialTest: credentialTests,
 		loadOptions: {
 			async getServices(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
-				const creds = (await this.getCredentials('livePersonAccountApi')) as AccountCredential;
+				const creds = accountConfig(await this.getCredentials(CREDENTIAL_TYPES.account));
 				try {
-					const domains = await csds.getDomains(creds.csdsHost, String(creds.accountId ?? ''));
+					const domains = await csds.getDomains(creds.csdsHost, creds.accountId, { policy: accountPolicy(creds) });
 					return domains
 						.map((d) => ({ name: d.service, value: d.service, description: d.baseURI }))
 						.sort((a, b) => a.name.localeCompare(b.name));
@@ -122,15 +119,16 @@ export class LivePersonDomains implements INodeType {
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		const creds = (await this.getCredentials('livePersonAccountApi')) as AccountCredential;
+		const creds = accountConfig(await this.getCredentials(CREDENTIAL_TYPES.account));
+		const policy = accountPolicy(creds);
 		const operation = this.getNodeParameter('operation', 0) as string;
 
 		const out = await mapItems(this, async (i) => {
 			const accountParam = (this.getNodeParameter('accountId', i, '') as string).trim();
-			const accountId = accountParam || String(creds.accountId ?? '');
+			const accountId = accountParam || creds.accountId;
 			const options = this.getNodeParameter('options', i, {}) as { cacheMinutes?: number; output?: string };
 			const ttlMs = options.cacheMinutes === undefined ? DEFAULT_CSDS_TTL_MS : options.cacheMinutes * 60_000;
-			const lookup = { ttlMs, refresh: ttlMs === 0 };
+			const lookup = { ttlMs, refresh: ttlMs === 0, policy };
 
 			if (operation === 'get') {
 				const service = this.getNodeParameter('service', i) as string;

@@ -11,15 +11,31 @@
  * else is reported by its class name only.
  */
 import type { ICredentialDataDecryptedObject, ICredentialsDecrypted, ICredentialTestFunctions, INodeCredentialTestResult } from 'n8n-workflow';
+import { testHeaderCredential } from '../../lib/auth/credential-test';
+import { fetchClientCredentialsToken } from '../../lib/auth/oauth2';
 import { isLpError } from '../../lib/errors';
+import { accountPolicy } from '../../lib/liveperson/account-auth';
+import { c2mPolicy } from '../../lib/liveperson/c2m-auth';
 import { csds } from '../../lib/liveperson/csds';
-import type { LivePersonAccountCredentials } from '../../lib/liveperson/account-auth';
 import { login, logout, type LoginBody, type LoginTiming } from '../../lib/liveperson/login';
 import { OAUTH1_DEPRECATION_NOTICE } from '../../lib/liveperson/oauth1';
 import { fetchSentinelToken } from '../../lib/liveperson/sentinel';
-import { orchestratorLogin, orchestratorHost, orchestratorV1Headers, type ConversationOrchestratorCredentials } from '../../lib/liveperson/orchestrator-auth';
-import type { TransferToMessagingCredentials } from '../../lib/liveperson/c2m-auth';
+import { orchestratorLogin, orchestratorHost, orchestratorV1Headers } from '../../lib/liveperson/orchestrator-auth';
+import { policyForAllowText } from '../../lib/net/policy';
+import { testMutualTlsCredential } from '../../lib/tls/credential-test';
 import { fieldText } from '../../lib/text';
+import {
+	accessTokenConfig,
+	accountConfig,
+	allowTextOf,
+	basicConfig,
+	clientCredentialsConfig,
+	CREDENTIAL_TYPES,
+	mutualTlsConfig,
+	orchestratorConfig,
+	strategyFor,
+	transferToMessagingConfig,
+} from './credentialConfig';
 
 /** A credential test must answer while the user waits: one 5xx retry instead of three. */
 const TEST_TIMING: Partial<LoginTiming> = { serverErrorDelaysMs: [2_000], rateLimitRetries: 1 };
@@ -36,20 +52,21 @@ export function failure(error: unknown): INodeCredentialTestResult {
 
 /** Tests a LivePerson Account credential (the exported function below, `this`-free for lib tests). */
 export async function testLivePersonAccount(data: Data, timing: Partial<LoginTiming> = TEST_TIMING): Promise<INodeCredentialTestResult> {
-	const creds = data as unknown as LivePersonAccountCredentials;
 	try {
+		const creds = accountConfig(data);
+		const policy = accountPolicy(creds);
 		const accountId = fieldText(creds.accountId).trim();
 		const method = fieldText(creds.authMethod) || 'userPassword';
 		if (method === 'none') {
-			await csds.getDomains(creds.csdsHost, accountId, { refresh: true });
+			await csds.getDomains(creds.csdsHost, accountId, { refresh: true, policy });
 			return { status: 'OK', message: `Account ${accountId} found in CSDS (no login configured)` };
 		}
 		if (method === 'clientCredentials' && fieldText(creds.clientCredentialsFlow) !== 'loginService') {
-			await fetchSentinelToken({ accountId, clientId: fieldText(creds.clientId), clientSecret: fieldText(creds.clientSecret) }, { csdsHost: creds.csdsHost });
+			await fetchSentinelToken({ accountId, clientId: fieldText(creds.clientId), clientSecret: fieldText(creds.clientSecret) }, { csdsHost: creds.csdsHost, policy });
 			return { status: 'OK', message: `Sentinel issued an app token for account ${accountId}` };
 		}
 		if (method === 'oauth1' && !fieldText(creds.username).trim()) {
-			await csds.getDomains(creds.csdsHost, accountId, { refresh: true });
+			await csds.getDomains(creds.csdsHost, accountId, { refresh: true, policy });
 			return {
 				status: 'OK',
 				message: `Account ${accountId} found; OAuth 1.0 keys sign each request and could not be verified without a User Name (Application Login). ${OAUTH1_DEPRECATION_NOTICE}`,
@@ -68,9 +85,9 @@ export async function testLivePersonAccount(data: Data, timing: Partial<LoginTim
 							accessToken: fieldText(creds.accessToken),
 							accessTokenSecret: fieldText(creds.accessTokenSecret),
 						};
-		const session = await login({ accountId, csdsHost: creds.csdsHost }, body, { timing });
+		const session = await login({ accountId, csdsHost: creds.csdsHost }, body, { timing, policy });
 		// The test opened a session only to prove the login: end it (best effort).
-		await logout(session, { timing: { ...timing, rateLimitRetries: 0, serverErrorDelaysMs: [] } }).catch(() => undefined);
+		await logout(session, { timing: { ...timing, rateLimitRetries: 0, serverErrorDelaysMs: [] }, policy }).catch(() => undefined);
 		const deprecated = method === 'oauth1' ? ` ${OAUTH1_DEPRECATION_NOTICE}` : '';
 		return { status: 'OK', message: `Logged in to account ${accountId} through the Login Service${deprecated}` };
 	} catch (error) {
@@ -79,8 +96,8 @@ export async function testLivePersonAccount(data: Data, timing: Partial<LoginTim
 }
 
 export async function testConversationOrchestrator(data: Data): Promise<INodeCredentialTestResult> {
-	const creds = data as unknown as ConversationOrchestratorCredentials;
 	try {
+		const creds = orchestratorConfig(data);
 		const host = orchestratorHost(creds.region, creds.customHost);
 		if (fieldText(creds.apiVersion || 'v2') === 'v1') {
 			// v1 has no login endpoint: the key is checked for presence; a wrong key shows on the first call.
@@ -95,25 +112,77 @@ export async function testConversationOrchestrator(data: Data): Promise<INodeCre
 }
 
 export async function testTransferToMessaging(data: Data): Promise<INodeCredentialTestResult> {
-	const creds = data as unknown as TransferToMessagingCredentials;
 	try {
+		const creds = transferToMessagingConfig(data);
 		const accountId = fieldText(creds.accountId).trim();
-		await fetchSentinelToken({ accountId, clientId: fieldText(creds.clientId), clientSecret: fieldText(creds.clientSecret) }, { csdsHost: creds.csdsHost });
+		await fetchSentinelToken({ accountId, clientId: fieldText(creds.clientId), clientSecret: fieldText(creds.clientSecret) }, { csdsHost: creds.csdsHost, policy: c2mPolicy(creds) });
 		return { status: 'OK', message: `Sentinel issued an app token for account ${accountId}` };
 	} catch (error) {
 		return failure(error);
 	}
 }
 
-/** For `methods.credentialTest`; names are the `testedBy` values. */
-export const credentialTests = {
-	async livePersonAccountApiTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
-		return testLivePersonAccount(credential.data ?? {});
-	},
-	async conversationOrchestratorApiTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
-		return testConversationOrchestrator(credential.data ?? {});
-	},
-	async livePersonTransferToMessagingApiTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
-		return testTransferToMessaging(credential.data ?? {});
-	},
+/** Client credentials: one real token request (no cache) to the Token URL, through the pipeline. */
+export async function testClientCredentials(data: Data): Promise<INodeCredentialTestResult> {
+	try {
+		const cfg = clientCredentialsConfig(data);
+		const token = await fetchClientCredentialsToken(cfg, { policy: policyForAllowText(cfg.allowedInternalNetworks), retry: { retries: 0 } });
+		const lifetime = Number.isFinite(token.expiresAt) ? ` (valid for ${Math.max(0, Math.round((token.expiresAt - Date.now()) / 1000))} s)` : '';
+		return { status: 'OK', message: `The token endpoint issued a ${token.tokenType ?? 'Bearer'} token${lifetime}` };
+	} catch (error) {
+		return failure(error);
+	}
+}
+
+const asResult = (r: { ok: boolean; message: string }): INodeCredentialTestResult => ({ status: r.ok ? 'OK' : 'Error', message: r.message });
+
+export async function testBasic(data: Data): Promise<INodeCredentialTestResult> {
+	basicConfig(data);
+	return asResult(
+		await testHeaderCredential(() => strategyFor(CREDENTIAL_TYPES.basic, { ...data }), {
+			testUrl: fieldText(data.testUrl),
+			policy: policyForAllowText(allowTextOf(data)),
+			what: 'user name and password',
+		}),
+	);
+}
+
+export async function testAccessToken(data: Data): Promise<INodeCredentialTestResult> {
+	accessTokenConfig(data);
+	return asResult(
+		await testHeaderCredential(() => strategyFor(CREDENTIAL_TYPES.accessToken, { ...data }), {
+			testUrl: fieldText(data.testUrl),
+			policy: policyForAllowText(allowTextOf(data)),
+			what: 'token and token type',
+		}),
+	);
+}
+
+export async function testMutualTls(data: Data): Promise<INodeCredentialTestResult> {
+	try {
+		return asResult(await testMutualTlsCredential(mutualTlsConfig(data), { testUrl: fieldText(data.testUrl) }));
+	} catch (error) {
+		return failure(error);
+	}
+}
+
+type TestFn = (this: ICredentialTestFunctions, credential: ICredentialsDecrypted) => Promise<INodeCredentialTestResult>;
+const wrap =
+	(fn: (data: Data) => Promise<INodeCredentialTestResult>): TestFn =>
+	async (credential) =>
+		fn(credential.data ?? {});
+
+/**
+ * For `methods.credentialTest`; names are the `testedBy` values. Every credential of the package is
+ * tested here, through the pipeline (the credentials define no n8n `test` request: n8n would send
+ * that itself, outside the outbound policy).
+ */
+export const credentialTests: Record<string, TestFn> = {
+	livePersonAccountApiTest: wrap((d) => testLivePersonAccount(d)),
+	conversationOrchestratorApiTest: wrap(testConversationOrchestrator),
+	livePersonTransferToMessagingApiTest: wrap(testTransferToMessaging),
+	livePersonOAuth2ClientCredentialsApiTest: wrap(testClientCredentials),
+	livePersonBasicAuthApiTest: wrap(testBasic),
+	livePersonAccessTokenApiTest: wrap(testAccessToken),
+	livePersonMutualTlsApiTest: wrap(testMutualTls),
 };

@@ -49,6 +49,21 @@ export function allowedInternalNetworksOption(what: string): INodeProperties {
 	};
 }
 
+/**
+ * The "Allowed Internal Networks" field of every credential of the package: the internal networks
+ * its requests (logins, token endpoints, CSDS and the hosts it names, Test URLs) may reach.
+ */
+export function allowedInternalNetworksCredentialField(what = 'this credential\'s hosts'): INodeProperties {
+	return {
+		displayName: ALLOW_OPTION_NAME,
+		name: 'allowedInternalNetworks',
+		type: 'string',
+		default: '',
+		placeholder: 'loopback, 10.0.0.0/8',
+		description: `Internal networks ${what} may resolve to (CIDR, ranges, IPs, or ${BLOCKED_CLASSES.join(', ')}). Empty: internal addresses (loopback, private, link-local, cloud metadata…) are refused, for a host name and an IP literal alike. Set "loopback" for the LivePerson emulator on this machine.`,
+	};
+}
+
 /** The pairs of a `nameValueList` parameter value: names trimmed, values as text. */
 export function nameValuePairs(value: unknown): Array<{ name: string; value: string }> {
 	const list = (value as { parameters?: Array<{ name?: unknown; value?: unknown }> } | undefined)?.parameters ?? [];

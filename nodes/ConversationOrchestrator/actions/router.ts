@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { inputError } from '../../../lib/errors';
 import { OrchestratorClient, type TokenPlacement } from '../../../lib/liveperson/orchestrator';
-import type { ConversationOrchestratorCredentials } from '../../../lib/liveperson/orchestrator-auth';
+import { CREDENTIAL_TYPES, orchestratorConfig } from '../../shared/credentialConfig';
 import { mapItems } from '../../shared/execute';
 import * as contextService from './contextService.operation';
 import * as login from './login.operation';
@@ -9,7 +9,7 @@ import * as nextActions from './nextActions.operation';
 
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const resource = this.getNodeParameter('resource', 0) as string;
-	const creds = (await this.getCredentials('conversationOrchestratorApi')) as unknown as ConversationOrchestratorCredentials;
+	const creds = orchestratorConfig(await this.getCredentials(CREDENTIAL_TYPES.orchestrator));
 	const options = this.getNodeParameter('options', 0, {}) as { concurrency?: number; timeout?: number; tokenPlacement?: TokenPlacement };
 	// One client per execution: the token cache (process-wide) gives one login per token lifetime.
 	const client = new OrchestratorClient(creds, { tokenPlacement: options.tokenPlacement ?? 'query', timeoutMs: options.timeout ? options.timeout * 1000 : undefined });

@@ -1,12 +1,12 @@
 import type { ILoadOptionsFunctions, INodePropertyOptions } from 'n8n-workflow';
-import type { ConversationOrchestratorCredentials } from '../../../lib/liveperson/orchestrator-auth';
+import { CREDENTIAL_TYPES, orchestratorConfig } from '../../shared/credentialConfig';
 import { OrchestratorClient } from '../../../lib/liveperson/orchestrator';
 import { toNodeError } from '../../shared/errors';
 
 export const loadOptions = {
 	/** Namespaces of the account (Context Service v1 GET namespaces; needs the v1 API key). */
 	async getNamespaces(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
-		const creds = (await this.getCredentials('conversationOrchestratorApi')) as unknown as ConversationOrchestratorCredentials;
+		const creds = orchestratorConfig(await this.getCredentials(CREDENTIAL_TYPES.orchestrator));
 		const accountId = String(this.getCurrentNodeParameter('accountId') ?? '').trim();
 		// A fresh node has no Account ID yet: list nothing instead of failing the request (a 500 and a
 		// console error in the editor every time a v1 operation is picked); the list loads once it is set.

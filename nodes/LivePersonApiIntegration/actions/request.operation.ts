@@ -170,6 +170,15 @@ export const description: INodeProperties[] = [
 				description: 'Whether to return the status code and headers with the body',
 			},
 			{
+				displayName: 'Max Redirects',
+				name: 'maxRedirects',
+				type: 'number',
+				typeOptions: { minValue: 0, maxValue: 20 },
+				default: 0,
+				description:
+					'How many redirects to follow (0 returns the 3xx answer as is). Every hop is checked by the outbound policy; a hop to another origin gets none of the credential\'s headers and no client certificate, and https to http is refused.',
+			},
+			{
 				displayName: 'Max Response Size (MB)',
 				name: 'maxResponseMb',
 				type: 'number',
@@ -230,6 +239,7 @@ export interface RequestOptions {
 	concurrency?: number;
 	fullResponse?: boolean;
 	maxResponseMb?: number;
+	maxRedirects?: number;
 	neverError?: boolean;
 	outputPropertyName?: string;
 	responseFormat?: ResponseFormat;
@@ -266,13 +276,14 @@ export async function execute(
 		params.binary = { data: await this.helpers.getBinaryDataBuffer(i, field), mimeType: meta.mimeType };
 	}
 	const built = buildApiRequest(params);
-	const policy = policyForAllowText(options.allowedInternalNetworks);
-	const res = await apiRequest.call(this, built, auth, {
+	// The node's option and the credentials' own "Allowed Internal Networks" together.
+	const policy = policyForAllowText([options.allowedInternalNetworks, auth.allowedInternalNetworks].filter(Boolean).join(', '));
+	const res = await apiRequest(built, auth, {
 		policy,
+		maxRedirects: options.maxRedirects ?? 0,
 		timeoutMs: Math.round((options.timeout ?? API_INTEGRATION_DEFAULTS.timeoutMs / 1000) * 1000),
 		retries: options.retries ?? API_INTEGRATION_DEFAULTS.retries,
 		maxResponseBytes: Math.round((options.maxResponseMb ?? 10) * 1024 * 1024),
-		connections: Math.max(options.concurrency ?? API_INTEGRATION_DEFAULTS.concurrency, 1),
 	});
 	const out = processApiResponse(res, {
 		format: options.responseFormat ?? 'autodetect',

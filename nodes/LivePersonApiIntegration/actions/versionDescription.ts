@@ -17,7 +17,7 @@ export const versionDescription: INodeTypeDescription = {
 	outputs: ['main'],
 	credentials: [
 		{ name: 'livePersonOAuth2AuthCodeApi', required: true, displayOptions: { show: { authentication: ['oAuth2AuthCode'] } } },
-		{ name: 'livePersonOAuth2ClientCredentialsApi', required: true, displayOptions: { show: { authentication: ['oAuth2ClientCredentials'] } } },
+		{ name: 'livePersonOAuth2ClientCredentialsApi', required: true, testedBy: 'livePersonOAuth2ClientCredentialsApiTest', displayOptions: { show: { authentication: ['oAuth2ClientCredentials'] } } },
 		{ name: 'livePersonBasicAuthApi', required: true, testedBy: 'livePersonBasicAuthApiTest', displayOptions: { show: { authentication: ['basicAuth'] } } },
 		{ name: 'livePersonAccessTokenApi', required: true, testedBy: 'livePersonAccessTokenApiTest', displayOptions: { show: { authentication: ['accessToken'] } } },
 		{ name: 'livePersonMutualTlsApi', required: true, testedBy: 'livePersonMutualTlsApiTest', displayOptions: { show: { mutualTls: [true] } } },

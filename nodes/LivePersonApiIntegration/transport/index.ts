@@ -1,15 +1,21 @@
 /**
- * The node's I/O adapter: reads the selected credentials once per execution and sends each item's
- * request through lib (our transport, pooled mutual TLS agent, token cache), or — for the OAuth2
- * Authorization Code credential, whose token n8n owns and refreshes — through n8n's
- * `httpRequestWithAuthentication`, with the same retry rule.
+ * The node's only reader of credentials: once per execution it turns the selected credentials into
+ * pipeline values (an auth strategy, a mutual TLS connection) and every item is one `send()`.
+ *
+ * The OAuth2 Authorization Code credential's token is n8n's (Connect, storage, refresh), so its
+ * innermost sender is n8n's request helper; the pipeline still decides everything else: the policy
+ * (the host name is resolved and every answer checked before n8n sends), redirects (n8n follows
+ * none; each hop is checked here, and another origin gets no token), retry, the size cap (read from
+ * n8n's stream) and redaction. On a 401 the re-send lets n8n refresh the token.
  */
-import type { IDataObject, IExecuteFunctions, IHttpRequestMethods, IHttpRequestOptions } from 'n8n-workflow';
-import { CREDENTIAL_TYPES } from '../../../lib/auth/apply';
-import { LpError, safeUrl } from '../../../lib/errors';
-import { API_INTEGRATION_DEFAULTS, ApiAuth, BuiltApiRequest, retryPolicy, SendApiOptions, sendApiRequest } from '../../../lib/integration/api-request';
-import { backoffDelay, HttpResponse, responseRetryDelay, sleep } from '../../../lib/net/transport';
-import { MUTUAL_TLS_CREDENTIAL_TYPE } from '../../../lib/tls/credential';
+import type { IExecuteFunctions, IHttpRequestMethods, IHttpRequestOptions } from 'n8n-workflow';
+import { LpError } from '../../../lib/errors';
+import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT_MS, networkError, readStreamCapped, serviceOf } from '../../../lib/http';
+import type { AuthStrategy, Exchange, HttpResponse, Transport } from '../../../lib/http/types';
+import { API_INTEGRATION_DEFAULTS, ApiAuth, BuiltApiRequest, SendApiOptions, sendApiRequest } from '../../../lib/integration/api-request';
+import { safeUrl } from '../../../lib/errors';
+import { mutualTlsConnection } from '../../../lib/tls/credential';
+import { allowTextOf, CREDENTIAL_TYPES, mutualTlsConfigOnce, oauth2Secrets, strategyFor } from '../../shared/credentialConfig';
 
 export interface AuthSetup extends ApiAuth {
 	authentication: string;
@@ -19,26 +25,48 @@ const TOKEN_TYPES: Record<string, string> = {
 	accessToken: CREDENTIAL_TYPES.accessToken,
 	basicAuth: CREDENTIAL_TYPES.basic,
 	oAuth2ClientCredentials: CREDENTIAL_TYPES.clientCredentials,
-	oAuth2AuthCode: CREDENTIAL_TYPES.authorizationCode,
 };
 
 export async function resolveAuth(this: IExecuteFunctions): Promise<AuthSetup> {
 	const authentication = this.getNodeParameter('authentication', 0, 'none') as string;
 	const setup: AuthSetup = { authentication };
+	const allow: string[] = [];
 	const type = TOKEN_TYPES[authentication];
-	if (type && authentication !== 'oAuth2AuthCode') {
-		setup.credential = { type, data: (await this.getCredentials(type)) as IDataObject };
+	if (type) {
+		const data = await this.getCredentials(type);
+		setup.auth = strategyFor(type, data);
+		allow.push(allowTextOf(data));
+	}
+	if (authentication === 'oAuth2AuthCode') {
+		const data = await this.getCredentials(CREDENTIAL_TYPES.authorizationCode);
+		setup.auth = n8nOAuth2Strategy(oauth2Secrets(data));
+		setup.transport = n8nOAuth2Transport(this);
+		allow.push(allowTextOf(data));
 	}
 	const mutualTls = authentication !== 'oAuth2AuthCode' && (this.getNodeParameter('mutualTls', 0, false) as boolean);
 	if (mutualTls) {
-		const data = (await this.getCredentials(MUTUAL_TLS_CREDENTIAL_TYPE)) as IDataObject;
-		const credentialId = this.getNode().credentials?.[MUTUAL_TLS_CREDENTIAL_TYPE]?.id ?? undefined;
-		setup.mutualTls = { data, credentialId: credentialId ?? undefined };
+		const data = await this.getCredentials(CREDENTIAL_TYPES.mutualTls);
+		const credentialId = this.getNode().credentials?.[CREDENTIAL_TYPES.mutualTls]?.id ?? undefined;
+		const options = this.getNodeParameter('options', 0, {}) as { concurrency?: number };
+		setup.connection = mutualTlsConnection(mutualTlsConfigOnce(data), {
+			credentialId,
+			connections: Math.max(options.concurrency ?? API_INTEGRATION_DEFAULTS.concurrency, 1),
+		});
+		allow.push(allowTextOf(data));
 	}
+	setup.allowedInternalNetworks = allow.filter(Boolean).join(', ');
 	return setup;
 }
 
-type N8nAnswer = { statusCode: number; headers: Record<string, string>; body: unknown };
+/** n8n signs the request itself; on a 401 the re-send asks n8n to refresh the token. */
+function n8nOAuth2Strategy(secrets: string[]): AuthStrategy {
+	return {
+		label: 'OAuth2 Authorization Code (token kept by n8n)',
+		apply: (req) => ({ flags: { refresh: req.reauth === true } }),
+		invalidate: () => true,
+		secrets: () => secrets,
+	};
+}
 
 /** The HTTP status of an error thrown by n8n's request helpers (NodeApiError keeps `httpCode`), if any. */
 function thrownStatus(error: unknown): number | undefined {
@@ -47,63 +75,52 @@ function thrownStatus(error: unknown): number | undefined {
 	return Number.isInteger(code) && code >= 100 && code <= 599 ? code : undefined;
 }
 
-async function viaN8nOAuth2(this: IExecuteFunctions, built: BuiltApiRequest, options: SendApiOptions): Promise<HttpResponse> {
-	options.policy?.checkUrl(built.url);
-	const retries = options.retries ?? API_INTEGRATION_DEFAULTS.retries;
-	// The same retry rule as the package's own transport (lib/net/transport.ts), for n8n's request helper.
-	const policy = retryPolicy(retries);
-	const request: IHttpRequestOptions = {
-		url: built.url.toString(),
-		method: built.method as IHttpRequestMethods,
-		headers: built.headers,
-		body: built.body,
-		json: false,
-		encoding: 'arraybuffer',
-		returnFullResponse: true,
-		ignoreHttpStatusErrors: true,
-		timeout: options.timeoutMs ?? API_INTEGRATION_DEFAULTS.timeoutMs,
-	};
-	for (let attempt = 1; ; attempt++) {
+type N8nAnswer = { statusCode: number; headers: Record<string, string>; body: unknown };
+
+function n8nOAuth2Transport(ctx: IExecuteFunctions): Transport {
+	return async (ex: Exchange): Promise<HttpResponse> => {
+		const refresh = ex.flags?.refresh === true;
+		const request: IHttpRequestOptions = {
+			url: ex.url.toString(),
+			method: ex.method as IHttpRequestMethods,
+			headers: ex.headers as Record<string, string>,
+			body: (ex.body ?? undefined) as IHttpRequestOptions['body'],
+			json: false,
+			encoding: 'stream',
+			returnFullResponse: true,
+			// n8n refreshes the token only when the request THROWS a 401 (n8n-core requestOAuth2).
+			ignoreHttpStatusErrors: !refresh,
+			disableFollowRedirect: true,
+			sendCredentialsOnCrossOriginRedirect: false,
+			timeout: ex.req.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+		};
 		let res: N8nAnswer;
 		try {
-			res = await this.helpers.httpRequestWithAuthentication.call(this, CREDENTIAL_TYPES.authorizationCode, request);
-			if (res.statusCode === 401) {
-				// n8n refreshes the token only when the request THROWS a 401 (n8n-core requestOAuth2), which
-				// ignoreHttpStatusErrors prevents: send once more letting it throw, so n8n refreshes and repeats
-				// the call. The answer after that is kept (an error's body is not, only its status).
-				try {
-					res = await this.helpers.httpRequestWithAuthentication.call(this, CREDENTIAL_TYPES.authorizationCode, { ...request, ignoreHttpStatusErrors: false });
-				} catch (error) {
-					const status = thrownStatus(error);
-					if (status === undefined) throw error;
-					res = { statusCode: status, headers: {}, body: Buffer.alloc(0) };
-				}
-			}
+			res = await ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPES.authorizationCode, request);
 		} catch (error) {
-			if (attempt > retries) {
-				throw new LpError('network', `The API could not be reached at ${safeUrl(built.url)}`, {
-					code: 'NETWORK',
-					cause: error,
-					hint: 'Check the URL and that the OAuth2 credential is connected (if the token expired, that the provider gave a refresh token).',
-				});
-			}
-			await sleep(backoffDelay(policy, attempt));
-			continue;
+			const status = thrownStatus(error);
+			// After a refresh, an error status is the answer (its body is not kept by n8n).
+			if (refresh && status !== undefined) return { status, headers: {}, body: Buffer.alloc(0), attempts: 1 };
+			if (error instanceof LpError) throw error;
+			throw new LpError('network', `${serviceOf(ex)} could not be reached at ${safeUrl(ex.url)}`, {
+				code: networkError(ex, error).code ?? 'NETWORK',
+				cause: error,
+				hint: 'Check the URL and that the OAuth2 credential is connected (if the token expired, that the provider gave a refresh token).',
+			});
 		}
-		const raw = res.body;
-		const body = Buffer.isBuffer(raw) ? raw : raw instanceof ArrayBuffer ? Buffer.from(raw) : Buffer.from(typeof raw === 'string' ? raw : JSON.stringify(raw ?? ''));
-		const max = options.maxResponseBytes ?? API_INTEGRATION_DEFAULTS.maxResponseBytes;
-		if (body.length > max) {
-			throw new LpError('response', `The API answered with more than ${max} bytes from ${safeUrl(built.url)}`, { code: 'RESPONSE_TOO_LARGE' });
-		}
-		const response: HttpResponse = { status: res.statusCode, headers: res.headers ?? {}, body, attempts: attempt };
-		const delay = responseRetryDelay(policy, attempt, response);
-		if (delay === undefined) return response;
-		await sleep(delay);
-	}
+		const max = ex.req.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+		const raw = res.body as unknown;
+		const body =
+			raw && typeof (raw as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function'
+				? await readStreamCapped(raw as AsyncIterable<unknown> & { destroy?: () => void }, max, serviceOf(ex), safeUrl(ex.url))
+				: Buffer.isBuffer(raw)
+					? raw
+					: Buffer.from(typeof raw === 'string' ? raw : JSON.stringify(raw ?? ''));
+		if (body.length > max) throw new LpError('response', `${serviceOf(ex)} answered with more than ${max} bytes from ${safeUrl(ex.url)}`, { code: 'RESPONSE_TOO_LARGE' });
+		return { status: res.statusCode, headers: res.headers ?? {}, body, attempts: 1 };
+	};
 }
 
-export async function apiRequest(this: IExecuteFunctions, built: BuiltApiRequest, auth: AuthSetup, options: SendApiOptions): Promise<HttpResponse> {
-	if (auth.authentication === 'oAuth2AuthCode') return viaN8nOAuth2.call(this, built, options);
+export function apiRequest(built: BuiltApiRequest, auth: AuthSetup, options: SendApiOptions): Promise<HttpResponse> {
 	return sendApiRequest(built, auth, options);
 }

@@ -1,7 +1,7 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
-import type { LivePersonAccountCredentials } from '../../../lib/liveperson/account-auth';
 import { DEFAULT_CSDS_TTL_MS } from '../../../lib/liveperson/csds';
 import { MtlsClient, mtlsClientForAccount } from '../../../lib/liveperson/mtls-gateway';
+import { accountConfig, CREDENTIAL_TYPES } from '../../shared/credentialConfig';
 
 export interface MtlsNodeOptions {
 	concurrency?: number;
@@ -14,7 +14,7 @@ export interface MtlsNodeOptions {
 
 /** The credential is read once per execution; the client resolves hosts (CSDS, cached) and logs in lazily. */
 export async function mtlsClient(this: IExecuteFunctions, options: MtlsNodeOptions): Promise<MtlsClient> {
-	const creds = (await this.getCredentials('livePersonAccountApi')) as unknown as LivePersonAccountCredentials;
+	const creds = accountConfig(await this.getCredentials(CREDENTIAL_TYPES.account));
 	return mtlsClientForAccount(creds, {
 		gatewayHost: options.gatewayHost?.trim() || undefined,
 		configHost: options.configHost?.trim() || undefined,

@@ -1,0 +1,514 @@
+/**
+ * THE request pipeline. Every outbound request of the package — LivePerson clients, token
+ * endpoints, CSDS, JWKS, credential Tests, the API Integration node, the n8n OAuth2 path — is one
+ * `send(request)`, which runs the same interceptors, outermost first (undici's
+ * `Dispatcher.compose()` model):
+ *
+ *   errors    every error leaves redacted with every secret in scope, in every spelling
+ *   reauth    the auth strategy signs the request; when the answer is its refusal, the strategy
+ *             drops the token it used (by value) and the request is sent once more
+ *   redirect  3xx followed only when asked; every hop re-checked; another origin gets none of the
+ *             strategy's headers or query, no secret-looking header and no client certificate;
+ *             https → http refused
+ *   retry     network errors, 429 and 5xx (per policy), Retry-After honoured and capped
+ *   policy    scheme and IP literal checked; the dispatcher chosen here enforces the policy on
+ *             every DNS answer and on the connected socket (lib/net/policy.ts)
+ *   transport undici on that dispatcher, time limit, size cap while reading (or a custom
+ *             transport, e.g. n8n's helper, behind the same interceptors)
+ *
+ * Status handling stays with the callers' pure `process*Response` functions; the answer carries
+ * `secrets`, so `statusError()` / `parseJsonBody()` redact without being told.
+ */
+import { Dispatcher, errors as undiciErrors, request } from 'undici';
+import { LpError, MIN_SECRET_LENGTH, REDACTED, isSecretName, redactError, safeUrl, snippet } from '../errors';
+import { OutboundPolicy, hostLiteral, policyDispatcher } from '../net/policy';
+import { explainTlsFailure } from '../tls/errors';
+import type { Applied, Dispatch, Exchange, Headers, HttpRequest, HttpResponse, Interceptor, RetryPolicy } from './types';
+
+export * from './types';
+export { closeAllDispatchers, registerCloser, sharedDispatcher } from './dispatchers';
+
+export const DEFAULT_TIMEOUT_MS = 20_000;
+export const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
+export const DEFAULT_RETRY_STATUSES = [429, 500, 502, 503, 504];
+/** Retries for LivePerson token requests (Sentinel, Orchestrator v2 login): 429 and gateway errors, not 500. */
+export const TOKEN_REQUEST_RETRY: RetryPolicy = { retries: 2, statuses: [429, 502, 503, 504], baseDelayMs: 500, maxDelayMs: 10_000 };
+export const NO_RETRY: RetryPolicy = { retries: 0 };
+
+/** The policy used when a request names none: every internal network refused. */
+export const DEFAULT_POLICY = new OutboundPolicy();
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+// ---------------------------------------------------------------------------------------------------
+// Pure helpers
+
+/** Retry-After as milliseconds: delta-seconds or an HTTP date. Undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
+	const raw = Array.isArray(value) ? value[0] : value;
+	if (raw === undefined) return undefined;
+	const text = raw.trim();
+	if (/^\d+$/.test(text)) return Number(text) * 1000;
+	const date = Date.parse(text);
+	if (Number.isNaN(date)) return undefined;
+	return Math.max(0, date - now);
+}
+
+export function header(res: Pick<HttpResponse, 'headers'>, name: string): string | undefined {
+	const value = res.headers[name.toLowerCase()];
+	return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/** The backoff before retry number `attempt` (1-based): fixed delays, or the base doubled per attempt. */
+export function backoffDelay(policy: RetryPolicy, attempt: number): number {
+	if (policy.delaysMs?.length) return policy.delaysMs[Math.min(attempt - 1, policy.delaysMs.length - 1)];
+	const base = policy.baseDelayMs ?? 500;
+	return base * 2 ** (attempt - 1);
+}
+
+/**
+ * How long to wait before retrying after answer `res` of attempt `attempt`, or undefined when the
+ * answer is final: retries used up, a status not in the policy, or a Retry-After beyond the cap.
+ */
+export function responseRetryDelay(policy: RetryPolicy, attempt: number, res: Pick<HttpResponse, 'status' | 'headers'>): number | undefined {
+	if (policy.decide) return policy.decide({ response: res }, attempt);
+	if (attempt > policy.retries || !(policy.statuses ?? DEFAULT_RETRY_STATUSES).includes(res.status)) return undefined;
+	const maxDelay = policy.maxDelayMs ?? 30_000;
+	const retryAfter = parseRetryAfter(res.headers['retry-after']);
+	if (retryAfter !== undefined && retryAfter > maxDelay) return undefined;
+	return Math.min(maxDelay, Math.max(retryAfter ?? 0, backoffDelay(policy, attempt)));
+}
+
+/** The wait before retrying after network failure `error` of attempt `attempt`, or undefined. */
+export function errorRetryDelay(policy: RetryPolicy, attempt: number, error: LpError): number | undefined {
+	if (policy.decide) return policy.decide({ error }, attempt);
+	if (attempt > policy.retries || policy.networkErrors === false || error.kind === 'tls' || error.kind === 'blocked') return undefined;
+	return Math.min(policy.maxDelayMs ?? 30_000, backoffDelay(policy, attempt));
+}
+
+function allSecrets(res: Pick<HttpResponse, 'secrets'>, extra: Iterable<string | undefined>): string[] {
+	return [...(res.secrets ?? []), ...[...extra].filter((s): s is string => !!s)];
+}
+
+/** A redacted extract of an answer's body: the answer's own secrets and `extra` are redacted first. */
+export function bodySnippet(res: Pick<HttpResponse, 'body' | 'secrets'>, extra: Iterable<string | undefined> = [], max = 300): string | undefined {
+	return snippet(res.body, allSecrets(res, extra), max);
+}
+
+/** Parses a JSON body, or explains what came instead (HTML page, empty, truncated). */
+export function parseJsonBody(res: HttpResponse, service: string, secrets: Array<string | undefined> = []): unknown {
+	const text = res.body.toString('utf8');
+	const type = header(res, 'content-type') ?? '';
+	if (!text.trim()) {
+		throw new LpError('response', `${service} answered with an empty body (HTTP ${res.status}) where JSON was expected`, {
+			status: res.status,
+			code: 'EMPTY_RESPONSE',
+		});
+	}
+	try {
+		return JSON.parse(text);
+	} catch (error) {
+		const isHtml = /html/i.test(type) || /^\s*<(!doctype|html|head|body)/i.test(text);
+		throw new LpError(
+			'response',
+			isHtml
+				? `${service} answered with an HTML page (HTTP ${res.status}) where JSON was expected`
+				: `${service} answered with data that is not valid JSON (HTTP ${res.status})`,
+			{
+				status: res.status,
+				code: isHtml ? 'HTML_RESPONSE' : 'INVALID_JSON',
+				responseSnippet: snippet(text, allSecrets(res, secrets), 200),
+				hint: isHtml ? 'The host is probably wrong (a web page or a proxy answered): check the host settings.' : undefined,
+				cause: error,
+			},
+		);
+	}
+}
+
+/** Standard error for a non-2xx status, with a redacted snippet and Retry-After when given. */
+export function statusError(res: HttpResponse, service: string, secrets: Array<string | undefined> = [], hint?: string): LpError {
+	const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
+	const defaults: Record<number, string> = {
+		400: 'The request was refused as malformed: check the parameters.',
+		401: 'The credentials were refused: check the credential (user, password, key or token).',
+		403: 'The credentials are valid but lack permission for this call.',
+		404: 'The resource or path does not exist: check the host and identifiers.',
+		429: 'Too many requests: wait and try again, or lower the batch size.',
+	};
+	return new LpError('http', `${service} answered HTTP ${res.status}${retryAfterMs !== undefined ? ` (retry after ${Math.ceil(retryAfterMs / 1000)} s)` : ''}`, {
+		status: res.status,
+		retryAfterMs,
+		responseSnippet: snippet(res.body, allSecrets(res, secrets)),
+		hint: hint ?? defaults[res.status] ?? (res.status >= 500 ? 'The server had an internal error: try again later.' : undefined),
+		code: `HTTP_${res.status}`,
+	});
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The innermost sender: undici
+
+function describeNetworkError(error: unknown): { kind: 'network' | 'timeout' | 'tls'; reason: string; code?: string; hint?: string } {
+	const err = error as { code?: string; name?: string; message?: string; cause?: { code?: string; message?: string } };
+	const code = err?.code ?? err?.cause?.code;
+	if (
+		error instanceof undiciErrors.HeadersTimeoutError ||
+		error instanceof undiciErrors.BodyTimeoutError ||
+		error instanceof undiciErrors.ConnectTimeoutError ||
+		code === 'UND_ERR_CONNECT_TIMEOUT' ||
+		err?.name === 'TimeoutError'
+	) {
+		return { kind: 'timeout', reason: 'no answer in time', code: code ?? 'TIMEOUT' };
+	}
+	switch (code) {
+		case 'ECONNREFUSED':
+			return { kind: 'network', reason: 'connection refused', code };
+		case 'ECONNRESET':
+		case 'UND_ERR_SOCKET':
+		case 'EPIPE':
+			return { kind: 'network', reason: 'connection reset by the server', code };
+		case 'ENOTFOUND':
+		case 'EAI_AGAIN':
+			return { kind: 'network', reason: 'host name not found (DNS)', code };
+		case 'EHOSTUNREACH':
+		case 'ENETUNREACH':
+			return { kind: 'network', reason: 'host unreachable', code };
+	}
+	const tls = explainTlsFailure({ code, message: err?.message ?? err?.cause?.message ?? '' });
+	if (tls) return { kind: 'tls', reason: tls.reason, code: tls.code ?? code, hint: tls.hint };
+	return { kind: 'network', reason: code ? `network error ${code}` : 'network error', code };
+}
+
+async function readBody(body: Dispatcher.ResponseData['body'], max: number, service: string, url: () => string): Promise<Buffer> {
+	const chunks: Buffer[] = [];
+	let size = 0;
+	for await (const chunk of body) {
+		size += chunk.length;
+		if (size > max) {
+			body.destroy();
+			throw tooLarge(service, max, url());
+		}
+		chunks.push(chunk as Buffer);
+	}
+	return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+}
+
+export function tooLarge(service: string, max: number, printableUrl: string): LpError {
+	return new LpError('response', `${service} answered with more than ${max} bytes from ${printableUrl}`, {
+		code: 'RESPONSE_TOO_LARGE',
+		hint: 'Raise the "Max Response Size" option if this answer is expected to be this large.',
+	});
+}
+
+/** Reads a Node stream (a custom transport's body) with the same size cap. */
+export async function readStreamCapped(stream: AsyncIterable<unknown> & { destroy?: () => void }, max: number, service: string, printableUrl: string): Promise<Buffer> {
+	const chunks: Buffer[] = [];
+	let size = 0;
+	for await (const chunk of stream) {
+		const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+		size += buf.length;
+		if (size > max) {
+			stream.destroy?.();
+			throw tooLarge(service, max, printableUrl);
+		}
+		chunks.push(buf);
+	}
+	return Buffer.concat(chunks);
+}
+
+export function serviceOf(ex: Exchange): string {
+	return ex.req.serviceName ?? 'The server';
+}
+
+/** The network failure of `error` as a typed error naming the service and the (printable) URL. */
+export function networkError(ex: Exchange, error: unknown): LpError {
+	if (error instanceof LpError) return error;
+	const service = serviceOf(ex);
+	const printable = safeUrl(ex.url);
+	if (ex.req.signal?.aborted) return new LpError('network', `Request to ${printable} was cancelled`, { code: 'ABORTED', cause: error });
+	const timeout = ex.req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+	const { kind, reason, code, hint } = describeNetworkError(error);
+	return new LpError(
+		kind,
+		kind === 'timeout' ? `${service} did not answer within ${Math.round(timeout / 100) / 10} s (${printable})` : `${service} could not be reached at ${printable}: ${reason}`,
+		{
+			code: code ?? kind.toUpperCase(),
+			cause: error,
+			hint:
+				hint ??
+				(kind === 'timeout'
+					? 'Check that the host is up, or raise the "Timeout" option.'
+					: kind === 'tls'
+						? 'Check the certificate, the trust certificate and the TLS protocol versions of the credential.'
+						: 'Check the host name and port, and that the server is reachable from the n8n host.'),
+		},
+	);
+}
+
+const undiciTransport = async (ex: Exchange): Promise<HttpResponse> => {
+	const timeout = ex.req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+	const maxBytes = ex.req.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+	// One controller + one timer per attempt: AbortSignal.timeout() + AbortSignal.any() cost ~30-80 µs
+	// per request on Node 20 (timer + FinalizationRegistry bookkeeping), a measurable share of a
+	// keep-alive request (bench/). The timeout reason is the same DOMException "TimeoutError".
+	const controller = new AbortController();
+	const timer = setTimeout(() => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), timeout);
+	timer.unref?.();
+	const external = ex.req.signal;
+	const onExternalAbort = () => controller.abort(external?.reason);
+	if (external) {
+		if (external.aborted) onExternalAbort();
+		else external.addEventListener('abort', onExternalAbort, { once: true });
+	}
+	try {
+		const res = await request(ex.url, {
+			method: ex.method as Dispatcher.HttpMethod,
+			headers: ex.headers as Record<string, string>,
+			body: ex.body ?? undefined,
+			dispatcher: ex.dispatcher,
+			signal: controller.signal,
+			headersTimeout: timeout,
+			bodyTimeout: timeout,
+		});
+		const body = await readBody(res.body, maxBytes, serviceOf(ex), () => safeUrl(ex.url));
+		return { status: res.statusCode, headers: res.headers, body, attempts: 1 };
+	} catch (error) {
+		const typed = networkError(ex, error);
+		throw ex.useConnection && ex.req.connection?.explain ? ex.req.connection.explain(typed) : typed;
+	} finally {
+		clearTimeout(timer);
+		external?.removeEventListener('abort', onExternalAbort);
+	}
+};
+
+const transport: Dispatch = (ex) => (ex.req.transport ?? undiciTransport)(ex);
+
+// ---------------------------------------------------------------------------------------------------
+// Interceptors
+
+/**
+ * Outbound policy: the scheme and an IP-literal host are checked here; host names are checked on
+ * every DNS answer and on the connected socket by the dispatcher chosen here. A custom transport
+ * resolves on its own, so its host name is resolved and checked here first (the remaining window,
+ * a re-resolution between this check and its connect, is documented in SECURITY.md).
+ */
+export const policyInterceptor: Interceptor = (next) => async (ex) => {
+	const policy = ex.policy;
+	policy.checkUrl(ex.url);
+	if (ex.req.transport) {
+		if (policy.enabled && !hostLiteral(ex.url.hostname)) await policy.resolve(ex.url.hostname);
+		return next(ex);
+	}
+	ex.dispatcher = ex.useConnection && ex.req.connection ? ex.req.connection.dispatcher(policy) : policyDispatcher(policy);
+	return next(ex);
+};
+
+/** Retries network failures and retryable statuses per `req.retry` (default: none). */
+export const retryInterceptor: Interceptor = (next) => async (ex) => {
+	const policy = ex.req.retry;
+	if (!policy || (policy.retries <= 0 && !policy.decide)) return next(ex);
+	const wait = policy.sleep ?? sleep;
+	for (let attempt = 1; ; attempt++) {
+		let delay: number | undefined;
+		let reason: string;
+		let status: number | undefined;
+		try {
+			const res = await next(ex);
+			delay = responseRetryDelay(policy, attempt, res);
+			if (delay === undefined) return attempt === 1 ? res : { ...res, attempts: attempt };
+			reason = `status ${res.status}`;
+			status = res.status;
+		} catch (error) {
+			if (!(error instanceof LpError) || ex.req.signal?.aborted) throw error;
+			delay = errorRetryDelay(policy, attempt, error);
+			if (delay === undefined) throw error;
+			reason = error.code ?? error.kind;
+		}
+		ex.req.onRetry?.({ attempt, delayMs: delay, reason, ...(status !== undefined ? { status } : {}) });
+		await wait(delay);
+	}
+};
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+const ALWAYS_CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie']);
+const BODY_HEADERS = new Set(['content-type', 'content-length', 'content-encoding', 'transfer-encoding']);
+
+/**
+ * Pure: the exchange for the next hop. 301/302 turn POST into GET without body, 303 anything but
+ * HEAD into GET; 307/308 keep method and body. To another origin: the strategy's headers and query
+ * parameters, Authorization / Proxy-Authorization / Cookie, every secret-looking header and the
+ * client certificate are dropped. https → http is refused.
+ */
+export function redirectExchange(current: Exchange, status: number, location: string): Exchange {
+	let next: URL;
+	try {
+		next = new URL(location, current.url);
+	} catch (error) {
+		throw new LpError('response', `${serviceOf(current)} redirected to an invalid location from ${safeUrl(current.url)}`, { code: 'INVALID_REDIRECT', cause: error });
+	}
+	next.hash = '';
+	if (current.url.protocol === 'https:' && next.protocol !== 'https:') {
+		throw new LpError('blocked', `${serviceOf(current)} redirected from https to ${next.protocol.replace(/:$/, '')} (${safeUrl(next)}): refused, the request would leave TLS`, {
+			code: 'REDIRECT_DOWNGRADE',
+			status,
+			hint: 'Use the final https URL directly, or ask the server owner to redirect to https.',
+		});
+	}
+	const method = current.method.toUpperCase();
+	let nextMethod = method;
+	let dropBody = false;
+	if (status === 303 && method !== 'HEAD') {
+		nextMethod = 'GET';
+		dropBody = true;
+	} else if ((status === 301 || status === 302) && method === 'POST') {
+		nextMethod = 'GET';
+		dropBody = true;
+	}
+	const crossOrigin = next.origin !== current.url.origin;
+	const strategyHeaders = new Set(current.authHeaders.map((h) => h.toLowerCase()));
+	const headers: Headers = {};
+	for (const [name, value] of Object.entries(current.headers)) {
+		const lower = name.toLowerCase();
+		if (crossOrigin && (strategyHeaders.has(lower) || ALWAYS_CREDENTIAL_HEADERS.has(lower) || isSecretName(lower))) continue;
+		if (dropBody && BODY_HEADERS.has(lower)) continue;
+		if (lower === 'host') continue;
+		headers[name] = value;
+	}
+	if (crossOrigin) for (const q of current.authQuery) next.searchParams.delete(q);
+	return {
+		...current,
+		url: next,
+		method: nextMethod,
+		headers,
+		body: dropBody ? undefined : current.body,
+		authHeaders: crossOrigin ? [] : current.authHeaders,
+		authQuery: crossOrigin ? [] : current.authQuery,
+		useConnection: current.useConnection && !crossOrigin,
+	};
+}
+
+/** Follows up to `req.maxRedirects` redirects; each hop goes through the policy again. */
+export const redirectInterceptor: Interceptor = (next) => async (ex) => {
+	const max = ex.req.maxRedirects ?? 0;
+	if (max <= 0) return next(ex);
+	let current = ex;
+	const redirects: string[] = [];
+	for (let hop = 0; ; hop++) {
+		const res = await next(current);
+		const location = header(res, 'location');
+		if (!REDIRECT_STATUSES.has(res.status) || !location) return { ...res, url: current.url.toString(), redirects };
+		if (hop >= max) {
+			throw new LpError('response', `${serviceOf(ex)} redirected more than ${max} times (last: ${safeUrl(current.url)})`, {
+				code: 'TOO_MANY_REDIRECTS',
+				status: res.status,
+				hint: 'Check the URL (a redirect loop?), or raise the "Max Redirects" option.',
+			});
+		}
+		current = redirectExchange(current, res.status, location);
+		redirects.push(safeUrl(current.url));
+	}
+};
+
+function rememberSecrets(ex: Exchange, values: Iterable<string | undefined>): void {
+	for (const v of values) if (v && v.length >= MIN_SECRET_LENGTH && !ex.scope.secrets.includes(v)) ex.scope.secrets.push(v);
+}
+
+function signed(ex: Exchange, applied: Applied): Exchange {
+	rememberSecrets(ex, applied.secrets ?? []);
+	if (applied.used) rememberSecrets(ex, [applied.used]);
+	const headers: Headers = { ...ex.headers };
+	const names: string[] = [];
+	for (const [name, value] of Object.entries(applied.headers ?? {})) {
+		headers[name.toLowerCase()] = value;
+		names.push(name.toLowerCase());
+		rememberSecrets(ex, [value, value.replace(/^\S+\s+/, '')]);
+	}
+	let url = ex.url;
+	const query = Object.keys(applied.query ?? {});
+	if (query.length) {
+		url = new URL(ex.url.toString());
+		for (const [k, v] of Object.entries(applied.query ?? {})) {
+			url.searchParams.set(k, v);
+			rememberSecrets(ex, [v]);
+		}
+	}
+	return { ...ex, url, headers, authHeaders: names, authQuery: query, ...(applied.flags ? { flags: applied.flags } : {}) };
+}
+
+/**
+ * The one re-login rule: the strategy signs the request; when the answer is its refusal
+ * (`isRejected`, narrowed by `req.reauthWhen`) and the strategy drops what it used, the request is
+ * signed again and sent once more. No other code re-sends on 401/403.
+ */
+export const reauthInterceptor: Interceptor = (next) => async (ex) => {
+	const auth = ex.req.auth;
+	if (!auth) return next(ex);
+	const firstApplied = await auth.apply({ method: ex.method, url: ex.url, headers: ex.headers, body: ex.body });
+	const res = await next(signed(ex, firstApplied));
+	const rejected = auth.isRejected ? auth.isRejected(res) : res.status === 401;
+	if (!rejected || (ex.req.reauthWhen && !ex.req.reauthWhen(res)) || !auth.invalidate) return res;
+	if (!(await auth.invalidate(firstApplied))) return res;
+	const secondApplied = await auth.apply({ method: ex.method, url: ex.url, headers: ex.headers, body: ex.body, reauth: true });
+	const second = await next(signed(ex, secondApplied));
+	second.reauthenticated = true;
+	return second;
+};
+
+/** Outermost: every error leaves redacted with every secret of the request, strategy and identity. */
+export const errorInterceptor: Interceptor = (next) => async (ex) => {
+	try {
+		const res = await next(ex);
+		res.secrets = ex.scope.secrets;
+		return res;
+	} catch (error) {
+		if (error instanceof LpError) throw redactError(error, ex.scope.secrets);
+		throw error;
+	}
+};
+
+/** `compose(base, a, b, c)` = a(b(c(base))): the first interceptor is the outermost. */
+export function compose(base: Dispatch, ...interceptors: Interceptor[]): Dispatch {
+	return interceptors.reduceRight<Dispatch>((inner, interceptor) => interceptor(inner), base);
+}
+
+const pipeline = compose(transport, errorInterceptor, reauthInterceptor, redirectInterceptor, retryInterceptor, policyInterceptor);
+
+function toUrl(value: string | URL, service: string): URL {
+	if (value instanceof URL) return value;
+	try {
+		return new URL(value);
+	} catch {
+		throw new LpError('input', `${service}: "${String(value).slice(0, 80)}" is not a valid absolute URL`, { field: 'url', code: 'INVALID_URL' });
+	}
+}
+
+/**
+ * Sends one request through the pipeline and returns the final answer, whatever its status (status
+ * handling belongs to the caller's pure `process*Response` function). Throws LpError for network
+ * failures, timeouts, policy refusals and oversized answers, redacted.
+ */
+export function send(req: HttpRequest): Promise<HttpResponse> {
+	const secrets: string[] = [];
+	for (const s of req.secrets ?? []) if (s && s.length >= MIN_SECRET_LENGTH) secrets.push(s);
+	for (const s of req.auth?.secrets() ?? []) if (s && s.length >= MIN_SECRET_LENGTH) secrets.push(s);
+	for (const s of req.connection?.secrets?.() ?? []) if (s && s.length >= MIN_SECRET_LENGTH) secrets.push(s);
+	let url: URL;
+	try {
+		url = toUrl(req.url, req.serviceName ?? 'The request');
+	} catch (error) {
+		return Promise.reject(error);
+	}
+	return pipeline({
+		req,
+		url,
+		method: (req.method ?? 'GET').toUpperCase(),
+		headers: req.headers ?? {},
+		body: req.body,
+		policy: req.policy ?? DEFAULT_POLICY,
+		authHeaders: [],
+		authQuery: [],
+		useConnection: true,
+		scope: { secrets },
+	});
+}
+
+export { REDACTED };
