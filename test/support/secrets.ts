@@ -40,8 +40,20 @@ export class SecretScanner {
 			if (typeof value !== 'string' || value.length < MIN_LENGTH) continue;
 			this.put(value, label, 'plain');
 			this.put(encodeURIComponent(value), label, 'url-encoded');
+			this.put(encodeURIComponent(value).replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase()), label, 'url-encoded (lower-case hex)');
+			// application/x-www-form-urlencoded ("+" for space, "*-._" kept) and RFC 5849 §3.6 (OAuth 1.0a).
+			this.put(new URLSearchParams([['k', value]]).toString().slice(2), label, 'form-encoded');
+			this.put(encodeURIComponent(value).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase()), label, 'rfc5849-encoded');
 			this.put(Buffer.from(value).toString('base64'), label, 'base64');
+			this.put(Buffer.from(value).toString('base64').replace(/=+$/, ''), label, 'base64 (unpadded)');
+			this.put(Buffer.from(value).toString('base64url'), label, 'base64url');
 			this.put(JSON.stringify(value).slice(1, -1), label, 'json-escaped');
+			this.put(JSON.stringify(value).slice(1, -1).replace(/\//g, '\\/'), label, 'json-escaped (slash)');
+			this.put(
+				value.split('').map((c) => (c.charCodeAt(0) > 0x7e ? '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0') : c === '"' ? '\\"' : c === '\\' ? '\\\\' : c)).join(''),
+				label,
+				'json-escaped (ascii)',
+			);
 		}
 		return this;
 	}

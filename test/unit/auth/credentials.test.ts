@@ -10,14 +10,14 @@ test('Basic: RFC 7617 header; ":" in the user refused naming "user"', async () =
 	const out = await c.authenticate({ user: 'test', password: '123£' }, { url: 'https://x', headers: { a: '1' } });
 	expect(out.headers).toEqual({ a: '1', Authorization: 'Basic dGVzdDoxMjPCow==' });
 	await expect(c.authenticate({ user: 'a:b', password: 'p' }, { url: 'https://x' })).rejects.toMatchObject({ field: 'user' });
-	expect(c.properties.map((p) => p.displayName)).toEqual(['User Name', 'User Password', 'Test URL']);
+	expect(c.properties.map((p) => p.displayName)).toEqual(['User Name', 'User Password', 'Test URL', 'Allowed Internal Networks']);
 });
 
 test('Access Token: "<type> <token>", default Bearer', async () => {
 	const c = new LivePersonAccessTokenApi();
 	expect((await c.authenticate({ accessToken: 'tok', tokenType: 'Basic' }, { url: 'https://x' })).headers).toEqual({ Authorization: 'Basic tok' });
 	expect((await c.authenticate({ accessToken: 'tok', tokenType: '' }, { url: 'https://x' })).headers).toEqual({ Authorization: 'Bearer tok' });
-	expect(c.properties.map((p) => p.displayName)).toEqual(['Access Token', 'Token Type', 'Test URL']);
+	expect(c.properties.map((p) => p.displayName)).toEqual(['Access Token', 'Token Type', 'Test URL', 'Allowed Internal Networks']);
 });
 
 test('Client credentials: the test request to the Token URL becomes the client-authenticated token request', async () => {
@@ -26,8 +26,9 @@ test('Client credentials: the test request to the Token URL becomes the client-a
 	const out = await c.authenticate(creds, { url: 'https://auth.example/token', method: 'POST' });
 	expect(out.headers?.authorization).toBe(clientSecretBasic('id', 'sec'));
 	expect(new URLSearchParams(out.body as string).get('grant_type')).toBe('client_credentials');
-	expect(c.test.request.url).toBe('={{$credentials.accessTokenUrl}}');
-	expect(c.properties.map((p) => p.name)).toEqual(['clientId', 'clientSecret', 'scope', 'accessTokenUrl', 'authentication', 'tokenExpiredStatusCode']);
+	// No n8n test request (n8n would send it outside the outbound policy): the node's testedBy function tests it.
+	expect('test' in c).toBe(false);
+	expect(c.properties.map((p) => p.name)).toEqual(['clientId', 'clientSecret', 'scope', 'accessTokenUrl', 'authentication', 'tokenExpiredStatusCode', 'allowedInternalNetworks']);
 });
 
 test('Authorization code: extends oAuth2Api, visible grant type with n8n values, seed order, redeclared expiry status', () => {
@@ -37,7 +38,7 @@ test('Authorization code: extends oAuth2Api, visible grant type with n8n values,
 	expect(grant.type).toBe('options');
 	expect(grant.options!.map((o) => (o as { value: string }).value)).toEqual(['authorizationCode', 'pkce']);
 	const visible = c.properties.filter((p) => p.type !== 'hidden').map((p) => p.displayName);
-	expect(visible).toEqual(['Grant Type', 'Client ID', 'Client Secret', 'Scope', 'Auth URL', 'Token URL', 'Auth URI Query Parameters', 'Authentication', 'Token Expired Status']);
+	expect(visible).toEqual(['Grant Type', 'Client ID', 'Client Secret', 'Scope', 'Auth URL', 'Token URL', 'Auth URI Query Parameters', 'Authentication', 'Token Expired Status', 'Allowed Internal Networks']);
 	const hidden = Object.fromEntries(c.properties.filter((p) => p.type === 'hidden').map((p) => [p.name, p.default]));
 	expect(hidden).toMatchObject({ scope: '={{$self["userScope"]}}', authUrl: '={{$self["userAuthUrl"]}}', accessTokenUrl: '={{$self["userTokenUrl"]}}', authentication: '={{$self["clientAuthentication"]}}', authQueryParameters: '={{$self["userAuthQueryParameters"]}}' });
 	expect(c.properties.find((p) => p.name === 'tokenExpiredStatusCode')!.default).toBe(401);

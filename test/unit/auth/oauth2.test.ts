@@ -11,7 +11,7 @@ import {
 	buildRefreshTokenRequest,
 	processTokenResponse,
 } from '../../../lib/auth/oauth2';
-import { authHeaders, CREDENTIAL_TYPES } from '../../../lib/auth/apply';
+import { CREDENTIAL_TYPES, strategyFor } from '../../../nodes/shared/credentialConfig';
 
 const res = (status: number, body: string | object, headers: Record<string, string> = {}): HttpResponse => ({
 	status,
@@ -205,23 +205,30 @@ describe('processTokenResponse', () => {
 	});
 });
 
-describe('apply.authHeaders', () => {
+describe('strategies from credential data (nodes/shared/credentialConfig)', () => {
+	const headersOf = async (type: string, data: Record<string, unknown>) => (await strategyFor(type, data).apply({ method: 'GET', url: new URL('https://api.example.com/'), headers: {} })).headers;
 	test('basic and access token', async () => {
-		expect((await authHeaders(CREDENTIAL_TYPES.basic, { user: 'Aladdin', password: 'open sesame' })).headers.authorization).toBe('Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==');
-		expect((await authHeaders(CREDENTIAL_TYPES.accessToken, { accessToken: 'abc123', tokenType: 'Token' })).headers.authorization).toBe('Token abc123');
-		expect((await authHeaders(CREDENTIAL_TYPES.accessToken, { accessToken: 'abc123' })).headers.authorization).toBe('Bearer abc123');
-		await expect(authHeaders(CREDENTIAL_TYPES.accessToken, { accessToken: 'abc', tokenType: 'two words' })).rejects.toMatchObject({ field: 'tokenType' });
-		await expect(authHeaders(CREDENTIAL_TYPES.accessToken, { accessToken: '' })).rejects.toMatchObject({ field: 'accessToken' });
-		await expect(authHeaders(CREDENTIAL_TYPES.basic, { user: 'a:b', password: 'x' })).rejects.toMatchObject({ field: 'user' });
-		await expect(authHeaders('somethingElse', {})).rejects.toBeInstanceOf(LpError);
+		expect((await headersOf(CREDENTIAL_TYPES.basic, { user: 'Aladdin', password: 'open sesame' }))?.authorization).toBe('Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==');
+		expect((await headersOf(CREDENTIAL_TYPES.accessToken, { accessToken: 'abc123', tokenType: 'Token' }))?.authorization).toBe('Token abc123');
+		expect((await headersOf(CREDENTIAL_TYPES.accessToken, { accessToken: 'abc123' }))?.authorization).toBe('Bearer abc123');
+		expect(() => strategyFor(CREDENTIAL_TYPES.accessToken, { accessToken: 'abc', tokenType: 'two words' })).toThrow(expect.objectContaining({ field: 'tokenType' }));
+		expect(() => strategyFor(CREDENTIAL_TYPES.accessToken, { accessToken: '' })).toThrow(expect.objectContaining({ field: 'accessToken' }));
+		expect(() => strategyFor(CREDENTIAL_TYPES.basic, { user: 'a:b', password: 'x' })).toThrow(expect.objectContaining({ field: 'user' }));
+		expect(() => strategyFor('somethingElse', {})).toThrow(LpError);
 	});
-	test('authorization code uses the stored n8n token, or says to connect', async () => {
-		expect((await authHeaders(CREDENTIAL_TYPES.authorizationCode, { oauthTokenData: { access_token: 'tok' } })).headers.authorization).toBe('Bearer tok');
-		await expect(authHeaders(CREDENTIAL_TYPES.authorizationCode, {})).rejects.toMatchObject({ code: 'OAUTH_NOT_CONNECTED' });
+	test('the basic strategy holds the password, the user:password pair and the header as secrets', () => {
+		const secrets = strategyFor(CREDENTIAL_TYPES.basic, { user: 'Aladdin', password: 'open sesame' }).secrets();
+		expect(secrets).toEqual(expect.arrayContaining(['open sesame', 'Aladdin:open sesame', 'Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==']));
 	});
-	test('client credentials validates the expired status', async () => {
-		await expect(
-			authHeaders(CREDENTIAL_TYPES.clientCredentials, { accessTokenUrl: 'https://x', clientId: 'a', clientSecret: 'b', tokenExpiredStatusCode: 500 }),
-		).rejects.toMatchObject({ field: 'tokenExpiredStatusCode' });
+	test('client credentials validates the expired status and the token URL when built', () => {
+		expect(() => strategyFor(CREDENTIAL_TYPES.clientCredentials, { accessTokenUrl: 'https://x', clientId: 'a', clientSecret: 'b', tokenExpiredStatusCode: 500 })).toThrow(
+			expect.objectContaining({ field: 'tokenExpiredStatusCode' }),
+		);
+		expect(() => strategyFor(CREDENTIAL_TYPES.clientCredentials, { accessTokenUrl: 'ftp://x', clientId: 'a', clientSecret: 'b' })).toThrow(expect.objectContaining({ field: 'accessTokenUrl' }));
+	});
+	test('one strategy per credential object (the token cache key is fixed once)', () => {
+		const data = { accessTokenUrl: 'https://x', clientId: 'a', clientSecret: 'b' };
+		expect(strategyFor(CREDENTIAL_TYPES.clientCredentials, data)).toBe(strategyFor(CREDENTIAL_TYPES.clientCredentials, data));
+		expect(strategyFor(CREDENTIAL_TYPES.clientCredentials, { ...data })).not.toBe(strategyFor(CREDENTIAL_TYPES.clientCredentials, data));
 	});
 });

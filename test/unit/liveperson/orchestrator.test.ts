@@ -1,8 +1,8 @@
 import { LpError, safeUrl } from '../../../lib/errors';
 import type { HttpResponse } from '../../../lib/net/transport';
-import type { OrchestratorAuth } from '../../../lib/liveperson/orchestrator-auth';
+import { orchestratorCacheKey, orchestratorStrategy } from '../../../lib/liveperson/orchestrator-auth';
+import { tokenCache } from '../../../lib/auth/token-cache';
 import {
-	applyOrchestratorAuth,
 	askMavenHost,
 	buildCcsV1Request,
 	buildCcsV2Request,
@@ -115,24 +115,37 @@ describe('Next Actions', () => {
 	});
 });
 
-describe('auth placement', () => {
-	const v2: OrchestratorAuth = { version: 'v2', host: HOST, headers: { authorization: 'Bearer tok-secret-123' }, query: { access_token: 'tok-secret-123' }, token: 'tok-secret-123' };
-	const req = buildCcsV2Request(HOST, { op: 'get', accountId: ACC, namespace: 'ns' });
+describe('auth placement (orchestratorStrategy)', () => {
+	const creds = { region: 'custom', customHost: HOST, apiVersion: 'v2', userId: 'placement-user', password: 'placement-password' };
+	const url = new URL(buildCcsV2Request(HOST, { op: 'get', accountId: ACC, namespace: 'ns' }).url);
+	const sign = { method: 'GET', url, headers: {} };
+	beforeAll(async () => {
+		// The cached login token of this credential (no network in unit tests).
+		await tokenCache.get(orchestratorCacheKey(creds), async () => ({ value: 'tok-secret-123', expiresAt: Infinity }));
+	});
+	afterAll(() => tokenCache.clear());
 
-	it('puts the v2 token in access_token by default, never printed by safeUrl', () => {
-		const out = applyOrchestratorAuth(req, v2);
-		expect(new URL(out.url).searchParams.get('access_token')).toBe('tok-secret-123');
-		expect(out.headers.authorization).toBeUndefined();
-		expect(safeUrl(out.url)).not.toContain('tok-secret-123');
-		expect(out.secrets).toContain('tok-secret-123');
+	it('puts the v2 token in access_token by default, never printed by safeUrl; a 403 is the refusal', async () => {
+		const strategy = orchestratorStrategy(creds);
+		const applied = await strategy.apply(sign);
+		expect(applied.query).toEqual({ access_token: 'tok-secret-123' });
+		expect(applied.headers).toBeUndefined();
+		expect(applied.used).toBe('tok-secret-123');
+		const withToken = new URL(url);
+		withToken.searchParams.set('access_token', 'tok-secret-123');
+		expect(safeUrl(withToken)).not.toContain('tok-secret-123');
+		expect(strategy.isRejected?.({ status: 403, headers: {} })).toBe(true);
+		expect(strategy.isRejected?.({ status: 401, headers: {} })).toBe(false);
+		expect(strategy.secrets()).toContain('placement-password');
 	});
 
-	it('or in the Authorization header; v1 uses maven-api-key', () => {
-		const out = applyOrchestratorAuth(req, v2, 'header');
-		expect(out.url).toBe(req.url);
-		expect(out.headers.authorization).toBe('Bearer tok-secret-123');
-		const v1 = applyOrchestratorAuth(req, { version: 'v1', host: HOST, headers: { 'maven-api-key': 'k-secret' }, query: {} });
-		expect(v1.headers['maven-api-key']).toBe('k-secret');
-		expect(v1.url).toBe(req.url);
+	it('or in the Authorization header; v1 uses maven-api-key', async () => {
+		const header = await orchestratorStrategy(creds, 'header').apply(sign);
+		expect(header.query).toBeUndefined();
+		expect(header.headers?.authorization).toBe('Bearer tok-secret-123');
+		const v1 = orchestratorStrategy({ region: 'custom', customHost: HOST, apiVersion: 'v1', apiKey: 'k-secret' });
+		expect((await v1.apply(sign)).headers?.['maven-api-key']).toBe('k-secret');
+		expect(v1.invalidate).toBeUndefined();
+		expect(v1.secrets()).toContain('k-secret');
 	});
 });

@@ -17,8 +17,11 @@ function ctx(params: Record<string, unknown>, send: (opts: IHttpRequestOptions) 
 	const context = {
 		getInputData: () => items,
 		getNodeParameter: (name: string, _i: number, fallback?: unknown) => (params[name] === undefined ? fallback : params[name]),
-		getCredentials: async () => {
-			throw new Error('the OAuth2 Authorization Code credential is read by n8n, not by the node');
+		// The node reads the credential only for its secrets (redaction) and Allowed Internal Networks;
+		// n8n signs the request and keeps the token.
+		getCredentials: async (type: string) => {
+			expect(type).toBe('livePersonOAuth2AuthCodeApi');
+			return { clientSecret: 'client-secret-value', oauthTokenData: { access_token: 'access-token-value' } };
 		},
 		continueOnFail: () => false,
 		getNode: () => NODE,
@@ -45,7 +48,8 @@ function n8nStatusError(status: number, body: string, headers: Record<string, st
 const params = (extra: Record<string, unknown> = {}) => ({
 	authentication: 'oAuth2AuthCode',
 	method: 'GET',
-	url: 'https://api.example.com/v1/me',
+	// A public IP literal: the outbound policy resolves host names before n8n sends (no DNS in unit tests).
+	url: 'https://93.184.215.14/v1/me',
 	options: { retries: 0 },
 	...extra,
 });

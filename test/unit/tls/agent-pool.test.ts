@@ -1,8 +1,8 @@
 /** Agent pool: stable keys, one secure context per key, credential change, LRU bound, version checks. */
-import { dispatcherFor } from '../../../lib/integration/api-request';
 import { policyForAllowText } from '../../../lib/net/policy';
 import { agentKey, agentPoolStats, closeAllAgents, dropAgent, dropCredentialAgents, getAgent } from '../../../lib/tls/agent-pool';
-import { mutualTlsSettings, PROTOCOLS } from '../../../lib/tls/credential';
+import { mutualTlsConnection, PROTOCOLS } from '../../../lib/tls/credential';
+import { mutualTlsConfig } from '../../../nodes/shared/credentialConfig';
 import { loadKeyStore } from '../../../lib/tls/keystore';
 import { makeTestPki, TestPki } from '../../helpers/pki';
 
@@ -62,28 +62,30 @@ test('versions: unknown or inverted ranges are refused; credential choices map t
 	expect(() => getAgent({ material: rsa(), minVersion: 'TLSv1.3', maxVersion: 'TLSv1.2' })).toThrow(/above the maximum/);
 	expect(() => getAgent({ material: rsa(), minVersion: 'SSLv3' as never })).toThrow(/Unsupported TLS version/);
 	expect(PROTOCOLS.tls12plus).toEqual(['TLSv1.2', 'TLSv1.3']);
-	expect(mutualTlsSettings({ keyStore: 'x' }).minVersion).toBe('TLSv1.2'); // default: TLS 1.2 and newer
-	expect(() => mutualTlsSettings({ keyStore: 'x', serverName: 'bad name' })).toThrow(/Server Name/);
+	expect(mutualTlsConfig({ keyStore: 'x' }).minVersion).toBe('TLSv1.2'); // default: TLS 1.2 and newer
+	expect(() => mutualTlsConfig({ keyStore: 'x', serverName: 'bad name' })).toThrow(/Server Name/);
 });
 
-describe('dispatcherFor: one agent lookup per execution auth object', () => {
+describe('mutualTlsConnection: one agent lookup per execution config', () => {
 	const data = () => ({ keyStoreFormat: 'pem', keyStore: pki.rsa.certPem, privateKey: pki.rsa.keyPem });
 
-	test('the same auth object gets the same agent without a new lookup; a dropped agent is rebuilt', async () => {
-		const auth = { mutualTls: { data: data(), credentialId: 'memo-test' } };
+	test('the same config gets the same agent without a new lookup; a dropped agent is rebuilt', async () => {
+		const cfg = mutualTlsConfig(data());
 		const policy = policyForAllowText('loopback');
-		const first = dispatcherFor(auth, policy, 8).dispatcher;
+		const connection = mutualTlsConnection(cfg, { credentialId: 'memo-test', connections: 8 });
+		expect(mutualTlsConnection(cfg, { credentialId: 'memo-test', connections: 8 })).toBe(connection);
+		const first = connection.dispatcher(policy);
 		const before = agentPoolStats().agentsBuilt;
-		expect(dispatcherFor(auth, policy, 8).dispatcher).toBe(first);
+		expect(connection.dispatcher(policy)).toBe(first);
 		expect(agentPoolStats().agentsBuilt).toBe(before);
-		// Another execution (new auth object, same credential): the pool's agent, not a new one.
-		expect(dispatcherFor({ mutualTls: { data: data(), credentialId: 'memo-test' } }, policy, 8).dispatcher).toBe(first);
+		// Another execution (new config object, same credential): the pool's agent, not a new one.
+		expect(mutualTlsConnection(mutualTlsConfig(data()), { credentialId: 'memo-test', connections: 8 }).dispatcher(policy)).toBe(first);
 		// Another policy or concurrency is another agent.
-		expect(dispatcherFor(auth, policyForAllowText('loopback, private'), 8).dispatcher).not.toBe(first);
-		expect(dispatcherFor(auth, policy, 4).dispatcher).not.toBe(first);
+		expect(connection.dispatcher(policyForAllowText('loopback, private'))).not.toBe(first);
+		expect(mutualTlsConnection(cfg, { credentialId: 'memo-test', connections: 4 }).dispatcher(policy)).not.toBe(first);
 		// The pool drops the credential's agents (e.g. the credential changed): the memo must not hand out a closed agent.
 		await dropCredentialAgents('memo-test');
-		const rebuilt = dispatcherFor(auth, policy, 8).dispatcher;
+		const rebuilt = connection.dispatcher(policy);
 		expect(rebuilt).not.toBe(first);
 		expect(agentPoolStats().agentsBuilt).toBeGreaterThan(before);
 	});

@@ -1,11 +1,12 @@
 /**
  * The per-object memos on the hot path (one credential object for every item of a node run):
- * `cachedMutualTlsSettings` and the key store fingerprint memo of `loadKeyStore`. A changed field —
+ * `mutualTlsConfigOnce` and the key store fingerprint memo of `loadKeyStore`. A changed field —
  * in the same object — must never be answered from the memo.
  */
 import { LpError } from '../../../lib/errors';
 import { closeAllAgents } from '../../../lib/tls/agent-pool';
-import { cachedMutualTlsSettings, mutualTlsAgent } from '../../../lib/tls/credential';
+import { mutualTlsConnection, type MutualTlsSettings } from '../../../lib/tls/credential';
+import { mutualTlsConfig, mutualTlsConfigOnce } from '../../../nodes/shared/credentialConfig';
 import { clearKeyStoreCache, KeyStoreInput, keyStoreStats, loadKeyStore } from '../../../lib/tls/keystore';
 import { makeTestPki, OTHER_PASSWORD, STORE_PASSWORD, TestPki } from '../../helpers/pki';
 
@@ -26,50 +27,44 @@ const credential = (p: TestPki): Record<string, unknown> => ({
 	protocols: 'tls12plus',
 });
 
-describe('cachedMutualTlsSettings', () => {
-	it('returns the same frozen settings for the same unchanged object', () => {
+describe('mutualTlsConfig / mutualTlsConfigOnce', () => {
+	it('is frozen, and read once per credential object', () => {
 		const data = credential(pki);
-		const a = cachedMutualTlsSettings(data);
-		const b = cachedMutualTlsSettings(data);
-		expect(b).toBe(a);
+		const a = mutualTlsConfigOnce(data);
+		expect(mutualTlsConfigOnce(data)).toBe(a);
 		expect(Object.isFrozen(a)).toBe(true);
 		expect(Object.isFrozen(a.input)).toBe(true);
 		expect(Object.isFrozen(a.input.trust)).toBe(true);
 	});
 
 	it.each([
-		['keyStorePassword', OTHER_PASSWORD, (s: ReturnType<typeof cachedMutualTlsSettings>) => s.input.password === OTHER_PASSWORD],
-		['protocols', 'tls13', (s: ReturnType<typeof cachedMutualTlsSettings>) => s.minVersion === 'TLSv1.3'],
-		['serverName', 'api.example.com', (s: ReturnType<typeof cachedMutualTlsSettings>) => s.servername === 'api.example.com'],
-		['trustCertificate', '', (s: ReturnType<typeof cachedMutualTlsSettings>) => s.input.trust === undefined],
-		['keyStoreFormat', 'jks', (s: ReturnType<typeof cachedMutualTlsSettings>) => s.input.format === 'jks'],
-	])('sees a change of %s in the same object', (field, value, check) => {
-		const data = credential(pki);
-		const before = cachedMutualTlsSettings(data);
-		data[field] = value;
-		const after = cachedMutualTlsSettings(data);
-		expect(after).not.toBe(before);
-		expect(check(after)).toBe(true);
+		['keyStorePassword', OTHER_PASSWORD, (s: MutualTlsSettings) => s.input.password === OTHER_PASSWORD],
+		['protocols', 'tls13', (s: MutualTlsSettings) => s.minVersion === 'TLSv1.3'],
+		['serverName', 'api.example.com', (s: MutualTlsSettings) => s.servername === 'api.example.com'],
+		['trustCertificate', '', (s: MutualTlsSettings) => s.input.trust === undefined],
+		['keyStoreFormat', 'jks', (s: MutualTlsSettings) => s.input.format === 'jks'],
+	])('reads %s from the credential fields', (field, value, check) => {
+		const data = { ...credential(pki), [field]: value };
+		expect(check(mutualTlsConfig(data))).toBe(true);
 	});
 
-	it('does not cache a refusal: fixing the field in place works', () => {
-		const data = { ...credential(pki), protocols: 'sslv3' };
-		expect(() => cachedMutualTlsSettings(data)).toThrow(LpError);
-		data.protocols = 'tls12';
-		expect(cachedMutualTlsSettings(data).maxVersion).toBe('TLSv1.2');
+	it('refuses an unknown protocol choice naming the field', () => {
+		expect(() => mutualTlsConfig({ ...credential(pki), protocols: 'sslv3' })).toThrow(expect.objectContaining({ field: 'protocols' }));
+		expect(() => mutualTlsConfig({ ...credential(pki), protocols: 'sslv3' })).toThrow(LpError);
 	});
 });
 
 describe('loadKeyStore fingerprint memo', () => {
 	it('one parse for many calls with one credential object; a changed password in place is re-checked (and refused)', () => {
 		const data = credential(pki);
-		const first = mutualTlsAgent(data);
-		for (let i = 0; i < 50; i++) expect(mutualTlsAgent(data).material).toBe(first.material);
+		const first = mutualTlsConnection(mutualTlsConfig(data));
+		// Every execution reads the credential again (a new config object): the key store is parsed once.
+		for (let i = 0; i < 50; i++) expect(mutualTlsConnection(mutualTlsConfig(data)).material).toBe(first.material);
 		expect(keyStoreStats()).toMatchObject({ parses: 1, cacheHits: 50 });
 		data.keyStorePassword = OTHER_PASSWORD;
-		expect(() => mutualTlsAgent(data)).toThrow(expect.objectContaining({ code: 'PASSWORD_WRONG' }));
+		expect(() => mutualTlsConnection(mutualTlsConfig(data))).toThrow(expect.objectContaining({ code: 'PASSWORD_WRONG' }));
 		data.keyStorePassword = STORE_PASSWORD;
-		expect(mutualTlsAgent(data).material).toBe(first.material);
+		expect(mutualTlsConnection(mutualTlsConfig(data)).material).toBe(first.material);
 		expect(keyStoreStats().parses).toBe(2);
 	});
 
