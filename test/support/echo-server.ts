@@ -33,6 +33,8 @@ export interface EchoServer {
 	requests: EchoRequest[];
 	/** Tokens this server issued (for the secret scanner). */
 	issued: string[];
+	/** Answer every other path with this status and form (instead of 200 JSON), until reset with null. */
+	setMode(mode: { status: number; form: string } | null): void;
 	close(): Promise<void>;
 }
 
@@ -44,6 +46,7 @@ export async function startEchoServer(options: EchoOptions = {}): Promise<EchoSe
 	const requests: EchoRequest[] = [];
 	const issued: string[] = [];
 	const sockets = new Set<Socket>();
+	let mode: { status: number; form: string } | null = null;
 	const handler: http.RequestListener = (req, res) => {
 		const chunks: Buffer[] = [];
 		req.on('data', (c: Buffer) => chunks.push(c));
@@ -73,8 +76,8 @@ export async function startEchoServer(options: EchoOptions = {}): Promise<EchoSe
 				return;
 			}
 			const match = /^\/status\/(\d{3})/.exec(url.pathname);
-			const status = match ? Number(match[1]) : 200;
-			const form = url.searchParams.get('form') ?? 'json';
+			const status = match ? Number(match[1]) : (mode?.status ?? 200);
+			const form = url.searchParams.get('form') ?? mode?.form ?? 'json';
 			const dump = { method: record.method, url: record.url, headers: record.headers, body: record.body };
 			if (form === 'text') {
 				send(status, 'text/plain', `request was:\n${record.method} ${record.url}\n${Object.entries(record.headers).map(([k, v]) => `${k}: ${String(v)}`).join('\n')}\n\n${record.body}`);
@@ -104,6 +107,9 @@ export async function startEchoServer(options: EchoOptions = {}): Promise<EchoSe
 		url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
 		requests,
 		issued,
+		setMode: (m) => {
+			mode = m;
+		},
 		close: () =>
 			new Promise<void>((resolve) => {
 				for (const s of sockets) s.destroy();
