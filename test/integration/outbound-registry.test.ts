@@ -1,0 +1,383 @@
+/**
+ * Every outbound request path of the package, from ONE registry: every node operation, every
+ * credential Test, JWKS, token endpoints, CSDS and the LivePerson hosts behind it, the mTLS gateway /
+ * configuration host overrides, and the n8n OAuth2 Authorization Code path. Each path is proven to:
+ *   1. refuse an internal host given as a NAME that resolves internally (localhost), unless allowed
+ *      (and, allowed, to really reach that host: the refusal is not vacuous);
+ *   2. never reach an internal host through a redirect from an allowed host.
+ * The registry is checked for completeness: a node operation, a credential Test or a source file
+ * that sends (the pipeline's `send`, n8n's request helpers, undici) that no entry covers fails the test.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import * as jose from 'jose';
+import type { INodeProperties, INodeType } from 'n8n-workflow';
+import { tokenCache } from '../../lib/auth/token-cache';
+import { closeAllDispatchers } from '../../lib/http';
+import { csds } from '../../lib/liveperson/csds';
+import { sharedJwksCache } from '../../lib/jwt/verify';
+import { closeAllAgents } from '../../lib/tls/agent-pool';
+import { credentialTests } from '../../nodes/shared/credentialTests';
+import { DEFAULT_CONFIG, Emulator, startEmulator } from '../../sandbox/emulator';
+import { makeTestPki, STORE_PASSWORD, TestPki } from '../helpers/pki';
+import { EchoServer, startEchoServer } from '../support/echo-server';
+import { nodeCtx } from '../support/node-ctx';
+import pkg from '../../package.json';
+
+jest.setTimeout(180_000);
+
+const ROOT = path.resolve(__dirname, '../..');
+const ACC = DEFAULT_CONFIG.accountId;
+
+interface Env {
+	/** Origin the path must talk to, e.g. http://localhost:1234 */
+	base: string;
+	/** The "Allowed Internal Networks" text for the credential and the node. */
+	allow: string;
+}
+
+interface Entry {
+	id: string;
+	/** Which server stands behind `base`. */
+	server: 'emulator' | 'echo';
+	/** Source files whose sends this entry exercises. */
+	sources: string[];
+	run(env: Env): Promise<unknown>;
+}
+
+let emu: Emulator;
+let echo: EchoServer;
+let pki: TestPki;
+let redirector: { url: string; close(): Promise<void> };
+let trap: { url: string; hits(): number; close(): Promise<void> };
+let jwt: string;
+
+async function loadNode(name: string): Promise<INodeType> {
+	const mod = (await import(path.join(ROOT, 'nodes', name, `${name}.node.ts`))) as Record<string, new () => INodeType>;
+	return new mod[name]();
+}
+
+async function runNode(name: string, params: Record<string, unknown>, credentials: Record<string, Record<string, unknown>>, extra: Partial<Parameters<typeof nodeCtx>[0]> = {}) {
+	const node = await loadNode(name);
+	return node.execute!.call(nodeCtx({ params, credentials, ...extra }) as never);
+}
+
+const account = (env: Env, extra: Record<string, unknown> = {}) => ({
+	accountId: ACC,
+	csdsHost: env.base,
+	authMethod: 'userPassword',
+	username: DEFAULT_CONFIG.user.username,
+	password: DEFAULT_CONFIG.user.password,
+	allowedInternalNetworks: env.allow,
+	...extra,
+});
+const sentinelAccount = (env: Env) => account(env, { authMethod: 'clientCredentials', clientId: DEFAULT_CONFIG.oauth2Client.clientId, clientSecret: DEFAULT_CONFIG.oauth2Client.clientSecret });
+const co = (env: Env, apiVersion = 'v2') => ({
+	region: 'custom',
+	customHost: env.base,
+	apiVersion,
+	apiKey: DEFAULT_CONFIG.orchestrator.apiKey,
+	userId: DEFAULT_CONFIG.orchestrator.v2.userId,
+	password: DEFAULT_CONFIG.orchestrator.v2.password,
+	allowedInternalNetworks: env.allow,
+});
+const c2m = (env: Env) => ({ accountId: ACC, csdsHost: env.base, clientId: DEFAULT_CONFIG.oauth2Client.clientId, clientSecret: DEFAULT_CONFIG.oauth2Client.clientSecret, allowedInternalNetworks: env.allow });
+const p12 = () => ({ keyStoreFormat: 'pkcs12', keyStore: pki.p12Modern, keyStorePassword: STORE_PASSWORD, trustCertificate: pki.caPem });
+
+const CCS_V2_OPS = ['v2Create', 'v2Get', 'v2GetProperties', 'v2Delete'];
+const CCS_V1_OPS = ['v1CreateNamespace', 'v1DeleteNamespace', 'v1DeleteProperties', 'v1GetProperties', 'v1ListNamespaces', 'v1ListSessionIds', 'v1ListSessionProperties', 'v1SetProperties', 'v1SetProperty', 'v1SetSessionTtl'];
+
+const ccsParams = (operation: string) => ({
+	resource: 'contextService',
+	operation,
+	accountId: ACC,
+	namespace: 'ns1',
+	namespaceName: 'ns1',
+	sessionId: 's1',
+	property: 'p1',
+	properties: '{"a":1}',
+	value: '"v"',
+	payload: '{"a":1}',
+	ttlSeconds: 60,
+	filter: 'a',
+	propertiesToDelete: 'a',
+	page: 0,
+	perPage: 10,
+	options: {},
+});
+
+const mtlsParams: Record<string, Record<string, unknown>> = {
+	checkMapping: { checkVariant: 'gatewayV2', pairs: { pair: [{ serviceName: 'WEBHOOKS', url: 'https://target.example.com/hook' }] } },
+	forward: { method: 'GET', targetUrl: 'https://target.example.com/hook', serviceName: 'WEBHOOKS', bodyType: 'none', responseFormat: 'json', stopIfCertificateNotFound: false, sendHeaders: false },
+	listCertificates: {},
+	uploadCertificate: { certificateSource: 'base64', certificateBase64: '__P12__', certificatePassword: STORE_PASSWORD, certificateName: 'registry-cert', verifyBeforeUpload: false },
+	createMapping: { mappingVariant: 'configuration', certificateId: '1', mappingService: 'WEBHOOKS', mappingUrl: 'https://target.example.com/hook', mappingName: 'registry', mappingEnabled: true, validateUrl: false },
+};
+
+function registry(): Entry[] {
+	const entries: Entry[] = [];
+	// --- LivePerson Domains (CSDS) ---
+	for (const operation of ['get', 'getAll']) {
+		entries.push({
+			id: `node:LivePersonDomains:${operation}`,
+			server: 'emulator',
+			sources: ['lib/liveperson/csds.ts', 'nodes/LivePersonDomains/LivePersonDomains.node.ts'],
+			run: (env) => runNode('LivePersonDomains', { operation, service: 'agentVep', accountId: '', options: { cacheMinutes: 0 } }, { livePersonAccountApi: account(env, { authMethod: 'none' }) }),
+		});
+	}
+	// --- mTLS node: every operation, hosts through CSDS (and logins through CSDS + Login Service) ---
+	for (const [operation, params] of Object.entries(mtlsParams)) {
+		entries.push({
+			id: `node:LivePersonMtls:${operation}`,
+			server: 'emulator',
+			sources: ['lib/liveperson/mtls-gateway.ts', 'lib/liveperson/login.ts', 'lib/liveperson/csds.ts', 'lib/liveperson/account-auth.ts'],
+			run: (env) =>
+				runNode('LivePersonMtls', { operation, ...params, ...(operation === 'uploadCertificate' ? { certificateBase64: pki.p12Modern } : {}), options: { allowedInternalNetworks: env.allow } }, { livePersonAccountApi: account(env), livePersonMutualTlsApi: p12() }),
+		});
+	}
+	// --- mTLS node: the Gateway Host / Configuration Host overrides (OAuth 1.0 signs: no CSDS, no login) ---
+	for (const [operation, option] of [
+		['listCertificates', 'gatewayHost'],
+		['createMapping', 'configHost'],
+	] as const) {
+		entries.push({
+			id: `override:LivePersonMtls:${option}`,
+			server: 'echo',
+			sources: ['lib/liveperson/mtls-gateway.ts'],
+			run: (env) =>
+				runNode(
+					'LivePersonMtls',
+					{ operation, ...mtlsParams[operation], options: { [option]: env.base } },
+					{ livePersonAccountApi: { accountId: ACC, csdsHost: 'https://csds.invalid', authMethod: 'oauth1', appKey: 'k', appSecret: 'registry-app-secret', allowedInternalNetworks: env.allow } },
+				),
+		});
+	}
+	// --- Sentinel token (account credential with client credentials) ---
+	entries.push({
+		id: 'lib:sentinel',
+		server: 'emulator',
+		sources: ['lib/liveperson/sentinel.ts'],
+		run: (env) => runNode('LivePersonMtls', { operation: 'listCertificates', options: {} }, { livePersonAccountApi: sentinelAccount(env) }),
+	});
+	// --- Conversation Orchestrator: login and every operation ---
+	entries.push({
+		id: 'node:ConversationOrchestrator:login',
+		server: 'emulator',
+		sources: ['lib/liveperson/orchestrator-auth.ts', 'lib/liveperson/orchestrator.ts'],
+		run: (env) => runNode('ConversationOrchestrator', { resource: 'login', includeToken: false, options: {} }, { conversationOrchestratorApi: co(env) }),
+	});
+	for (const operation of [...CCS_V2_OPS, ...CCS_V1_OPS]) {
+		entries.push({
+			id: `node:ConversationOrchestrator:${operation}`,
+			server: 'emulator',
+			sources: ['lib/liveperson/orchestrator.ts'],
+			run: (env) => runNode('ConversationOrchestrator', ccsParams(operation), { conversationOrchestratorApi: co(env, operation.startsWith('v1') ? 'v1' : 'v2') }),
+		});
+	}
+	for (const operation of ['v1Get', 'v2Get']) {
+		entries.push({
+			id: `node:ConversationOrchestrator:nextActions:${operation}`,
+			server: 'emulator',
+			sources: ['lib/liveperson/orchestrator.ts'],
+			run: (env) =>
+				runNode('ConversationOrchestrator', { resource: 'nextActions', operation, accountId: ACC, conversationId: 'c1', consumerId: 'u1', groupId: 'g1', additionalFields: {}, options: {} }, { conversationOrchestratorApi: co(env, operation.slice(0, 2)) }),
+		});
+	}
+	// --- Transfer to Messaging ---
+	for (const operation of ['eligibility', 'invite']) {
+		entries.push({
+			id: `node:LivePersonTransferToMessaging:${operation}`,
+			server: 'emulator',
+			sources: ['lib/liveperson/c2m.ts', 'lib/liveperson/c2m-auth.ts'],
+			run: (env) =>
+				runNode(
+					'LivePersonTransferToMessaging',
+					{ operation, consumerPhoneNumber: '+15551234567', handoffId: 'H1', skill: 'sales', callId: 'call-1', additionalFields: {}, inviteFields: {}, options: {} },
+					{ livePersonTransferToMessagingApi: c2m(env) },
+				),
+		});
+	}
+	// --- API Integration: every authentication, with and without mutual TLS ---
+	const apiCredentials = (env: Env): Record<string, Record<string, unknown>> => ({
+		livePersonBasicAuthApi: { user: 'u', password: 'registry-basic-password', allowedInternalNetworks: env.allow },
+		livePersonAccessTokenApi: { accessToken: 'registry-token', tokenType: 'Bearer', allowedInternalNetworks: env.allow },
+		livePersonOAuth2ClientCredentialsApi: { accessTokenUrl: `${env.base}/token`, clientId: 'c', clientSecret: 'registry-cc-secret', authentication: 'body', tokenExpiredStatusCode: 401, allowedInternalNetworks: env.allow },
+		livePersonOAuth2AuthCodeApi: { clientSecret: 'registry-auth-code-secret', oauthTokenData: { access_token: 'registry-oauth-token' }, allowedInternalNetworks: env.allow },
+		livePersonMutualTlsApi: { ...p12(), allowedInternalNetworks: env.allow },
+	});
+	// Stands in for n8n's helper (n8n signs and sends; it follows no redirect when asked not to).
+	const n8nHelper = async (_type: string, req: unknown) => {
+		const r = req as { url: string; method: string; headers: Record<string, string>; disableFollowRedirect?: boolean };
+		const res = await fetch(r.url, { method: r.method, headers: { ...r.headers, authorization: 'Bearer registry-oauth-token' }, redirect: r.disableFollowRedirect ? 'manual' : 'follow' });
+		return { statusCode: res.status, headers: Object.fromEntries(res.headers), body: Readable.from(Buffer.from(await res.arrayBuffer())) };
+	};
+	for (const authentication of ['none', 'basicAuth', 'accessToken', 'oAuth2ClientCredentials', 'oAuth2AuthCode']) {
+		for (const mutualTls of authentication === 'oAuth2AuthCode' ? [false] : [false, true]) {
+			for (const maxRedirects of [0, 3]) {
+				entries.push({
+					id: `node:LivePersonApiIntegration:${authentication}${mutualTls ? '+mtls' : ''}:redirects=${maxRedirects}`,
+					server: 'echo',
+					sources: ['lib/integration/api-request.ts', 'lib/auth/oauth2.ts', 'lib/auth/strategies.ts', 'nodes/LivePersonApiIntegration/transport/index.ts'],
+					run: (env) =>
+						runNode(
+							'LivePersonApiIntegration',
+							{ authentication, mutualTls, method: 'GET', url: `${env.base}/api/resource`, options: { retries: 0, maxRedirects, allowedInternalNetworks: env.allow } },
+							apiCredentials(env),
+							{ httpRequestWithAuthentication: n8nHelper },
+						),
+				});
+			}
+		}
+	}
+	// --- Verify JWT with a JWKS URL (follows up to 3 redirects, each hop checked) ---
+	entries.push({
+		id: 'node:LivePersonVerifyJwt:jwks',
+		server: 'echo',
+		sources: ['lib/jwt/verify.ts'],
+		run: (env) =>
+			runNode('LivePersonVerifyJwt', { token: jwt, keySource: 'jwks', jwksUrl: `${env.base}/jwks.json`, algorithms: ['RS256'], issuer: '', audience: '', options: { allowedInternalNetworks: env.allow } }, {}),
+	});
+	// --- Every credential Test ---
+	const testData: Record<string, (env: Env) => Record<string, unknown>> = {
+		livePersonAccountApiTest: (env) => account(env),
+		conversationOrchestratorApiTest: (env) => co(env),
+		livePersonTransferToMessagingApiTest: (env) => c2m(env),
+		livePersonOAuth2ClientCredentialsApiTest: (env) => apiCredentials(env).livePersonOAuth2ClientCredentialsApi,
+		livePersonBasicAuthApiTest: (env) => ({ ...apiCredentials(env).livePersonBasicAuthApi, testUrl: `${env.base}/me` }),
+		livePersonAccessTokenApiTest: (env) => ({ ...apiCredentials(env).livePersonAccessTokenApi, testUrl: `${env.base}/me` }),
+		livePersonMutualTlsApiTest: (env) => ({ ...apiCredentials(env).livePersonMutualTlsApi, testUrl: `${env.base}/me` }),
+	};
+	const onEcho = new Set(['livePersonOAuth2ClientCredentialsApiTest', 'livePersonBasicAuthApiTest', 'livePersonAccessTokenApiTest', 'livePersonMutualTlsApiTest']);
+	for (const [name, data] of Object.entries(testData)) {
+		entries.push({
+			id: `credentialTest:${name}`,
+			server: onEcho.has(name) ? 'echo' : 'emulator',
+			sources: ['nodes/shared/credentialTests.ts', 'lib/auth/credential-test.ts', 'lib/tls/credential-test.ts'],
+			run: async (env) => {
+				const result = await credentialTests[name].call({} as never, { id: '1', name, type: name, data: data(env) } as never);
+				if (result.status !== 'OK') throw new Error(result.message);
+				return result;
+			},
+		});
+	}
+	return entries;
+}
+
+function startRedirector(to: () => string): Promise<{ url: string; close(): Promise<void> }> {
+	const server = http.createServer((req, res) => {
+		req.resume();
+		res.writeHead(307, { location: `${to()}${req.url ?? '/'}` });
+		res.end();
+	});
+	return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((r) => server.close(() => r())) })));
+}
+
+/** An internal host that must never be reached: IPv6 loopback (not in the allowed 127.0.0.1/32). */
+function startTrap(): Promise<{ url: string; hits(): number; close(): Promise<void> }> {
+	let hits = 0;
+	const server = http.createServer((req, res) => {
+		hits++;
+		req.resume();
+		res.writeHead(200, { 'content-type': 'application/json' });
+		res.end('{"trapped":true}');
+	});
+	return new Promise((resolve) =>
+		server.listen(0, '::1', () => resolve({ url: `http://[::1]:${(server.address() as AddressInfo).port}`, hits: () => hits, close: () => new Promise((r) => server.close(() => r())) })),
+	);
+}
+
+beforeAll(async () => {
+	pki = makeTestPki();
+	[emu, echo, trap] = await Promise.all([startEmulator(), startEchoServer(), startTrap()]);
+	redirector = await startRedirector(() => trap.url);
+	const { privateKey } = await jose.generateKeyPair('RS256');
+	jwt = await new jose.SignJWT({ sub: 'x' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setExpirationTime('1h').sign(privateKey);
+});
+afterAll(async () => {
+	await Promise.all([emu?.close(), echo?.close(), trap?.close(), redirector?.close()]);
+	await closeAllAgents();
+	await closeAllDispatchers();
+});
+beforeEach(() => {
+	tokenCache.clear();
+	csds.invalidate();
+	sharedJwksCache().clear();
+});
+
+const hitsOf = (entry: Entry) => (entry.server === 'emulator' ? Object.values(emu.counts()).reduce((a, b) => a + b, 0) : echo.requests.length);
+const portOf = (entry: Entry) => new URL(entry.server === 'emulator' ? emu.url : echo.url).port;
+
+async function outcome(p: Promise<unknown>): Promise<string> {
+	try {
+		return JSON.stringify(await p);
+	} catch (error) {
+		const e = error as { message?: string; description?: string };
+		return `${e?.message ?? ''} ${e?.description ?? ''}`;
+	}
+}
+
+describe.each(registry().map((e) => [e.id, e] as const))('%s', (_id, entry) => {
+	test('an internal host given as a name is refused unless allowed (and reached once allowed)', async () => {
+		const base = `http://localhost:${portOf(entry)}`;
+		const before = hitsOf(entry);
+		const refused = await outcome(entry.run({ base, allow: '' }));
+		expect(refused).toMatch(/Blocked request to localhost/);
+		expect(hitsOf(entry)).toBe(before);
+		await outcome(entry.run({ base, allow: 'loopback' }));
+		expect(hitsOf(entry)).toBeGreaterThan(before);
+	});
+
+	test('a redirect from an allowed host never reaches an internal one', async () => {
+		const before = trap.hits();
+		await outcome(entry.run({ base: redirector.url, allow: '127.0.0.1/32' }));
+		expect(trap.hits()).toBe(before);
+	});
+});
+
+describe('the registry is complete', () => {
+	const ids = new Set(registry().map((e) => e.id));
+
+	test('every node operation that sends is in the registry', async () => {
+		for (const file of pkg.n8n.nodes as string[]) {
+			const name = path.basename(file, '.node.js');
+			if (name === 'LivePersonIpAllowlist') continue; // reads the request only: no outbound call
+			const node = await loadNode(name);
+			const props = node.description.properties as INodeProperties[];
+			const ops = props.filter((p) => p.name === 'operation' && p.type === 'options').flatMap((p) => (p.options ?? []).map((o) => String((o as { value: unknown }).value)));
+			const covered = [...ids].filter((id) => id.startsWith(`node:${name}:`) || id === `node:${name}`);
+			expect({ name, covered: covered.length > 0 }).toEqual({ name, covered: true });
+			for (const op of ops) expect({ name, op, inRegistry: covered.some((id) => id.split(':').includes(op)) }).toEqual({ name, op, inRegistry: true });
+			const auths = props.filter((p) => p.name === 'authentication' && p.type === 'options').flatMap((p) => (p.options ?? []).map((o) => String((o as { value: unknown }).value)));
+			for (const a of auths) expect({ name, authentication: a, inRegistry: covered.some((id) => id.split(':').some((part) => part === a || part.startsWith(`${a}+`))) }).toEqual({ name, authentication: a, inRegistry: true });
+		}
+	});
+
+	test('every credential Test is in the registry', () => {
+		for (const name of Object.keys(credentialTests)) expect({ name, inRegistry: ids.has(`credentialTest:${name}`) }).toEqual({ name, inRegistry: true });
+	});
+
+	test('every source file that sends is covered, and only lib/http talks to undici', () => {
+		const files: string[] = [];
+		const walk = (dir: string) => {
+			for (const d of fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true })) {
+				const rel = path.posix.join(dir, d.name);
+				if (d.isDirectory()) walk(rel);
+				else if (rel.endsWith('.ts')) files.push(rel);
+			}
+		};
+		walk('lib');
+		walk('nodes');
+		walk('credentials');
+		const covered = new Set(registry().flatMap((e) => e.sources));
+		for (const file of files) {
+			const text = fs.readFileSync(path.join(ROOT, file), 'utf8');
+			const sends = /\bsend\(\{/.test(text) || /helpers\.(httpRequest|request)\w*/.test(text);
+			if (sends && !file.startsWith('lib/http/')) expect({ file, covered: covered.has(file) }).toEqual({ file, covered: true });
+			const undiciIo = /import\s*\{[^}]*\b(request|fetch|stream|pipeline|connect)\b[^}]*\}\s*from\s*'undici'/.test(text) || /(?<![.\w]|private |async |function )fetch\(/.test(text);
+			if (undiciIo) expect({ file, sendsOutsidePipeline: true }).toEqual({ file: 'lib/http/index.ts', sendsOutsidePipeline: true });
+		}
+	});
+});
