@@ -7,12 +7,13 @@
  *   against the emulator.
  */
 import { performance } from 'node:perf_hooks';
-import { sendWithCredential, CREDENTIAL_TYPES } from '../lib/auth/apply';
 import { tokenCache } from '../lib/auth/token-cache';
+import { closeAllDispatchers, send } from '../lib/http';
 import { buildApiRequest, processApiResponse, sendApiRequest } from '../lib/integration/api-request';
-import { withOrchestratorToken } from '../lib/liveperson/orchestrator-auth';
+import { orchestratorStrategy, orchestratorPolicy } from '../lib/liveperson/orchestrator-auth';
 import { policyForAllowText } from '../lib/net/policy';
-import { closeAllDispatchers, send } from '../lib/net/transport';
+import { mutualTlsConnection } from '../lib/tls/credential';
+import { CREDENTIAL_TYPES, mutualTlsConfig, strategyFor } from '../nodes/shared/credentialConfig';
 import { agentPoolStats, closeAllAgents } from '../lib/tls/agent-pool';
 import { clearKeyStoreCache, keyStoreStats, loadKeyStore, type KeyStoreInput } from '../lib/tls/keystore';
 import type { Emulator } from '../sandbox/emulator/index';
@@ -151,9 +152,11 @@ export async function measureCredentialRuns(
 		await server.reset();
 		let failures = 0;
 		const t0 = performance.now();
+		// The credential is read once, as a node execution does (the key store parse is part of the timing).
+		const connection = mutualTlsConnection(mutualTlsConfig(s.credential), { credentialId: `bench-${s.name}`, connections: concurrency });
 		await mapConcurrent(n, concurrency, async (i) => {
 			const built = buildApiRequest({ method: 'GET', url: server.url, query: [{ name: 'i', value: String(i) }] });
-			const res = await sendApiRequest(built, { mutualTls: { data: s.credential, credentialId: `bench-${s.name}` } }, { policy, connections: concurrency, retries: 0 });
+			const res = await sendApiRequest(built, { connection }, { policy, retries: 0 });
 			const body = JSON.parse(res.body.toString('utf8')) as { ok?: boolean };
 			if (res.status !== 200 || body.ok !== true) failures++;
 		});
@@ -195,11 +198,11 @@ export interface LibRun {
  */
 export async function measureLibThroughput(server: CountingServer, store: StoreFixture, n: number, concurrency: number, warmup = 300): Promise<LibRun> {
 	// One auth object for the run, as the node resolves its credentials once per execution.
-	const auth = { mutualTls: { data: store.credential, credentialId: `bench-lib-${store.name}` } };
+	const auth = { connection: mutualTlsConnection(mutualTlsConfig(store.credential), { credentialId: `bench-lib-${store.name}`, connections: concurrency }) };
 	const one = async (i: number) => {
 		const built = buildApiRequest({ method: 'GET', url: server.url, query: [{ name: 'i', value: String(i) }] });
 		const policy = policyForAllowText('loopback');
-		const res = await sendApiRequest(built, auth, { policy, connections: concurrency });
+		const res = await sendApiRequest(built, auth, { policy });
 		const out = processApiResponse(res, { format: 'autodetect', url: built.url, serviceName: 'bench' });
 		if (res.status !== 200 || (out.json as { ok?: boolean } | undefined)?.ok !== true) throw new Error(`lib run: item ${i} got HTTP ${res.status}`);
 	};
@@ -229,11 +232,12 @@ export async function measureTokenRequests(emu: Emulator, n: number, concurrency
 		// Client credentials (Sentinel): every item asks for the token; the cache must fetch it once.
 		tokenCache.clear();
 		emu.reset();
-		const ccData = clientCredentialsData(emu);
+		const ccAuth = strategyFor(CREDENTIAL_TYPES.clientCredentials, clientCredentialsData(emu));
+		const loopback = policyForAllowText('loopback');
 		let failures = 0;
 		let t0 = performance.now();
 		await mapConcurrent(n, concurrency, async (i) => {
-			const res = await sendWithCredential(CREDENTIAL_TYPES.clientCredentials, ccData, { url: `${emu.url}/protected/echo?i=${i}`, method: 'GET' });
+			const res = await send({ url: `${emu.url}/protected/echo?i=${i}`, method: 'GET', auth: ccAuth, policy: loopback });
 			if (res.status !== 200) failures++;
 		});
 		out.push({
@@ -255,14 +259,14 @@ export async function measureTokenRequests(emu: Emulator, n: number, concurrency
 			apiVersion: 'v2',
 			userId: emu.config.orchestrator.v2.userId,
 			password: emu.config.orchestrator.v2.password,
+			allowedInternalNetworks: 'loopback',
 		};
+		const coAuth = orchestratorStrategy(co, 'header');
 		t0 = performance.now();
 		await mapConcurrent(n, concurrency, async (i) => {
 			// 404 "document not found" is an authorized answer; 401/403 are not.
-			const status = await withOrchestratorToken(co, async (auth) => {
-				const res = await send({ url: `${auth.host}/v2/context/document/${acc}/custom/bench-${i}`, headers: auth.headers, serviceName: 'CCS v2' });
-				return res.status;
-			});
+			const res = await send({ url: `${emu.url}/v2/context/document/${acc}/custom/bench-${i}`, auth: coAuth, policy: orchestratorPolicy(co), serviceName: 'CCS v2' });
+			const status = res.status;
 			if (status !== 200 && status !== 404) failures++;
 		});
 		out.push({
@@ -290,5 +294,6 @@ export function clientCredentialsData(emu: Emulator): Record<string, string> {
 		clientSecret: emu.config.oauth2Client.clientSecret,
 		scope: '',
 		authentication: 'header',
+		allowedInternalNetworks: 'loopback',
 	};
 }

@@ -137,9 +137,9 @@ describe.each(N8N_VERSIONS)('every credential type in n8n %s', (version) => {
 			.addEmulator(short);
 
 		const sentinelUrl = (emu: Emulator) => `${emu.url}/sentinel/api/account/${ACCOUNT}/app/token`;
-		const oauth2 = (emu: Emulator) => ({ clientId: oauth2Client.clientId, clientSecret: oauth2Client.clientSecret, accessTokenUrl: sentinelUrl(emu), scope: '', authentication: 'header', tokenExpiredStatusCode: 401 });
-		const accountUser = (emu: Emulator) => ({ accountId: ACCOUNT, csdsHost: emu.url, authMethod: 'userPassword', username: user.username, password: user.password });
-		const co = (emu: Emulator) => ({ region: 'custom', customHost: emu.url, apiVersion: 'v2', userId: orchestrator.v2.userId, password: orchestrator.v2.password });
+		const oauth2 = (emu: Emulator) => ({ clientId: oauth2Client.clientId, clientSecret: oauth2Client.clientSecret, accessTokenUrl: sentinelUrl(emu), allowedInternalNetworks: 'loopback', scope: '', authentication: 'header', tokenExpiredStatusCode: 401 });
+		const accountUser = (emu: Emulator) => ({ accountId: ACCOUNT, csdsHost: emu.url, allowedInternalNetworks: 'loopback', authMethod: 'userPassword', username: user.username, password: user.password });
+		const co = (emu: Emulator) => ({ region: 'custom', customHost: emu.url, allowedInternalNetworks: 'loopback', apiVersion: 'v2', userId: orchestrator.v2.userId, password: orchestrator.v2.password });
 
 		n8n = await createN8n(version);
 		await n8n.importCredentials([
@@ -150,9 +150,9 @@ describe.each(N8N_VERSIONS)('every credential type in n8n %s', (version) => {
 			{
 				...CRED.accountCc,
 				type: 'livePersonAccountApi',
-				data: { accountId: ACCOUNT, csdsHost: emulator.url, authMethod: 'clientCredentials', clientCredentialsFlow: 'sentinel', clientId: oauth2Client.clientId, clientSecret: oauth2Client.clientSecret },
+				data: { accountId: ACCOUNT, csdsHost: emulator.url, allowedInternalNetworks: 'loopback', authMethod: 'clientCredentials', clientCredentialsFlow: 'sentinel', clientId: oauth2Client.clientId, clientSecret: oauth2Client.clientSecret },
 			},
-			{ ...CRED.c2m, type: 'livePersonTransferToMessagingApi', data: { accountId: ACCOUNT, csdsHost: emulator.url, clientId: oauth2Client.clientId, clientSecret: oauth2Client.clientSecret } },
+			{ ...CRED.c2m, type: 'livePersonTransferToMessagingApi', data: { accountId: ACCOUNT, csdsHost: emulator.url, allowedInternalNetworks: 'loopback', clientId: oauth2Client.clientId, clientSecret: oauth2Client.clientSecret } },
 			{ ...CRED.co, type: 'conversationOrchestratorApi', data: co(emulator) },
 			{ ...CRED.shortOauth2, type: 'livePersonOAuth2ClientCredentialsApi', data: oauth2(short) },
 			{ ...CRED.shortAccount, type: 'livePersonAccountApi', data: accountUser(short) },

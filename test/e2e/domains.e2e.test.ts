@@ -53,7 +53,7 @@ describe.each(N8N_VERSIONS)('LivePerson Domains node in n8n %s', (version) => {
 			{
 				...CREDENTIAL,
 				type: 'livePersonAccountApi',
-				data: { accountId: ACCOUNT, csdsHost: emulator.url, authMethod: 'none' },
+				data: { accountId: ACCOUNT, csdsHost: emulator.url, allowedInternalNetworks: 'loopback', authMethod: 'none' },
 			},
 		]);
 		[ids.getAll, ids.getOne, ids.unknown, ids.wrongCase] = await n8n.importWorkflows([

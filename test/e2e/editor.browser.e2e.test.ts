@@ -171,6 +171,7 @@ function credentialSamples(emulatorUrl: string, keyStoreB64: string): Record<str
 			fields: [
 				{ name: 'accountId', value: c.accountId },
 				{ name: 'csdsHost', value: emulatorUrl },
+				{ name: 'allowedInternalNetworks', value: 'loopback' },
 				{ name: 'authMethod', option: 'User Name and Password (Login Service)' },
 				{ name: 'username', value: c.user.username },
 				{ name: 'password', value: c.user.password },
@@ -182,6 +183,7 @@ function credentialSamples(emulatorUrl: string, keyStoreB64: string): Record<str
 				{ name: 'clientId', value: c.oauth2Client.clientId },
 				{ name: 'clientSecret', value: c.oauth2Client.clientSecret },
 				{ name: 'accessTokenUrl', value: `${emulatorUrl}/sentinel/api/account/${c.accountId}/app/token` },
+				{ name: 'allowedInternalNetworks', value: 'loopback' },
 			],
 			secrets: [c.oauth2Client.clientSecret],
 		},
@@ -211,6 +213,7 @@ function credentialSamples(emulatorUrl: string, keyStoreB64: string): Record<str
 			fields: [
 				{ name: 'region', option: 'Custom Host' },
 				{ name: 'customHost', value: emulatorUrl },
+				{ name: 'allowedInternalNetworks', value: 'loopback' },
 				{ name: 'apiVersion', option: 'V2 (User ID and Password)' },
 				{ name: 'userId', value: c.orchestrator.v2.userId },
 				{ name: 'password', value: c.orchestrator.v2.password },
@@ -221,6 +224,7 @@ function credentialSamples(emulatorUrl: string, keyStoreB64: string): Record<str
 			fields: [
 				{ name: 'accountId', value: c.accountId },
 				{ name: 'csdsHost', value: emulatorUrl },
+				{ name: 'allowedInternalNetworks', value: 'loopback' },
 				{ name: 'clientId', value: c.oauth2Client.clientId },
 				{ name: 'clientSecret', value: c.oauth2Client.clientSecret },
 			],

@@ -213,12 +213,12 @@ describe.each(VERSIONS)('fault injection in n8n %s', (version) => {
 
 		n8n = await createN8n(version, { logLevel: 'debug' });
 		await n8n.importCredentials([
-			{ ...CRED.account, type: 'livePersonAccountApi', data: { accountId: ACC, csdsHost: emu.url, authMethod: 'userPassword', username: c.user.username, password: c.user.password } },
-			{ ...CRED.co, type: 'conversationOrchestratorApi', data: { region: 'custom', customHost: emu.url, apiVersion: 'v2', userId: c.orchestrator.v2.userId, password: c.orchestrator.v2.password } },
+			{ ...CRED.account, type: 'livePersonAccountApi', data: { accountId: ACC, csdsHost: emu.url, allowedInternalNetworks: 'loopback', authMethod: 'userPassword', username: c.user.username, password: c.user.password } },
+			{ ...CRED.co, type: 'conversationOrchestratorApi', data: { region: 'custom', customHost: emu.url, allowedInternalNetworks: 'loopback', apiVersion: 'v2', userId: c.orchestrator.v2.userId, password: c.orchestrator.v2.password } },
 			{
 				...CRED.cc,
 				type: 'livePersonOAuth2ClientCredentialsApi',
-				data: { clientId: c.oauth2Client.clientId, clientSecret: c.oauth2Client.clientSecret, accessTokenUrl: `${emu.url}/sentinel/api/v2/account/${ACC}/app/token`, authentication: 'body', scope: '', tokenExpiredStatusCode: 401 },
+				data: { clientId: c.oauth2Client.clientId, clientSecret: c.oauth2Client.clientSecret, accessTokenUrl: `${emu.url}/sentinel/api/v2/account/${ACC}/app/token`, allowedInternalNetworks: 'loopback', authentication: 'body', scope: '', tokenExpiredStatusCode: 401 },
 			},
 			{
 				...CRED.mtlsRejected,

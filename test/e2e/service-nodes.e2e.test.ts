@@ -36,9 +36,9 @@ describe.each(N8N_VERSIONS)('LivePerson service nodes in n8n %s', (version) => {
 		emulator = await startEmulator({ port: 0 });
 		n8n = await createN8n(version);
 		await n8n.importCredentials([
-			{ ...ACCOUNT_CRED, type: 'livePersonAccountApi', data: { accountId: ACCOUNT, csdsHost: emulator.url, authMethod: 'userPassword', username: 'sandbox-agent', password: 'Sandbox-Passw0rd!' } },
-			{ ...CO_CRED, type: 'conversationOrchestratorApi', data: { region: 'custom', customHost: emulator.url, apiVersion: 'v2', userId: 'sandbox-co-user', password: 'Sandbox-CO-Passw0rd!' } },
-			{ ...C2M_CRED, type: 'livePersonTransferToMessagingApi', data: { accountId: ACCOUNT, csdsHost: emulator.url, clientId: 'sandbox-client', clientSecret: 'sandbox-client-secret' } },
+			{ ...ACCOUNT_CRED, type: 'livePersonAccountApi', data: { accountId: ACCOUNT, csdsHost: emulator.url, allowedInternalNetworks: 'loopback', authMethod: 'userPassword', username: 'sandbox-agent', password: 'Sandbox-Passw0rd!' } },
+			{ ...CO_CRED, type: 'conversationOrchestratorApi', data: { region: 'custom', customHost: emulator.url, allowedInternalNetworks: 'loopback', apiVersion: 'v2', userId: 'sandbox-co-user', password: 'Sandbox-CO-Passw0rd!' } },
+			{ ...C2M_CRED, type: 'livePersonTransferToMessagingApi', data: { accountId: ACCOUNT, csdsHost: emulator.url, allowedInternalNetworks: 'loopback', clientId: 'sandbox-client', clientSecret: 'sandbox-client-secret' } },
 		]);
 		[ids.mtls, ids.co, ids.c2m, ids.unmapped] = await n8n.importWorkflows([
 			example('seed-002-mtls-flow.json'),
