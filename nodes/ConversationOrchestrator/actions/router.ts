@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { inputError } from '../../../lib/errors';
-import { OrchestratorClient, type TokenPlacement } from '../../../lib/liveperson/orchestrator';
-import { CREDENTIAL_TYPES, orchestratorConfig } from '../../shared/credentialConfig';
+import type { TokenPlacement } from '../../../lib/liveperson/orchestrator';
+import { orchestratorClient } from '../transport';
 import { mapItems } from '../../shared/execute';
 import * as contextService from './contextService.operation';
 import * as login from './login.operation';
@@ -9,10 +9,9 @@ import * as nextActions from './nextActions.operation';
 
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const resource = this.getNodeParameter('resource', 0) as string;
-	const creds = orchestratorConfig(await this.getCredentials(CREDENTIAL_TYPES.orchestrator));
 	const options = this.getNodeParameter('options', 0, {}) as { concurrency?: number; timeout?: number; tokenPlacement?: TokenPlacement };
 	// One client per execution: the token cache (process-wide) gives one login per token lifetime.
-	const client = new OrchestratorClient(creds, { tokenPlacement: options.tokenPlacement ?? 'query', timeoutMs: options.timeout ? options.timeout * 1000 : undefined });
+	const client = await orchestratorClient.call(this, { tokenPlacement: options.tokenPlacement ?? 'query', timeoutMs: options.timeout ? options.timeout * 1000 : undefined });
 	const concurrency = Math.max(1, Math.min(options.concurrency ?? 5, 64));
 	const out = await mapItems(
 		this,

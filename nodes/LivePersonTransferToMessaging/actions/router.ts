@@ -1,16 +1,14 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { inputError } from '../../../lib/errors';
-import { c2mClientForCredentials } from '../../../lib/liveperson/c2m';
-import { CREDENTIAL_TYPES, transferToMessagingConfig } from '../../shared/credentialConfig';
+import { c2mClient } from '../transport';
 import { mapItems } from '../../shared/execute';
 import * as eligibility from './eligibility.operation';
 import * as invite from './invite.operation';
 
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const operation = this.getNodeParameter('operation', 0) as string;
-	const creds = transferToMessagingConfig(await this.getCredentials(CREDENTIAL_TYPES.transferToMessaging));
 	const options = this.getNodeParameter('options', 0, {}) as { concurrency?: number; timeout?: number; host?: string };
-	const client = c2mClientForCredentials(creds, { host: options.host?.trim() || undefined, timeoutMs: options.timeout ? options.timeout * 1000 : undefined });
+	const client = await c2mClient.call(this, { host: options.host?.trim() || undefined, timeoutMs: options.timeout ? options.timeout * 1000 : undefined });
 	const concurrency = Math.max(1, Math.min(options.concurrency ?? 5, 30));
 	const out = await mapItems(
 		this,

@@ -1,0 +1,88 @@
+/* eslint-disable n8n-nodes-base/node-filename-against-convention */
+import type { INodeTypeDescription } from 'n8n-workflow';
+
+export const versionDescription: INodeTypeDescription = {
+	displayName: 'LivePerson Domains',
+	name: 'livePersonDomains',
+	icon: { light: 'file:liveperson.svg', dark: 'file:liveperson.dark.svg' },
+	group: ['transform'],
+	version: 1,
+	subtitle: '={{ $parameter["operation"] === "get" ? "Get " + $parameter["service"] : "Get Many Service Domains" }}',
+	description: 'Find the host of each LivePerson service for an account (CSDS Domain API).',
+	defaults: { name: 'LivePerson Domains' },
+	usableAsTool: true,
+	inputs: ['main'],
+	outputs: ['main'],
+	credentials: [{ name: 'livePersonAccountApi', required: true, testedBy: 'livePersonAccountApiTest' }],
+	properties: [
+		{
+			displayName: 'Operation',
+			name: 'operation',
+			type: 'options',
+			noDataExpression: true,
+			default: 'getAll',
+			options: [
+				{
+					name: 'Get Many',
+					value: 'getAll',
+					action: 'Get many service domains',
+					description: 'List the host of every service of the account',
+				},
+				{
+					name: 'Get Service Domain',
+					value: 'get',
+					action: 'Get one service domain',
+					description: 'Get the host of one service, e.g. agentVep or mtlsGateway',
+				},
+			],
+		},
+		{
+			displayName: 'Service Name or ID',
+			name: 'service',
+			type: 'options',
+			typeOptions: { loadOptionsMethod: 'getServices' },
+			default: '',
+			required: true,
+			displayOptions: { show: { operation: ['get'] } },
+			description:
+				'The service to look up (case sensitive). Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
+		},
+		{
+			displayName: 'Account ID',
+			name: 'accountId',
+			type: 'string',
+			default: '',
+			placeholder: '12345678',
+			description: "Leave empty to use the credential's account ID",
+		},
+		{
+			displayName: 'Options',
+			name: 'options',
+			type: 'collection',
+			placeholder: 'Add option',
+			default: {},
+			options: [
+				{
+					displayName: 'Cache Minutes',
+					name: 'cacheMinutes',
+					type: 'number',
+					typeOptions: { minValue: 0, maxValue: 1440 },
+					default: 10,
+					description: 'How long a CSDS answer is reused for the same account (0 = ask CSDS on every execution)',
+				},
+				{
+					displayName: 'Output',
+					name: 'output',
+					type: 'options',
+					default: 'items',
+					displayOptions: { show: { '/operation': ['getAll'] } },
+					options: [
+						{ name: 'One Item per Service', value: 'items' },
+						{ name: 'One Item with a Service Map', value: 'map' },
+					],
+					description: 'Whether to return one item per service, or one item mapping service names to hosts',
+				},
+			],
+		},
+	],
+};
