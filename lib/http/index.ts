@@ -21,7 +21,7 @@
  */
 import { Dispatcher, errors as undiciErrors, request } from 'undici';
 import { LpError, MIN_SECRET_LENGTH, REDACTED, isSecretName, redactError, safeUrl, snippet } from '../errors';
-import { OutboundPolicy, hostLiteral, policyDispatcher } from '../net/policy';
+import { OutboundPolicy, hostLiteral, policyDispatcher, policyForAllowText } from '../net/policy';
 import { explainTlsFailure } from '../tls/errors';
 import type { Applied, Dispatch, Exchange, Headers, HttpRequest, HttpResponse, Interceptor, RetryPolicy } from './types';
 
@@ -35,8 +35,8 @@ export const DEFAULT_RETRY_STATUSES = [429, 500, 502, 503, 504];
 export const TOKEN_REQUEST_RETRY: RetryPolicy = { retries: 2, statuses: [429, 502, 503, 504], baseDelayMs: 500, maxDelayMs: 10_000 };
 export const NO_RETRY: RetryPolicy = { retries: 0 };
 
-/** The policy used when a request names none: every internal network refused. */
-export const DEFAULT_POLICY = new OutboundPolicy();
+/** The policy used when a request names none: every internal network refused (and n8n's SSRF settings). */
+export const defaultPolicy = (): OutboundPolicy => policyForAllowText('');
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -503,7 +503,7 @@ export function send(req: HttpRequest): Promise<HttpResponse> {
 		method: (req.method ?? 'GET').toUpperCase(),
 		headers: req.headers ?? {},
 		body: req.body,
-		policy: req.policy ?? DEFAULT_POLICY,
+		policy: req.policy ?? defaultPolicy(),
 		authHeaders: [],
 		authQuery: [],
 		useConnection: true,

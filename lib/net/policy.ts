@@ -24,6 +24,7 @@ import { Agent, buildConnector } from 'undici';
 import { LpError, safeUrl } from '../errors';
 import { sharedDispatcher } from '../http/dispatchers';
 import { IpList, splitList } from './ip-list';
+import { AdminRules, hostMatches, processSsrfRules } from './n8n-ssrf';
 
 export const BLOCKED_CLASSES = [
 	'loopback',
@@ -56,6 +57,8 @@ export interface OutboundPolicyOptions {
 	 * Tests inject a resolver here.
 	 */
 	resolver?: (hostname: string) => Promise<ResolvedAddress[]>;
+	/** n8n's SSRF settings (lib/net/n8n-ssrf.ts). Default: read from this process's environment. */
+	admin?: AdminRules | null;
 }
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void;
@@ -155,9 +158,11 @@ export class OutboundPolicy {
 	private readonly allowedClasses = new Set<BlockedClass>();
 	private readonly allowedNetworks: IpList;
 	private readonly resolver: (hostname: string) => Promise<ResolvedAddress[]>;
+	private readonly admin: AdminRules | undefined;
 
 	constructor(options: OutboundPolicyOptions = {}) {
 		this.enabled = options.enabled !== false;
+		this.admin = options.admin === undefined ? processSsrfRules() : (options.admin ?? undefined);
 		const networks: string[] = [];
 		for (const item of splitList(options.allow ?? [])) {
 			const asClass = BLOCKED_CLASSES.find((c) => c.toLowerCase() === item.toLowerCase());
@@ -176,6 +181,7 @@ export class OutboundPolicy {
 			classes: [...this.allowedClasses].sort(),
 			networks: this.allowedNetworks.intervals.map((iv) => `${iv.family}:${iv.first}-${iv.last}`),
 			resolver: resolverId,
+			admin: this.admin?.key ?? '',
 		});
 		this.fingerprint = createHash('sha256').update(canonical).digest('hex').slice(0, 32);
 	}
@@ -191,9 +197,9 @@ export class OutboundPolicy {
 	}
 
 	/** Verdicts per address string (the policy is immutable): the same host is checked for every item. */
-	private readonly verdicts = new Map<string, { cls: BlockedClass; via?: string } | null>();
+	private readonly verdicts = new Map<string, { cls: BlockedClass; via?: string; admin?: boolean } | null>();
 
-	private explain(ip: string): { cls: BlockedClass; via?: string } | undefined {
+	private explain(ip: string): { cls: BlockedClass; via?: string; admin?: boolean } | undefined {
 		if (!this.enabled) return undefined;
 		const known = this.verdicts.get(ip);
 		if (known !== undefined) return known ?? undefined;
@@ -203,9 +209,14 @@ export class OutboundPolicy {
 		return verdict;
 	}
 
-	private judge(ip: string): { cls: BlockedClass; via?: string } | undefined {
+	private judge(ip: string): { cls: BlockedClass; via?: string; admin?: boolean } | undefined {
 		const addr = parseLoose(ip);
 		if (!addr) return { cls: 'reserved', via: 'is not an IP address' };
+		if (this.admin) {
+			// n8n's SSRF settings first: the admin's exceptions, then the admin's block list.
+			if (this.admin.allowedRanges.matches(addr.toString())) return undefined;
+			if (this.admin.blockedRanges.matches(addr.toString())) return { cls: classOf(addr) ?? 'reserved', admin: true };
+		}
 		if (addr.kind() === 'ipv6') {
 			const v6 = addr as ipaddr.IPv6;
 			if (this.allowedNetworks.matches(v6.toString())) return undefined;
@@ -221,9 +232,16 @@ export class OutboundPolicy {
 
 	/** Throws LpError('blocked') when the address may not be contacted. */
 	checkAddress(ip: string, host?: string): void {
+		if (host && this.adminAllowsHost(host)) return;
 		const verdict = this.explain(ip);
 		if (!verdict) return;
 		const shown = host && host !== ip ? `${host} (${ip})` : ip;
+		if (verdict.admin) {
+			throw new LpError('blocked', `Blocked request to ${shown}: the n8n administrator blocks this address (N8N_SSRF_BLOCKED_IP_RANGES)`, {
+				code: 'BLOCKED_BY_N8N',
+				hint: 'n8n\'s SSRF settings win over a node\'s "Allowed Internal Networks": ask the administrator to add the range to N8N_SSRF_ALLOWED_IP_RANGES (or the host to N8N_SSRF_ALLOWED_HOSTNAMES).',
+			});
+		}
 		const label = CLASS_LABEL[verdict.cls];
 		throw new LpError(
 			'blocked',
@@ -246,12 +264,28 @@ export class OutboundPolicy {
 			});
 		}
 		if (!this.enabled) return;
+		this.checkHostName(url.hostname);
 		const literal = hostLiteral(url.hostname);
 		if (literal) this.checkAddress(literal, url.hostname);
 	}
 
+	/** True when n8n's N8N_SSRF_ALLOWED_HOSTNAMES names this host: its addresses are not checked. */
+	private adminAllowsHost(hostname: string): boolean {
+		return !!this.admin && !hostLiteral(hostname) && hostMatches(hostname, this.admin.allowedHostnames) && !hostMatches(hostname, this.admin.blockedHostnames);
+	}
+
+	/** Refuses a host name the n8n administrator blocked (N8N_SSRF_BLOCKED_HOSTNAMES). */
+	checkHostName(hostname: string): void {
+		if (!this.enabled || !this.admin || !hostMatches(hostname, this.admin.blockedHostnames)) return;
+		throw new LpError('blocked', `Blocked request to ${hostname}: the n8n administrator blocks this host name (N8N_SSRF_BLOCKED_HOSTNAMES)`, {
+			code: 'BLOCKED_BY_N8N',
+			hint: 'Ask the n8n administrator, or use another host.',
+		});
+	}
+
 	/** Resolves A and AAAA and checks every answer; throws LpError('blocked') if any is blocked. */
 	async resolve(hostname: string): Promise<ResolvedAddress[]> {
+		this.checkHostName(hostname);
 		const literal = hostLiteral(hostname);
 		if (literal) {
 			this.checkAddress(literal, hostname);
@@ -366,10 +400,12 @@ const policyMemo = new Map<string, OutboundPolicy>();
  * throws every time (nothing is memoised for it).
  */
 export function policyForAllowText(allowText: string | undefined): OutboundPolicy {
-	const key = (allowText ?? '').trim();
+	const text = (allowText ?? '').trim();
+	// n8n's SSRF settings are part of the key: a changed environment gives a new policy.
+	const key = `${text}\u0000${processSsrfRules()?.key ?? ''}`;
 	let policy = policyMemo.get(key);
 	if (!policy) {
-		policy = new OutboundPolicy({ allow: key ? [key] : [] });
+		policy = new OutboundPolicy({ allow: text ? [text] : [] });
 		if (policyMemo.size >= 64) policyMemo.delete(policyMemo.keys().next().value as string);
 		policyMemo.set(key, policy);
 	}
