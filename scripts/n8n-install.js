@@ -27,7 +27,7 @@ const PNPM = process.env.LP_PNPM || 'pnpm@10';
 const MARKER = '.lp-installed.json';
 /** Default version (runs on the machine's Node 20). */
 const DEFAULT_VERSION = '2.8.4';
-const N8N_VERSIONS = ['2.8.4', '2.41.1'];
+const N8N_VERSIONS = ['2.8.4', '2.41.3'];
 
 function cacheRoot() {
 	return path.resolve(process.env.LP_N8N_CACHE || path.join(os.homedir(), '.cache', 'n8n-nodes-liveperson'));
@@ -290,7 +290,7 @@ function readMarker(dir) {
 
 /**
  * Makes sure n8n <version> is installed in the cache and returns how to run it.
- * @param {string} version e.g. '2.8.4' or '2.41.1'
+ * @param {string} version e.g. '2.8.4' or '2.41.3'
  * @param {{ updateLock?: boolean }} [opts] updateLock: resolve without --frozen-lockfile and copy the
  *   resulting pnpm-lock.yaml files back into sandbox/n8n/<version>/ (maintainers only).
  * @returns {Promise<{version: string, dir: string, bin: string, nodeBin: string, env: NodeJS.ProcessEnv}>}

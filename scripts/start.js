@@ -449,7 +449,7 @@ async function start(opts = {}) {
 
 module.exports = { start, ensureOwner, SANDBOX_EMAIL, SANDBOX_PASSWORD };
 
-/** `--n8n <version>` / `--n8n=<version>` from the command line (npm start -- --n8n 2.41.1). */
+/** `--n8n <version>` / `--n8n=<version>` from the command line (npm start -- --n8n 2.41.3). */
 function versionArg(argv) {
 	for (let i = 0; i < argv.length; i++) {
 		if (argv[i] === '--n8n' && argv[i + 1]) return argv[i + 1];
