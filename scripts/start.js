@@ -416,7 +416,11 @@ async function start(opts = {}) {
 			service: n8nProc,
 		});
 		// /healthz answers before the REST API is mounted: wait for what the editor asks first.
-		await waitFor('the n8n REST API', async () => (await fetch(`${editorUrl}/rest/settings`)).status === 200, {
+		// While starting, n8n answers every path with 200 "n8n is starting up. Please wait": wait for JSON.
+		await waitFor('the n8n REST API', async () => {
+			const res = await fetch(`${editorUrl}/rest/settings`);
+			return res.status === 200 && (await res.json()).data !== undefined;
+		}, {
 			timeoutMs: 180000,
 			service: n8nProc,
 		});
