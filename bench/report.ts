@@ -27,6 +27,8 @@ export interface BenchResults {
 		machine: { nproc: number; cpuModel: string; memGiB: number; loadBefore: number[]; loadAfter: number[] };
 		node: string;
 		n8n: { version: string; node: string };
+		/** Node that ran (c) and the lib row (the n8n's own; absent in results from before this field). */
+		limitNode?: string;
 		undici: string;
 		key: string;
 		durationSec: number;
@@ -160,7 +162,7 @@ export function textReport(r: BenchResults): string {
 		`n8n-nodes-liveperson benchmark — ${m.date}${m.profiled ? ' (CPU-profiled: throughput is lower than usual)' : ''}`,
 		`machine: ${m.machine.nproc} cores, ${m.machine.cpuModel}, load ${m.machine.loadBefore.map((x) => x.toFixed(2)).join(' ')} before / ${m.machine.loadAfter
 			.map((x) => x.toFixed(2))
-			.join(' ')} after; Node ${m.node}; n8n ${m.n8n.version} (Node ${m.n8n.node}); undici ${m.undici}; ${m.key}`,
+			.join(' ')} after; Node ${m.node}; n8n ${m.n8n.version} (Node ${m.n8n.node}); (c) and lib on Node ${m.limitNode ?? m.node}; undici ${m.undici}; ${m.key}`,
 		`N = ${m.n} items, concurrency ${m.concurrency}, loopback mutual-TLS server in its own process.`,
 		'n8n rows: the node\'s executionTime; each workflow runs the node twice in one `n8n execute` — cold (fresh process) then warm (steady state).',
 		'',
@@ -251,7 +253,7 @@ export function svgChart(r: BenchResults): string {
 		`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
 		`<rect width="${W}" height="${H}" fill="#ffffff"/>`,
 		`<text x="12" y="22" font-size="15" font-weight="bold">Items per second through a mutual-TLS API (higher is better)</text>`,
-		`<text x="12" y="40" fill="#555">${esc(`N = ${r.meta.n}, ${r.meta.concurrency} in flight, loopback, RSA-2048, n8n ${r.meta.n8n.version}, Node ${r.meta.node}, ${r.meta.machine.nproc} cores (${r.meta.machine.cpuModel}), ${r.meta.date.slice(0, 10)}`)}</text>`,
+		`<text x="12" y="40" fill="#555">${esc(`N = ${r.meta.n}, ${r.meta.concurrency} in flight, loopback, RSA-2048, n8n ${r.meta.n8n.version}, Node ${r.meta.n8n.node}, ${r.meta.machine.nproc} cores (${r.meta.machine.cpuModel}), ${r.meta.date.slice(0, 10)}`)}</text>`,
 		`<text x="12" y="56" fill="#555">${esc('cold: first run of the node in a fresh n8n process; warm: the same node again in that process (steady state)')}</text>`,
 	);
 	for (let v = 0; v <= axisMax + 1e-9; v += step) {
@@ -293,7 +295,7 @@ export function readmeFigures(r: BenchResults): string {
 	const tn = r.tokens.n8n;
 	const lines = [
 		README_BEGIN,
-		`Measured ${m.date.slice(0, 10)}: N = ${m.n} items, ${m.concurrency} in flight, ${m.machine.nproc} cores (${m.machine.cpuModel}), load average ${m.machine.loadBefore[0].toFixed(1)} at the start; Node ${m.node}, n8n ${m.n8n.version} (Node ${m.n8n.node}), undici ${m.undici}, ${m.key}.`,
+		`Measured ${m.date.slice(0, 10)}: N = ${m.n} items, ${m.concurrency} in flight, ${m.machine.nproc} cores (${m.machine.cpuModel}), load average ${m.machine.loadBefore[0].toFixed(1)} at the start; Node ${m.node}, n8n ${m.n8n.version} (Node ${m.n8n.node}; (c) and the lib row on Node ${m.limitNode ?? m.node}), undici ${m.undici}, ${m.key}.`,
 		'',
 		'![items per second](bench/results.svg)',
 		'',

@@ -6,6 +6,9 @@
  *   (b) n8n's HTTP Request node 4.2 with its SSL Certificates credential, same n8n, same server
  *   (c) raw undici with one keep-alive Agent (the limit), one at a time and with (a)'s concurrency
  *
+ * (c) and the lib row run in a child process on the Node binary of the n8n under test
+ * (bench/limit-child.ts), so every ratio compares one runtime.
+ *
  * against a local Node `https` server requiring a client certificate (own process, counts
  * handshakes and requests). Keys are generated at run time in a temp dir and deleted afterwards.
  *
@@ -20,7 +23,7 @@
  *   --only a,aExpr,b,tokens                   run only these n8n scenarios
  *   --readme                                  rewrite README.md's "Performance" section from the results
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -31,10 +34,12 @@ import { closeAllAgents } from '../lib/tls/agent-pool';
 import { createN8n, packPackage } from '../test/e2e/harness';
 import { makeTestPki, STORE_PASSWORD } from '../test/helpers/pki';
 import { startEmulator } from '../sandbox/emulator/index';
-import { clientCredentialsData, measureCredentialRuns, measureLibThroughput, measureParseTimes, measureTokenRequests, storeFixtures, type BenchPki, type LibRun } from './lib-level';
-import { startCountingServer } from './mtls-server';
+import { clientCredentialsData, measureCredentialRuns, measureParseTimes, measureTokenRequests, storeFixtures, type BenchPki, type LibRun } from './lib-level';
+import type { LimitJob, LimitReply, LimitRequest } from './limit-child';
+import { startCountingServer, type CountingServer } from './mtls-server';
 import { prepareN8nScenarios, type N8nRun, type ScenarioKey } from './n8n-runs';
-import { rawUndici, type RawRun } from './raw-undici';
+import type { RawRun } from './raw-undici';
+import { ensureN8n } from '../scripts/n8n-install';
 import { byScenario, computeRatios, computeTargets, README_BEGIN, README_END, readmeFigures, svgChart, textReport, type BenchResults } from './report';
 
 export interface BenchOptions {
@@ -97,6 +102,62 @@ function versionOf(pkg: string): string {
 
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
+/** (c) and the lib row in a child on `nodeBin` (bench/limit-child.ts); the counting server stays here. */
+interface LimitRunner {
+	node: string;
+	sequential(job: LimitJob): Promise<RawRun>;
+	round(job: LimitJob): Promise<{ c: RawRun; lib: LibRun }>;
+	close(): Promise<void>;
+}
+
+function startLimitRunner(nodeBin: string, server: CountingServer): Promise<LimitRunner> {
+	const child: ChildProcess = fork(path.join(__dirname, 'limit-child.ts'), [], {
+		execPath: nodeBin,
+		execArgv: ['--require', require.resolve('tsx/cjs')],
+		stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+	});
+	let nextId = 1;
+	const waiting = new Map<number, (msg: LimitReply) => void>();
+	let exited = false;
+	const exitPromise = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
+	void exitPromise.then(() => {
+		for (const [id, done] of waiting) done({ type: 'error', id, message: `limit child (${nodeBin}) exited` });
+		waiting.clear();
+	});
+	child.on('message', (msg: LimitReply) => {
+		if (msg.type === 'server') {
+			const op = msg.op === 'reset' ? server.reset(msg.opts) : server.counts();
+			void op.then((value) => child.send({ type: 'server-reply', id: msg.id, value: value ?? null }));
+			return;
+		}
+		const done = waiting.get(msg.id);
+		waiting.delete(msg.id);
+		done?.(msg);
+	});
+	const ask = (type: 'sequential' | 'round', job: LimitJob) =>
+		new Promise<Extract<LimitReply, { type: 'result' }>>((resolve, reject) => {
+			if (exited) return reject(new Error(`limit child (${nodeBin}) is not running`));
+			const id = nextId++;
+			waiting.set(id, (msg) => (msg.type === 'result' ? resolve(msg) : reject(new Error(msg.type === 'error' ? msg.message : 'unexpected reply'))));
+			child.send({ type, id, job } satisfies LimitRequest);
+		});
+	const node = execFileSync(nodeBin, ['--version'], { encoding: 'utf8' }).trim();
+	return Promise.resolve({
+		node,
+		sequential: async (job) => (await ask('sequential', job)).sequential as RawRun,
+		round: async (job) => {
+			const r = await ask('round', job);
+			return { c: r.c as RawRun, lib: r.lib as LibRun };
+		},
+		close: async () => {
+			if (!exited) child.send({ type: 'exit', id: 0 } satisfies LimitRequest);
+			const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+			await exitPromise;
+			clearTimeout(timer);
+		},
+	});
+}
+
 export async function runBench(opts: BenchOptions = {}): Promise<BenchResults> {
 	const log = opts.log ?? ((line: string) => process.stderr.write(`[bench] ${line}\n`));
 	const n = opts.n ?? DEFAULT_N;
@@ -128,14 +189,19 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResults> {
 	const server = await startCountingServer({ key: pki.serverKey, cert: pki.serverCert, ca: pki.caPem });
 	const emulator = await startEmulator();
 	let n8nNode = process.version;
+	let limit: LimitRunner | undefined;
 	try {
+		// The Node that runs the n8n under test also runs (c) and the lib row.
+		const limitNodeBin = opts.n8n !== false ? (await ensureN8n(n8nVersion)).nodeBin : process.execPath;
+		limit = await startLimitRunner(limitNodeBin, server);
+		log(`(c) and the lib row run on Node ${limit.node} (${limitNodeBin})`);
 		log('key store parse times (cache bypassed)');
 		const parseTimes = measureParseTimes(stores);
 
 		const warmup = Math.min(n, 300);
+		const job: LimitJob = { url: server.url, tls: clientTls, store: stores[0], n, concurrency, warmup };
 		log('(c) raw undici, one keep-alive Agent, one at a time (timed after a warm-up on the same Agent)');
-		await server.reset();
-		const sequential = await rawUndici(server.url, clientTls, n, 1, warmup);
+		const sequential = await limit.sequential(job);
 
 		log(`lib: key store parses, agents and handshakes per credential, each format`);
 		const perCredential = await measureCredentialRuns(server, stores, (s) => (s.name === 'pkcs12Modern' ? n : Math.min(n, 200)), concurrency);
@@ -147,10 +213,9 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResults> {
 		// `repeat` rounds, so that every kind gets the same chances of an undisturbed run.
 		const rounds: Round[] = [];
 		const measureLimit = async (round: Round) => {
-			await server.reset();
-			round.c = await rawUndici(server.url, clientTls, n, concurrency, warmup);
-			await server.reset();
-			round.lib = await measureLibThroughput(server, stores[0], n, concurrency, warmup);
+			const r = await (limit as LimitRunner).round(job);
+			round.c = r.c;
+			round.lib = r.lib;
 		};
 		let runs: N8nRun[] = [];
 		if (opts.n8n !== false) {
@@ -227,6 +292,8 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResults> {
 				machine: { nproc: nproc(), cpuModel: cpuModel(), memGiB: round(os.totalmem() / 2 ** 30), loadBefore: loadBefore.map((x) => round(x, 2)), loadAfter: os.loadavg().map((x) => round(x, 2)) },
 				node: process.version,
 				n8n: { version: n8nVersion, node: n8nNode },
+				/** Node that ran (c) and the lib row: the n8n's own. */
+				limitNode: limit.node,
 				undici: versionOf('undici'),
 				key: 'RSA-2048 client and server keys',
 				durationSec: round((performance.now() - t0) / 1000),
@@ -254,6 +321,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResults> {
 		log(`wrote ${path.join(outDir, 'results.json')} and results.svg in ${results.meta.durationSec} s`);
 		return results;
 	} finally {
+		if (limit) await limit.close();
 		await server.close();
 		await emulator.close();
 		await closeAllAgents();

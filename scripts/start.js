@@ -45,26 +45,30 @@ async function firstFreePort(from, tries = 50) {
 	throw new Error(`no free port on ${HOST} in ${from}-${from + tries - 1}`);
 }
 
-async function anyFreePort() {
-	return new Promise((resolve, reject) => {
-		const srv = net.createServer();
-		srv.once('error', reject);
-		srv.listen(0, HOST, () => {
-			const { port } = srv.address();
-			srv.close(() => resolve(port));
-		});
-	});
-}
-
 function sleep(ms) {
 	return new Promise((r) => setTimeout(r, ms));
 }
 
-/** Spawns a child in its own process group, prefixing its output lines; output also goes to logFile. */
-function spawnService(name, cmd, args, { env, cwd, logFile, echo = true }) {
+/**
+ * Every process group this script started and that is still running (services and n8n CLI imports):
+ * a signal that arrives while the sandbox is still starting stops them too.
+ */
+const running = new Set();
+
+function killGroup(pid, sig) {
+	try {
+		process.kill(-pid, sig);
+	} catch {
+		/* group gone */
+	}
+}
+
+/** Spawns a child in its own process group; its output goes to logFile (and to the terminal when echo). */
+function spawnService(name, cmd, args, { env, cwd, logFile, echo = false }) {
 	const log = fs.createWriteStream(logFile, { flags: 'a' });
 	log.write(`\n--- ${new Date().toISOString()} ${name} starting\n`);
 	const child = spawn(cmd, args, { env, cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+	running.add(child.pid);
 	let recent = '';
 	const onData = (chunk) => {
 		const text = String(chunk);
@@ -81,7 +85,12 @@ function spawnService(name, cmd, args, { env, cwd, logFile, echo = true }) {
 			resolve({ code, signal });
 		});
 	});
-	child.on('close', () => log.end());
+	child.on('close', () => {
+		log.end();
+		// The group may still hold grandchildren (task runners): kill it before forgetting it.
+		killGroup(child.pid, 'SIGKILL');
+		running.delete(child.pid);
+	});
 	return {
 		name,
 		child,
@@ -90,13 +99,7 @@ function spawnService(name, cmd, args, { env, cwd, logFile, echo = true }) {
 		exited: () => exited,
 		exitPromise,
 		async stop(graceMs = 10000) {
-			const kill = (sig) => {
-				try {
-					process.kill(-child.pid, sig);
-				} catch {
-					/* group gone */
-				}
-			};
+			const kill = (sig) => killGroup(child.pid, sig);
 			kill('SIGTERM');
 			// A clearable timer: a pending 10 s sleep would keep the caller's event loop (and Jest) alive.
 			let graceTimer;
@@ -116,16 +119,14 @@ function spawnService(name, cmd, args, { env, cwd, logFile, echo = true }) {
 function n8nCli(n8n, env, args, cwd) {
 	return new Promise((resolve, reject) => {
 		const child = spawn(n8n.nodeBin, [n8n.bin, ...args], { env, cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+		running.add(child.pid);
 		let out = '';
 		child.stdout.on('data', (b) => (out += b));
 		child.stderr.on('data', (b) => (out += b));
 		child.on('error', reject);
 		child.on('close', (code) => {
-			try {
-				process.kill(-child.pid, 'SIGKILL');
-			} catch {
-				/* gone */
-			}
+			killGroup(child.pid, 'SIGKILL');
+			running.delete(child.pid);
 			if (code === 0) resolve(out);
 			else reject(new Error(`n8n ${args[0]} failed (exit ${code}):\n${out.slice(-4000)}`));
 		});
@@ -144,6 +145,34 @@ async function waitFor(what, fn, { timeoutMs, service }) {
 		if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
 		await sleep(300);
 	}
+}
+
+/** Files that make up the packed package: a change to any of them triggers a rebuild. */
+const SOURCE_DIRS = ['credentials', 'nodes', 'lib'];
+const SOURCE_FILES = ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'gulpfile.js', 'index.js', 'README.md', 'LICENSE', 'CHANGELOG.md'];
+
+/** Content hash of the package's sources (or, with LP_PACK_REF, of the commit that is packed). */
+function sourceHash() {
+	const h = crypto.createHash('sha256');
+	if (process.env.LP_PACK_REF) {
+		const { execFileSync } = require('child_process');
+		h.update('ref\0' + execFileSync('git', ['rev-parse', process.env.LP_PACK_REF], { cwd: REPO }).toString().trim());
+		return h.digest('hex');
+	}
+	const walk = (rel) => {
+		const abs = path.join(REPO, rel);
+		if (!fs.existsSync(abs)) return;
+		const st = fs.statSync(abs);
+		if (st.isDirectory()) {
+			for (const e of fs.readdirSync(abs).sort()) if (e !== 'node_modules') walk(path.join(rel, e));
+		} else if (st.isFile()) {
+			h.update(rel + '\0');
+			h.update(fs.readFileSync(abs));
+			h.update('\0');
+		}
+	};
+	for (const f of [...SOURCE_FILES, ...SOURCE_DIRS]) walk(f);
+	return h.digest('hex');
 }
 
 function loadJson(file) {
@@ -225,15 +254,30 @@ async function start(opts = {}) {
 	const emulatorPortWanted = Number(opts.emulatorPort ?? process.env.LP_EMULATOR_PORT ?? 8090);
 	const sandboxDir = path.resolve(opts.sandboxDir ?? process.env.LP_SANDBOX_DIR ?? path.join(REPO, '.sandbox'));
 	const version = opts.version ?? process.env.LP_N8N_VERSION ?? DEFAULT_VERSION;
-	const echo = opts.echo ?? true;
+	const echo = opts.echo ?? process.env.LP_SANDBOX_VERBOSE === '1';
 	fs.mkdirSync(sandboxDir, { recursive: true });
 	if (!(await portFree(port))) throw new Error(`port ${HOST}:${port} is taken (set LP_SANDBOX_PORT)`);
 
 	let t = Date.now();
 	const packDir = path.join(sandboxDir, 'pack');
-	fs.rmSync(packDir, { recursive: true, force: true });
-	say('building and packing the package');
-	const tgz = await buildAndPack({ outDir: packDir });
+	const stampFile = path.join(packDir, 'stamp.json');
+	const srcHash = sourceHash();
+	let stamp;
+	try {
+		stamp = loadJson(stampFile);
+	} catch {
+		stamp = undefined;
+	}
+	let tgz;
+	if (stamp && stamp.hash === srcHash && typeof stamp.tgz === 'string' && fs.existsSync(stamp.tgz)) {
+		tgz = stamp.tgz;
+		say('sources unchanged since the last start: not rebuilt');
+	} else {
+		fs.rmSync(packDir, { recursive: true, force: true });
+		say('building and packing the package');
+		tgz = await buildAndPack({ outDir: packDir, quiet: !echo });
+		fs.writeFileSync(stampFile, JSON.stringify({ hash: srcHash, tgz, builtAt: new Date().toISOString() }, null, 2));
+	}
 	mark('buildAndPack', t);
 
 	t = Date.now();
@@ -250,6 +294,13 @@ async function start(opts = {}) {
 		DB_TYPE: 'sqlite',
 		N8N_DIAGNOSTICS_ENABLED: 'false',
 		N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
+		// No fetch of n8n's verified community-node list from api.n8n.io (it fails offline and logs an error).
+		N8N_VERIFIED_PACKAGES_ENABLED: 'false',
+		// The sandbox installs this package itself; n8n need not reinstall "missing" packages from npm.
+		N8N_REINSTALL_MISSING_PACKAGES: 'false',
+		// n8n v3 loads unverified community packages only with this set (harmless before v3).
+		N8N_UNVERIFIED_PACKAGES_ENABLED: 'true',
+		npm_config_update_notifier: 'false',
 		N8N_PERSONALIZATION_ENABLED: 'false',
 		N8N_LISTEN_ADDRESS: HOST,
 		N8N_HOST: HOST,
@@ -286,11 +337,13 @@ async function start(opts = {}) {
 		});
 		services.push(emulator);
 		const emulatorUrl = `http://${HOST}:${emulatorPort}`;
-		await waitFor('the emulator', async () => (await fetch(`${emulatorUrl}/__emulator/health`)).ok, {
+		// The emulator starts while n8n imports and starts; its health is awaited below.
+		const tEmulator = t;
+		const emulatorUp = waitFor('the emulator', async () => (await fetch(`${emulatorUrl}/__emulator/health`)).ok, {
 			timeoutMs: 60000,
 			service: emulator,
-		});
-		mark('emulator', t);
+		}).then(() => mark('emulator', tEmulator));
+		emulatorUp.catch(() => undefined);
 
 		// Imports: only when the templated credentials or the example workflows changed.
 		t = Date.now();
@@ -345,8 +398,11 @@ async function start(opts = {}) {
 		}
 		mark('imports', t);
 
+		await emulatorUp;
 		t = Date.now();
-		const brokerPort = await anyFreePort();
+		// Next to the editor port (n8n's own default is 5679), not a kernel-chosen ephemeral port: those
+		// are handed out again to our own outgoing health checks and n8n then finds its port taken.
+		const brokerPort = await firstFreePort(port + 1);
 		const n8nProc = spawnService('n8n', n8n.nodeBin, [n8n.bin, 'start'], {
 			env: { ...env, N8N_RUNNERS_BROKER_PORT: String(brokerPort) },
 			cwd: userFolder,
@@ -360,7 +416,11 @@ async function start(opts = {}) {
 			service: n8nProc,
 		});
 		// /healthz answers before the REST API is mounted: wait for what the editor asks first.
-		await waitFor('the n8n REST API', async () => (await fetch(`${editorUrl}/rest/settings`)).status === 200, {
+		// While starting, n8n answers every path with 200 "n8n is starting up. Please wait": wait for JSON.
+		await waitFor('the n8n REST API', async () => {
+			const res = await fetch(`${editorUrl}/rest/settings`);
+			return res.status === 200 && (await res.json()).data !== undefined;
+		}, {
 			timeoutMs: 180000,
 			service: n8nProc,
 		});
@@ -380,6 +440,7 @@ async function start(opts = {}) {
 			userFolder,
 			sandboxDir,
 			pids: { start: process.pid, n8n: n8nProc.pid, emulator: emulator.pid },
+			logs: { n8n: path.join(sandboxDir, 'n8n.log'), emulator: path.join(sandboxDir, 'emulator.log') },
 			timings,
 			services,
 			stop,
@@ -392,35 +453,58 @@ async function start(opts = {}) {
 
 module.exports = { start, ensureOwner, SANDBOX_EMAIL, SANDBOX_PASSWORD };
 
+/** `--n8n <version>` / `--n8n=<version>` from the command line (npm start -- --n8n 2.41.3). */
+function versionArg(argv) {
+	for (let i = 0; i < argv.length; i++) {
+		if (argv[i] === '--n8n' && argv[i + 1]) return argv[i + 1];
+		if (argv[i].startsWith('--n8n=')) return argv[i].slice(6);
+	}
+	return undefined;
+}
+
 if (require.main === module) {
 	let handle;
 	let stopping = false;
-	const shutdown = async (signal) => {
+	const shutdown = async (reason, code = 0) => {
 		if (stopping) return;
 		stopping = true;
-		say(`${signal}: stopping n8n and the emulator`);
+		say(`${reason}: stopping n8n and the emulator`);
 		try {
 			if (handle) await handle.stop();
+			// Anything started before the sandbox was ready (emulator, n8n, an import).
+			for (const pid of [...running].reverse()) killGroup(pid, 'SIGTERM');
+			const t0 = Date.now();
+			while (running.size && Date.now() - t0 < 10000) await sleep(200);
+			for (const pid of running) killGroup(pid, 'SIGKILL');
 		} finally {
 			say('stopped');
-			process.exit(0);
+			process.exit(code);
 		}
 	};
-	process.on('SIGINT', () => void shutdown('SIGINT'));
-	process.on('SIGTERM', () => void shutdown('SIGTERM'));
-	start()
+	// SIGINT (Ctrl-C), SIGTERM (process managers, IDEs, `kill <pid>`), SIGHUP (terminal closed).
+	for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => void shutdown(sig));
+	// If whoever started us goes away without a signal reaching us (e.g. a shell killed with SIGKILL),
+	// do not leave n8n running on its own.
+	const parent = process.ppid;
+	setInterval(() => {
+		if (process.ppid !== parent) void shutdown('parent process gone');
+	}, 1000).unref();
+	const version = versionArg(process.argv.slice(2));
+	start(version ? { version } : {})
 		.then((h) => {
 			handle = h;
 			if (stopping) return h.stop();
+			const account = loadJson(path.join(REPO, 'sandbox', 'emulator', 'config.json')).accountId;
 			const lines = [
 				'',
-				`n8n ${h.version} is ready (started in ${h.timings.total}s: ${JSON.stringify(h.timings)})`,
+				`n8n ${h.version} is ready in ${h.timings.total}s`,
 				`  editor:   ${h.editorUrl}`,
 				`  login:    ${h.email} / ${h.password}`,
-				`  emulator: ${h.emulatorUrl} (LivePerson account ${loadJson(path.join(REPO, 'sandbox', 'emulator', 'config.json')).accountId})`,
+				`  emulator: ${h.emulatorUrl} (LivePerson account ${account})`,
 				`  data:     ${h.userFolder}`,
-				`  pids:     n8n=${h.pids.n8n} emulator=${h.pids.emulator}`,
-				'Press Ctrl-C to stop.',
+				`  logs:     ${h.logs.n8n}, ${h.logs.emulator}`,
+				`  pids:     start=${h.pids.start} n8n=${h.pids.n8n} emulator=${h.pids.emulator}`,
+				`Stop: Ctrl-C, or kill ${h.pids.start} (SIGTERM).`,
 				'',
 			];
 			process.stdout.write(lines.join('\n'));
@@ -429,14 +513,14 @@ if (require.main === module) {
 			for (const s of h.services) {
 				s.exitPromise.then(({ code, signal }) => {
 					if (stopping) return;
-					say(`${s.name} exited (${signal || code}); stopping`);
-					stopping = true;
-					h.stop().finally(() => process.exit(1));
+					say(`${s.name} exited (${signal || code}); see ${h.logs[s.name] || 'its log'}`);
+					void shutdown(`${s.name} exited`, 1);
 				});
 			}
 		})
 		.catch((e) => {
 			process.stderr.write(`[sandbox] failed: ${e && e.message ? e.message : e}\n`);
-			process.exit(1);
+			if (stopping) return;
+			void shutdown('start failed', 1);
 		});
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
  * `npm test`: the whole suite, as CI runs it (.ci/run = npm ci && npm test).
- *   1. system packages the tests need (Debian: chromium for browser tests, nginx for mTLS tests),
- *      installed when missing and we may (root); otherwise the tests that need them fail clearly
+ *   1. system packages the tests need (Debian: chromium for browser tests, nginx for mTLS tests,
+ *      redis-server and postgresql for the queue-mode test), installed when missing and we may (root);
+ *      otherwise the tests that need them fail clearly
  *   2. lint, type check, build
  *   3. jest unit + integration (parallel), then e2e (real n8n, one file at a time)
  * Set LP_TEST_ONLY=unit|integration|e2e to run one tier.
@@ -26,11 +27,26 @@ function run(label, cmd, args, opts = {}) {
 	process.stdout.write(`=== ${label}: ok (${secs} s)\n`);
 }
 
+/** fs.existsSync with one `*` path segment allowed (postgres lives in /usr/lib/postgresql/<major>/bin). */
+function exists(pattern) {
+	const i = pattern.indexOf('*');
+	if (i < 0) return fs.existsSync(pattern);
+	const dir = pattern.slice(0, i);
+	const rest = pattern.slice(i + 1);
+	try {
+		return fs.readdirSync(dir).some((entry) => fs.existsSync(dir + entry + rest));
+	} catch {
+		return false;
+	}
+}
+
 function ensureDebianPackages() {
 	const wanted = [
 		['/usr/bin/chromium', 'chromium'],
 		['/usr/sbin/nginx', 'nginx-light'],
-	].filter(([bin]) => !fs.existsSync(bin));
+		['/usr/bin/redis-server', 'redis-server'],
+		['/usr/lib/postgresql/*/bin/postgres', 'postgresql'],
+	].filter(([bin]) => !exists(bin));
 	if (!wanted.length) return;
 	const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 	if (!isRoot) {

@@ -43,6 +43,16 @@ export function nodeType(name: string): string {
 // Packing
 
 const packs = new Map<string, Promise<string>>();
+const packDirs: string[] = [];
+
+// Jest runs each test file in its own module registry and does not run process 'exit' listeners
+// registered from a test file: remove this file's pack folders when its tests are done.
+if (typeof afterAll === 'function') {
+	afterAll(() => {
+		for (const dir of packDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+		packs.clear();
+	});
+}
 
 /** `npm run build` + `npm pack` into a temp folder, once per process (cached by repo path). */
 export function packPackage(repoDir: string = REPO_DIR): Promise<string> {
@@ -50,6 +60,7 @@ export function packPackage(repoDir: string = REPO_DIR): Promise<string> {
 	let p = packs.get(key);
 	if (!p) {
 		const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lp-e2e-pack-'));
+		packDirs.push(outDir);
 		process.once('exit', () => fs.rmSync(outDir, { recursive: true, force: true }));
 		p = buildAndPack({ repoDir: key, outDir, quiet: true });
 		p.catch(() => packs.delete(key));

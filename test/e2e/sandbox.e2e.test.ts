@@ -1,11 +1,14 @@
 /**
  * `npm start` (scripts/start.js) as a child process on other ports and a temp sandbox folder: n8n
  * answers, the owner can log in, the package's node and credential types are loaded, the sample
- * credentials and example workflows are imported, a second start reuses everything, and Ctrl-C
- * (SIGINT) stops every process.
+ * credentials and example workflows are imported, Ctrl-C (SIGINT) stops every process; a second start
+ * reuses everything (no rebuild, no reinstall, no re-import), and SIGTERM to the start process (what a
+ * process manager or an IDE sends) stops every process and frees the ports.
+ * The n8n version: LP_N8N_VERSION (default 2.8.4).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
@@ -81,9 +84,35 @@ async function waitGone(pids: number[], ms: number): Promise<number[]> {
 	return pids.filter(alive);
 }
 
-async function stopSandbox(s: Started): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-	s.child.kill('SIGINT');
+async function stopSandbox(
+	s: Started,
+	signal: NodeJS.Signals = 'SIGINT',
+): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+	s.child.kill(signal);
 	return s.exited;
+}
+
+function portFree(port: number): Promise<boolean> {
+	return new Promise((resolve) => {
+		const srv = net.createServer();
+		srv.once('error', () => resolve(false));
+		srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+	});
+}
+
+/** Processes whose command line mentions dir (n8n, its task runners, the emulator of this sandbox). */
+function processesUsing(dir: string): string[] {
+	const out: string[] = [];
+	for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+		try {
+			const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+			const env = fs.readFileSync(`/proc/${pid}/environ`, 'utf8');
+			if (cmd.includes(dir) || env.includes(dir)) out.push(`${pid} ${cmd.trim()}`);
+		} catch {
+			/* gone or not ours */
+		}
+	}
+	return out;
 }
 
 /** Type names declared by the built package (package.json n8n block → dist files → description.name / name). */
@@ -104,7 +133,7 @@ function declaredTypes(): { nodes: string[]; credentials: string[] } {
 	};
 }
 
-describe('npm start sandbox (n8n 2.8.4)', () => {
+describe(`npm start sandbox (n8n ${process.env.LP_N8N_VERSION ?? '2.8.4'})`, () => {
 	const sandboxDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lp-sandbox-e2e-'));
 	let env: Record<string, string>;
 	let first: Started | undefined;
@@ -200,11 +229,17 @@ describe('npm start sandbox (n8n 2.8.4)', () => {
 			await expect(fetch(`${editorUrl}/healthz`)).rejects.toThrow();
 			await expect(fetch(`${first.ready.emulatorUrl}/__emulator/health`)).rejects.toThrow();
 
-			// Second start: no reinstall, no re-import.
+			// Second start: no rebuild, no reinstall, no re-import.
 			const second = await startSandbox(env, INSTALL_TIMEOUT_MS);
+			let secondExit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
 			try {
+				expect(second.output()).toContain('not rebuilt');
 				expect(second.output()).toContain('already installed');
 				expect(second.output()).toContain('not re-imported');
+				expect(second.output()).toContain(`start=${second.ready.pids.start}`);
+				expect(second.ready.pids.start).toBe(second.child.pid);
+				// Quiet: n8n's and the emulator's own lines go to their log files, not to the terminal.
+				expect(second.output()).not.toMatch(/^\[n8n\]|Python|community nodes/m);
 				const again = await fetch(`${second.ready.editorUrl}/rest/login`, {
 					method: 'POST',
 					headers,
@@ -215,10 +250,15 @@ describe('npm start sandbox (n8n 2.8.4)', () => {
 					`sandbox start timings: first ${JSON.stringify(first.ready.timings)}, second ${JSON.stringify(second.ready.timings)}\n`,
 				);
 			} finally {
-				const secondExit = await stopSandbox(second);
-				expect(secondExit.code).toBe(0);
-				expect(await waitGone([second.ready.pids.n8n, second.ready.pids.emulator], 15000)).toEqual([]);
+				// SIGTERM to the start process alone (not its group): it stops everything it started.
+				secondExit = await stopSandbox(second, 'SIGTERM');
 			}
+			expect(secondExit.code).toBe(0);
+			expect(await waitGone([second.ready.pids.n8n, second.ready.pids.emulator], 15000)).toEqual([]);
+			expect(processesUsing(sandboxDir)).toEqual([]);
+			const emulatorPort = Number(new URL(second.ready.emulatorUrl).port);
+			expect(await portFree(Number(env.LP_SANDBOX_PORT))).toBe(true);
+			expect(await portFree(emulatorPort)).toBe(true);
 		},
 		INSTALL_TIMEOUT_MS * 2,
 	);

@@ -7,7 +7,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createCipheriv, createDecipheriv, createHash, generateKeyPairSync, pbkdf2Sync } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import forge from 'node-forge';
@@ -16,6 +16,7 @@ export const STORE_PASSWORD = 'S3cret-Store-Pass!';
 export const OTHER_PASSWORD = 'Wrong-Pass-123';
 
 export interface TestPki {
+	/** Where the material was generated; removed again once everything is read into memory. */
 	dir: string;
 	caPem: string;
 	caDerB64: string;
@@ -230,5 +231,7 @@ export function makeTestPki(): TestPki {
 		p12HugeKeyIterations: patchIterations(modern, 'keybag', 10_000_000),
 		p12NestedHugeIterations: nestKeyBag(patchIterations(modern, 'keybag', 10_000_000), STORE_PASSWORD),
 	};
+	// Everything is in memory now: no key material is left in the temp directory.
+	rmSync(dir, { recursive: true, force: true });
 	return cached;
 }
