@@ -2,6 +2,8 @@
  * Results of one benchmark run: the JSON shape, the printed table, the hand-written SVG chart and
  * the generated part of README.md's "Performance" section.
  */
+import type { IpAllowlistRun } from './ip-allowlist';
+import { ipAllowlistReport } from './ip-allowlist';
 import type { CredentialRun, LibRun, ParseTime, TokenRun } from './lib-level';
 import type { N8nRun } from './n8n-runs';
 import type { RawRun } from './raw-undici';
@@ -66,6 +68,8 @@ export interface BenchResults {
 	};
 	tokens: { lib: TokenRun[]; n8n?: N8nRun };
 	keyStores: { parseTimes: ParseTime[]; perCredential: CredentialRun[] };
+	/** Guard nodes without n8n (absent in results from before this row existed). */
+	guards?: { ipAllowlist?: IpAllowlistRun };
 	targets: Array<{ name: string; target: string; value: string; met: boolean }>;
 }
 
@@ -202,6 +206,7 @@ export function textReport(r: BenchResults): string {
 		ks.push([p.label, p.source, fmt(p.medianMs, 2), fmt(p.minMs, 2), String(x?.parses ?? ''), String(x?.secureContexts ?? ''), String(x?.handshakes ?? ''), String(x?.items ?? '')]);
 	}
 	lines.push(pad(ks), '');
+	if (r.guards?.ipAllowlist) lines.push(ipAllowlistReport(r.guards.ipAllowlist), '');
 	const probe = a?.cold.probe;
 	if (probe?.keyStore) {
 		lines.push(

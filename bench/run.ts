@@ -20,7 +20,9 @@
  *   --out <dir>                               where results.json / results.svg go (default bench/)
  *   --profile                                 CPU-profile the n8n runs (bench/out/profiles), print where time goes
  *   --no-n8n                                  skip the n8n runs
- *   --only a,aExpr,b,tokens                   run only these n8n scenarios
+ *   --only a,aExpr,b,tokens,ip                run only these scenarios; `--only ip` runs the IP Allowlist
+ *                                             row alone (no n8n, no TLS server, seconds)
+ *   --ip-items <k>, --ip-entries <k>          IP Allowlist row size (default 2000 items x 100000 entries)
  *   --readme                                  rewrite README.md's "Performance" section from the results
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
@@ -35,6 +37,7 @@ import { createN8n, packPackage } from '../test/e2e/harness';
 import { makeTestPki, STORE_PASSWORD } from '../test/helpers/pki';
 import { startEmulator } from '../sandbox/emulator/index';
 import { clientCredentialsData, measureCredentialRuns, measureParseTimes, measureTokenRequests, storeFixtures, type BenchPki, type LibRun } from './lib-level';
+import { ipAllowlistReport, measureIpAllowlist } from './ip-allowlist';
 import type { LimitJob, LimitReply, LimitRequest } from './limit-child';
 import { startCountingServer, type CountingServer } from './mtls-server';
 import { prepareN8nScenarios, type N8nRun, type ScenarioKey } from './n8n-runs';
@@ -54,6 +57,10 @@ export interface BenchOptions {
 	repeat?: number;
 	/** n8n scenarios to run (default all): a, aExpr, b, tokens. */
 	only?: ScenarioKey[];
+	/** The IP Allowlist row (default on; `--only ip` runs it alone). */
+	ip?: boolean;
+	ipItems?: number;
+	ipEntries?: number;
 	readme?: boolean;
 	/** Progress lines (default: stderr). */
 	log?: (line: string) => void;
@@ -198,6 +205,12 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResults> {
 		log('key store parse times (cache bypassed)');
 		const parseTimes = measureParseTimes(stores);
 
+		let ipAllowlist: Awaited<ReturnType<typeof measureIpAllowlist>> | undefined;
+		if (opts.ip !== false) {
+			log('IP Allowlist node: items against a large allow list (no n8n)');
+			ipAllowlist = await measureIpAllowlist({ items: opts.ipItems, entries: opts.ipEntries });
+		}
+
 		const warmup = Math.min(n, 300);
 		const job: LimitJob = { url: server.url, tls: clientTls, store: stores[0], n, concurrency, warmup };
 		log('(c) raw undici, one keep-alive Agent, one at a time (timed after a warm-up on the same Agent)');
@@ -310,6 +323,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResults> {
 			},
 			tokens: { lib: tokenRuns, n8n: runs.find((r) => r.scenario === 'tokens') },
 			keyStores: { parseTimes, perCredential },
+			...(ipAllowlist ? { guards: { ipAllowlist } } : {}),
 		};
 		const withRatios = { ...partial, ratios: computeRatios(partial) };
 		const results: BenchResults = { ...withRatios, targets: computeTargets(withRatios) };
@@ -350,8 +364,8 @@ export function updateReadme(results: BenchResults, file = path.join(REPO, 'READ
 	fs.writeFileSync(file, next);
 }
 
-function parseArgs(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
-	const o: BenchOptions = {};
+function parseArgs(argv: string[], env: NodeJS.ProcessEnv): BenchOptions & { onlyIp?: boolean } {
+	const o: BenchOptions & { onlyIp?: boolean } = {};
 	const num = (name: string, v: string | undefined) => {
 		const x = Number(v);
 		if (v === undefined || !Number.isInteger(x) || x < 1) throw new Error(`${name}: expected a positive integer, got ${JSON.stringify(v)}`);
@@ -387,12 +401,21 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
 				o.n8n = false;
 				break;
 			case '--only': {
-				const keys = value().split(',').map((k) => k.trim()) as ScenarioKey[];
-				const bad = keys.filter((k) => !['a', 'aExpr', 'b', 'tokens'].includes(k));
-				if (bad.length) throw new Error(`--only: unknown scenario(s) ${bad.join(', ')} (a, aExpr, b, tokens)`);
-				o.only = keys;
+				const all = value().split(',').map((k) => k.trim());
+				const bad = all.filter((k) => !['a', 'aExpr', 'b', 'tokens', 'ip'].includes(k));
+				if (bad.length) throw new Error(`--only: unknown scenario(s) ${bad.join(', ')} (a, aExpr, b, tokens, ip)`);
+				o.ip = all.includes('ip');
+				const keys = all.filter((k) => k !== 'ip') as ScenarioKey[];
+				if (keys.length) o.only = keys;
+				else if (o.ip) o.onlyIp = true;
 				break;
 			}
+			case '--ip-items':
+				o.ipItems = num('--ip-items', value());
+				break;
+			case '--ip-entries':
+				o.ipEntries = num('--ip-entries', value());
+				break;
 			case '--readme':
 				o.readme = true;
 				break;
@@ -408,8 +431,16 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
 	return o;
 }
 
+/** `--only ip`: the IP Allowlist row alone (no PKI, no servers, no n8n). */
+async function runIpOnly(opts: BenchOptions): Promise<void> {
+	process.stderr.write('[bench] IP Allowlist node: items against a large allow list (no n8n)\n');
+	const run = await measureIpAllowlist({ items: opts.ipItems, entries: opts.ipEntries });
+	process.stdout.write(`${ipAllowlistReport(run)}\n`);
+}
+
 if (require.main === module) {
-	runBench(parseArgs(process.argv.slice(2), process.env)).then(
+	const parsed = parseArgs(process.argv.slice(2), process.env);
+	(parsed.onlyIp ? runIpOnly(parsed) : runBench(parsed)).then(
 		() => process.exit(0),
 		(error: unknown) => {
 			process.stderr.write(`[bench] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

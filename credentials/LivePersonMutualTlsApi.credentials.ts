@@ -84,7 +84,7 @@ export class LivePersonMutualTlsApi implements ICredentialType {
 			default: '',
 			placeholder: '-----BEGIN CERTIFICATE-----',
 			description:
-				'Optional. The certificate (or CA) of the server to trust: PEM text (.pem, .crt, .cer), or base64 of a DER certificate, a PKCS#12 or a JKS trust store. When empty, the public CAs and any CA inside the key store are trusted.',
+				'Optional. The certificate (or CA) of the server to trust: PEM text (.pem, .crt, .cer), or base64 of a DER certificate, a PKCS#12 or a JKS trust store. When given, it is the ONLY trust anchor: public CAs and CA certificates inside the key store are then not trusted. When empty, the public CAs and the CA certificates that come with the client certificate in the key store are trusted (PKCS#12, JKS and PEM alike).',
 		},
 		{
 			displayName: 'Trust Store Password',

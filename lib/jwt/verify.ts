@@ -7,6 +7,15 @@
  * - JWKS are fetched through this package's transport and outbound policy (not jose's own fetch):
  *   `send()` + `createLocalJWKSet`, cached per URL with a max age, refetched once on an unknown
  *   `kid` unless a fetch happened within the cooldown.
+ * - HMAC keys must be at least as long as the hash output (RFC 7518 §3.2: HS256 32 bytes, HS384 48,
+ *   HS512 64); an empty or undecodable `k` is refused as configuration, never used as a key.
+ * - `exp` is required by default (`requireExpiration`); the clock tolerance is checked here
+ *   (a finite number of seconds, 0 to 600), not only by the n8n form.
+ * - Every part of the token must be canonical base64url (no `=` padding, no characters outside the
+ *   alphabet, no set bits after the last whole byte), so one token has exactly one valid spelling:
+ *   Node's decoder would otherwise accept `sig=` or a signature with other trailing bits.
+ * - The JWKS cache is keyed by URL and outbound-policy fingerprint, so a key set fetched under a
+ *   permissive "Allowed Internal Networks" is never served to a node whose policy forbids the host.
  * - The result never contains the token; messages never quote it.
  */
 import { createPublicKey, KeyObject } from 'node:crypto';
@@ -39,6 +48,7 @@ export type InvalidReason =
 	| 'wrong_audience'
 	| 'unknown_key'
 	| 'malformed'
+	| 'missing_expiration'
 	| 'algorithm_not_allowed';
 
 export type VerifyResult =
@@ -56,8 +66,10 @@ export interface VerifyOptions {
 	algorithms: string[];
 	issuer?: string | string[];
 	audience?: string | string[];
-	/** Seconds of leeway for exp/nbf. Default 0. */
+	/** Seconds of leeway for exp/nbf: a finite number from 0 to 600. Default 0. */
 	clockToleranceSec?: number;
+	/** Tokens without an `exp` claim are invalid (reason `missing_expiration`). Default true. */
+	requireExpiration?: boolean;
 	/** For tests: the time to verify at. */
 	currentDate?: Date;
 }
@@ -74,6 +86,36 @@ export function checkAlgorithms(algorithms: string[] | undefined): string[] {
 			throw inputError('algorithms', `Unsupported algorithm "${alg}"`, `Use one of ${SUPPORTED_ALGORITHMS.join(', ')}.`, 'UNSUPPORTED_ALGORITHM');
 	}
 	return [...new Set(list)];
+}
+
+/** The largest clock tolerance accepted, in seconds (the node's form has the same limit). */
+export const MAX_CLOCK_TOLERANCE_SEC = 600;
+
+/** Validates the clock tolerance (throws LpError('input') naming the field): finite, 0 to 600 s. */
+export function checkClockTolerance(value: unknown): number {
+	if (value === undefined || value === null) return 0;
+	if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_CLOCK_TOLERANCE_SEC)
+		throw inputError(
+			'clockTolerance',
+			`The clock tolerance must be a number of seconds from 0 to ${MAX_CLOCK_TOLERANCE_SEC}`,
+			'Use a small leeway such as 30 seconds; a large one keeps expired tokens valid.',
+			'INVALID_CLOCK_TOLERANCE',
+		);
+	return value;
+}
+
+/** Minimum HMAC key length in bytes per algorithm: the hash output size (RFC 7518 §3.2). */
+export const HMAC_MIN_KEY_BYTES: Readonly<Record<string, number>> = { HS256: 32, HS384: 48, HS512: 64 };
+
+/**
+ * Strict base64url: only the URL-safe alphabet, no padding, and the encoding of the decoded bytes
+ * must give back the same text (no extra bits after the last byte). Undefined when not canonical.
+ */
+export function decodeCanonicalBase64url(text: string): Uint8Array | undefined {
+	if (typeof text !== 'string' || !/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1) return undefined;
+	const bytes = Buffer.from(text, 'base64url');
+	if (bytes.toString('base64url') !== text) return undefined;
+	return new Uint8Array(bytes);
 }
 
 /* ----------------------------------------------------------------------------------------- */
@@ -113,16 +155,25 @@ export class JwksCache {
 		this.now = options.now ?? Date.now;
 	}
 
-	/** The cached set for `url`, fetched when missing or older than maxAge (single-flight). */
+	/**
+	 * Entries are keyed by the policy fingerprint and the URL: a set fetched under a policy that
+	 * allowed the host is only ever served to callers with that same policy. Another policy fetches
+	 * (and is checked) on its own.
+	 */
+	private static keyOf(url: string, policy: OutboundPolicy): string {
+		return `${policy.fingerprint} ${url}`;
+	}
+
+	/** The cached set for `url` under `policy`, fetched when missing or older than maxAge (single-flight). */
 	async get(url: string, policy: OutboundPolicy): Promise<JwksEntry> {
-		const entry = this.entries.get(url);
+		const entry = this.entries.get(JwksCache.keyOf(url, policy));
 		if (entry && this.now() - entry.fetchedAt < this.maxAgeMs) return entry;
 		return this.fetch(url, policy);
 	}
 
 	/** Refetch after an unknown kid, unless the last fetch is younger than the cooldown. */
 	async refreshForUnknownKid(url: string, policy: OutboundPolicy): Promise<JwksEntry | undefined> {
-		const entry = this.entries.get(url);
+		const entry = this.entries.get(JwksCache.keyOf(url, policy));
 		if (entry && this.now() - entry.fetchedAt < this.cooldownMs) return undefined;
 		return this.fetch(url, policy);
 	}
@@ -132,15 +183,16 @@ export class JwksCache {
 	}
 
 	private fetch(url: string, policy: OutboundPolicy): Promise<JwksEntry> {
-		let pending = this.inflight.get(url);
+		const key = JwksCache.keyOf(url, policy);
+		let pending = this.inflight.get(key);
 		if (!pending) {
-			pending = this.load(url, policy).finally(() => this.inflight.delete(url));
-			this.inflight.set(url, pending);
+			pending = this.load(url, policy, key).finally(() => this.inflight.delete(key));
+			this.inflight.set(key, pending);
 		}
 		return pending;
 	}
 
-	private async load(url: string, policy: OutboundPolicy): Promise<JwksEntry> {
+	private async load(url: string, policy: OutboundPolicy, key: string): Promise<JwksEntry> {
 		let parsed: URL;
 		try {
 			parsed = new URL(url);
@@ -170,7 +222,7 @@ export class JwksCache {
 			throw new LpError('response', `The JWKS endpoint answered an invalid key set (${safeUrl(parsed)})`, { code: 'INVALID_JWKS', cause: error });
 		}
 		const entry: JwksEntry = { jwks, getKey, fetchedAt: this.now() };
-		this.entries.set(url, entry);
+		this.entries.set(key, entry);
 		return entry;
 	}
 }
@@ -215,11 +267,27 @@ export async function importStaticKey(source: Extract<KeySource, { type: 'pem' |
 	if (jwk.kty === 'oct') {
 		if (!algorithms.every(isHmac))
 			throw inputError('jwk', 'A symmetric ("oct") JWK can only be used with HS256/HS384/HS512', undefined, 'KEY_ALG_MISMATCH');
-		try {
-			return { key: jose.base64url.decode(jwk.k ?? ''), symmetric: true };
-		} catch (error) {
-			throw new LpError('input', 'The symmetric JWK has no valid "k"', { field: 'jwk', code: 'INVALID_JWK', cause: error });
+		const secret = typeof jwk.k === 'string' ? decodeCanonicalBase64url(jwk.k) : undefined;
+		if (!secret || secret.length === 0)
+			throw inputError(
+				'jwk',
+				'The symmetric JWK has no usable "k": it must be the shared secret in base64url (non-empty, no padding)',
+				'Paste {"kty":"oct","k":"<secret in base64url>"} with the issuer\'s shared secret.',
+				'INVALID_JWK',
+			);
+		// RFC 7518 §3.2: a key of the same size as the hash output or larger. A shorter key (down to
+		// zero bytes) lets anyone who guesses it sign tokens, so it is refused, not used.
+		const needed = Math.max(...algorithms.map((alg) => HMAC_MIN_KEY_BYTES[alg] ?? 0));
+		if (secret.length < needed) {
+			const strictest = algorithms.find((alg) => HMAC_MIN_KEY_BYTES[alg] === needed);
+			throw inputError(
+				'jwk',
+				`The symmetric JWK's "k" is ${secret.length} byte${secret.length === 1 ? '' : 's'}: ${strictest} needs a key of at least ${needed} bytes (RFC 7518 §3.2)`,
+				'Use a longer random shared secret (at least the hash size), or pin only the algorithms the key is long enough for.',
+				'HMAC_KEY_TOO_SHORT',
+			);
 		}
+		return { key: secret, symmetric: true };
 	}
 	try {
 		const key = createPublicKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' });
@@ -247,7 +315,9 @@ function classify(error: unknown): VerifyResult {
 			case 'aud':
 				return error.reason === 'check_failed' ? invalid('wrong_audience', 'The token is for another audience ("aud" does not match)') : invalid('wrong_audience', 'The token has no "aud" claim');
 			case 'exp':
-				return invalid('malformed', 'The "exp" claim is not a number');
+				return error.reason === 'missing'
+					? invalid('missing_expiration', 'The token has no expiry ("exp" claim) and Require Expiration is on')
+					: invalid('malformed', 'The "exp" claim is not a number');
 			default:
 				return invalid('malformed', `The "${error.claim}" claim is invalid`);
 		}
@@ -273,6 +343,7 @@ export function stripBearer(value: string): string {
  */
 export async function verifyJwt(token: string, options: VerifyOptions): Promise<VerifyResult> {
 	const algorithms = checkAlgorithms(options.algorithms);
+	const clockTolerance = checkClockTolerance(options.clockToleranceSec);
 	// Configuration first (same error whatever the token): key readable, algorithms fit the key.
 	const source = options.key;
 	let staticKey: StaticKey | undefined;
@@ -291,7 +362,15 @@ export async function verifyJwt(token: string, options: VerifyOptions): Promise<
 	}
 	const compact = stripBearer(token);
 	if (!compact) return invalid('malformed', 'No token given');
-	if (compact.split('.').length !== 3) return invalid('malformed', 'The token is not a compact signed JWT (three dot-separated parts)');
+	const parts = compact.split('.');
+	if (parts.length !== 3) return invalid('malformed', 'The token is not a compact signed JWT (three dot-separated parts)');
+	// One token, one spelling: jose (through Node's Buffer) would also accept padded or otherwise
+	// non-canonical base64url, e.g. the same signature followed by "=" or with other unused bits.
+	const partNames = ['header', 'payload', 'signature'];
+	for (let p = 0; p < 3; p++) {
+		if (!decodeCanonicalBase64url(parts[p]))
+			return invalid('malformed', `The token ${partNames[p]} is not canonical base64url (no "=" padding, URL-safe alphabet only)`);
+	}
 
 	let header: jose.ProtectedHeaderParameters;
 	try {
@@ -307,8 +386,9 @@ export async function verifyJwt(token: string, options: VerifyOptions): Promise<
 		algorithms,
 		issuer: options.issuer === '' ? undefined : options.issuer,
 		audience: options.audience === '' ? undefined : options.audience,
-		clockTolerance: options.clockToleranceSec ?? 0,
+		clockTolerance,
 		currentDate: options.currentDate,
+		requiredClaims: options.requireExpiration === false ? undefined : ['exp'],
 	};
 
 	if (source.type === 'jwks') {

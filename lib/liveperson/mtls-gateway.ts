@@ -92,10 +92,30 @@ function validateServiceName(value: unknown, field: string): string {
 	return text;
 }
 
-/** A target URL as given (the mapping matches the whole URL, query included, so it is not rewritten). */
+/**
+ * The target URL as the WHATWG parser serialises it (`href`), after checks that make every parser
+ * read the same host: the policy checks `new URL(href)`, the gateway reads `LP-forward-url`, and a
+ * lenient or strict parser must not see another host in it. So the text must already spell its
+ * authority plainly: `https://` + host (+ `:port`), the host exactly as parsed (case aside). Refused:
+ * control characters (tab/newline are silently removed by WHATWG), backslashes (read as "/" by
+ * WHATWG, not by others), user info or a bare "@", percent-encoded or numeric-shorthand hosts
+ * (`127.1`, `0x7f.0.0.1`, `exa%6dple.com`), a port with leading zeros, non-ASCII.
+ *
+ * The mapping matches the whole URL: the sent spelling is the parsed one (a bare host gets its "/",
+ * the default port :443 is dropped, "/a/../b" becomes "/b"). Check Mapping and Create Mapping use
+ * this same function, so a mapping made through the node matches what Forward sends.
+ */
 export function validateTargetUrl(value: unknown, field = 'url'): string {
 	const text = fieldText(value).trim();
 	if (!text) throw inputError(field, 'Target URL is empty', 'Enter the full https URL of the endpoint that requires the client certificate.', 'MTLS_URL_EMPTY');
+	const ambiguous = (why: string) =>
+		inputError(field, `Target URL is ambiguous: ${why}`, 'Write the URL plainly, e.g. https://api.example.com/endpoint (parsers differ on such spellings, so another host could be reached than the one checked).', 'MTLS_URL_AMBIGUOUS');
+	// eslint-disable-next-line no-control-regex
+	if (/[\x00-\x1f\x7f]/.test(text)) throw ambiguous('it contains a tab, line break or other control character');
+	if (text.includes('\\')) throw ambiguous('it contains a backslash');
+	if (!HEADER_SAFE.test(text) || text.length > 4096) {
+		throw inputError(field, 'Target URL must be at most 4096 printable ASCII characters', 'Percent-encode non-ASCII characters (the mapping must use the same encoded URL).', 'MTLS_URL_CHARS');
+	}
 	let url: URL;
 	try {
 		url = new URL(text);
@@ -105,13 +125,23 @@ export function validateTargetUrl(value: unknown, field = 'url'): string {
 	if (url.protocol !== 'https:') {
 		throw inputError(field, `Target URL must use https (mutual TLS), not ${url.protocol.replace(':', '')}`, undefined, 'MTLS_URL_SCHEME');
 	}
-	if (url.username || url.password) {
+	const authority = /^https:\/\/([^/?#]*)/i.exec(text)?.[1];
+	if (authority === undefined) throw ambiguous('it must start with "https://" followed by the host');
+	if (url.username || url.password || authority.includes('@')) {
 		throw inputError(field, 'Target URL must not carry a user name or password', 'Put credentials for the target into "Authorization Override".', 'MTLS_URL_USERINFO');
 	}
-	if (!HEADER_SAFE.test(text) || text.length > 4096) {
-		throw inputError(field, 'Target URL must be at most 4096 printable ASCII characters', 'Percent-encode non-ASCII characters (the mapping must use the same encoded URL).', 'MTLS_URL_CHARS');
+	const parts = /^(\[[^\]]*\]|[^:]*)(?::(.*))?$/.exec(authority);
+	const rawHost = (parts?.[1] ?? '').toLowerCase();
+	const rawPort = parts?.[2];
+	if (!rawHost) throw ambiguous('there is no host after "https://"');
+	if (rawHost !== url.hostname) throw ambiguous(`its host "${rawHost.slice(0, 80)}" is read as "${url.hostname.slice(0, 80)}"; write "${url.hostname.slice(0, 80)}"`);
+	if (rawPort !== undefined && rawPort !== '' && (!/^[1-9]\d{0,4}$/.test(rawPort) || Number(rawPort) !== Number(url.port || '443'))) {
+		throw ambiguous(`its port "${rawPort.slice(0, 10)}" is not written as a plain number`);
 	}
-	return text;
+	if (!HEADER_SAFE.test(url.href) || url.href.length > 4096) {
+		throw inputError(field, 'Target URL must be at most 4096 printable ASCII characters', undefined, 'MTLS_URL_CHARS');
+	}
+	return url.href;
 }
 
 function validateQueries(queries: MappingQuery[]): MappingQuery[] {
@@ -230,6 +260,19 @@ export interface ForwardInput {
 const RESERVED_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer', 'expect', 'proxy-authorization']);
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
+/**
+ * A header name as the most lenient proxy or gateway could read it: NFKC (fullwidth and other
+ * compatibility letters become ASCII), Unicode dashes and "_" as "-", white space and invisible
+ * characters removed, lower case.
+ */
+export function foldHeaderName(name: string): string {
+	return String(name ?? '')
+		.normalize('NFKC')
+		.replace(/[\s\u200b-\u200d\u2060\ufeff\u00ad]/g, '')
+		.replace(/[_\u2010-\u2015\u2212\ufe58\ufe63\uff0d]/g, '-')
+		.toLowerCase();
+}
+
 export function buildForwardRequest(gatewayBase: string, accountIdInput: string, input: ForwardInput): PreparedRequest {
 	const accountId = validateAccountId(accountIdInput);
 	const method = fieldText(input.method).trim().toUpperCase() || 'GET';
@@ -242,13 +285,21 @@ export function buildForwardRequest(gatewayBase: string, accountIdInput: string,
 	for (const [rawName, rawValue] of Object.entries(input.headers ?? {})) {
 		const name = rawName.trim().toLowerCase();
 		if (!name) continue;
+		// Checked on every spelling a proxy or gateway could fold into an LP-* (or managed) header:
+		// case, surrounding white space, "_" for "-", Unicode compatibility forms and dashes.
+		const folded = foldHeaderName(rawName);
+		if (/^lp[-_]/.test(folded)) {
+			throw inputError(
+				'headers',
+				`Header "${rawName.trim().slice(0, 40)}" would reach the gateway as an LP-* header, which the node sets itself`,
+				'Remove it: use the Service Name, Authorization Override and Stop If Certificate Not Found fields instead.',
+				'MTLS_HEADER_RESERVED',
+			);
+		}
+		if (RESERVED_HEADERS.has(folded)) throw inputError('headers', `Header "${rawName.trim().slice(0, 40)}" cannot be set`, 'It is managed by the HTTP client.', 'MTLS_HEADER_RESERVED');
 		if (!HEADER_NAME.test(name)) throw inputError('headers', `Header name "${rawName.slice(0, 40)}" is not valid`, undefined, 'MTLS_HEADER_NAME');
 		const value = fieldText(rawValue);
 		if (/[\r\n\0]/.test(value)) throw inputError('headers', `Header "${name}" contains a line break or NUL`, undefined, 'MTLS_HEADER_VALUE');
-		if (name.startsWith('lp-')) {
-			throw inputError('headers', `Header "${name}" is set by the node`, 'Use the Service Name, Authorization Override and Stop If Certificate Not Found fields instead.', 'MTLS_HEADER_RESERVED');
-		}
-		if (RESERVED_HEADERS.has(name)) throw inputError('headers', `Header "${name}" cannot be set`, 'It is managed by the HTTP client.', 'MTLS_HEADER_RESERVED');
 		if (name === 'authorization') {
 			// LivePerson's own client moves the caller's Authorization into LP-authorization-override:
 			// the request's own Authorization header authenticates to the gateway.

@@ -14,7 +14,7 @@
  * metadata address 169.254.169.254), carrier-grade NAT 100.64/10, unique-local fc00::/7,
  * multicast, unspecified, reserved/broadcast, and IPv6 forms embedding a blocked IPv4 address
  * (IPv4-mapped ::ffff:0:0/96, IPv4-compatible ::/96, IPv4-translated ::ffff:0:0:0/96, NAT64
- * 64:ff9b::/96 and 64:ff9b:1::/48, 6to4 2002::/16, Teredo 2001::/32).
+ * 64:ff9b::/96 and 64:ff9b:1::/48 in every RFC 6052 layout (/32 to /96), 6to4 2002::/16, Teredo 2001::/32).
  */
 import { createHash } from 'node:crypto';
 import dns from 'node:dns';
@@ -125,6 +125,46 @@ function v4FromBits(v6: ipaddr.IPv6, byteOffset: number, xor = false): ipaddr.IP
 	return new ipaddr.IPv4(xor ? b.map((x) => x ^ 0xff) : b);
 }
 
+/**
+ * RFC 6052 §2.2: the bytes holding the IPv4 address in an IPv4-embedded IPv6 address, per NAT64
+ * prefix length. Bits 64-71 (byte 8, the "u" octet) never hold IPv4 bits, so the /40-/64 layouts
+ * skip it.
+ */
+const NAT64_LAYOUTS: ReadonlyArray<readonly [prefix: number, bytes: readonly number[]]> = [
+	[32, [4, 5, 6, 7]],
+	[40, [5, 6, 7, 9]],
+	[48, [6, 7, 9, 10]],
+	[56, [7, 9, 10, 11]],
+	[64, [9, 10, 11, 12]],
+	[96, [12, 13, 14, 15]],
+];
+
+/**
+ * The IPv4 addresses a NAT64 translator could read from an address under 64:ff9b::/32, which holds
+ * the well-known prefix 64:ff9b::/96 (RFC 6052) and the local-use prefix 64:ff9b:1::/48 (RFC 8215).
+ * The prefix length a translator uses is its operator's choice and cannot be seen in the address,
+ * so every layout is decoded (the "u" octet is skipped, not required to be zero: a translator
+ * ignores it). Candidates in 0.0.0.0/8 are dropped: "this network" is never a destination, and
+ * every other layout of an ordinary /96 address decodes into it (64:ff9b::8.8.8.8 as /32 is
+ * 0.0.0.0). When none is left the address embeds nothing usable and is refused as reserved.
+ * A blocked candidate blocks the address; an intended destination whose other layouts look
+ * internal can be allowed by its IPv6 range in "Allowed Internal Networks".
+ */
+function nat64Candidates(v6: ipaddr.IPv6): ipaddr.IPv4[] {
+	const bytes = v6.toByteArray();
+	const seen = new Set<string>();
+	const out: ipaddr.IPv4[] = [];
+	for (const [, at] of NAT64_LAYOUTS) {
+		const v4 = new ipaddr.IPv4(at.map((i) => bytes[i]));
+		if (v4.octets[0] === 0) continue;
+		const key = v4.toString();
+		if (seen.has(key)) continue;
+		seen.add(key);
+		out.push(v4);
+	}
+	return out;
+}
+
 /** IPv4 addresses embedded in an IPv6 address by the transition mechanisms, if any. */
 export function embeddedIpv4(v6: ipaddr.IPv6): ipaddr.IPv4[] {
 	const p = v6.parts;
@@ -133,8 +173,8 @@ export function embeddedIpv4(v6: ipaddr.IPv6): ipaddr.IPv4[] {
 	if (p.slice(0, 6).every((x) => x === 0) && (p[6] !== 0 || p[7] > 1)) return [v4FromBits(v6, 12)];
 	// IPv4-translated ::ffff:0:a.b.c.d (RFC 6145/2765).
 	if (p.slice(0, 4).every((x) => x === 0) && p[4] === 0xffff && p[5] === 0) return [v4FromBits(v6, 12)];
-	// NAT64 well-known prefix 64:ff9b::/96 and local-use 64:ff9b:1::/48.
-	if (p[0] === 0x64 && p[1] === 0xff9b && (p.slice(2, 6).every((x) => x === 0) || p[2] === 1)) return [v4FromBits(v6, 12)];
+	// NAT64: well-known prefix 64:ff9b::/96 and local-use 64:ff9b:1::/48, every RFC 6052 layout.
+	if (p[0] === 0x64 && p[1] === 0xff9b) return nat64Candidates(v6);
 	// 6to4 2002:AABB:CCDD::/48.
 	if (p[0] === 0x2002) return [v4FromBits(v6, 2)];
 	// Teredo 2001:0::/32: server at bits 32-63, client obfuscated (xor) in the last 32 bits.

@@ -138,7 +138,7 @@ export function describeMaterial(material: KeyMaterial, settings?: Pick<MutualTl
 		`valid ${i.validFrom.slice(0, 10)} to ${i.validTo.slice(0, 10)} (${i.expiresInDays} days left)`,
 		`SHA-256 ${i.sha256Fingerprint}`,
 	];
-	if (material.ca) parts.push(`${material.ca.length} trust certificate(s)`);
+	parts.push(material.trustSummary());
 	if (settings) parts.push(`TLS ${settings.minVersion.slice(4)}-${settings.maxVersion.slice(4)}`);
 	const warnings = material.warnings.length ? ` Warning: ${material.warnings.join('; ')}.` : '';
 	return `${parts.join('; ')}.${warnings}`;

@@ -76,7 +76,10 @@ export class KeyMaterial {
 	readonly info: CertificateInfo;
 	/** Leaf certificate (PEM). */
 	readonly cert: string;
-	/** Trust anchors from the trust certificate (PEM), when one was given. */
+	/**
+	 * Trust anchors from the Trust Certificate (PEM), when one was given: then they are the ONLY
+	 * anchors (neither Node's roots nor the key store's CA certificates are trusted).
+	 */
 	readonly ca?: string[];
 	readonly warnings: string[];
 	/** Milliseconds the parse took (0 for a cache hit's view is not tracked: this is the first parse). */
@@ -140,28 +143,44 @@ export class KeyMaterial {
 	}
 
 	/**
-	 * Options for `tls.createSecureContext` carrying the client identity and trust:
-	 * `{pfx, passphrase}` on the native path (OpenSSL adds the file's extra certificates to the
-	 * chain and the trust store itself), else `{key, cert (leaf + chain), ca}`.
-	 * `ca` is the trust certificate when given (else Node's roots); certificates that came inside
-	 * the key store are trusted too (`extraTrust()`), as the Conversation Builder documentation
-	 * describes ("if your keystore already has the trust certificate, one provided via the UI is
-	 * not required").
+	 * Options for `tls.createSecureContext` carrying the client identity and trust.
+	 *
+	 * The trust rule, the same for every format:
+	 * - a Trust Certificate, when given, is the only trust anchor (`ca`): the CA certificates inside
+	 *   the key store are then NOT trusted, and neither are Node's public roots;
+	 * - without one, Node's public roots and the CA certificates that came with the client
+	 *   certificate in the key store are trusted (`extraTrust()`): PKCS#12 extra certificates, the
+	 *   JKS key entry's chain and trusted-certificate entries, the certificates after the client
+	 *   certificate in a PEM — as the Conversation Builder documentation describes ("if your
+	 *   keystore already has the trust certificate, one provided via the UI is not required").
+	 *
+	 * `{pfx, passphrase}` on the native PKCS#12 path without a Trust Certificate (OpenSSL puts the
+	 * file's extra certificates in the chain AND the trust store by itself). With a Trust
+	 * Certificate the pfx is not handed to OpenSSL (it would trust the file's CAs whatever `ca`
+	 * says): the key and chain are extracted once instead and passed as `{key, cert}`.
 	 */
 	secureContextOptions(): SecureContextOptions {
-		if (this.#pfx) {
-			return { pfx: this.#pfx, passphrase: this.#passphrase, ...(this.ca ? { ca: this.ca } : {}) };
-		}
-		return { key: this.#key, cert: [this.cert, ...(this.#chain ?? [])].join(''), ...(this.ca ? { ca: this.ca } : {}) };
+		if (this.#pfx && !this.ca) return { pfx: this.#pfx, passphrase: this.#passphrase };
+		const key = this.#pfx ? this.key : this.#key;
+		const chain = this.#pfx ? this.chain : (this.#chain ?? []);
+		return { key, cert: [this.cert, ...chain].join(''), ...(this.ca ? { ca: this.ca } : {}) };
 	}
 
 	/**
-	 * CA certificates that came inside the key store (JKS trusted entries, PKCS#12 extra
-	 * certificates on the node-forge path), to add to the context's trust store on top of `ca` or
-	 * Node's roots — what OpenSSL does by itself for a pfx on the native path.
+	 * CA certificates that came inside the key store, to add to the context's trust store on top
+	 * of Node's roots — only when no Trust Certificate was given (see `secureContextOptions`). On
+	 * the native PKCS#12 path OpenSSL adds them by itself.
 	 */
 	extraTrust(): string[] {
+		if (this.ca) return [];
 		return this.#pfx ? [] : [...this.#storeCas];
+	}
+
+	/** Which anchors this material trusts, in words (for the credential test). */
+	trustSummary(): string {
+		if (this.ca) return `trusts only the Trust Certificate (${this.ca.length} certificate${this.ca.length === 1 ? '' : 's'})`;
+		const inStore = this.#pfx ? 'the CA certificates in the key store' : `${this.#storeCas.length} CA certificate${this.#storeCas.length === 1 ? '' : 's'} from the key store`;
+		return `trusts the public CAs and ${inStore}`;
 	}
 
 	toJSON() {
@@ -374,7 +393,8 @@ function parseJksStore(der: Buffer, password: string | undefined): Parsed {
 		throw structureError(FIELD.store, 'private key in the key store', error);
 	}
 	if (!entry.certs.length) throw badInput(FIELD.store, 'CERT_MISSING', `The key entry "${entry.alias}" has no certificate`);
-	return { format: 'jks', source: 'jks', leaf: entry.certs[0], key, chain: entry.certs.slice(1), storeCas: trusted };
+	// Trusted without a Trust Certificate: the key entry's chain (after the leaf) and the trusted entries.
+	return { format: 'jks', source: 'jks', leaf: entry.certs[0], key, chain: entry.certs.slice(1), storeCas: [...entry.certs.slice(1), ...trusted] };
 }
 
 const KEY_LABELS = new Set(['PRIVATE KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY', 'ENCRYPTED PRIVATE KEY']);
@@ -427,7 +447,9 @@ function parsePem(data: string, keyText: string | undefined, password: string | 
 	if (leafIndex < 0) {
 		throw tlsError(FIELD.key, 'KEY_MISMATCH', 'The private key does not belong to the certificate', 'Use the key that was generated with this certificate (compare openssl x509 -pubkey and openssl pkey -pubout).');
 	}
-	return { format: 'pem', source: 'pem', leaf: certs[leafIndex].der, key, chain: certs.filter((_, i) => i !== leafIndex).map((c) => c.der), storeCas: [] };
+	const chain = certs.filter((_, i) => i !== leafIndex).map((c) => c.der);
+	// Trusted without a Trust Certificate, like the extra certificates of a PKCS#12.
+	return { format: 'pem', source: 'pem', leaf: certs[leafIndex].der, key, chain, storeCas: chain };
 }
 
 /** Trust anchors as PEM strings. */

@@ -114,7 +114,15 @@ export class LivePersonVerifyJwt implements INodeType {
 						type: 'number',
 						typeOptions: { minValue: 0, maxValue: 600 },
 						default: 30,
-						description: 'Leeway for "exp" and "nbf"',
+						description: 'Leeway for "exp" and "nbf", from 0 to 600 seconds',
+					},
+					{
+						displayName: 'Require Expiration',
+						name: 'requireExpiration',
+						type: 'boolean',
+						default: true,
+						description:
+							'Whether a token without an "exp" claim is routed to Invalid (reason "missing_expiration"). On unless this option is added and turned off: a token that never expires stays usable forever if it leaks.',
 					},
 				],
 			},
@@ -125,7 +133,7 @@ export class LivePersonVerifyJwt implements INodeType {
 		const valid = new Set<number>();
 		const out = await mapItems(this, async (i) => {
 			const keySource = this.getNodeParameter('keySource', i) as string;
-			const options = this.getNodeParameter('options', i, {}) as { allowedInternalNetworks?: string; clockTolerance?: number };
+			const options = this.getNodeParameter('options', i, {}) as { allowedInternalNetworks?: string; clockTolerance?: unknown; requireExpiration?: boolean };
 			let key: KeySource;
 			if (keySource === 'pem') key = { type: 'pem', pem: this.getNodeParameter('publicKey', i) as string };
 			else if (keySource === 'jwk') key = { type: 'jwk', jwk: this.getNodeParameter('jwk', i) as string };
@@ -139,7 +147,9 @@ export class LivePersonVerifyJwt implements INodeType {
 				algorithms: this.getNodeParameter('algorithms', i) as string[],
 				issuer: list(this.getNodeParameter('issuer', i, '') as string),
 				audience: list(this.getNodeParameter('audience', i, '') as string),
-				clockToleranceSec: options.clockTolerance ?? 30,
+				// Checked in lib (finite, 0-600 s): an expression can give anything.
+				clockToleranceSec: (options.clockTolerance ?? 30) as number,
+				requireExpiration: options.requireExpiration !== false,
 			});
 			if (result.valid) {
 				valid.add(i);

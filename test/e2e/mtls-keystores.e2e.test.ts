@@ -50,6 +50,21 @@ const FORMATS: Format[] = [
 	{ slug: 'pem-ec', label: 'PEM certificate + EC private key', cn: 'client-ec', data: (p) => ({ keyStoreFormat: 'pem', keyStore: p.ec.certPem, privateKey: p.ec.keyPem, ...caTrust(p) }) },
 ];
 
+/**
+ * The trust rule (one for every format): a Trust Certificate is the only anchor, so a PKCS#12 whose
+ * own CA signed the server fails with the Trust Certificate of another CA; without one, the CA in a
+ * JKS key-entry chain or appended to a PEM is trusted. `ok: false` = the handshake must fail.
+ */
+interface TrustCase extends Format {
+	ok: boolean;
+}
+const TRUST_CASES: TrustCase[] = [
+	{ slug: 'p12-other-ca', label: 'PKCS#12 with its CA inside, Trust Certificate of another CA', cn: 'client-rsa', ok: false, data: (p) => ({ keyStoreFormat: 'pkcs12', keyStore: p.p12Modern, keyStorePassword: STORE_PASSWORD, trustCertificate: p.otherCaPem }) },
+	{ slug: 'jks-chain', label: 'JKS with the CA in the key entry chain, no Trust Certificate', cn: 'client-rsa', ok: true, data: (p) => ({ keyStoreFormat: 'jks', keyStore: p.jksRsa, keyStorePassword: STORE_PASSWORD }) },
+	{ slug: 'pem-chain', label: 'PEM with the CA appended, no Trust Certificate', cn: 'client-rsa', ok: true, data: (p) => ({ keyStoreFormat: 'pem', keyStore: p.rsa.certPem + p.caPem, privateKey: p.rsa.keyPem }) },
+	{ slug: 'p12-inside-ca', label: 'PKCS#12 with its CA inside, no Trust Certificate', cn: 'client-rsa', ok: true, data: (p) => ({ keyStoreFormat: 'pkcs12', keyStore: p.p12Legacy, keyStorePassword: STORE_PASSWORD }) },
+];
+
 const credentialOf = (f: Format) => ({ id: `lpMtlsFmt${f.slug.replace(/[^a-z0-9]/gi, '')}`.padEnd(16, '0').slice(0, 16), name: `mTLS e2e ${f.label}` });
 
 describe.each(N8N_VERSIONS)('Mutual TLS credential, every key store format, in n8n %s', (version) => {
@@ -57,15 +72,18 @@ describe.each(N8N_VERSIONS)('Mutual TLS credential, every key store format, in n
 	let server: NodeTlsServer;
 	let n8n: N8nInstance;
 	let workflow = '';
+	let trustWorkflow = '';
 
 	beforeAll(async () => {
 		pki = makeTestPki();
 		server = await startNodeMtlsServer(pki);
 		n8n = await createN8n(version);
 		expect(new Set(FORMATS.map(credentialOf).map((c) => c.id)).size).toBe(FORMATS.length);
-		await n8n.importCredentials(FORMATS.map((f) => ({ ...credentialOf(f), type: 'livePersonMutualTlsApi', data: { protocols: 'tls12plus', ...f.data(pki) } })));
+		const all: Format[] = [...FORMATS, ...TRUST_CASES];
+		expect(new Set(all.map(credentialOf).map((c) => c.id)).size).toBe(all.length);
+		await n8n.importCredentials(all.map((f) => ({ ...credentialOf(f), type: 'livePersonMutualTlsApi', data: { protocols: 'tls12plus', ...f.data(pki) } })));
 
-		const nodes: WorkflowNode[] = FORMATS.map((f) => ({
+		const nodeOf = (f: Format): WorkflowNode => ({
 			name: f.slug,
 			type: nodeType('livePersonApiIntegration'),
 			typeVersion: 1,
@@ -79,9 +97,14 @@ describe.each(N8N_VERSIONS)('Mutual TLS credential, every key store format, in n
 				options: { allowedInternalNetworks: 'loopback', retries: 0 },
 			},
 			credentials: { livePersonMutualTlsApi: credentialOf(f) },
-		}));
-		const connections: Connections = { [MANUAL_TRIGGER]: { main: [nodes.map((n) => ({ node: n.name, type: 'main' as const, index: 0 }))] } };
-		[workflow] = await n8n.importWorkflows([manualTriggerWorkflow(`mTLS every key store format (${version})`, nodes, connections)]);
+		});
+		const nodes = FORMATS.map(nodeOf);
+		const trustNodes = TRUST_CASES.map(nodeOf);
+		const connect = (list: WorkflowNode[]): Connections => ({ [MANUAL_TRIGGER]: { main: [list.map((n) => ({ node: n.name, type: 'main' as const, index: 0 }))] } });
+		[workflow, trustWorkflow] = await n8n.importWorkflows([
+			manualTriggerWorkflow(`mTLS every key store format (${version})`, nodes, connect(nodes)),
+			manualTriggerWorkflow(`mTLS trust rule (${version})`, trustNodes, connect(trustNodes)),
+		]);
 	}, INSTALL_TIMEOUT_MS);
 
 	afterAll(async () => {
@@ -113,6 +136,23 @@ describe.each(N8N_VERSIONS)('Mutual TLS credential, every key store format, in n
 			for (const f of ['p12Modern', 'p12Legacy', 'p12Ec', 'jksRsa', 'keytoolPkcs12'] as const) scanner.addBase64Blob(`key store ${f}`, pki[f]);
 			scanner.expectClean('output items (run data)', run.runData);
 			scanner.expectClean("n8n's logs (import and execute)", n8n.allLogs());
+		},
+		EXECUTE_TIMEOUT_MS,
+	);
+
+	test(
+		'trust rule: a Trust Certificate of another CA fails a PKCS#12 holding the server CA; a JKS chain, a PEM chain and a PKCS#12 are trusted without one',
+		async () => {
+			const run = await n8n.execute(trustWorkflow);
+			if (!run.ok) throw new Error(`run failed: ${JSON.stringify(run.error)}\n${run.logs.slice(-3000)}`);
+			const seen = TRUST_CASES.map((f) => {
+				const item = run.items(f.slug)[0] as { client?: string; error?: unknown } | undefined;
+				return { format: f.slug, client: item?.client ?? null, failed: item?.error !== undefined };
+			});
+			expect(seen).toEqual(TRUST_CASES.map((f) => ({ format: f.slug, client: f.ok ? f.cn : null, failed: !f.ok })));
+			const refused = run.items('p12-other-ca')[0] as { error?: unknown };
+			expect(JSON.stringify(refused.error)).toMatch(/TLS|certificate/i);
+			expect(JSON.stringify(run.runData)).not.toContain(STORE_PASSWORD);
 		},
 		EXECUTE_TIMEOUT_MS,
 	);

@@ -255,6 +255,9 @@ const cases: Case[] = [
 	{ area: 'verify jwt', name: 'token not a JWT (invalid output, reason in the item)', inOutput: true, call: () => jwt({ keySource: 'pem', publicKey: rsaPublicPem, token: 'not.a-jwt' })(), expect: /"valid":false,"reason":"malformed"/ },
 	{ area: 'verify jwt', name: 'empty token (invalid output, reason in the item)', inOutput: true, call: () => jwt({ keySource: 'pem', publicKey: rsaPublicPem, token: '' })(), expect: /"valid":false,"reason":"(malformed|missing)/ },
 	{ area: 'verify jwt', name: 'JWK not JSON', call: () => jwt({ keySource: 'jwk', jwk: '{kty:' })(), expect: /JWK/ },
+	{ area: 'verify jwt', name: 'symmetric JWK without "k"', call: () => jwt({ keySource: 'jwk', jwk: '{"kty":"oct"}', algorithms: ['HS256'] })(), expect: /symmetric JWK has no usable "k"/ },
+	{ area: 'verify jwt', name: 'symmetric JWK of 16 bytes for HS256', call: () => jwt({ keySource: 'jwk', jwk: JSON.stringify({ kty: 'oct', k: Buffer.alloc(16, 1).toString('base64url') }), algorithms: ['HS256'] })(), expect: /16 bytes: HS256 needs a key of at least 32 bytes/ },
+	{ area: 'verify jwt', name: 'clock tolerance 1e9 from an expression', call: () => jwt({ keySource: 'pem', publicKey: rsaPublicPem, options: { clockTolerance: 1e9 } })(), expect: /clock tolerance must be a number of seconds from 0 to 600/ },
 
 	// ---- LivePerson API Integration node ----
 	{ area: 'api', name: 'empty URL', call: () => api({ url: '' })(), expect: /URL/ },

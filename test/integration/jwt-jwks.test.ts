@@ -109,6 +109,30 @@ describe('JWKS verification', () => {
 		expect(requests).toBe(0);
 	});
 
+	it('the cache is keyed by policy: a set fetched under a permissive policy is not served to a strict one', async () => {
+		served = [jwk(keyA.publicKey, 'a', 'RS256')];
+		requests = 0;
+		const cache = new JwksCache();
+		const token = await sign('RS256', keyA.privateKey, 'a');
+		expect(await verifyJwt(token, { key: { type: 'jwks', url, policy: loopback, cache }, algorithms: ['RS256'] })).toMatchObject({ valid: true });
+		expect(requests).toBe(1);
+		// Same URL, same cache, a node whose policy forbids loopback: refused, not answered from the cache.
+		await expect(verifyJwt(token, { key: { type: 'jwks', url, policy: new OutboundPolicy(), cache }, algorithms: ['RS256'] })).rejects.toMatchObject({
+			kind: 'blocked',
+		});
+		expect(requests).toBe(1);
+		// A policy with the same allow list (another instance) shares the entry.
+		expect(await verifyJwt(token, { key: { type: 'jwks', url, policy: new OutboundPolicy({ allow: ['127.0.0.0/8'] }), cache }, algorithms: ['RS256'] })).toMatchObject({
+			valid: true,
+		});
+		expect(requests).toBe(1);
+		// A different permissive policy fetches on its own.
+		expect(await verifyJwt(token, { key: { type: 'jwks', url, policy: new OutboundPolicy({ allow: ['loopback'] }), cache }, algorithms: ['RS256'] })).toMatchObject({
+			valid: true,
+		});
+		expect(requests).toBe(2);
+	});
+
 	it('an HTML answer is a clear response error, not a crash', async () => {
 		const token = await sign('RS256', keyA.privateKey, 'a');
 		await expect(

@@ -25,7 +25,8 @@ export const description: INodeProperties[] = [
 		required: true,
 		displayOptions: show,
 		placeholder: 'https://api.example.com/endpoint',
-		description: 'The HTTPS URL the gateway calls with the mapped client certificate (sent unchanged in the LP-Forward-URL header)',
+		description:
+			'The HTTPS URL the gateway calls with the mapped client certificate, sent in LP-Forward-URL as parsed (a bare host gets its "/", :443 is dropped). Spellings that parsers read differently (backslashes, user info, tabs, encoded or shorthand hosts) are refused.',
 	},
 	{
 		displayName: 'Service Name',

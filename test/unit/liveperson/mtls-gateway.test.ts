@@ -17,7 +17,9 @@ import {
 	serviceIdOf,
 	targetStatusError,
 	validateTargetUrl,
+	foldHeaderName,
 } from '../../../lib/liveperson/mtls-gateway';
+import { OutboundPolicy } from '../../../lib/net/policy';
 
 const GW = 'https://va-a.mtls.liveperson.net';
 const ACC = '12345678';
@@ -103,7 +105,7 @@ describe('check mapping', () => {
 });
 
 describe('forward', () => {
-	it('sets the LP headers, keeps the URL as given and the body as bytes', () => {
+	it('sets the LP headers, the URL as parsed and the body as bytes', () => {
 		const body = Buffer.from([0, 1, 2, 0xff, 0xfe]);
 		const req = buildForwardRequest(GW, ACC, {
 			method: 'post',
@@ -260,3 +262,97 @@ describe('helpers', () => {
 		expect(thrown(() => validateTargetUrl('https://a.example/é')).code).toBe('MTLS_URL_CHARS');
 	});
 });
+
+describe('forward target: one host for every parser', () => {
+	it.each([
+		['https://api.example.com', 'https://api.example.com/'],
+		['https://API.Example.com/Path', 'https://api.example.com/Path'],
+		['https://api.example.com:443/x', 'https://api.example.com/x'],
+		['https://api.example.com:8443/x', 'https://api.example.com:8443/x'],
+		['https://api.example.com/a/../b?q=1#f', 'https://api.example.com/b?q=1#f'],
+		['https://api.example.com/a b', 'https://api.example.com/a%20b'],
+		['https://203.0.113.7/x', 'https://203.0.113.7/x'],
+		['https://[2001:db8::1]:8443/x', 'https://[2001:db8::1]:8443/x'],
+		['https://[2001:DB8::1]/x', 'https://[2001:db8::1]/x'],
+	])('%s is sent as %s', (input, sent) => {
+		expect(validateTargetUrl(input, 'targetUrl')).toBe(sent);
+		expect(buildForwardRequest(GW, ACC, { method: 'GET', targetUrl: input }).headers['lp-forward-url']).toBe(sent);
+		// What the policy checks is what is sent.
+		expect(new URL(sent).href).toBe(sent);
+	});
+
+	it.each([
+		['a backslash (WHATWG reads it as "/")', 'https://evil.example\\@api.example.com/', 'MTLS_URL_AMBIGUOUS'],
+		['a backslash in the path', 'https://api.example.com\\admin', 'MTLS_URL_AMBIGUOUS'],
+		['a tab inside the host (WHATWG removes it)', 'https://api.exa\tmple.com/', 'MTLS_URL_AMBIGUOUS'],
+		['a newline', 'https://api.example.com/\nx', 'MTLS_URL_AMBIGUOUS'],
+		['user info', 'https://user:pw@api.example.com/', 'MTLS_URL_USERINFO'],
+		['an empty user info "@"', 'https://@api.example.com/', 'MTLS_URL_USERINFO'],
+		['"@" hiding the real host', 'https://api.example.com@169.254.169.254/', 'MTLS_URL_USERINFO'],
+		['a percent-encoded host', 'https://api.exa%6dple.com/', 'MTLS_URL_AMBIGUOUS'],
+		['an IPv4 shorthand', 'https://127.1/', 'MTLS_URL_AMBIGUOUS'],
+		['a hexadecimal IPv4', 'https://0x7f.0.0.1/', 'MTLS_URL_AMBIGUOUS'],
+		['a dword IPv4', 'https://2130706433/', 'MTLS_URL_AMBIGUOUS'],
+		['an octal-looking IPv4', 'https://0177.0.0.1/', 'MTLS_URL_AMBIGUOUS'],
+		['a non-canonical IPv6 literal', 'https://[0:0::1]/', 'MTLS_URL_AMBIGUOUS'],
+		['no slashes after the scheme', 'https:api.example.com/x', 'MTLS_URL_AMBIGUOUS'],
+		['three slashes', 'https:///api.example.com/x', 'MTLS_URL_AMBIGUOUS'],
+		['a port with a leading zero', 'https://api.example.com:0443/', 'MTLS_URL_AMBIGUOUS'],
+		['a fullwidth host', 'https://ａｐｉ.example.com/', 'MTLS_URL_CHARS'],
+		['http', 'http://api.example.com/', 'MTLS_URL_SCHEME'],
+	])('refuses %s naming the field', (_name, input, code) => {
+		const error = thrown(() => validateTargetUrl(input, 'targetUrl'));
+		expect(error).toMatchObject({ kind: 'input', field: 'targetUrl', code });
+		expect(thrown(() => buildForwardRequest(GW, ACC, { method: 'GET', targetUrl: input }))).toMatchObject({ field: 'targetUrl', code });
+	});
+
+	it('the ambiguous-host message names the host the parser reads', () => {
+		expect(thrown(() => validateTargetUrl('https://127.1/', 'targetUrl')).message).toContain('"127.1" is read as "127.0.0.1"');
+	});
+
+	it('a policy check of the sent URL sees the host the gateway is sent to', () => {
+		const sent = validateTargetUrl('https://API.example.com:443/x/../y', 'targetUrl');
+		const policy = new OutboundPolicy();
+		expect(() => policy.checkUrl(new URL(sent))).not.toThrow();
+		expect(new URL(sent).hostname).toBe('api.example.com');
+	});
+});
+
+describe('forward headers: no spelling of an LP-* header gets through', () => {
+	it.each([
+		'LP-forward-url',
+		'lp-Forward-URL',
+		'  LP-service-name  ',
+		'LP_forward_url',
+		'lp_authorization_override',
+		'Lp_Stop-If-Certificate-Not-Found',
+		'ＬＰ-forward-url', // fullwidth (NFKC folds it to ASCII)
+		'ℓp-forward-url', // script small l (NFKC: l)
+		'lp‐forward‐url', // U+2010 hyphens
+		'lp\u00ad-forward-url', // soft hyphen (invisible)
+		'l\u200bp-forward-url', // zero-width space
+		'LP-anything-new',
+	])('refuses %p naming the headers field', (name) => {
+		const error = thrown(() => buildForwardRequest(GW, ACC, { method: 'GET', targetUrl: TARGET, headers: { [name]: 'https://169.254.169.254/' } }));
+		expect(error).toMatchObject({ kind: 'input', field: 'headers', code: 'MTLS_HEADER_RESERVED' });
+		expect(error.message).toMatch(/LP-\* header/);
+	});
+
+	it.each(['lр-forward-url' /* Cyrillic р */, 'ӏp-forward-url' /* Cyrillic palochka */])('refuses look-alikes NFKC does not fold as invalid names, still naming the headers field (%p)', (name) => {
+		expect(thrown(() => buildForwardRequest(GW, ACC, { method: 'GET', targetUrl: TARGET, headers: { [name]: 'x' } }))).toMatchObject({ field: 'headers' });
+	});
+
+	it.each(['Content_Length', 'TRANSFER_ENCODING', ' host '])('managed headers are refused in every spelling (%p)', (name) => {
+		expect(thrown(() => buildForwardRequest(GW, ACC, { method: 'GET', targetUrl: TARGET, headers: { [name]: '1' } })).code).toBe('MTLS_HEADER_RESERVED');
+	});
+
+	it('ordinary headers pass, including ones that merely contain "lp"', () => {
+		const req = buildForwardRequest(GW, ACC, { method: 'GET', targetUrl: TARGET, headers: { 'X-LP-Trace': 'a', Help: 'b', 'lpx-foo': 'c' } });
+		expect(req.headers).toMatchObject({ 'x-lp-trace': 'a', help: 'b', 'lpx-foo': 'c' });
+	});
+
+	it('foldHeaderName', () => {
+		expect(foldHeaderName(' ＬＰ_Forward‐URL ')).toBe('lp-forward-url');
+	});
+});
+

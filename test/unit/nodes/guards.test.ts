@@ -82,4 +82,56 @@ describe('LivePerson Verify JWT node', () => {
 		expect(JSON.stringify([valid, invalid])).not.toContain(good.split('.')[2]);
 		expect(JSON.stringify([valid, invalid])).not.toContain('headers');
 	});
+
+	const hsParams = (items: INodeExecutionData[], extra: Record<string, unknown>) => (n: string, i: number): unknown =>
+		({
+			token: items[i].json.token,
+			keySource: 'jwk',
+			jwk: JSON.stringify({ kty: 'oct', k: Buffer.alloc(32, 5).toString('base64url') }),
+			algorithms: ['HS256'],
+			issuer: '',
+			audience: '',
+			options: {},
+			...extra,
+		})[n];
+
+	it.each([
+		['no "k"', JSON.stringify({ kty: 'oct' })],
+		['an empty "k"', JSON.stringify({ kty: 'oct', k: '' })],
+		['a 1-byte key', JSON.stringify({ kty: 'oct', k: 'AQ' })],
+	])('a symmetric JWK with %s fails the node naming the JWK field (even for a token signed with it)', async (_n, jwk) => {
+		const secret = Buffer.from(JSON.parse(jwk).k ?? '', 'base64url');
+		const token = await new jose.SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('5m').sign(new Uint8Array(secret));
+		const items = [{ json: { token } }];
+		const error = await new LivePersonVerifyJwt().execute.call(ctx(items, hsParams(items, { jwk }))).catch((e: unknown) => e);
+		expect(error).toMatchObject({ name: 'NodeOperationError' });
+		expect(String((error as Error).message) + String((error as { description?: string }).description)).toMatch(/JWK|"k"/);
+		// Continue On Fail: the item goes to Invalid with the error, never to Valid.
+		const [valid, invalid] = await new LivePersonVerifyJwt().execute.call(ctx(items, hsParams(items, { jwk }), true));
+		expect(valid).toHaveLength(0);
+		expect(invalid[0].json.error).toMatch(/"k"/);
+	});
+
+	it('a clock tolerance from an expression that is not a number of seconds fails naming the field', async () => {
+		const token = await new jose.SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('5m').sign(new Uint8Array(Buffer.alloc(32, 5)));
+		const items = [{ json: { token } }];
+		for (const clockTolerance of ['30', 1e9, -1]) {
+			const [, invalid] = await new LivePersonVerifyJwt().execute.call(ctx(items, hsParams(items, { options: { clockTolerance } }), true));
+			expect(invalid[0].json.error).toMatch(/clock tolerance/i);
+		}
+		const [valid] = await new LivePersonVerifyJwt().execute.call(ctx(items, hsParams(items, { options: { clockTolerance: 0 } })));
+		expect(valid).toHaveLength(1);
+	});
+
+	it('Require Expiration is on by default and can be turned off', async () => {
+		const token = await new jose.SignJWT({ sub: 'forever' }).setProtectedHeader({ alg: 'HS256' }).sign(new Uint8Array(Buffer.alloc(32, 5)));
+		const items = [{ json: { token } }];
+		const [valid, invalid] = await new LivePersonVerifyJwt().execute.call(ctx(items, hsParams(items, {})));
+		expect(valid).toHaveLength(0);
+		expect(invalid[0].json).toMatchObject({ valid: false, reason: 'missing_expiration' });
+		const [valid2] = await new LivePersonVerifyJwt().execute.call(ctx(items, hsParams(items, { options: { requireExpiration: false } })));
+		expect(valid2[0].json).toMatchObject({ valid: true, claims: { sub: 'forever' } });
+		const option = new LivePersonVerifyJwt().description.properties.find((p) => p.name === 'options')?.options?.find((o) => 'name' in o && o.name === 'requireExpiration');
+		expect(option).toMatchObject({ type: 'boolean', default: true });
+	});
 });

@@ -1,0 +1,130 @@
+/**
+ * IP Allowlist: one rule for every IPv6 spelling of an address, and the O(log n) matcher checked
+ * against a naive scan of the entries (property test).
+ */
+import fc from 'fast-check';
+import { IpList, parseAddress } from '../../../lib/net/ip-list';
+import { LivePersonIpAllowlist } from '../../../nodes/LivePersonIpAllowlist/LivePersonIpAllowlist.node';
+import { nodeCtx } from '../../support/node-ctx';
+
+/** Every spelling of one address (the IPv4 part given as dotted decimal a.b.c.d). */
+function mappedSpellings(v4: string): string[] {
+	const [a, b, c, d] = v4.split('.').map(Number);
+	const hi = ((a << 8) | b).toString(16);
+	const lo = ((c << 8) | d).toString(16);
+	return [
+		`::ffff:${v4}`,
+		`::FFFF:${v4}`,
+		`0::ffff:${v4}`,
+		`0:0:0:0:0:ffff:${v4}`,
+		`0000:0000:0000:0000:0000:ffff:${v4}`,
+		`0000:0000::ffff:${v4}`,
+		`::ffff:${hi}:${lo}`,
+		`::ffff:${hi.padStart(4, '0')}:${lo.padStart(4, '0')}`,
+		`0:0:0:0:0:FFFF:${hi.toUpperCase()}:${lo}`,
+		`[::ffff:${v4}]`,
+	];
+}
+
+function compatibleSpellings(v4: string): string[] {
+	const [a, b, c, d] = v4.split('.').map(Number);
+	const hi = ((a << 8) | b).toString(16);
+	const lo = ((c << 8) | d).toString(16);
+	return [
+		`::${v4}`,
+		`0::${v4}`,
+		`::0:${v4}`,
+		`0:0:0:0:0:0:${v4}`,
+		`0000:0000:0000:0000:0000:0000:${v4}`,
+		`0000::${v4}`,
+		`::${hi}:${lo}`,
+		`0::${hi}:${lo}`,
+		`0:0:0:0:0:0:${hi.padStart(4, '0')}:${lo.padStart(4, '0')}`,
+		`[::${v4}]`,
+	];
+}
+
+describe('one rule for every IPv6 spelling', () => {
+	const v4Entry = IpList.parse('127.0.0.0/8, 10.0.0.0/8, 169.254.169.254');
+
+	it.each(['127.0.0.1', '10.1.2.3', '169.254.169.254', '192.168.0.1'])('IPv4-mapped spellings of %s all get the IPv4 verdict', (v4) => {
+		const expected = v4Entry.matches(v4);
+		for (const spelling of mappedSpellings(v4)) {
+			expect([spelling, v4Entry.matches(spelling)]).toEqual([spelling, expected]);
+			expect([spelling, v4Entry.matchingEntry(spelling)?.position]).toEqual([spelling, v4Entry.matchingEntry(v4)?.position]);
+			expect(parseAddress(spelling)).toMatchObject({ family: 'ipv4', address: v4, mapped: true });
+		}
+	});
+
+	it.each(['127.0.0.1', '10.1.2.3', '169.254.169.254'])('IPv4-compatible spellings of %s (deprecated) never match an IPv4 entry, all alike', (v4) => {
+		const canonical = parseAddress(`::${v4}`);
+		expect(canonical.family).toBe('ipv6');
+		for (const spelling of compatibleSpellings(v4)) {
+			expect([spelling, v4Entry.matches(spelling)]).toEqual([spelling, false]);
+			expect(parseAddress(spelling)).toMatchObject({ family: 'ipv6', value: canonical.value, address: canonical.address });
+		}
+	});
+
+	it('IPv4-compatible spellings all match an IPv6 entry that contains them (and all miss one that does not)', () => {
+		const v6 = IpList.parse('::/96');
+		const other = IpList.parse('::ffff:0:0/96, 2001:db8::/32');
+		for (const spelling of compatibleSpellings('127.0.0.1')) {
+			expect([spelling, v6.matches(spelling)]).toEqual([spelling, true]);
+			expect([spelling, other.matches(spelling)]).toEqual([spelling, false]);
+		}
+	});
+
+	it('entries follow the same rule as addresses: a mapped entry is IPv4, a compatible entry is IPv6', () => {
+		expect(IpList.parse('::ffff:7f00:1').entries[0]).toMatchObject({ family: 'ipv4', display: '127.0.0.1' });
+		expect(IpList.parse('::7f00:1').entries[0]).toMatchObject({ family: 'ipv6', display: '::7f00:1' });
+		expect(IpList.parse('::127.0.0.1').entries[0]).toMatchObject({ family: 'ipv6', display: '::7f00:1' });
+		expect(IpList.parse('::127.0.0.1').matches('127.0.0.1')).toBe(false);
+		expect(IpList.parse('0::127.0.0.1').matches('::7f00:1')).toBe(true);
+		expect(IpList.parse('::ffff:127.0.0.0/104').matches('127.9.9.9')).toBe(true);
+	});
+
+	it('through the node: every spelling of 127.0.0.1 goes to the same output', async () => {
+		const spellings = [...mappedSpellings('127.0.0.1'), ...compatibleSpellings('127.0.0.1')];
+		const items = spellings.map((ip) => ({ json: { ip } }));
+		const [allowed, denied] = await new LivePersonIpAllowlist().execute.call(
+			nodeCtx({ items, params: (n, i) => ({ operation: 'check', ipAddress: items[i].json.ip, allowList: '127.0.0.1', outputMode: 'route' })[n] }),
+		);
+		expect(allowed.map((x) => x.json.ip)).toEqual(mappedSpellings('127.0.0.1'));
+		expect(denied.map((x) => x.json.ip)).toEqual(compatibleSpellings('127.0.0.1'));
+		expect(allowed.every((x) => (x.json.ipCheck as { clientIp: string }).clientIp === '127.0.0.1')).toBe(true);
+		expect(denied.every((x) => (x.json.ipCheck as { clientIp: string }).clientIp === '::7f00:1')).toBe(true);
+	});
+});
+
+describe('matchingEntry: O(log n) segments agree with a scan of the entries', () => {
+	// Small universes so that entries overlap, touch and nest often.
+	const v4 = fc.integer({ min: 0, max: 300 }).map((x) => `10.0.${x >> 8}.${x & 255}`);
+	const v6 = fc.integer({ min: 0, max: 300 }).map((x) => `2001:db8::${x.toString(16)}`);
+	const entry = fc.oneof(
+		v4,
+		v6,
+		fc.tuple(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 40 })).map(([x, w]) => {
+			const y = Math.min(x + w, 300);
+			return `10.0.${x >> 8}.${x & 255}-10.0.${y >> 8}.${y & 255}`;
+		}),
+		fc.tuple(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 24, max: 32 })).map(([x, p]) => `10.0.${x >> 8}.${x & 255}/${p}`),
+		fc.tuple(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 120, max: 128 })).map(([x, p]) => `2001:db8::${x.toString(16)}/${p}`),
+		fc.constantFrom('0.0.0.0/0', '::/0', '255.255.255.255', '::ffff:10.0.0.0/120', 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff'),
+	);
+	const probe = fc.oneof(v4, v6, fc.constantFrom('0.0.0.0', '255.255.255.255', '::', 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', '11.0.0.0', '::ffff:10.0.0.5'));
+
+	it('property: same entry (first in list order) and same yes/no as the naive matcher', () => {
+		fc.assert(
+			fc.property(fc.array(entry, { minLength: 0, maxLength: 25 }), fc.array(probe, { minLength: 1, maxLength: 20 }), (entries, probes) => {
+				const list = new IpList(entries.map((e, i) => IpList.parse(e).entries.map((x) => ({ ...x, position: i + 1 }))[0]));
+				for (const p of probes) {
+					const addr = parseAddress(p);
+					const naive = list.entries.find((e) => e.family === addr.family && e.first <= addr.value && addr.value <= e.last);
+					expect(list.matchingEntry(p)).toBe(naive);
+					expect(list.matches(p)).toBe(naive !== undefined);
+				}
+			}),
+			{ numRuns: 300 },
+		);
+	});
+});
