@@ -22,7 +22,7 @@
 import { Dispatcher, errors as undiciErrors, request } from 'undici';
 import { LpError, MIN_SECRET_LENGTH, REDACTED, isSecretName, redactError, safeUrl, snippet } from '../errors';
 import { OutboundPolicy, hostLiteral, policyDispatcher, policyForAllowText } from '../net/policy';
-import { explainTlsFailure } from '../tls/errors';
+import { explainTlsFailure, type TlsFailureContext } from '../tls/errors';
 import type { Applied, Dispatch, Exchange, Headers, HttpRequest, HttpResponse, Interceptor, RetryPolicy } from './types';
 
 export * from './types';
@@ -147,7 +147,7 @@ export function statusError(res: HttpResponse, service: string, secrets: Array<s
 // ---------------------------------------------------------------------------------------------------
 // The innermost sender: undici
 
-function describeNetworkError(error: unknown): { kind: 'network' | 'timeout' | 'tls'; reason: string; code?: string; hint?: string } {
+function describeNetworkError(error: unknown, tlsContext?: TlsFailureContext): { kind: 'network' | 'timeout' | 'tls'; reason: string; code?: string; hint?: string } {
 	const err = error as { code?: string; name?: string; message?: string; cause?: { code?: string; message?: string } };
 	const code = err?.code ?? err?.cause?.code;
 	if (
@@ -173,8 +173,13 @@ function describeNetworkError(error: unknown): { kind: 'network' | 'timeout' | '
 		case 'ENETUNREACH':
 			return { kind: 'network', reason: 'host unreachable', code };
 	}
-	const tls = explainTlsFailure({ code, message: err?.message ?? err?.cause?.message ?? '' });
-	if (tls) return { kind: 'tls', reason: tls.reason, code: tls.code ?? code, hint: tls.hint };
+	const message = err?.message ?? err?.cause?.message ?? '';
+	if (code?.startsWith('ERR_SSL') || code?.startsWith('ERR_TLS') || /certificate|ssl|tls|alert/i.test(message) || /CERT|SELF_SIGNED/.test(code ?? '')) {
+		// In words, with the OpenSSL code kept as a detail (lib/tls/errors.ts).
+		const tls = explainTlsFailure(error as never, tlsContext);
+		const detail = tls.code ?? tls.detail;
+		return { kind: 'tls', reason: `${tls.reason}${detail ? ` (${detail})` : ''}`, code: tls.code ?? code ?? 'TLS', hint: tls.hint };
+	}
 	return { kind: 'network', reason: code ? `network error ${code}` : 'network error', code };
 }
 
@@ -226,7 +231,7 @@ export function networkError(ex: Exchange, error: unknown): LpError {
 	const printable = safeUrl(ex.url);
 	if (ex.req.signal?.aborted) return new LpError('network', `Request to ${printable} was cancelled`, { code: 'ABORTED', cause: error });
 	const timeout = ex.req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-	const { kind, reason, code, hint } = describeNetworkError(error);
+	const { kind, reason, code, hint } = describeNetworkError(error, ex.useConnection ? ex.req.connection?.tls : undefined);
 	return new LpError(
 		kind,
 		kind === 'timeout' ? `${service} did not answer within ${Math.round(timeout / 100) / 10} s (${printable})` : `${service} could not be reached at ${printable}: ${reason}`,

@@ -85,6 +85,8 @@ export interface Connection {
 	secrets?(): readonly string[];
 	/** A clearer error for a failure seen with this identity (e.g. a reset after the handshake). */
 	explain?(error: LpError): LpError;
+	/** What the identity allows, for TLS errors in words (lib/tls/errors.ts). */
+	readonly tls?: { minVersion?: string; maxVersion?: string; hasTrustCertificate?: boolean; clientCertificate?: boolean };
 }
 
 /**

@@ -35,6 +35,7 @@ function oneOffConnection(settings: MutualTlsSettings, material: KeyMaterial, op
 		},
 		secrets: () => (settings.input.password ? [settings.input.password] : []),
 		explain: explainMutualTlsReset,
+		tls: { minVersion: settings.minVersion, maxVersion: settings.maxVersion, hasTrustCertificate: !!settings.input.trust, clientCertificate: true },
 	};
 }
 

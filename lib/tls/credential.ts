@@ -106,6 +106,7 @@ export function mutualTlsConnection(settings: MutualTlsSettings, options: Mutual
 		},
 		secrets: () => (password ? [password] : []),
 		explain: explainMutualTlsReset,
+		tls: { minVersion: settings.minVersion, maxVersion: settings.maxVersion, hasTrustCertificate: !!settings.input.trust, clientCertificate: true },
 	};
 	if (!byOptions) connections.set(settings, (byOptions = new Map()));
 	byOptions.set(optionsKey, connection);
