@@ -98,7 +98,7 @@ export class RedisTokenStore implements TokenStore {
 			enableOfflineQueue: false,
 			maxRetriesPerRequest: 0,
 			// Reconnect forever, at most every 2 s: the cache uses Redis again once it is back.
-			retryStrategy: (times: number) => Math.min(100 * times, 2000),
+			retryStrategy: (times: number) => (this.closed ? null : Math.min(100 * times, 2000)),
 			connectionName: 'n8n-nodes-liveperson-tokens',
 		};
 		if (settings.clusterNodes?.length) {
@@ -106,7 +106,7 @@ export class RedisTokenStore implements TokenStore {
 			this.client = new Cluster(nodes, {
 				redisOptions: common,
 				enableOfflineQueue: false,
-				clusterRetryStrategy: (times: number) => Math.min(100 * times, 2000),
+				clusterRetryStrategy: (times: number) => (this.closed ? null : Math.min(100 * times, 2000)),
 			}) as ScriptClient;
 		} else {
 			this.client = new IORedis({
