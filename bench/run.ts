@@ -19,6 +19,8 @@
  *   --no-n8n                                  skip the n8n runs
  *   --only a,aExpr,b,tokens                   run only these n8n scenarios
  *   --readme                                  rewrite README.md's "Performance" section from the results
+ *   --queue [--n N --parallel K --workers 1,2]  n8n queue mode instead (bench/queue.ts): executions/s with
+ *                                             1 and 2 workers, token requests per 1000 executions
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -35,6 +37,7 @@ import { clientCredentialsData, measureCredentialRuns, measureLibThroughput, mea
 import { startCountingServer } from './mtls-server';
 import { prepareN8nScenarios, type N8nRun, type ScenarioKey } from './n8n-runs';
 import { rawUndici, type RawRun } from './raw-undici';
+import { queueReport, runQueueBench, type QueueBenchOptions } from './queue';
 import { byScenario, computeRatios, computeTargets, README_BEGIN, README_END, readmeFigures, svgChart, textReport, type BenchResults } from './report';
 
 export interface BenchOptions {
@@ -340,7 +343,41 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
 	return o;
 }
 
-if (require.main === module) {
+function queueArgs(argv: string[], env: NodeJS.ProcessEnv): QueueBenchOptions {
+	const o: QueueBenchOptions = {};
+	const num = (name: string, v: string | undefined) => {
+		const x = Number(v);
+		if (v === undefined || !Number.isInteger(x) || x < 1) throw new Error(`${name}: expected a positive integer, got ${JSON.stringify(v)}`);
+		return x;
+	};
+	const list = (name: string, v: string | undefined) => (v ?? '').split(',').map((x) => num(name, x.trim()));
+	if (env.BENCH_N) o.n = num('BENCH_N', env.BENCH_N);
+	if (env.BENCH_PARALLEL) o.parallel = num('BENCH_PARALLEL', env.BENCH_PARALLEL);
+	if (env.BENCH_WORKERS) o.workers = list('BENCH_WORKERS', env.BENCH_WORKERS);
+	for (let i = 0; i < argv.length; i++) {
+		const [flag, inline] = argv[i].split('=', 2) as [string, string | undefined];
+		const value = () => inline ?? argv[++i];
+		if (flag === '--queue') continue;
+		else if (flag === '--n') o.n = num('--n', value());
+		else if (flag === '--parallel') o.parallel = num('--parallel', value());
+		else if (flag === '--workers') o.workers = list('--workers', value());
+		else throw new Error(`unknown option with --queue: ${argv[i]} (--n, --parallel, --workers)`);
+	}
+	return o;
+}
+
+if (require.main === module && process.argv.includes('--queue')) {
+	runQueueBench(queueArgs(process.argv.slice(2), process.env)).then(
+		(rows) => {
+			process.stdout.write(`${queueReport(rows)}\n`);
+			process.exit(0);
+		},
+		(error: unknown) => {
+			process.stderr.write(`[bench] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+			process.exit(1);
+		},
+	);
+} else if (require.main === module) {
 	runBench(parseArgs(process.argv.slice(2), process.env)).then(
 		() => process.exit(0),
 		(error: unknown) => {

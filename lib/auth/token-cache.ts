@@ -124,8 +124,8 @@ export class TokenCache {
 	private readonly marginMs: number;
 	private readonly now: () => number;
 	private readonly maxEntries: number;
-	private readonly leaseMs: number;
-	private readonly waitMs: number;
+	private leaseMs: number;
+	private waitMs: number;
 	private readonly pollMs: number;
 	private readonly storeRetryMs: number;
 	private readonly sleep: (ms: number) => Promise<void>;
@@ -169,6 +169,12 @@ export class TokenCache {
 		this.storeSkipUntil = 0;
 		this.warned = false;
 		if (opts.logger) this.logger = opts.logger;
+	}
+
+	/** Changes the lease lifetime and the bounded wait (values that are not numbers are ignored). */
+	configure(opts: Pick<TokenCacheOptions, 'leaseMs' | 'waitMs'>): void {
+		this.leaseMs = num(opts.leaseMs, this.leaseMs, 100);
+		this.waitMs = num(opts.waitMs, this.waitMs);
 	}
 
 	/** The shared store, if any. */

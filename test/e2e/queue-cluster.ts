@@ -15,11 +15,28 @@ import { ensureN8n, type N8nInstall } from '../../scripts/n8n-install';
 import { installCommunityPackage } from '../../scripts/n8n-package';
 import { startPostgres, type PostgresServer } from '../support/postgres-server';
 import { startRedis, type RedisServer } from '../support/redis-server';
-import { freePort, packPackage, type CredentialInput, type WorkflowNode } from './harness';
+import { freePort, nodeType, packPackage, type CredentialInput, type WorkflowNode } from './harness';
 
-const { ensureOwner } = require('../../scripts/start.js') as {
-	ensureOwner(base: string): Promise<{ cookie: string; created: boolean }>;
-};
+const OWNER = { email: 'queue-owner@example.com', firstName: 'Queue', lastName: 'Owner', password: `Q-${randomBytes(9).toString('hex')}9` };
+
+/** Creates the owner of a fresh instance and logs in; returns the session cookie. */
+async function ownerCookie(baseUrl: string): Promise<string> {
+	const post = (p: string, body: unknown) =>
+		fetch(baseUrl + p, { method: 'POST', headers: { 'content-type': 'application/json', 'browser-id': 'lp-queue-e2e' }, body: JSON.stringify(body) });
+	// Right after start-up the REST routes may still answer with a placeholder page: retry until JSON.
+	let setup = await post('/rest/owner/setup', OWNER);
+	for (let i = 0; i < 60 && !(setup.headers.get('content-type') ?? '').includes('json'); i++) {
+		await sleep(500);
+		setup = await post('/rest/owner/setup', OWNER);
+	}
+	if (setup.status !== 200) throw new Error(`owner setup: HTTP ${setup.status} ${(await setup.text()).slice(0, 300)}`);
+	const cookies = [setup, await post('/rest/login', { emailOrLdapLoginId: OWNER.email, password: OWNER.password })]
+		.flatMap((r) => r.headers.getSetCookie())
+		.map((c) => c.split(';')[0])
+		.filter((c) => c.startsWith('n8n-auth='));
+	if (!cookies.length) throw new Error(`owner setup and login set no n8n-auth cookie: ${JSON.stringify([...setup.headers])}`);
+	return cookies[cookies.length - 1];
+}
 
 export interface ClusterProcess {
 	name: string;
@@ -188,7 +205,7 @@ export async function startQueueCluster(opts: QueueClusterOptions = {}): Promise
 		const baseUrl = `http://127.0.0.1:${port}`;
 		await waitFor('n8n main /healthz', async () => (await fetch(`${baseUrl}/healthz`)).ok, 180_000, main);
 		await waitFor('the n8n REST API', async () => (await fetch(`${baseUrl}/rest/settings`)).status === 200, 180_000, main);
-		const owner = await ensureOwner(baseUrl);
+		const cookie = await ownerCookie(baseUrl);
 
 		const workers: ClusterProcess[] = [];
 		for (let i = 0; i < (opts.workers ?? 2); i++) {
@@ -210,7 +227,7 @@ export async function startQueueCluster(opts: QueueClusterOptions = {}): Promise
 		const rest = async <T>(method: string, p: string, body?: unknown): Promise<T> => {
 			const res = await fetch(baseUrl + p, {
 				method,
-				headers: { 'content-type': 'application/json', cookie: owner.cookie, 'browser-id': 'lp-queue-e2e' },
+				headers: { 'content-type': 'application/json', cookie, 'browser-id': 'lp-queue-e2e' },
 				body: body === undefined ? undefined : JSON.stringify(body),
 			});
 			const text = await res.text();
@@ -268,4 +285,118 @@ export async function startQueueCluster(opts: QueueClusterOptions = {}): Promise
 		await stopAll();
 		throw e;
 	}
+}
+
+/**
+ * The load workflow of the queue test and bench: Webhook (POST, reply with the last node's first item)
+ * → LivePerson API Integration with an OAuth2 client-credentials credential (the emulator's Sentinel
+ * token endpoint) → POST <emulator>/protected/echo {i}. Returns the webhook URL and the workflow id.
+ */
+export async function setupEchoWorkflow(
+	cluster: QueueCluster,
+	emu: { url: string; config: { accountId: string; oauth2Client: { clientId: string; clientSecret: string } } },
+): Promise<{ webhookUrl: string; workflowId: string }> {
+	const credential = { id: 'lpQueueOauth2cc01', name: 'LP OAuth2 CC (queue)' };
+	const c = emu.config;
+	await cluster.importCredentials([
+		{
+			...credential,
+			type: 'livePersonOAuth2ClientCredentialsApi',
+			data: {
+				clientId: c.oauth2Client.clientId,
+				clientSecret: c.oauth2Client.clientSecret,
+				accessTokenUrl: `${emu.url}/sentinel/api/v2/account/${c.accountId}/app/token`,
+				authentication: 'header',
+				scope: '',
+				tokenExpiredStatusCode: 401,
+			},
+		},
+	]);
+	const webhookPath = `lp-queue-${randomUUID().slice(0, 8)}`;
+	const workflowId = await cluster.createActiveWorkflow(
+		'LP queue mode',
+		[
+			{
+				name: 'Webhook',
+				type: 'n8n-nodes-base.webhook',
+				typeVersion: 2,
+				webhookId: randomUUID(),
+				parameters: { httpMethod: 'POST', path: webhookPath, responseMode: 'lastNode', responseData: 'firstEntryJson', options: {} },
+			},
+			{
+				name: 'Echo',
+				type: nodeType('livePersonApiIntegration'),
+				typeVersion: 1,
+				parameters: {
+					authentication: 'oAuth2ClientCredentials',
+					method: 'POST',
+					url: `${emu.url}/protected/echo`,
+					sendBody: true,
+					bodyContentType: 'json',
+					jsonBody: '={{ JSON.stringify({ i: $json.body.i }) }}',
+					options: { allowedInternalNetworks: 'loopback', concurrency: 1 },
+				},
+				credentials: { livePersonOAuth2ClientCredentialsApi: credential },
+			},
+		],
+		{ Webhook: { main: [[{ node: 'Echo', type: 'main', index: 0 }]] } },
+	);
+	return { webhookUrl: `${cluster.baseUrl}/webhook/${webhookPath}`, workflowId };
+}
+
+export interface WebhookCall {
+	ok: boolean;
+	status: number;
+	/** No answer at all (connection closed or timed out): n8n dropped the reply. */
+	dropped: boolean;
+	ms: number;
+}
+
+/** POSTs {i} to the echo workflow's webhook; ok when the reply echoes i back. */
+export async function callEcho(webhookUrl: string, i: number, timeoutMs = 60_000): Promise<WebhookCall> {
+	const t0 = Date.now();
+	try {
+		const res = await fetch(webhookUrl, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify({ i }),
+			signal: AbortSignal.timeout(timeoutMs),
+		});
+		const text = await res.text();
+		let ok = false;
+		try {
+			const json = JSON.parse(text) as { ok?: boolean; body?: { i?: number } };
+			ok = res.status === 200 && json.ok === true && json.body?.i === i;
+		} catch {
+			ok = false;
+		}
+		return { ok, status: res.status, dropped: false, ms: Date.now() - t0 };
+	} catch {
+		return { ok: false, status: 0, dropped: true, ms: Date.now() - t0 };
+	}
+}
+
+/** Sends `count` calls (i = from..from+count-1) with `parallel` in flight; `during(done)` after each. */
+export async function loadEcho(
+	webhookUrl: string,
+	from: number,
+	count: number,
+	parallel: number,
+	during?: (done: number) => Promise<void> | void,
+	timeoutMs = 60_000,
+): Promise<WebhookCall[]> {
+	const out: WebhookCall[] = new Array(count);
+	let next = 0;
+	let done = 0;
+	await Promise.all(
+		Array.from({ length: parallel }, async () => {
+			while (next < count) {
+				const k = next++;
+				out[k] = await callEcho(webhookUrl, from + k, timeoutMs);
+				done++;
+				if (during) await during(done);
+			}
+		}),
+	);
+	return out;
 }

@@ -13,17 +13,15 @@
  *      executions succeed.
  * Webhook replies that n8n drops although the execution finished are counted apart from executions.
  */
-import { randomUUID } from 'node:crypto';
 import { startEmulator, type Emulator } from '../../sandbox/emulator';
-import { INSTALL_TIMEOUT_MS, nodeType } from './harness';
-import { startQueueCluster, type QueueCluster } from './queue-cluster';
+import { createN8n, freePort, INSTALL_TIMEOUT_MS, itemsNode, manualTriggerWorkflow, nodeType, type N8nInstance } from './harness';
+import { callEcho, loadEcho, setupEchoWorkflow, startQueueCluster, type QueueCluster, type WebhookCall } from './queue-cluster';
 import { postgresAvailable } from '../support/postgres-server';
 import { redisAvailable } from '../support/redis-server';
 
 const EXECUTIONS = Number(process.env.LP_QUEUE_EXECUTIONS || 500);
 const PARALLEL = 25;
 const LEASE_MS = 3_000;
-const CREDENTIAL = { id: 'lpQueueOauth2cc01', name: 'LP OAuth2 CC (queue)' };
 
 let emu: Emulator;
 let cluster: QueueCluster;
@@ -31,51 +29,11 @@ let webhookUrl = '';
 let workflowId = '';
 const report: string[] = [];
 
-interface CallResult {
-	ok: boolean;
-	status: number;
-	dropped: boolean;
-	ms: number;
-}
+/** Replies normally take well under a second; a call without an answer after this is "dropped". */
+const CALL_TIMEOUT_MS = 20_000;
 
-async function call(i: number, timeoutMs = 60_000): Promise<CallResult> {
-	const t0 = Date.now();
-	try {
-		const res = await fetch(webhookUrl, {
-			method: 'POST',
-			headers: { 'content-type': 'application/json' },
-			body: JSON.stringify({ i }),
-			signal: AbortSignal.timeout(timeoutMs),
-		});
-		const text = await res.text();
-		let ok = false;
-		try {
-			const json = JSON.parse(text) as { ok?: boolean; body?: { i?: number } };
-			ok = res.status === 200 && json.ok === true && json.body?.i === i;
-		} catch {
-			ok = false;
-		}
-		return { ok, status: res.status, dropped: false, ms: Date.now() - t0 };
-	} catch {
-		return { ok: false, status: 0, dropped: true, ms: Date.now() - t0 };
-	}
-}
-
-async function load(from: number, count: number, parallel = PARALLEL, during?: (done: number) => Promise<void> | void): Promise<CallResult[]> {
-	const out: CallResult[] = new Array(count);
-	let next = 0;
-	let done = 0;
-	await Promise.all(
-		Array.from({ length: parallel }, async () => {
-			while (next < count) {
-				const k = next++;
-				out[k] = await call(from + k);
-				done++;
-				if (during) await during(done);
-			}
-		}),
-	);
-	return out;
+function load(from: number, count: number, parallel = PARALLEL, during?: (done: number) => Promise<void> | void): Promise<WebhookCall[]> {
+	return loadEcho(webhookUrl, from, count, parallel, during, CALL_TIMEOUT_MS);
 }
 
 function total(status: Record<string, number>): number {
@@ -94,6 +52,10 @@ async function waitSettled(expected: number, timeoutMs = 90_000): Promise<Record
 
 const tokens = () => emu.count('sentinel.token');
 
+afterAll(() => {
+	process.stdout.write(`\n=== n8n queue mode (main + 2 workers, PostgreSQL, Redis) ===\n${report.join('\n')}\n\n`);
+});
+
 const canRun = postgresAvailable() && redisAvailable();
 const d = canRun ? describe : describe.skip;
 if (!canRun) console.warn('queue-mode e2e: PostgreSQL 15 or redis-server is not installed (apt-get install postgresql redis-server)');
@@ -102,59 +64,14 @@ d('n8n 2.8.4 queue mode: main + 2 workers share tokens through Redis', () => {
 	beforeAll(async () => {
 		emu = await startEmulator();
 		cluster = await startQueueCluster({ workers: 2, env: { LP_TOKEN_LEASE_MS: String(LEASE_MS), LP_TOKEN_WAIT_MS: '20000' } });
-		const c = emu.config;
-		await cluster.importCredentials([
-			{
-				...CREDENTIAL,
-				type: 'livePersonOAuth2ClientCredentialsApi',
-				data: {
-					clientId: c.oauth2Client.clientId,
-					clientSecret: c.oauth2Client.clientSecret,
-					accessTokenUrl: `${emu.url}/sentinel/api/v2/account/${c.accountId}/app/token`,
-					authentication: 'header',
-					scope: '',
-					tokenExpiredStatusCode: 401,
-				},
-			},
-		]);
-		const path = `lp-queue-${randomUUID().slice(0, 8)}`;
-		workflowId = await cluster.createActiveWorkflow(
-			'LP queue mode',
-			[
-				{
-					name: 'Webhook',
-					type: 'n8n-nodes-base.webhook',
-					typeVersion: 2,
-					webhookId: randomUUID(),
-					parameters: { httpMethod: 'POST', path, responseMode: 'lastNode', responseData: 'firstEntryJson', options: {} },
-				},
-				{
-					name: 'Echo',
-					type: nodeType('livePersonApiIntegration'),
-					typeVersion: 1,
-					parameters: {
-						authentication: 'oAuth2ClientCredentials',
-						method: 'POST',
-						url: `${emu.url}/protected/echo`,
-						sendBody: true,
-						bodyContentType: 'json',
-						jsonBody: '={{ JSON.stringify({ i: $json.body.i }) }}',
-						options: { allowedInternalNetworks: 'loopback', concurrency: 1 },
-					},
-					credentials: { livePersonOAuth2ClientCredentialsApi: CREDENTIAL },
-				},
-			],
-			{ Webhook: { main: [[{ node: 'Echo', type: 'main', index: 0 }]] } },
-		);
-		webhookUrl = `${cluster.baseUrl}/webhook/${path}`;
+		({ webhookUrl, workflowId } = await setupEchoWorkflow(cluster, emu));
 		// The production webhook is registered when activation returns; give the workers a moment.
-		const probe = await call(-1);
+		const probe = await callEcho(webhookUrl, -1, CALL_TIMEOUT_MS);
 		if (!probe.ok) throw new Error(`the webhook does not answer as expected (HTTP ${probe.status}):\n${cluster.main.logs().slice(-3000)}`);
 		emu.reset();
 	}, INSTALL_TIMEOUT_MS);
 
 	afterAll(async () => {
-		process.stdout.write(`\n=== n8n queue mode (main + 2 workers, PostgreSQL, Redis) ===\n${report.join('\n')}\n\n`);
 		await cluster?.stop();
 		await emu?.close();
 	}, 120_000);
@@ -202,10 +119,11 @@ d('n8n 2.8.4 queue mode: main + 2 workers share tokens through Redis', () => {
 				if (done === 10) emu.reset();
 			});
 			const after = await waitSettled(total(before) + n);
+			// reset() also zeroed the counters: what the emulator counted since is the storm.
 			const relogins = emu.count('sentinel.token');
 			const succeeded = (after.success ?? 0) - (before.success ?? 0);
 			report.push(
-				`revoked-token storm: ${n} executions, ${succeeded} succeeded, re-logins ${relogins} (target 1; before the storm ${tokensBefore}), 401 answers ${emu.count('protected.echo') - succeeded}`,
+				`revoked-token storm: ${n} executions, ${succeeded} succeeded, ${results.filter((r) => r.dropped).length} replies dropped by n8n, re-logins ${relogins} (target 1; token requests before the storm ${tokensBefore})`,
 			);
 			expect(succeeded).toBe(n);
 			expect(relogins).toBe(1);
@@ -241,7 +159,8 @@ d('n8n 2.8.4 queue mode: main + 2 workers share tokens through Redis', () => {
 				}
 			})();
 			const before = cluster.executionStatus(workflowId);
-			const results = await load(20_000, 60, 10);
+			// Calls whose job died with the worker get no reply: give up on them sooner.
+			const results = await loadEcho(webhookUrl, 20_000, 60, 10, undefined, 10_000);
 			await watch;
 			const tookOver = Date.now() - holderSeenAt;
 			const after = await waitSettled(total(before) + 60, 30_000);
@@ -249,9 +168,10 @@ d('n8n 2.8.4 queue mode: main + 2 workers share tokens through Redis', () => {
 			const succeeded = (after.success ?? 0) - (before.success ?? 0);
 			const logins = tokens();
 			const more = await load(30_000, 20, 5);
+			const lost = 60 - results.filter((r) => r.ok).length;
 			report.push(
 				`SIGKILL ${killed ?? '(no holder found)'} while it held the lease: logins ${logins} (target <= 2), ${succeeded}/60 executions succeeded meanwhile ` +
-					`(${results.filter((r) => r.ok).length} replies ok, ${results.filter((r) => r.dropped).length} dropped/timed out, rest on the killed worker); ` +
+					`(${results.filter((r) => r.ok).length} replies ok, ${lost} without reply: their jobs died with the worker or n8n dropped the reply); ` +
 					`after the kill ${more.filter((r) => r.ok).length}/20 ok on ${survivor?.name}; ${tookOver} ms from kill to the end of the load; ` +
 					`token requests after that: ${tokens() - logins}`,
 			);
@@ -261,6 +181,71 @@ d('n8n 2.8.4 queue mode: main + 2 workers share tokens through Redis', () => {
 			expect(more.every((r) => r.ok)).toBe(true);
 			expect(tokens()).toBe(logins);
 			expect(survivor?.exited()).toBe(false);
+		},
+		5 * 60_000,
+	);
+});
+
+d('n8n 2.8.4 with the shared token store configured but Redis down', () => {
+	let n8n: N8nInstance;
+	let emulator: Emulator;
+
+	beforeAll(async () => {
+		emulator = await startEmulator();
+		// Nothing listens on this port: the store fails at once. LP_TOKEN_STORE=redis turns the store on
+		// without queue mode (queue mode itself cannot run without its Redis).
+		n8n = await createN8n('2.8.4', { env: { LP_TOKEN_STORE: 'redis', QUEUE_BULL_REDIS_HOST: '127.0.0.1', QUEUE_BULL_REDIS_PORT: String(await freePort()) } });
+	}, INSTALL_TIMEOUT_MS);
+
+	afterAll(async () => {
+		await n8n?.close();
+		await emulator?.close();
+	});
+
+	test(
+		'every item succeeds with per-process tokens, and the log has exactly one warning',
+		async () => {
+			const c = emulator.config;
+			const credential = { id: 'lpRedisDownCc001', name: 'LP OAuth2 CC (Redis down)' };
+			await n8n.importCredentials([
+				{
+					...credential,
+					type: 'livePersonOAuth2ClientCredentialsApi',
+					data: {
+						clientId: c.oauth2Client.clientId,
+						clientSecret: c.oauth2Client.clientSecret,
+						accessTokenUrl: `${emulator.url}/sentinel/api/v2/account/${c.accountId}/app/token`,
+						authentication: 'header',
+						scope: '',
+						tokenExpiredStatusCode: 401,
+					},
+				},
+			]);
+			const id = await n8n.importWorkflow(
+				manualTriggerWorkflow('LP Redis down', [
+					itemsNode(40),
+					{
+						name: 'Echo',
+						type: nodeType('livePersonApiIntegration'),
+						typeVersion: 1,
+						parameters: {
+							authentication: 'oAuth2ClientCredentials',
+							method: 'GET',
+							url: `${emulator.url}/protected/echo`,
+							options: { allowedInternalNetworks: 'loopback', concurrency: 8 },
+						},
+						credentials: { livePersonOAuth2ClientCredentialsApi: credential },
+					},
+				]),
+			);
+			const run = await n8n.execute(id);
+			const warnings = run.logs.split('\n').filter((l) => l.includes('shared token store (redis) failed'));
+			report.push(`Redis down: ${run.items('Echo').filter((j) => j.ok === true).length}/40 items ok, token requests ${emulator.count('sentinel.token')}, warnings ${warnings.length}`);
+			expect(run.ok).toBe(true);
+			expect(run.items('Echo').filter((j) => j.ok === true)).toHaveLength(40);
+			expect(emulator.count('sentinel.token')).toBe(1);
+			expect(warnings).toHaveLength(1);
+			expect(run.logs).not.toContain(c.oauth2Client.clientSecret);
 		},
 		5 * 60_000,
 	);

@@ -83,11 +83,30 @@ export async function startPostgres(opts: { database?: string } = {}): Promise<P
 		database,
 		query: (sql) => psql(database, sql),
 		stop: async () => {
+			// Signal the postmaster itself (runuser does not pass signals on): SIGINT = fast shutdown.
+			let pid = NaN;
+			try {
+				pid = Number(fs.readFileSync(path.join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+			} catch {
+				/* not running */
+			}
+			const alive = (p: number) => {
+				try {
+					process.kill(p, 0);
+					return true;
+				} catch {
+					return false;
+				}
+			};
+			if (Number.isInteger(pid) && pid > 0 && alive(pid)) {
+				process.kill(pid, 'SIGINT');
+				const t0 = Date.now();
+				while (alive(pid) && Date.now() - t0 < 15_000) await new Promise((r) => setTimeout(r, 100));
+				if (alive(pid)) process.kill(pid, 'SIGKILL');
+			}
 			if (child.exitCode === null && child.signalCode === null) {
 				const exited = new Promise((r) => child.once('exit', r));
-				// runuser forwards SIGINT (fast shutdown) to postgres.
-				child.kill('SIGINT');
-				const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+				const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
 				await exited;
 				clearTimeout(timer);
 			}
