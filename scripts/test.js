@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * `npm test`: the whole suite, as CI runs it (.ci/run = npm ci && npm test).
- *   1. system packages the tests need (Debian: chromium for browser tests, nginx for mTLS tests),
+ *   1. system packages the tests need (Debian: chromium for browser tests, nginx for mTLS tests,
+ *      redis-server and postgresql for the token store and queue-mode tests),
  *      installed when missing and we may (root); otherwise the tests that need them fail clearly
  *   2. lint, type check, build
  *   3. jest unit + integration (parallel), then e2e (real n8n, one file at a time)
@@ -30,6 +31,8 @@ function ensureDebianPackages() {
 	const wanted = [
 		['/usr/bin/chromium', 'chromium'],
 		['/usr/sbin/nginx', 'nginx-light'],
+		['/usr/bin/redis-server', 'redis-server'],
+		['/usr/lib/postgresql/15/bin/postgres', 'postgresql'],
 	].filter(([bin]) => !fs.existsSync(bin));
 	if (!wanted.length) return;
 	const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
@@ -42,7 +45,7 @@ function ensureDebianPackages() {
 	run(`apt-get install ${wanted.map(([, p]) => p).join(' ')}`, 'apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...wanted.map(([, p]) => p)], { env });
 }
 
-if (!only || only === 'e2e') ensureDebianPackages();
+if (!only || only === 'e2e' || only === 'integration') ensureDebianPackages();
 if (!only) {
 	run('lint', 'npm', ['run', '--silent', 'lint']);
 	run('type check', 'npm', ['run', '--silent', 'typecheck']);
