@@ -285,13 +285,14 @@ export function updateReadme(results: BenchResults, file = path.join(REPO, 'READ
 	fs.writeFileSync(file, next);
 }
 
+function num(name: string, v: string | undefined): number {
+	const x = Number(v);
+	if (v === undefined || !Number.isInteger(x) || x < 1) throw new Error(`${name}: expected a positive integer, got ${JSON.stringify(v)}`);
+	return x;
+}
+
 function parseArgs(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
 	const o: BenchOptions = {};
-	const num = (name: string, v: string | undefined) => {
-		const x = Number(v);
-		if (v === undefined || !Number.isInteger(x) || x < 1) throw new Error(`${name}: expected a positive integer, got ${JSON.stringify(v)}`);
-		return x;
-	};
 	if (env.BENCH_N) o.n = num('BENCH_N', env.BENCH_N);
 	if (env.BENCH_CONCURRENCY) o.concurrency = num('BENCH_CONCURRENCY', env.BENCH_CONCURRENCY);
 	if (env.BENCH_N8N) o.n8nVersion = env.BENCH_N8N;
@@ -345,11 +346,6 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
 
 function queueArgs(argv: string[], env: NodeJS.ProcessEnv): QueueBenchOptions {
 	const o: QueueBenchOptions = {};
-	const num = (name: string, v: string | undefined) => {
-		const x = Number(v);
-		if (v === undefined || !Number.isInteger(x) || x < 1) throw new Error(`${name}: expected a positive integer, got ${JSON.stringify(v)}`);
-		return x;
-	};
 	const list = (name: string, v: string | undefined) => (v ?? '').split(',').map((x) => num(name, x.trim()));
 	if (env.BENCH_N) o.n = num('BENCH_N', env.BENCH_N);
 	if (env.BENCH_PARALLEL) o.parallel = num('BENCH_PARALLEL', env.BENCH_PARALLEL);

@@ -163,7 +163,8 @@ d('n8n 2.8.4 queue mode: main + 2 workers share tokens through Redis', () => {
 			const results = await loadEcho(webhookUrl, 20_000, 60, 10, undefined, 10_000);
 			await watch;
 			const tookOver = Date.now() - holderSeenAt;
-			const after = await waitSettled(total(before) + 60, 30_000);
+			// The killed worker's executions never settle: do not wait for them long.
+			const after = await waitSettled(total(before) + 60, 3_000);
 			const survivor = cluster.workers.find((w) => w.name !== killed);
 			const succeeded = (after.success ?? 0) - (before.success ?? 0);
 			const logins = tokens();

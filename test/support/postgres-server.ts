@@ -6,9 +6,9 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { freePort } from './redis-server';
 
 export const PG_BIN = process.env.LP_PG_BIN || '/usr/lib/postgresql/15/bin';
 
@@ -24,17 +24,6 @@ export interface PostgresServer {
 
 export function postgresAvailable(): boolean {
 	return fs.existsSync(path.join(PG_BIN, 'initdb')) && fs.existsSync(path.join(PG_BIN, 'postgres'));
-}
-
-function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const srv = net.createServer();
-		srv.on('error', reject);
-		srv.listen(0, '127.0.0.1', () => {
-			const addr = srv.address() as net.AddressInfo;
-			srv.close(() => resolve(addr.port));
-		});
-	});
 }
 
 export async function startPostgres(opts: { database?: string } = {}): Promise<PostgresServer> {

@@ -28,7 +28,8 @@ export function redisAvailable(): boolean {
 	return fs.existsSync(redisServerBin());
 }
 
-function freePort(): Promise<number> {
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
 	return new Promise((resolve, reject) => {
 		const srv = net.createServer();
 		srv.on('error', reject);
