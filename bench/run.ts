@@ -24,6 +24,8 @@
  *                                             row alone (no n8n, no TLS server, seconds)
  *   --ip-items <k>, --ip-entries <k>          IP Allowlist row size (default 2000 items x 100000 entries)
  *   --readme                                  rewrite README.md's "Performance" section from the results
+ *   --queue [--n N --parallel K --workers 1,2]  n8n queue mode instead (bench/queue.ts): executions/s with
+ *                                             1 and 2 workers, token requests per 1000 executions
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -43,6 +45,7 @@ import { startCountingServer, type CountingServer } from './mtls-server';
 import { prepareN8nScenarios, type N8nRun, type ScenarioKey } from './n8n-runs';
 import type { RawRun } from './raw-undici';
 import { ensureN8n } from '../scripts/n8n-install';
+import { queueReport, runQueueBench, type QueueBenchOptions } from './queue';
 import { byScenario, computeRatios, computeTargets, README_BEGIN, README_END, readmeFigures, svgChart, textReport, type BenchResults } from './report';
 
 export interface BenchOptions {
@@ -364,13 +367,14 @@ export function updateReadme(results: BenchResults, file = path.join(REPO, 'READ
 	fs.writeFileSync(file, next);
 }
 
+function num(name: string, v: string | undefined): number {
+	const x = Number(v);
+	if (v === undefined || !Number.isInteger(x) || x < 1) throw new Error(`${name}: expected a positive integer, got ${JSON.stringify(v)}`);
+	return x;
+}
+
 function parseArgs(argv: string[], env: NodeJS.ProcessEnv): BenchOptions & { onlyIp?: boolean } {
 	const o: BenchOptions & { onlyIp?: boolean } = {};
-	const num = (name: string, v: string | undefined) => {
-		const x = Number(v);
-		if (v === undefined || !Number.isInteger(x) || x < 1) throw new Error(`${name}: expected a positive integer, got ${JSON.stringify(v)}`);
-		return x;
-	};
 	if (env.BENCH_N) o.n = num('BENCH_N', env.BENCH_N);
 	if (env.BENCH_CONCURRENCY) o.concurrency = num('BENCH_CONCURRENCY', env.BENCH_CONCURRENCY);
 	if (env.BENCH_N8N) o.n8nVersion = env.BENCH_N8N;
@@ -438,7 +442,36 @@ async function runIpOnly(opts: BenchOptions): Promise<void> {
 	process.stdout.write(`${ipAllowlistReport(run)}\n`);
 }
 
-if (require.main === module) {
+function queueArgs(argv: string[], env: NodeJS.ProcessEnv): QueueBenchOptions {
+	const o: QueueBenchOptions = {};
+	const list = (name: string, v: string | undefined) => (v ?? '').split(',').map((x) => num(name, x.trim()));
+	if (env.BENCH_N) o.n = num('BENCH_N', env.BENCH_N);
+	if (env.BENCH_PARALLEL) o.parallel = num('BENCH_PARALLEL', env.BENCH_PARALLEL);
+	if (env.BENCH_WORKERS) o.workers = list('BENCH_WORKERS', env.BENCH_WORKERS);
+	for (let i = 0; i < argv.length; i++) {
+		const [flag, inline] = argv[i].split('=', 2) as [string, string | undefined];
+		const value = () => inline ?? argv[++i];
+		if (flag === '--queue') continue;
+		else if (flag === '--n') o.n = num('--n', value());
+		else if (flag === '--parallel') o.parallel = num('--parallel', value());
+		else if (flag === '--workers') o.workers = list('--workers', value());
+		else throw new Error(`unknown option with --queue: ${argv[i]} (--n, --parallel, --workers)`);
+	}
+	return o;
+}
+
+if (require.main === module && process.argv.includes('--queue')) {
+	runQueueBench(queueArgs(process.argv.slice(2), process.env)).then(
+		(rows) => {
+			process.stdout.write(`${queueReport(rows)}\n`);
+			process.exit(0);
+		},
+		(error: unknown) => {
+			process.stderr.write(`[bench] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+			process.exit(1);
+		},
+	);
+} else if (require.main === module) {
 	const parsed = parseArgs(process.argv.slice(2), process.env);
 	(parsed.onlyIp ? runIpOnly(parsed) : runBench(parsed)).then(
 		() => process.exit(0),

@@ -58,7 +58,7 @@ function ensureDebianPackages() {
 	run(`apt-get install ${wanted.map(([, p]) => p).join(' ')}`, 'apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...wanted.map(([, p]) => p)], { env });
 }
 
-if (!only || only === 'e2e') ensureDebianPackages();
+if (!only || only === 'e2e' || only === 'integration') ensureDebianPackages();
 if (!only) {
 	run('lint', 'npm', ['run', '--silent', 'lint']);
 	run('type check', 'npm', ['run', '--silent', 'typecheck']);

@@ -1,5 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { errorItem, toNodeError } from './errors';
+import { ensureSharedTokenStore } from './tokenStore';
 
 export type ItemResult = IDataObject | IDataObject[] | INodeExecutionData | INodeExecutionData[];
 
@@ -27,6 +28,8 @@ export async function mapItems(
 	fn: (itemIndex: number) => Promise<ItemResult>,
 	options: { concurrency?: number } = {},
 ): Promise<INodeExecutionData[]> {
+	// Queue mode: tokens shared with the other n8n processes (once per process; never fails).
+	await ensureSharedTokenStore(ctx.logger);
 	const count = ctx.getInputData().length;
 	const concurrency = Math.max(1, Math.min(options.concurrency ?? 1, 1000));
 	const results: INodeExecutionData[][] = new Array(count);

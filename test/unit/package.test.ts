@@ -35,5 +35,6 @@ test('community package rules: name, keyword, n8n block, peer dependency, no ins
 	expect(pkg.peerDependencies).toEqual({ 'n8n-workflow': '*' });
 	expect(pkg.devDependencies['n8n-workflow']).toMatch(/^\d+\.\d+\.\d+$/); // pinned
 	for (const script of ['preinstall', 'install', 'postinstall', 'prepare', 'prepublish']) expect(pkg.scripts[script]).toBeUndefined();
-	expect(Object.keys(pkg.dependencies).sort()).toEqual(['ipaddr.js', 'jose', 'node-forge', 'undici']);
+	// ioredis: the shared token store in n8n queue mode (README "Queue mode"), loaded only there.
+	expect(Object.keys(pkg.dependencies).sort()).toEqual(['ioredis', 'ipaddr.js', 'jose', 'node-forge', 'undici']);
 });
