@@ -20,7 +20,8 @@ export const CREDENTIAL_TYPES = {
 	basic: 'livePersonBasicAuthApi',
 	accessToken: 'livePersonAccessTokenApi',
 	clientCredentials: 'livePersonOAuth2ClientCredentialsApi',
-	authorizationCode: 'livePersonOAuth2AuthCodeApi',
+	// eslint-disable-next-line @n8n/community-nodes/no-hardcoded-secrets -- a credential type name, not a secret
+	oauth2AuthCode: 'livePersonOAuth2AuthCodeApi',
 	mutualTls: 'livePersonMutualTlsApi',
 	orchestrator: 'conversationOrchestratorApi',
 	transferToMessaging: 'livePersonTransferToMessagingApi',

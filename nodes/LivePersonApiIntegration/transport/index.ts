@@ -38,7 +38,7 @@ export async function resolveAuth(this: IExecuteFunctions): Promise<AuthSetup> {
 		allow.push(allowTextOf(data));
 	}
 	if (authentication === 'oAuth2AuthCode') {
-		const data = await this.getCredentials(CREDENTIAL_TYPES.authorizationCode);
+		const data = await this.getCredentials(CREDENTIAL_TYPES.oauth2AuthCode);
 		setup.auth = n8nOAuth2Strategy(oauth2Secrets(data));
 		setup.transport = n8nOAuth2Transport(this);
 		allow.push(allowTextOf(data));
@@ -96,7 +96,7 @@ function n8nOAuth2Transport(ctx: IExecuteFunctions): Transport {
 		};
 		let res: N8nAnswer;
 		try {
-			res = await ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPES.authorizationCode, request);
+			res = await ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPES.oauth2AuthCode, request);
 		} catch (error) {
 			const status = thrownStatus(error);
 			// After a refresh, an error status is the answer (its body is not kept by n8n).
