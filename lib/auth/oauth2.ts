@@ -8,7 +8,7 @@ import { HttpResponse, RetryPolicy, header, parseJsonBody, parseRetryAfter, send
 import type { OutboundPolicy } from '../net/policy';
 import { clientSecretBasic } from './basic';
 import { codeChallengeS256, isValidCodeVerifier } from './pkce';
-import { CachedToken, TokenCache, expiresAtFrom, fingerprint, tokenCache } from './token-cache';
+import { CachedToken, expiresAtFrom } from './token-cache';
 
 export type ClientAuth = 'header' | 'body';
 
@@ -374,20 +374,4 @@ export async function fetchAuthorizationCodeToken(input: AuthorizationCodeInput,
 
 export async function fetchRefreshToken(input: RefreshTokenInput, io: TokenIoOptions = {}): Promise<CachedToken> {
 	return exchange(buildRefreshTokenRequest(input), [input.clientSecret, input.refreshToken], io);
-}
-
-/** The token cache key of a client credentials credential (all fields, secret included, hashed). */
-export function clientCredentialsCacheKey(creds: ClientCredentials): string {
-	return fingerprint('oauth2-client-credentials', creds.tokenUrl, creds.clientId, creds.clientSecret, creds.scope ?? '', creds.clientAuth ?? 'header');
-}
-
-/**
- * A client credentials token from the process-wide cache: fetched on first use, again shortly
- * before it expires, and again after `invalidate` (see `lib/auth/apply.ts` for the status rule).
- */
-export async function clientCredentialsToken(creds: ClientCredentials, io: TokenIoOptions & { cache?: TokenCache } = {}): Promise<CachedToken> {
-	// Validate before touching the cache, so a malformed credential fails with a field name.
-	buildClientCredentialsRequest(creds);
-	const cache = io.cache ?? tokenCache;
-	return cache.get(clientCredentialsCacheKey(creds), () => fetchClientCredentialsToken(creds, io));
 }

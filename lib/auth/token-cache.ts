@@ -144,7 +144,7 @@ export class TokenCache {
 	constructor(opts: TokenCacheOptions = {}) {
 		const margin = opts.marginMs ?? DEFAULT_MARGIN_MS;
 		this.marginMs = Number.isFinite(margin) && margin > 0 ? margin : 0;
-		this.now = opts.now ?? Date.now;
+		this.now = opts.now ?? (() => Date.now()); // late-bound: a test clock that replaces Date is seen
 		const max = opts.maxEntries ?? DEFAULT_MAX_ENTRIES;
 		this.maxEntries = Number.isFinite(max) && max >= 1 ? Math.floor(max) : DEFAULT_MAX_ENTRIES;
 		this.leaseMs = num(opts.leaseMs, DEFAULT_LEASE_MS, 100);

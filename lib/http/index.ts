@@ -300,7 +300,12 @@ export const policyInterceptor: Interceptor = (next) => async (ex) => {
 	const policy = ex.policy;
 	policy.checkUrl(ex.url);
 	if (ex.req.transport) {
-		if (policy.enabled && !hostLiteral(ex.url.hostname)) await policy.resolve(ex.url.hostname);
+		if (policy.enabled && !hostLiteral(ex.url.hostname)) {
+			// A DNS failure here is the same network error the default transport reports.
+			await policy.resolve(ex.url.hostname).catch((error: unknown) => {
+				throw networkError(ex, error);
+			});
+		}
 		return next(ex);
 	}
 	ex.dispatcher = ex.useConnection && ex.req.connection ? ex.req.connection.dispatcher(policy) : policyDispatcher(policy);

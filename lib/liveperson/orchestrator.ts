@@ -19,6 +19,7 @@ import { validateAccountId } from './csds';
 import {
 	CO_SERVICE,
 	getOrchestratorToken,
+	invalidateOrchestratorToken,
 	orchestratorHost,
 	orchestratorPolicy,
 	orchestratorStrategy,
@@ -412,7 +413,11 @@ export class OrchestratorClient {
 			timeoutMs: this.options.timeoutMs,
 			maxResponseBytes: this.options.maxResponseBytes,
 		});
-		if (res.status === 403 && res.reauthenticated) throw tokenRefusedAgain(this.creds, bodySnippet(res));
+		if (res.status === 403 && res.reauthenticated) {
+			// The fresh token is refused too: drop it as well, so the next execution logs in again.
+			invalidateOrchestratorToken(this.creds);
+			throw tokenRefusedAgain(this.creds, bodySnippet(res));
+		}
 		return process(res, req.secrets);
 	}
 

@@ -8,6 +8,8 @@ import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { OutboundPolicy } from '../../lib/net/policy';
 import { closeAllAgents } from '../../lib/tls/agent-pool';
 import { testMutualTlsCredential } from '../../lib/tls/credential-test';
+import { mutualTlsConfig } from '../../nodes/shared/credentialConfig';
+import { testMutualTls } from '../../nodes/shared/credentialTests';
 import { clearKeyStoreCache, keyStoreStats } from '../../lib/tls/keystore';
 import { LivePersonApiIntegration } from '../../nodes/LivePersonApiIntegration/LivePersonApiIntegration.node';
 import { makeTestPki, OTHER_PASSWORD, STORE_PASSWORD, TestPki } from '../helpers/pki';
@@ -158,7 +160,16 @@ describe('LivePerson API Integration node', () => {
 				params: base({ authentication: 'oAuth2ClientCredentials', url: `${server.url}/protected` }),
 				credentials: {
 					livePersonMutualTlsApi: mtlsCredential(),
-					livePersonOAuth2ClientCredentialsApi: { clientId: 'cid', clientSecret: 'client-secret-xyz', scope: '', accessTokenUrl: tokenUrl, authentication: 'body', tokenExpiredStatusCode: 401 },
+					// The token endpoint is on 127.0.0.1: the credential allows loopback for it.
+					livePersonOAuth2ClientCredentialsApi: {
+						clientId: 'cid',
+						clientSecret: 'client-secret-xyz',
+						scope: '',
+						accessTokenUrl: tokenUrl,
+						authentication: 'body',
+						tokenExpiredStatusCode: 401,
+						allowedInternalNetworks: 'loopback',
+					},
 				},
 			}),
 		);
@@ -169,7 +180,14 @@ describe('LivePerson API Integration node', () => {
 
 	test('OAuth2 Authorization Code goes through n8n (httpRequestWithAuthentication), with retries on 503', async () => {
 		const calls: Array<{ type: string; url: string; method: string }> = [];
-		const context = ctx({ items: 1, params: base({ authentication: 'oAuth2AuthCode', mutualTls: false, url: 'https://api.example.com/v1/me' }), credentials: {} });
+		const context = ctx({
+			items: 1,
+			// An IP literal: the pipeline checks (and would resolve) the host before n8n sends, and this
+			// test must not depend on DNS. n8n's helper is a stand-in, nothing is contacted.
+			params: base({ authentication: 'oAuth2AuthCode', mutualTls: false, url: 'https://93.184.216.34/v1/me' }),
+			// n8n keeps the token; the node reads the credential only for its secrets and allowed networks.
+			credentials: { livePersonOAuth2AuthCodeApi: { clientId: 'web', clientSecret: 'auth-code-secret-123', oauthTokenData: { access_token: 'n8n-owned-token-456' } } },
+		});
 		(context.helpers as unknown as Record<string, unknown>).httpRequestWithAuthentication = async (type: string, opts: { url: string; method: string }) => {
 			calls.push({ type, url: opts.url, method: opts.method });
 			return calls.length === 1
@@ -178,10 +196,28 @@ describe('LivePerson API Integration node', () => {
 		};
 		const [out] = await new LivePersonApiIntegration().execute.call(context);
 		expect(calls).toEqual([
-			{ type: 'livePersonOAuth2AuthCodeApi', url: 'https://api.example.com/v1/me', method: 'GET' },
-			{ type: 'livePersonOAuth2AuthCodeApi', url: 'https://api.example.com/v1/me', method: 'GET' },
+			{ type: 'livePersonOAuth2AuthCodeApi', url: 'https://93.184.216.34/v1/me', method: 'GET' },
+			{ type: 'livePersonOAuth2AuthCodeApi', url: 'https://93.184.216.34/v1/me', method: 'GET' },
 		]);
 		expect(out[0].json).toEqual({ me: 'bot' });
+	});
+
+	test('OAuth2 Authorization Code: a host name that does not resolve is a clear network error, n8n is not called', async () => {
+		let calls = 0;
+		const context = ctx({
+			items: 1,
+			params: base({ authentication: 'oAuth2AuthCode', mutualTls: false, url: 'https://no-such-host.invalid/v1/me', options: { retries: 0 } }),
+			credentials: { livePersonOAuth2AuthCodeApi: { clientId: 'web', clientSecret: 'auth-code-secret-123', oauthTokenData: { access_token: 'n8n-owned-token-456' } } },
+		});
+		(context.helpers as unknown as Record<string, unknown>).httpRequestWithAuthentication = async () => {
+			calls++;
+			return { statusCode: 200, headers: {}, body: Buffer.from('{}') };
+		};
+		const error = await new LivePersonApiIntegration().execute.call(context).catch((e: unknown) => e as Error);
+		expect(calls).toBe(0);
+		// The same wording as the package's own transport gives for a DNS failure, not an internal error.
+		expect((error as Error).message).toMatch(/could not be reached at https:\/\/no-such-host\.invalid\/v1\/me: host name not found/);
+		expect((error as Error).message).not.toMatch(/Unexpected internal error/);
 	});
 
 	test('503 with Retry-After is retried', async () => {
@@ -218,9 +254,14 @@ describe('LivePerson API Integration node', () => {
 
 describe('Mutual TLS credential test button', () => {
 	const loopback = new OutboundPolicy({ allow: ['loopback'] });
+	/** The credential's Test button as n8n calls it (fields → settings → lib test), as lib's {ok, message}. */
+	const testButton = async (data: Record<string, unknown>) => {
+		const r = await testMutualTls(data as never);
+		return { ok: r.status === 'OK', message: r.message };
+	};
 
 	test('reports subject, issuer, validity, fingerprint and the 30-day warning', async () => {
-		const r = await testMutualTlsCredential(mtlsCredential());
+		const r = await testButton(mtlsCredential());
 		expect(r.ok).toBe(true);
 		expect(r.message).toMatch(/Certificate "client-rsa" \(RSA, PKCS#12\)/);
 		expect(r.message).toMatch(/issued by CN=test-ca/);
@@ -229,11 +270,27 @@ describe('Mutual TLS credential test button', () => {
 	});
 
 	test('with a Test URL it really performs the mutual TLS handshake', async () => {
-		const r = await testMutualTlsCredential(mtlsCredential({ keyStoreFormat: 'pem', keyStore: pki.ec.certPem, privateKey: pki.ec.keyPem, testUrl: `${server.url}/health` }), { policy: loopback });
+		const pem = mtlsCredential({ keyStoreFormat: 'pem', keyStore: pki.ec.certPem, privateKey: pki.ec.keyPem, testUrl: `${server.url}/health`, allowedInternalNetworks: 'loopback' });
+		const before = server.handshakes();
+		const r = await testButton(pem);
 		expect(r).toMatchObject({ ok: true });
 		expect(r.message).toMatch(/Handshake with 127\.0\.0\.1:\d+ succeeded \(HTTP 200\)/);
-		const untrusted = await testMutualTlsCredential(mtlsCredential({ keyStore: pki.p12Untrusted, testUrl: `${server.url}/health` }), { policy: loopback });
+		expect(server.handshakes() - before).toBe(1);
+		const untrusted = await testButton(mtlsCredential({ keyStore: pki.p12Untrusted, testUrl: `${server.url}/health`, allowedInternalNetworks: 'loopback' }));
 		expect(untrusted.ok).toBe(false);
+		// lib's test with an explicit policy gives the same answer.
+		const viaLib = await testMutualTlsCredential(mutualTlsConfig(pem), { testUrl: `${server.url}/health`, policy: loopback });
+		expect(viaLib.ok).toBe(true);
+		expect(viaLib.message).toMatch(/Handshake with 127\.0\.0\.1:\d+ succeeded \(HTTP 200\)/);
+	});
+
+	test('a Test URL on an internal address is not contacted unless the credential allows it', async () => {
+		const before = server.handshakes();
+		const r = await testButton(mtlsCredential({ testUrl: `${server.url}/health` }));
+		expect(r.ok).toBe(false);
+		expect(r.message).toMatch(/Allowed Internal Networks/);
+		expect(r.message).toMatch(/loopback/);
+		expect(server.handshakes() - before).toBe(0);
 	});
 
 	test.each([
@@ -245,7 +302,7 @@ describe('Mutual TLS credential test button', () => {
 		const o = { ...overrides } as Record<string, unknown>;
 		if (o.keyStore === 'EXPIRED') o.keyStore = pki.expired.p12;
 		if (_name === 'mismatched key') Object.assign(o, { keyStore: pki.rsa.certPem, privateKey: pki.untrusted.keyPem });
-		const r = await testMutualTlsCredential(mtlsCredential(o));
+		const r = await testButton(mtlsCredential(o));
 		expect(r.ok).toBe(false);
 		expect(r.message).toMatch(message);
 		expect(r.message).not.toContain(STORE_PASSWORD);

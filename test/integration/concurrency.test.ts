@@ -9,20 +9,23 @@
  *   - two different credentials never share a cached token, a TLS agent or a TLS session: distinct
  *     tokens, distinct agents, and the mTLS server sees each request with its own client certificate.
  */
-import { authHeaders, CREDENTIAL_TYPES, sendWithCredential } from '../../lib/auth/apply';
 import { tokenCache } from '../../lib/auth/token-cache';
 import { LpError } from '../../lib/errors';
-import { getAccountBearer, resetAccountAuthState, withAccountBearer } from '../../lib/liveperson/account-auth';
-import { getC2mAuthHeaders } from '../../lib/liveperson/c2m-auth';
+import { send, type AuthStrategy, type HttpResponse } from '../../lib/http';
+import { accountStrategy, getAccountBearer, resetAccountAuthState } from '../../lib/liveperson/account-auth';
+import { c2mStrategy } from '../../lib/liveperson/c2m-auth';
 import { csds } from '../../lib/liveperson/csds';
-import { getOrchestratorAuth, withOrchestratorToken } from '../../lib/liveperson/orchestrator-auth';
-import { send, sleep, type HttpResponse } from '../../lib/net/transport';
+import { OrchestratorClient } from '../../lib/liveperson/orchestrator';
+import { getOrchestratorToken, orchestratorStrategy } from '../../lib/liveperson/orchestrator-auth';
+import { OutboundPolicy } from '../../lib/net/policy';
 import { closeAllAgents } from '../../lib/tls/agent-pool';
-import { mutualTlsAgent } from '../../lib/tls/credential';
+import { mutualTlsConnection } from '../../lib/tls/credential';
+import { CREDENTIAL_TYPES, mutualTlsConfig, strategyFor } from '../../nodes/shared/credentialConfig';
 import { clearKeyStoreCache } from '../../lib/tls/keystore';
 import { startEmulator, type Emulator } from '../../sandbox/emulator';
 import { makeTestPki, STORE_PASSWORD, type TestPki } from '../helpers/pki';
 import { startNodeMtlsServer, type NodeTlsServer } from '../helpers/tls-servers';
+import { advanceClock, fakeDateOnly, realClock } from '../support/clock';
 import { SecretScanner } from '../support/secrets';
 
 jest.setTimeout(120_000);
@@ -52,42 +55,75 @@ beforeEach(() => {
 	csds.invalidate();
 });
 
-const echo = (authorization: string): Promise<HttpResponse> =>
-	send({ url: `${emu.url}/protected/echo`, headers: { authorization }, serviceName: 'echo', timeoutMs: 10_000 });
+/** The emulator and the test TLS server listen on 127.0.0.1: every request here allows loopback. */
+const loopback = new OutboundPolicy({ allow: ['loopback'] });
+const LOOPBACK = 'loopback';
 
-const account = () => ({ accountId: ACC, csdsHost: emu.url, authMethod: 'userPassword', username: 'sandbox-agent', password: 'Sandbox-Passw0rd!' });
+const echo = (authorization: string): Promise<HttpResponse> =>
+	send({ url: `${emu.url}/protected/echo`, headers: { authorization }, serviceName: 'echo', timeoutMs: 10_000, policy: loopback });
+
+/** One request through the pipeline with a strategy (a refusal makes the strategy re-login once). */
+const echoWith = (auth: AuthStrategy): Promise<HttpResponse> =>
+	send({ url: `${emu.url}/protected/echo`, auth, serviceName: 'echo', timeoutMs: 10_000, policy: loopback });
+
+/** The Authorization header a strategy signs one request with. */
+const authorizationOf = async (auth: AuthStrategy): Promise<string> => {
+	const applied = await auth.apply({ method: 'GET', url: new URL(`${emu.url}/protected/echo`), headers: {} });
+	const value = applied.headers?.authorization;
+	if (!value) throw new Error(`${auth.label} signed no Authorization header`);
+	return value;
+};
+
+const account = () => ({
+	accountId: ACC,
+	csdsHost: emu.url,
+	authMethod: 'userPassword',
+	username: 'sandbox-agent',
+	password: 'Sandbox-Passw0rd!',
+	allowedInternalNetworks: LOOPBACK,
+});
 const sentinelAccount = () => ({ ...account(), authMethod: 'clientCredentials', clientId: 'sandbox-client', clientSecret: 'sandbox-client-secret' });
 const oauthCc = (over: Record<string, unknown> = {}) => ({
 	clientId: 'sandbox-client',
 	clientSecret: 'sandbox-client-secret',
 	accessTokenUrl: `${emu.url}/sentinel/api/v2/account/${ACC}/app/token`,
 	authentication: 'body',
+	allowedInternalNetworks: LOOPBACK,
 	...over,
 });
-const co = (host = emu.url) => ({ region: 'custom', customHost: host, apiVersion: 'v2', userId: 'sandbox-co-user', password: 'Sandbox-CO-Passw0rd!' });
-const c2m = () => ({ accountId: ACC, csdsHost: emu.url, clientId: 'sandbox-client', clientSecret: 'sandbox-client-secret' });
+const co = (host = emu.url) => ({
+	region: 'custom',
+	customHost: host,
+	apiVersion: 'v2',
+	userId: 'sandbox-co-user',
+	password: 'Sandbox-CO-Passw0rd!',
+	allowedInternalNetworks: LOOPBACK,
+});
+const c2m = () => ({ accountId: ACC, csdsHost: emu.url, clientId: 'sandbox-client', clientSecret: 'sandbox-client-secret', allowedInternalNetworks: LOOPBACK });
 
 interface TokenCase {
 	name: string;
 	route: string;
-	/** One caller: get the credential's Authorization header. */
+	/** One caller (its own strategy, as one execution builds one): the Authorization header it signs with. */
 	authorization: () => Promise<string>;
 }
 
 const tokenCases: TokenCase[] = [
 	{ name: 'LivePerson Account, user + password (Login Service)', route: 'login.login', authorization: async () => (await getAccountBearer(account())).authorization },
 	{ name: 'LivePerson Account, client credentials (Sentinel)', route: 'sentinel.token', authorization: async () => (await getAccountBearer(sentinelAccount())).authorization },
-	{ name: 'OAuth2 client credentials', route: 'sentinel.token', authorization: async () => (await authHeaders(CREDENTIAL_TYPES.clientCredentials, oauthCc())).headers.authorization },
-	{ name: 'Conversation Orchestrator v2', route: 'co.v2.login', authorization: async () => (await getOrchestratorAuth(co())).headers.authorization },
-	{ name: 'Transfer to Messaging (Sentinel app JWT)', route: 'sentinel.token', authorization: async () => (await getC2mAuthHeaders(c2m())).authorization },
+	{ name: 'OAuth2 client credentials', route: 'sentinel.token', authorization: () => authorizationOf(strategyFor(CREDENTIAL_TYPES.clientCredentials, oauthCc())) },
+	{ name: 'Conversation Orchestrator v2', route: 'co.v2.login', authorization: () => authorizationOf(orchestratorStrategy(co(), 'header')) },
+	{ name: 'Transfer to Messaging (Sentinel app JWT)', route: 'sentinel.token', authorization: () => authorizationOf(c2mStrategy(c2m())) },
 ];
 
 describe(`${N} callers at once with an expired token: one token request per credential`, () => {
+	beforeAll(() => fakeDateOnly());
+	afterAll(() => realClock());
 	test.each(tokenCases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
 		const first = await c.authorization();
 		expect(emu.count(c.route)).toBe(1);
 		expect((await echo(first)).status).toBe(200);
-		await sleep(LIFETIME_S * 1000 + 150); // expired at the emulator too
+		advanceClock(LIFETIME_S * 1000 + 150); // expired at the emulator too (one clock for both)
 		expect((await echo(first)).status).toBe(401);
 
 		const auths = await Promise.all(Array.from({ length: N }, () => c.authorization()));
@@ -104,14 +140,11 @@ describe(`${N} callers at once with an expired token: one token request per cred
 
 describe('a rejection that repeats: exactly one re-login, then a clear error', () => {
 	test(`Conversation Orchestrator v2: ${N} callers, every call 403 → one re-login`, async () => {
-		await getOrchestratorAuth(co());
+		await getOrchestratorToken(co());
 		expect(emu.count('co.v2.login')).toBe(1);
 		emu.setFault('co.ccs.v2', { status: 403, body: { message: 'forbidden' } });
-		const call = () =>
-			withOrchestratorToken(co(), async (auth) => {
-				const res = await send({ url: `${emu.url}/v2/context/document/${ACC}/flow/s1`, headers: auth.headers, serviceName: 'CCS' });
-				return { status: res.status };
-			});
+		// GET /v2/context/document/{account}/flow/s1 through the CO client (strategy + pipeline).
+		const call = () => new OrchestratorClient(co()).ccsV2({ op: 'get', accountId: ACC, namespace: 'flow', sessionId: 's1' });
 		const results = await Promise.allSettled(Array.from({ length: N }, call));
 		expect(results.every((r) => r.status === 'rejected')).toBe(true);
 		const reasons = results.map((r) => (r as PromiseRejectedResult).reason as unknown);
@@ -126,7 +159,7 @@ describe('a rejection that repeats: exactly one re-login, then a clear error', (
 		await getAccountBearer(account());
 		expect(emu.count('login.login')).toBe(1);
 		emu.setFault('protected.echo', { status: 401, body: { error: 'invalid credentials' } });
-		const results = await Promise.all(Array.from({ length: N }, () => withAccountBearer(account(), async (auth) => ({ status: (await echo(auth.authorization)).status }))));
+		const results = await Promise.all(Array.from({ length: N }, () => echoWith(accountStrategy(account()))));
 		expect(results.every((r) => r.status === 401)).toBe(true);
 		expect(emu.count('login.login')).toBe(2);
 		expect(emu.count('protected.echo')).toBe(2 * N);
@@ -135,9 +168,10 @@ describe('a rejection that repeats: exactly one re-login, then a clear error', (
 
 	test(`OAuth2 client credentials: ${N} requests, the API answers 401 every time → one new token`, async () => {
 		emu.setFault('protected.echo', { status: 401 });
-		const results = await Promise.all(Array.from({ length: N }, () => sendWithCredential(CREDENTIAL_TYPES.clientCredentials, oauthCc(), { url: `${emu.url}/protected/echo` })));
+		const results = await Promise.all(Array.from({ length: N }, () => echoWith(strategyFor(CREDENTIAL_TYPES.clientCredentials, oauthCc()))));
 		expect(results.every((r) => r.status === 401)).toBe(true);
 		expect(emu.count('sentinel.token')).toBe(2);
+		expect(emu.count('protected.echo')).toBe(2 * N);
 		figures.push(`OAuth2 client credentials, 401 repeating for ${N} requests -> ${emu.count('sentinel.token')} token requests (first + one refetch)`);
 	});
 });
@@ -145,17 +179,17 @@ describe('a rejection that repeats: exactly one re-login, then a clear error', (
 describe('two credentials never share a token, an agent or a TLS session', () => {
 	test('tokens: two OAuth2 client-credentials credentials (differing only in scope), two CO v2 hosts', async () => {
 		const [a, b] = await Promise.all([
-			Promise.all(Array.from({ length: 50 }, () => authHeaders(CREDENTIAL_TYPES.clientCredentials, oauthCc({ scope: 'a' })))),
-			Promise.all(Array.from({ length: 50 }, () => authHeaders(CREDENTIAL_TYPES.clientCredentials, oauthCc({ scope: 'b' })))),
+			Promise.all(Array.from({ length: 50 }, () => authorizationOf(strategyFor(CREDENTIAL_TYPES.clientCredentials, oauthCc({ scope: 'a' }))))),
+			Promise.all(Array.from({ length: 50 }, () => authorizationOf(strategyFor(CREDENTIAL_TYPES.clientCredentials, oauthCc({ scope: 'b' }))))),
 		]);
-		expect(new Set(a.map((x) => x.headers.authorization)).size).toBe(1);
-		expect(new Set(b.map((x) => x.headers.authorization)).size).toBe(1);
-		expect(a[0].headers.authorization).not.toBe(b[0].headers.authorization);
+		expect(new Set(a).size).toBe(1);
+		expect(new Set(b).size).toBe(1);
+		expect(a[0]).not.toBe(b[0]);
 		expect(emu.count('sentinel.token')).toBe(2);
 
 		const localhost = emu.url.replace('127.0.0.1', 'localhost');
-		const [x, y] = await Promise.all([getOrchestratorAuth(co()), getOrchestratorAuth(co(localhost))]);
-		expect(x.token).not.toBe(y.token);
+		const [x, y] = await Promise.all([getOrchestratorToken(co()), getOrchestratorToken(co(localhost))]);
+		expect(x.value).not.toBe(y.value);
 		expect(emu.count('co.v2.login')).toBe(2);
 		const [u, v] = await Promise.all([getAccountBearer(account()), getAccountBearer(sentinelAccount())]);
 		expect(u.authorization).not.toBe(v.authorization);
@@ -177,16 +211,19 @@ describe('two credentials never share a token, an agent or a TLS session', () =>
 		test('two credentials: two agents, and the server sees each request with its own client certificate', async () => {
 			const rsa = { keyStoreFormat: 'pkcs12', keyStore: pki.p12Modern, keyStorePassword: STORE_PASSWORD, trustCertificate: pki.caPem, protocols: 'tls12plus' };
 			const ec = { keyStoreFormat: 'jks', keyStore: pki.jksEc, keyStorePassword: STORE_PASSWORD, trustCertificate: pki.caPem, protocols: 'tls12plus' };
-			const a = mutualTlsAgent(rsa, { credentialId: 'cred-rsa' });
-			const b = mutualTlsAgent(ec, { credentialId: 'cred-ec' });
-			expect(a.agent).not.toBe(b.agent);
-			expect(a.key).not.toBe(b.key);
-			expect(mutualTlsAgent(rsa, { credentialId: 'cred-rsa' }).agent).toBe(a.agent); // one agent per credential, reused
+			const a = mutualTlsConnection(mutualTlsConfig(rsa), { credentialId: 'cred-rsa' });
+			const b = mutualTlsConnection(mutualTlsConfig(ec), { credentialId: 'cred-ec' });
+			const agentA = a.dispatcher(loopback);
+			const agentB = b.dispatcher(loopback);
+			expect(agentA).not.toBe(agentB);
+			expect(a.material.info.sha256Fingerprint).not.toBe(b.material.info.sha256Fingerprint);
+			// One agent per credential, reused: the same data read again (a new settings object) finds the same agent.
+			expect(mutualTlsConnection(mutualTlsConfig(rsa), { credentialId: 'cred-rsa' }).dispatcher(loopback)).toBe(agentA);
 
 			const handshakesBefore = server.handshakes();
 			const calls = Array.from({ length: 100 }, (_, i) => {
 				const which = i % 2 === 0 ? a : b;
-				return send({ url: `${server.url}/who?i=${i}`, dispatcher: which.agent, timeoutMs: 10_000 }).then((r) => ({ i, client: (JSON.parse(r.body.toString()) as { client: string }).client }));
+				return send({ url: `${server.url}/who?i=${i}`, connection: which, policy: loopback, timeoutMs: 10_000 }).then((r) => ({ i, client: (JSON.parse(r.body.toString()) as { client: string }).client }));
 			});
 			const seen = await Promise.all(calls);
 			for (const s of seen) expect(s.client).toBe(s.i % 2 === 0 ? 'client-rsa' : 'client-ec');

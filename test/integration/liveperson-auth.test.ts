@@ -10,20 +10,23 @@ import type { AddressInfo } from 'node:net';
 import { startEmulator, type Emulator } from '../../sandbox/emulator/index';
 import { tokenCache } from '../../lib/auth/token-cache';
 import { LpError } from '../../lib/errors';
-import { send } from '../../lib/net/transport';
+import { send, type AuthStrategy } from '../../lib/http';
 import {
+	accountStrategy,
 	getAccountAuthHeaders,
 	getAccountBearer,
 	getAccountSession,
 	invalidateAccountBearer,
 	logoutAccount,
 	resetAccountAuthState,
-	withAccountBearer,
 	type LivePersonAccountCredentials,
 } from '../../lib/liveperson/account-auth';
 import { login, logout, refreshSession, type LoginTiming } from '../../lib/liveperson/login';
-import { withOrchestratorToken, getOrchestratorAuth, type ConversationOrchestratorCredentials } from '../../lib/liveperson/orchestrator-auth';
-import { getC2mAuthHeaders, resolveC2mBase } from '../../lib/liveperson/c2m-auth';
+import { OrchestratorClient } from '../../lib/liveperson/orchestrator';
+import { getOrchestratorToken, orchestratorStrategy, type ConversationOrchestratorCredentials } from '../../lib/liveperson/orchestrator-auth';
+import { c2mStrategy, resolveC2mBase, type TransferToMessagingCredentials } from '../../lib/liveperson/c2m-auth';
+import { OutboundPolicy } from '../../lib/net/policy';
+import { advanceClock, fakeDateOnly, realClock } from '../support/clock';
 import { testConversationOrchestrator, testLivePersonAccount, testTransferToMessaging } from '../../nodes/shared/credentialTests';
 
 const ACC = '12345678';
@@ -53,8 +56,26 @@ beforeEach(() => {
 	resetAccountAuthState();
 });
 
-const user = (): LivePersonAccountCredentials => ({ accountId: ACC, csdsHost: emu.url, authMethod: 'userPassword', username: 'sandbox-agent', password: 'Sandbox-Passw0rd!' });
-const client = (): LivePersonAccountCredentials => ({ accountId: ACC, csdsHost: emu.url, authMethod: 'clientCredentials', clientId: 'sandbox-client', clientSecret: 'sandbox-client-secret' });
+/** The emulator listens on 127.0.0.1: the credentials allow loopback, and so do the test's own requests. */
+const LOOPBACK = 'loopback';
+const loopback = new OutboundPolicy({ allow: [LOOPBACK] });
+
+const user = (): LivePersonAccountCredentials => ({
+	accountId: ACC,
+	csdsHost: emu.url,
+	authMethod: 'userPassword',
+	username: 'sandbox-agent',
+	password: 'Sandbox-Passw0rd!',
+	allowedInternalNetworks: LOOPBACK,
+});
+const client = (): LivePersonAccountCredentials => ({
+	accountId: ACC,
+	csdsHost: emu.url,
+	authMethod: 'clientCredentials',
+	clientId: 'sandbox-client',
+	clientSecret: 'sandbox-client-secret',
+	allowedInternalNetworks: LOOPBACK,
+});
 const oauth1 = (username = ''): LivePersonAccountCredentials => ({
 	accountId: ACC,
 	csdsHost: emu.url,
@@ -64,8 +85,16 @@ const oauth1 = (username = ''): LivePersonAccountCredentials => ({
 	appSecret: 'sandbox-app-secret',
 	accessToken: 'sandbox-access-token',
 	accessTokenSecret: 'sandbox-access-token-secret',
+	allowedInternalNetworks: LOOPBACK,
 });
-const coV2 = (): ConversationOrchestratorCredentials => ({ region: 'custom', customHost: emu.url, apiVersion: 'v2', userId: 'sandbox-co-user', password: 'Sandbox-CO-Passw0rd!' });
+const coV2 = (): ConversationOrchestratorCredentials => ({
+	region: 'custom',
+	customHost: emu.url,
+	apiVersion: 'v2',
+	userId: 'sandbox-co-user',
+	password: 'Sandbox-CO-Passw0rd!',
+	allowedInternalNetworks: LOOPBACK,
+});
 
 /** Records the requested waits and returns at once: the retry policy runs in milliseconds. */
 function fakeTiming(): { waits: number[]; timing: Partial<LoginTiming> } {
@@ -91,8 +120,26 @@ async function rejection(p: Promise<unknown>): Promise<LpError> {
 }
 
 async function echo(headers: Record<string, string>, method = 'GET', path = '/protected/echo') {
-	const res = await send({ url: `${emu.url}${path}`, method, headers });
+	const res = await send({ url: `${emu.url}${path}`, method, headers, policy: loopback });
 	return { status: res.status, json: JSON.parse(res.body.toString('utf8') || 'null') };
+}
+
+/** One request through the pipeline signed by `auth` (its refusal status makes one re-login and one re-send). */
+async function echoWith(auth: AuthStrategy, path = '/protected/echo') {
+	const res = await send({ url: `${emu.url}${path}`, auth, policy: loopback });
+	return { status: res.status, reauthenticated: res.reauthenticated === true, json: JSON.parse(res.body.toString('utf8') || 'null') };
+}
+
+/** What a strategy adds to one request (headers and query). */
+async function signed(auth: AuthStrategy) {
+	const applied = await auth.apply({ method: 'GET', url: new URL(`${emu.url}/protected/echo`), headers: {} });
+	return { headers: applied.headers ?? {}, query: applied.query ?? {}, used: applied.used };
+}
+
+/** The Transfer to Messaging credential's Authorization header, as its strategy signs a request. */
+async function c2mHeaders(creds: TransferToMessagingCredentials): Promise<{ authorization: string }> {
+	const { headers } = await signed(c2mStrategy(creds));
+	return { authorization: headers.authorization };
 }
 
 describe('Login Service: user and application login', () => {
@@ -139,9 +186,13 @@ describe('Login Service: user and application login', () => {
 		const headers = await getAccountAuthHeaders(oauth1(), { method: 'POST', url });
 		expect(headers.authorization).toMatch(/^OAuth .*oauth_signature_method="HMAC-SHA1"/);
 		expect(headers.authorization).not.toContain('sandbox-app-secret');
-		const res = await send({ url, method: 'POST', headers });
+		const res = await send({ url, method: 'POST', headers, policy: loopback });
 		expect(res.status).toBe(200);
 		expect(JSON.parse(res.body.toString())).toMatchObject({ ok: true, authType: 'oauth1' });
+		// The same through the pipeline with the account strategy (it signs each request itself).
+		const viaStrategy = await send({ url, method: 'POST', auth: accountStrategy(oauth1()), policy: loopback });
+		expect(viaStrategy.status).toBe(200);
+		expect(JSON.parse(viaStrategy.body.toString())).toMatchObject({ ok: true, authType: 'oauth1' });
 		expect(emu.count('login.login')).toBe(0);
 		// A bearer needs Application Login: the error names the field and carries the EOL notice.
 		const e = await rejection(getAccountBearer(oauth1()));
@@ -153,19 +204,19 @@ describe('Login Service: user and application login', () => {
 describe('Login Service: refresh and logout (csrf + Session_id cookie)', () => {
 	it('refresh and logout succeed with csrf + cookie; a wrong csrf or a missing cookie is refused', async () => {
 		const session = (await getAccountSession(user()))!;
-		await refreshSession(session);
+		await refreshSession(session, { policy: loopback });
 		expect(emu.count('login.refresh')).toBe(1);
 
-		const badCsrf = await rejection(refreshSession({ ...session, csrf: 'not-the-csrf' }));
+		const badCsrf = await rejection(refreshSession({ ...session, csrf: 'not-the-csrf' }, { policy: loopback }));
 		expect(badCsrf.code).toBe('LOGIN_SESSION_INVALID');
 		expect(badCsrf.message).toMatch(/csrf/i);
-		const noCookie = await rejection(refreshSession({ ...session, sessionId: undefined }));
+		const noCookie = await rejection(refreshSession({ ...session, sessionId: undefined }, { policy: loopback }));
 		expect(noCookie.status).toBe(401);
 
-		await logout(session);
+		await logout(session, { policy: loopback });
 		expect(emu.count('login.logout')).toBe(1);
 		expect((await echo({ authorization: `Bearer ${session.bearer}` })).status).toBe(401);
-		const after = await rejection(refreshSession(session));
+		const after = await rejection(refreshSession(session, { policy: loopback }));
 		expect(after.code).toBe('LOGIN_SESSION_INVALID');
 	});
 
@@ -182,7 +233,7 @@ describe('Login Service: refresh and logout (csrf + Session_id cookie)', () => {
 		const options = { keepAliveMs: 30 };
 		const first = await getAccountBearer(user(), options);
 		const session = (await getAccountSession(user(), { keepAliveMs: 0 }))!;
-		await logout(session); // the session ends behind the cache's back
+		await logout(session, { policy: loopback }); // the session ends behind the cache's back
 		await new Promise((r) => setTimeout(r, 50));
 		const results = await Promise.all(Array.from({ length: 50 }, () => getAccountBearer(user(), options)));
 		expect(new Set(results.map((r) => r.authorization)).size).toBe(1);
@@ -260,7 +311,7 @@ describe('Login Service retry policy', () => {
 	it('5xx that persists: gives up after the third retry with the server status', async () => {
 		emu.setFault('login.login', { status: 500, body: 'internal Sandbox-Passw0rd! error' });
 		const { waits, timing } = fakeTiming();
-		const e = await rejection(login({ accountId: ACC, csdsHost: emu.url }, { kind: 'user', username: 'sandbox-agent', password: 'Sandbox-Passw0rd!' }, { timing }));
+		const e = await rejection(login({ accountId: ACC, csdsHost: emu.url }, { kind: 'user', username: 'sandbox-agent', password: 'Sandbox-Passw0rd!' }, { timing, policy: loopback }));
 		expect(e.status).toBe(500);
 		expect(waits).toEqual([5000, 10000, 15000]);
 		expect(emu.count('login.login')).toBe(4);
@@ -309,16 +360,26 @@ describe('Token cache: single flight and expiry', () => {
 		expect(emu.count('login.login')).toBe(2);
 	});
 
-	it('withAccountBearer: a 401 from the API → one new login and one retry', async () => {
+	it('account strategy: a 401 from the API → one new login and one retry', async () => {
 		const first = await getAccountBearer(user());
-		let calls = 0;
-		const result = await withAccountBearer(user(), async (auth) => {
-			calls++;
-			return auth.authorization === first.authorization ? { status: 401 } : echo(auth);
-		});
-		expect(calls).toBe(2);
+		emu.setFault('protected.echo', { status: 401, times: 1 });
+		const result = await echoWith(accountStrategy(user()));
+		expect(emu.count('protected.echo')).toBe(2);
 		expect(result.status).toBe(200);
+		expect(result.reauthenticated).toBe(true);
+		expect(result.json).toMatchObject({ ok: true, tokenKind: 'login' });
 		expect(emu.count('login.login')).toBe(2);
+		expect(await getAccountBearer(user())).not.toEqual(first);
+	});
+
+	it('account strategy: a dead bearer (session gone at the server) → one new login for 50 callers', async () => {
+		const first = await getAccountBearer(user());
+		emu.reset(); // the emulator forgets every session: the cached bearer is now refused with 401
+		const results = await Promise.all(Array.from({ length: 50 }, () => echoWith(accountStrategy(user()))));
+		expect(results.every((r) => r.status === 200 && r.reauthenticated)).toBe(true);
+		expect(emu.count('login.login')).toBe(1);
+		expect(emu.count('protected.echo')).toBe(100);
+		expect(await getAccountBearer(user())).not.toEqual(first);
 	});
 });
 
@@ -326,8 +387,10 @@ describe('Expiry mid-run (short lifetimes)', () => {
 	let short: Emulator;
 	beforeAll(async () => {
 		short = await startEmulator({ port: 0, config: { lifetimes: { sessionTTl: '1200', sentinelExpiresIn: 2, coTokenLifetime: 2 } } });
+		fakeDateOnly();
 	});
 	afterAll(async () => {
+		realClock();
 		await short.close();
 	});
 
@@ -335,7 +398,7 @@ describe('Expiry mid-run (short lifetimes)', () => {
 		const creds = { ...user(), csdsHost: short.url };
 		const first = await getAccountBearer(creds, { keepAliveMs: 0 });
 		expect(short.count('login.login')).toBe(1);
-		await new Promise((r) => setTimeout(r, 700)); // margin = half the 1.2 s lifetime
+		advanceClock(700); // margin = half the 1.2 s lifetime
 		const next = await Promise.all(Array.from({ length: 50 }, () => getAccountBearer(creds, { keepAliveMs: 0 })));
 		expect(new Set(next.map((n) => n.authorization)).size).toBe(1);
 		expect(next[0]).not.toEqual(first);
@@ -345,86 +408,92 @@ describe('Expiry mid-run (short lifetimes)', () => {
 	it('a Sentinel token near expires_in → one new token request', async () => {
 		const creds = { ...client(), csdsHost: short.url };
 		await getAccountBearer(creds);
-		await new Promise((r) => setTimeout(r, 1300));
+		advanceClock(1300);
 		await Promise.all(Array.from({ length: 50 }, () => getAccountBearer(creds)));
 		expect(short.count('sentinel.token')).toBe(2);
 	});
 
 	it('a CO v2 token near its JWT exp → one new login', async () => {
 		const creds = { ...coV2(), customHost: short.url };
-		await getOrchestratorAuth(creds);
-		await new Promise((r) => setTimeout(r, 1300));
-		await Promise.all(Array.from({ length: 50 }, () => getOrchestratorAuth(creds)));
+		await getOrchestratorToken(creds);
+		advanceClock(1300);
+		await Promise.all(Array.from({ length: 50 }, () => getOrchestratorToken(creds)));
 		expect(short.count('co.v2.login')).toBe(2);
 	});
 });
 
 describe('Conversation Orchestrator', () => {
 	it('v2: Basic login, Bearer accepted, token cached', async () => {
-		const r = await withOrchestratorToken(coV2(), (auth) => echo(auth.headers));
+		const r = await echoWith(orchestratorStrategy(coV2(), 'header'));
 		expect(r.json).toMatchObject({ ok: true, tokenKind: 'co', subject: 'sandbox-co-user' });
-		await withOrchestratorToken(coV2(), (auth) => echo(auth.headers));
+		await echoWith(orchestratorStrategy(coV2(), 'header'));
 		expect(emu.count('co.v2.login')).toBe(1);
-		const auth = await getOrchestratorAuth(coV2());
-		expect(auth.query.access_token).toBe(auth.token);
+		// The documented default placement: the same cached token as ?access_token=.
+		const token = await getOrchestratorToken(coV2());
+		const auth = await signed(orchestratorStrategy(coV2()));
+		expect(auth.query.access_token).toBe(token.value);
+		expect(auth.headers.authorization).toBeUndefined();
+		expect(emu.count('co.v2.login')).toBe(1);
 	});
 
 	it('v2: a 403 once → the token is dropped, one re-login, one retry, success', async () => {
 		emu.setFault('protected.echo', { status: 403, times: 1 });
-		const r = await withOrchestratorToken(coV2(), (auth) => echo(auth.headers));
+		const r = await echoWith(orchestratorStrategy(coV2(), 'header'));
 		expect(r.status).toBe(200);
+		expect(r.reauthenticated).toBe(true);
 		expect(emu.count('co.v2.login')).toBe(2);
 		expect(emu.count('protected.echo')).toBe(2);
 	});
 
 	it('v2: a 403 that repeats → exactly one re-login, then the clear error', async () => {
-		emu.setFault('protected.echo', { status: 403, body: { message: 'Forbidden' } });
-		const e = await rejection(withOrchestratorToken(coV2(), (auth) => echo(auth.headers)));
+		emu.setFault('co.ccs.v2', { status: 403, body: { message: 'Forbidden' } });
+		const e = await rejection(new OrchestratorClient(coV2()).ccsV2({ op: 'get', accountId: ACC, namespace: 'flow', sessionId: 's1' }));
 		expect(e.message).toBe('Conversation Orchestrator refused the new token too (403): check the v2 user ID and password / account');
 		expect(e.status).toBe(403);
 		expect(emu.count('co.v2.login')).toBe(2);
-		expect(emu.count('protected.echo')).toBe(2);
+		expect(emu.count('co.ccs.v2')).toBe(2);
 	});
 
-	it('v2: a thrown LpError 403 counts too; 100 callers with the same dead token → one re-login', async () => {
-		const dead = (await getOrchestratorAuth(coV2())).token;
-		const results = await Promise.all(
-			Array.from({ length: 100 }, () =>
-				withOrchestratorToken(coV2(), async (auth) => {
-					if (auth.token === dead) throw new LpError('http', 'Conversation Orchestrator answered HTTP 403', { status: 403 });
-					return (await echo(auth.headers)).status;
-				}),
-			),
-		);
-		expect(results.every((s) => s === 200)).toBe(true);
-		expect(emu.count('co.v2.login')).toBe(2);
+	it('v2: 100 callers with the same dead token (refused with 403 by CCS) → one re-login', async () => {
+		const dead = await getOrchestratorToken(coV2());
+		emu.reset(); // the emulator forgets the tokens it issued: CCS answers 403 to the cached one
+		const ccs = `/v2/context/document/${ACC}/flow/s1`;
+		const results = await Promise.all(Array.from({ length: 100 }, () => echoWith(orchestratorStrategy(coV2()), ccs).catch((e: unknown) => e)));
+		for (const r of results) expect(r).toMatchObject({ reauthenticated: true });
+		expect(results.every((r) => (r as { status: number }).status !== 403)).toBe(true);
+		expect(emu.count('co.v2.login')).toBe(1);
+		expect(emu.count('co.ccs.v2')).toBe(200);
+		expect((await getOrchestratorToken(coV2())).value).not.toBe(dead.value);
 	});
 
 	it('v2: wrong password → clear auth error without the password', async () => {
-		const e = await rejection(withOrchestratorToken({ ...coV2(), password: 'Wrong-Passw0rd-123' }, (auth) => echo(auth.headers)));
+		const e = await rejection(echoWith(orchestratorStrategy({ ...coV2(), password: 'Wrong-Passw0rd-123' }, 'header')));
 		expect(e.code).toBe('CO_LOGIN_REFUSED');
 		expect(e.status).toBe(401);
+		expect(emu.count('protected.echo')).toBe(0);
 	});
 
 	it('v1: the key travels as maven-api-key, no login, no token', async () => {
 		const seen: http.IncomingHttpHeaders[] = [];
+		const urls: string[] = [];
 		const server = http.createServer((req, res) => {
 			seen.push(req.headers);
+			urls.push(req.url ?? '');
 			res.writeHead(200, { 'content-type': 'application/json' }).end('[]');
 		});
 		await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
 		const host = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 		try {
-			const creds: ConversationOrchestratorCredentials = { region: 'custom', customHost: host, apiVersion: 'v1', apiKey: 'sandbox-maven-api-key' };
-			const status = await withOrchestratorToken(creds, async (auth) => {
-				expect(auth.query).toEqual({});
-				return (await send({ url: `${auth.host}/v1/account/${ACC}`, headers: { ...auth.headers, 'content-type': 'application/json' } })).status;
-			});
-			expect(status).toBe(200);
+			const creds: ConversationOrchestratorCredentials = { region: 'custom', customHost: host, apiVersion: 'v1', apiKey: 'sandbox-maven-api-key', allowedInternalNetworks: LOOPBACK };
+			const auth = orchestratorStrategy(creds);
+			expect((await signed(auth)).query).toEqual({});
+			const res = await send({ url: `${host}/v1/account/${ACC}`, headers: { 'content-type': 'application/json' }, auth, policy: loopback });
+			expect(res.status).toBe(200);
 			expect(seen[0]['maven-api-key']).toBe('sandbox-maven-api-key');
 			expect(seen[0].authorization).toBeUndefined();
+			expect(urls[0]).toBe(`/v1/account/${ACC}`); // no access_token query
 			expect(emu.count('co.v2.login')).toBe(0);
-			const e = await rejection(withOrchestratorToken({ ...creds, apiKey: '' }, async () => 1));
+			const e = await rejection((async () => orchestratorStrategy({ ...creds, apiKey: '' }))());
 			expect(e.field).toBe('apiKey');
 		} finally {
 			await new Promise((r) => server.close(r));
@@ -433,19 +502,29 @@ describe('Conversation Orchestrator', () => {
 });
 
 describe('Transfer to Messaging', () => {
-	const c2m = () => ({ accountId: ACC, csdsHost: emu.url, clientId: 'sandbox-client', clientSecret: 'sandbox-client-secret' });
+	const c2m = (): TransferToMessagingCredentials => ({ accountId: ACC, csdsHost: emu.url, clientId: 'sandbox-client', clientSecret: 'sandbox-client-secret', allowedInternalNetworks: LOOPBACK });
 
 	it('Sentinel app token, cached; C2M host from CSDS', async () => {
-		const [a, b] = await Promise.all([getC2mAuthHeaders(c2m()), getC2mAuthHeaders(c2m())]);
+		const [a, b] = await Promise.all([c2mHeaders(c2m()), c2mHeaders(c2m())]);
+		expect(a.authorization).toMatch(/^Bearer \S+$/);
 		expect(a).toEqual(b);
 		expect((await echo(a)).json).toMatchObject({ ok: true, tokenKind: 'sentinel', subject: 'sandbox-client' });
-		await getC2mAuthHeaders(c2m());
+		await c2mHeaders(c2m());
 		expect(emu.count('sentinel.token')).toBe(1);
 		expect(await resolveC2mBase(c2m())).toBe(emu.url);
 	});
 
+	it('a 401 from C2M → one new app token and one re-send', async () => {
+		await c2mHeaders(c2m());
+		emu.setFault('protected.echo', { status: 401, times: 1 });
+		const r = await echoWith(c2mStrategy(c2m()));
+		expect(r.status).toBe(200);
+		expect(r.reauthenticated).toBe(true);
+		expect(emu.count('sentinel.token')).toBe(2);
+	});
+
 	it('wrong secret → auth error naming the fields, no secret', async () => {
-		const e = await rejection(getC2mAuthHeaders({ ...c2m(), clientSecret: 'wrong-client-secret-456' }));
+		const e = await rejection(c2mHeaders({ ...c2m(), clientSecret: 'wrong-client-secret-456' }));
 		expect(e.kind).toBe('auth');
 		expect(e.message).toMatch(/invalid_client/);
 		expect(e.hint).toMatch(/Client ID and Client Secret/);
@@ -483,8 +562,9 @@ describe('Credential Test functions', () => {
 		expect(bad.status).toBe('Error');
 		noSecret(bad.message);
 		expect((await testConversationOrchestrator({ region: 'emea', apiVersion: 'v1', apiKey: '' } as never)).status).toBe('Error');
-		expect((await testTransferToMessaging({ accountId: ACC, csdsHost: emu.url, clientId: 'sandbox-client', clientSecret: 'sandbox-client-secret' } as never)).status).toBe('OK');
-		const badT = await testTransferToMessaging({ accountId: ACC, csdsHost: emu.url, clientId: 'sandbox-client', clientSecret: 'wrong-client-secret-456' } as never);
+		const c2mData = { accountId: ACC, csdsHost: emu.url, clientId: 'sandbox-client', clientSecret: 'sandbox-client-secret', allowedInternalNetworks: LOOPBACK };
+		expect((await testTransferToMessaging(c2mData as never)).status).toBe('OK');
+		const badT = await testTransferToMessaging({ ...c2mData, clientSecret: 'wrong-client-secret-456' } as never);
 		expect(badT.status).toBe('Error');
 		noSecret(badT.message);
 	});

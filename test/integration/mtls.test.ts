@@ -2,11 +2,14 @@
  * Mutual TLS end to end against servers that REQUIRE a client certificate: Node https and nginx.
  * Every key store is generated at test time (openssl, keytool, node-forge) in a temp dir.
  */
+import type { Agent } from 'undici';
 import { LpError } from '../../lib/errors';
-import { send } from '../../lib/net/transport';
+import { send, type Connection } from '../../lib/http';
+import { OutboundPolicy } from '../../lib/net/policy';
 import { agentPoolStats, closeAllAgents, dropAgent, getAgent } from '../../lib/tls/agent-pool';
-import { mutualTlsSettings } from '../../lib/tls/credential';
+import { mutualTlsConnection } from '../../lib/tls/credential';
 import { KeyStoreInput, loadKeyStore } from '../../lib/tls/keystore';
+import { mutualTlsConfig } from '../../nodes/shared/credentialConfig';
 import { makeTestPki, STORE_PASSWORD, TestPki } from '../helpers/pki';
 import { NginxServer, NodeTlsServer, startNginxMtls, startNodeMtlsServer } from '../helpers/tls-servers';
 
@@ -31,6 +34,12 @@ afterAll(async () => {
 
 const trust = () => ({ data: pki.caPem });
 
+/** The test servers listen on 127.0.0.1: every request here allows loopback. */
+const loopback = new OutboundPolicy({ allow: ['loopback'] });
+/** A pooled agent as the request's connection (this file tests the pool itself). */
+const rawAgent = (agent: Agent): Connection => ({ label: 'test', dispatcher: () => agent });
+const viaAgent = (url: string, agent: Agent) => send({ url, connection: rawAgent(agent), policy: loopback, retry: { retries: 0 }, timeoutMs: 10_000 });
+
 type Case = [string, (p: TestPki) => KeyStoreInput, string];
 const trustOf = (p: TestPki) => ({ data: p.caPem });
 const STORES: Case[] = [
@@ -47,7 +56,7 @@ const STORES: Case[] = [
 async function call(url: string, input: KeyStoreInput, extra: Partial<Parameters<typeof getAgent>[0]> = {}) {
 	const material = loadKeyStore(input);
 	const { agent } = getAgent({ material, minVersion: 'TLSv1.2', ...extra });
-	return send({ url, dispatcher: agent, retry: { retries: 0 }, timeoutMs: 10_000 });
+	return viaAgent(url, agent);
 }
 
 async function expectTlsFailure(promise: Promise<unknown>) {
@@ -111,12 +120,16 @@ describe('Node https server with requestCert + rejectUnauthorized', () => {
 		await new Promise<void>((resolve) => legacy.listen(0, '127.0.0.1', resolve));
 		try {
 			const url = `https://127.0.0.1:${(legacy.address() as import('node:net').AddressInfo).port}/`;
-			const settings = mutualTlsSettings({ keyStore: pki.p12Modern, keyStorePassword: STORE_PASSWORD, protocols: 'tls12plus' });
+			const settings = mutualTlsConfig({ keyStore: pki.p12Modern, keyStorePassword: STORE_PASSWORD, protocols: 'tls12plus' });
 			expect(settings.minVersion).toBe('TLSv1.2');
 			await expectTlsFailure(call(url, settings.input, { minVersion: settings.minVersion, maxVersion: settings.maxVersion }));
-			const optIn = mutualTlsSettings({ keyStore: pki.p12Modern, keyStorePassword: STORE_PASSWORD, protocols: 'tls11plus' });
+			const optIn = mutualTlsConfig({ keyStore: pki.p12Modern, keyStorePassword: STORE_PASSWORD, protocols: 'tls11plus' });
 			const res = await call(url, optIn.input, { minVersion: optIn.minVersion, maxVersion: optIn.maxVersion });
 			expect(res.body.toString()).toBe('TLSv1.1');
+			// The same through the credential's Connection (as the nodes send).
+			await expectTlsFailure(send({ url, connection: mutualTlsConnection(settings), policy: loopback, retry: { retries: 0 }, timeoutMs: 10_000 }));
+			const viaConnection = await send({ url, connection: mutualTlsConnection(optIn), policy: loopback, retry: { retries: 0 }, timeoutMs: 10_000 });
+			expect(viaConnection.body.toString()).toBe('TLSv1.1');
 		} finally {
 			legacy.close();
 		}
@@ -142,7 +155,7 @@ describe('Node https server with requestCert + rejectUnauthorized', () => {
 				next++;
 				// Resolve the agent per request, as the node does: must be the same pooled agent.
 				const pooled = getAgent({ material: loadKeyStore({ format: 'pkcs12', data: pki.p12Modern, password: STORE_PASSWORD, trust: trust() }), minVersion: 'TLSv1.2', connections: 8, credentialId: 'reuse-test' });
-				const res = await send({ url: `${node.url}/n`, dispatcher: pooled.agent, retry: { retries: 0 } });
+				const res = await viaAgent(`${node.url}/n`, pooled.agent);
 				if (res.status === 200) ok++;
 			}
 		};
@@ -161,7 +174,7 @@ describe('Node https server with requestCert + rejectUnauthorized', () => {
 		expect(b.key).not.toBe(a.key);
 		await new Promise((r) => setTimeout(r, 20));
 		expect(a.agent.closed).toBe(true);
-		const res = await send({ url: node.url, dispatcher: b.agent, retry: { retries: 0 } });
+		const res = await viaAgent(node.url, b.agent);
 		expect(JSON.parse(res.body.toString()).client).toBe('client-ec');
 	});
 
@@ -175,13 +188,14 @@ describe('Node https server with requestCert + rejectUnauthorized', () => {
 		const plain = getAgent({ material });
 		const wrapped = getAgent({ material, wrapConnector: wrap, wrapConnectorKey: 'policy-A' });
 		expect(wrapped.key).not.toBe(plain.key);
-		const res = await send({ url: node.url, dispatcher: wrapped.agent, retry: { retries: 0 } });
+		const res = await viaAgent(node.url, wrapped.agent);
 		expect(res.status).toBe(200);
 		expect(seen).toEqual(['127.0.0.1']);
 		const refusing = (): import('undici').buildConnector.connector => (_opts, cb) => cb(new LpError('blocked', 'Blocked by policy', { code: 'BLOCKED_ADDRESS' }), null);
 		const blocked = getAgent({ material, wrapConnector: refusing, wrapConnectorKey: 'policy-B' });
-		const error = await send({ url: node.url, dispatcher: blocked.agent, retry: { retries: 0 } }).catch((e: unknown) => e);
-		expect(error).toBeInstanceOf(Error);
+		const error = await viaAgent(node.url, blocked.agent).catch((e: unknown) => e);
+		expect(error).toBeInstanceOf(LpError);
+		expect((error as LpError).kind).toBe('blocked');
 	});
 });
 

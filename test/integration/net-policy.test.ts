@@ -1,15 +1,21 @@
 /**
  * Outbound policy against real local servers on 127.0.0.1: the default policy refuses loopback,
  * the allow option lets it through, DNS rebinding is caught after connect, redirects are re-checked
- * hop by hop and credentials are not carried across origins.
+ * hop by hop (`send({ maxRedirects })`) and credentials are not carried across origins.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent, buildConnector } from 'undici';
 import { LpError } from '../../lib/errors';
-import { send } from '../../lib/net/transport';
+import { send, type AuthStrategy, type Connection, type HttpRequest } from '../../lib/http';
 import { guardConnector, OutboundPolicy, policyConnectOptions, policyDispatcher, ResolvedAddress } from '../../lib/net/policy';
-import { sendFollowingRedirects } from '../../lib/net/redirects';
+
+/** A raw undici Agent as the request's connection (the pipeline asks it for the dispatcher). */
+const rawAgent = (agent: Agent): Connection => ({ label: 'test', dispatcher: () => agent });
+
+/** Redirects followed as the package's user-URL callers do (5 hops), each hop checked by `policy`. */
+const followingRedirects = (req: HttpRequest, options: { policy?: OutboundPolicy; maxRedirects?: number } = {}) =>
+	send({ ...req, policy: options.policy, maxRedirects: options.maxRedirects ?? 5 });
 
 interface Seen {
 	method?: string;
@@ -48,7 +54,7 @@ async function refusal(promise: Promise<unknown>): Promise<LpError> {
 	throw new Error('expected a refusal, got an answer');
 }
 
-describe('policyDispatcher through send()', () => {
+describe('the outbound policy through send()', () => {
 	let target: Awaited<ReturnType<typeof startServer>>;
 	beforeAll(async () => {
 		target = await startServer(ok);
@@ -58,17 +64,21 @@ describe('policyDispatcher through send()', () => {
 	it('refuses 127.0.0.1 by default, naming the class and the option, without reaching the server', async () => {
 		const policy = new OutboundPolicy();
 		const before = target.seen.length;
-		const error = await refusal(send({ url: `http://127.0.0.1:${target.port}/x`, dispatcher: policyDispatcher(policy) }));
+		const error = await refusal(send({ url: `http://127.0.0.1:${target.port}/x`, policy }));
 		expect(error).toBeInstanceOf(LpError);
 		expect(error.kind).toBe('blocked');
 		expect(error.message).toContain('loopback');
 		expect(error.message).toContain('Allowed Internal Networks');
 		expect(target.seen.length).toBe(before);
+		// A request naming no policy gets the same default.
+		const byDefault = await refusal(send({ url: `http://127.0.0.1:${target.port}/x` }));
+		expect(byDefault.kind).toBe('blocked');
+		expect(target.seen.length).toBe(before);
 	});
 
 	it('refuses a host name resolving to loopback (lookup hook)', async () => {
 		const policy = new OutboundPolicy({ resolver: async () => [{ address: '127.0.0.1', family: 4 }] });
-		const error = await refusal(send({ url: `http://internal.example:${target.port}/`, dispatcher: policyDispatcher(policy) }));
+		const error = await refusal(send({ url: `http://internal.example:${target.port}/`, policy }));
 		expect(error.kind).toBe('blocked');
 		expect(error.message).toContain('internal.example (127.0.0.1)');
 	});
@@ -80,25 +90,25 @@ describe('policyDispatcher through send()', () => {
 				{ address: '93.184.216.34', family: 4 },
 			],
 		});
-		const error = await refusal(send({ url: `http://mixed.example:${target.port}/`, dispatcher: policyDispatcher(policy) }));
+		const error = await refusal(send({ url: `http://mixed.example:${target.port}/`, policy }));
 		expect(error.kind).toBe('blocked');
 	});
 
 	it('allows 127.0.0.1 when 127.0.0.0/8 is allowed', async () => {
 		const policy = new OutboundPolicy({ allow: ['127.0.0.0/8'] });
-		const res = await send({ url: `http://127.0.0.1:${target.port}/ok`, dispatcher: policyDispatcher(policy) });
+		const res = await send({ url: `http://127.0.0.1:${target.port}/ok`, policy });
 		expect(res.status).toBe(200);
 		expect(res.body.toString()).toBe('hello');
 	});
 
 	it('allows by class name "loopback", and a resolved name', async () => {
 		const policy = new OutboundPolicy({ allow: ['loopback'], resolver: async () => [{ address: '127.0.0.1', family: 4 }] });
-		const res = await send({ url: `http://svc.internal:${target.port}/ok`, dispatcher: policyDispatcher(policy) });
+		const res = await send({ url: `http://svc.internal:${target.port}/ok`, policy });
 		expect(res.status).toBe(200);
 	});
 
 	it('allows everything when disabled', async () => {
-		const res = await send({ url: `http://127.0.0.1:${target.port}/ok`, dispatcher: policyDispatcher(new OutboundPolicy({ enabled: false })) });
+		const res = await send({ url: `http://127.0.0.1:${target.port}/ok`, policy: new OutboundPolicy({ enabled: false }) });
 		expect(res.status).toBe(200);
 	});
 
@@ -138,7 +148,7 @@ describe('guardConnector after connect (DNS rebinding)', () => {
 		const dispatcher = new Agent({ connect: guardConnector(policy, base) });
 		const before = target.seen.length;
 		try {
-			const error = await refusal(send({ url: `http://rebind.example:${target.port}/secret`, dispatcher }));
+			const error = await refusal(send({ url: `http://rebind.example:${target.port}/secret`, policy, connection: rawAgent(dispatcher) }));
 			expect(error.kind).toBe('blocked');
 			expect(error.message).toContain('rebind.example (127.0.0.1)');
 			expect(calls).toBe(2);
@@ -153,7 +163,7 @@ describe('guardConnector after connect (DNS rebinding)', () => {
 		const policy = new OutboundPolicy({ allow: ['loopback'], resolver: async () => [{ address: '127.0.0.1', family: 4 }] });
 		const dispatcher = new Agent({ connect: guardConnector(policy, buildConnector(policyConnectOptions(policy) as buildConnector.BuildOptions)) });
 		try {
-			const res = await send({ url: `http://name.example:${target.port}/`, dispatcher });
+			const res = await send({ url: `http://name.example:${target.port}/`, policy, connection: rawAgent(dispatcher) });
 			expect(res.status).toBe(200);
 		} finally {
 			await dispatcher.close();
@@ -161,7 +171,7 @@ describe('guardConnector after connect (DNS rebinding)', () => {
 	});
 });
 
-describe('sendFollowingRedirects', () => {
+describe('send({ maxRedirects })', () => {
 	let first: Awaited<ReturnType<typeof startServer>>;
 	let second: Awaited<ReturnType<typeof startServer>>;
 	beforeAll(async () => {
@@ -173,6 +183,8 @@ describe('sendFollowingRedirects', () => {
 			};
 			if (req.url === '/same') return to('/final', 307);
 			if (req.url === '/cross') return to(`http://localhost:${second.port}/landed`, 307);
+			// Like servers that carry the query string over to the new location.
+			if (req.url?.startsWith('/cross-with-query?')) return to(`http://localhost:${second.port}/landed?${req.url.split('?')[1]}`, 307);
 			if (req.url === '/see-other') return to('/final', 303);
 			if (req.url === '/to-loopback-2') return to(`http://127.0.0.2:${second.port}/internal`);
 			if (req.url === '/to-mapped') return to(`http://[::ffff:127.0.0.9]:${second.port}/internal`);
@@ -199,7 +211,7 @@ describe('sendFollowingRedirects', () => {
 	])('re-checks every hop: %s is refused (%s) although the first URL was allowed', async (path, cls) => {
 		// Only 127.0.0.1 is allowed: the first hop passes, the redirect target (another blocked address) does not.
 		const policy = new OutboundPolicy({ allow: ['127.0.0.1'] });
-		const error = await refusal(sendFollowingRedirects({ url: `http://127.0.0.1:${first.port}${path}` }, { policy }));
+		const error = await refusal(followingRedirects({ url: `http://127.0.0.1:${first.port}${path}` }, { policy }));
 		expect(error.kind).toBe('blocked');
 		expect(error.message).toContain(`class "${cls}"`);
 		expect(error.message).toContain('Allowed Internal Networks');
@@ -208,18 +220,18 @@ describe('sendFollowingRedirects', () => {
 
 	it('checks the first URL too: refused before any byte is sent', async () => {
 		const before = first.seen.length;
-		const error = await refusal(sendFollowingRedirects({ url: `http://127.0.0.1:${first.port}/final` }));
+		const error = await refusal(followingRedirects({ url: `http://127.0.0.1:${first.port}/final` }));
 		expect(error.kind).toBe('blocked');
 		expect(first.seen.length).toBe(before);
 	});
 
 	it('refuses non-http schemes', async () => {
-		const error = await refusal(sendFollowingRedirects({ url: 'file:///etc/passwd' }, { policy: loopbackOk() }));
+		const error = await refusal(followingRedirects({ url: 'file:///etc/passwd' }, { policy: loopbackOk() }));
 		expect(error.code).toBe('BLOCKED_SCHEME');
 	});
 
 	it('follows a same-origin 307 keeping method, body and Authorization', async () => {
-		const res = await sendFollowingRedirects(
+		const res = await followingRedirects(
 			{ url: `http://127.0.0.1:${first.port}/same`, method: 'POST', body: 'payload', headers: { authorization: 'Bearer abcd1234', 'content-type': 'text/plain' } },
 			{ policy: loopbackOk() },
 		);
@@ -232,7 +244,7 @@ describe('sendFollowingRedirects', () => {
 	});
 
 	it('drops Authorization and Cookie across origins, keeps other headers and the 307 body', async () => {
-		const res = await sendFollowingRedirects(
+		const res = await followingRedirects(
 			{
 				url: `http://127.0.0.1:${first.port}/cross`,
 				method: 'PUT',
@@ -253,8 +265,28 @@ describe('sendFollowingRedirects', () => {
 		expect(origin.headers.authorization).toBe('Bearer abcd1234');
 	});
 
+	it("drops the auth strategy's own headers and query parameters across origins", async () => {
+		const strategy: AuthStrategy = {
+			label: 'test strategy',
+			apply: () => ({ headers: { 'x-api-key': 'key-value-5678' }, query: { access_token: 'query-token-9012' } }),
+			secrets: () => [],
+		};
+		const res = await followingRedirects(
+			{ url: `http://127.0.0.1:${first.port}/cross-with-query?page=2`, auth: strategy, headers: { 'X-Trace': 't2' } },
+			{ policy: new OutboundPolicy({ allow: ['loopback'], resolver: async () => [{ address: '127.0.0.1', family: 4 }] }) },
+		);
+		expect(res.status).toBe(200);
+		const origin = first.seen[first.seen.length - 1];
+		expect(origin.url).toBe('/cross-with-query?page=2&access_token=query-token-9012');
+		expect(origin.headers['x-api-key']).toBe('key-value-5678');
+		const landed = second.seen[second.seen.length - 1];
+		expect(landed.url).toBe('/landed?page=2'); // the strategy's access_token is not carried over
+		expect(landed.headers['x-api-key']).toBeUndefined();
+		expect(landed.headers['x-trace']).toBe('t2');
+	});
+
 	it('turns 303 into GET without a body', async () => {
-		await sendFollowingRedirects(
+		await followingRedirects(
 			{ url: `http://127.0.0.1:${first.port}/see-other`, method: 'POST', body: 'x=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } },
 			{ policy: loopbackOk() },
 		);
@@ -266,8 +298,17 @@ describe('sendFollowingRedirects', () => {
 	});
 
 	it('stops a redirect loop at maxRedirects', async () => {
-		const error = await refusal(sendFollowingRedirects({ url: `http://127.0.0.1:${first.port}/loop` }, { policy: loopbackOk(), maxRedirects: 3 }));
+		const before = first.seen.length;
+		const error = await refusal(followingRedirects({ url: `http://127.0.0.1:${first.port}/loop` }, { policy: loopbackOk(), maxRedirects: 3 }));
 		expect(error.code).toBe('TOO_MANY_REDIRECTS');
+		expect(first.seen.length - before).toBe(4); // the first request + 3 redirects followed
+	});
+
+	it('without maxRedirects a 3xx is the answer (nothing followed)', async () => {
+		const before = first.seen.length;
+		const res = await send({ url: `http://127.0.0.1:${first.port}/same`, policy: loopbackOk() });
+		expect(res.status).toBe(307);
+		expect(first.seen.length - before).toBe(1);
 	});
 });
 

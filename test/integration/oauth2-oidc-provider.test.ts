@@ -6,20 +6,20 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
-import { Agent } from 'undici';
 import { LpError } from '../../lib/errors';
-import { send } from '../../lib/net/transport';
+import { send, type AuthStrategy } from '../../lib/http';
+import { OutboundPolicy } from '../../lib/net/policy';
 import {
 	buildAuthorizationUrl,
-	clientCredentialsToken,
 	fetchAuthorizationCodeToken,
 	fetchClientCredentialsToken,
 	fetchRefreshToken,
 } from '../../lib/auth/oauth2';
 import { createPkcePair, generateCodeVerifier } from '../../lib/auth/pkce';
 import { clientSecretBasic } from '../../lib/auth/basic';
-import { CREDENTIAL_TYPES, sendWithCredential } from '../../lib/auth/apply';
+import { clientCredentialsStrategy } from '../../lib/auth/strategies';
 import { TokenCache } from '../../lib/auth/token-cache';
+import { clientCredentialsConfig } from '../../nodes/shared/credentialConfig';
 
 const SECRET_BASIC = 'cc-basic-Secret-9f3a1c';
 const SECRET_POST = 'cc-post-Secret-7b2e44';
@@ -30,7 +30,8 @@ const ALL_SECRETS = [SECRET_BASIC, SECRET_POST, SECRET_WEB, WRONG_SECRET];
 
 let child: ChildProcess;
 let issuer: string;
-const dispatcher = new Agent({ keepAliveTimeout: 1000 });
+/** The fixture listens on 127.0.0.1: every request of this file allows loopback. */
+const loopback = new OutboundPolicy({ allow: ['loopback'] });
 const errors: LpError[] = [];
 
 async function startFixture(): Promise<void> {
@@ -90,7 +91,6 @@ async function startFixture(): Promise<void> {
 beforeAll(startFixture, 20_000);
 afterAll(async () => {
 	child?.kill();
-	await dispatcher.close();
 	// Every error seen in this file: no secret in message, hint, snippet or JSON.
 	for (const e of errors) {
 		const text = `${e.message} ${e.hint ?? ''} ${JSON.stringify(e.toJSON())}`;
@@ -98,16 +98,41 @@ afterAll(async () => {
 	}
 });
 
-const io = () => ({ dispatcher, retry: { retries: 0 } });
+const io = () => ({ policy: loopback, retry: { retries: 0 } });
 const tokenUrl = () => `${issuer}/token`;
 
 async function grants(clientId: string): Promise<number> {
-	const res = await send({ url: `${issuer}/stats`, dispatcher });
+	const res = await send({ url: `${issuer}/stats`, policy: loopback });
 	return (JSON.parse(res.body.toString()) as { grants: Record<string, number> }).grants[clientId] ?? 0;
 }
 
 async function resource(token: string, status?: number) {
-	return send({ url: `${issuer}/api/resource${status ? `?status=${status}` : ''}`, headers: { authorization: `Bearer ${token}` }, dispatcher });
+	return send({ url: `${issuer}/api/resource${status ? `?status=${status}` : ''}`, headers: { authorization: `Bearer ${token}` }, policy: loopback });
+}
+
+/**
+ * The OAuth2 client credentials strategy of a credential's n8n fields (as a node builds it, once per
+ * execution), on its own token cache; a refusal with the configured status makes it refetch once.
+ */
+const ccStrategy = (data: Record<string, unknown>, cache: TokenCache): AuthStrategy =>
+	clientCredentialsStrategy(clientCredentialsConfig({ ...data, allowedInternalNetworks: 'loopback' }), { cache, retry: { retries: 0 } });
+
+/** The token value a strategy signs the next request with (from its cache). */
+async function tokenOf(auth: AuthStrategy): Promise<string> {
+	const applied = await auth.apply({ method: 'GET', url: new URL(`${issuer}/api/resource`), headers: {} });
+	return applied.used!;
+}
+
+const sendWith = (auth: AuthStrategy, url: string) => send({ url, auth, policy: loopback });
+
+async function revoke(token: string) {
+	return send({
+		url: `${issuer}/token/revocation`,
+		method: 'POST',
+		headers: { 'content-type': 'application/x-www-form-urlencoded' },
+		body: new URLSearchParams({ token, client_id: 'cc-post', client_secret: SECRET_POST }).toString(),
+		policy: loopback,
+	});
 }
 
 async function expectLpError(p: Promise<unknown>): Promise<LpError> {
@@ -165,46 +190,49 @@ describe('client credentials', () => {
 		expect(e.status).toBe(404);
 	});
 
-	test('cached: many concurrent callers, one grant; refetched when the 2 s token nears expiry', async () => {
-		const cache = new TokenCache();
-		const creds = { tokenUrl: tokenUrl(), clientId: 'cc-basic', clientSecret: SECRET_BASIC, scope: 'api:write', clientAuth: 'header' as const };
+	test('cached: many concurrent callers, one grant; refetched when the 2 s token nears expiry (injected clock)', async () => {
+		let now = Date.now();
+		const cache = new TokenCache({ now: () => now });
+		const strategy = clientCredentialsStrategy(
+			{ tokenUrl: tokenUrl(), clientId: 'cc-basic', clientSecret: SECRET_BASIC, scope: 'api:write', clientAuth: 'header', allowedInternalNetworks: 'loopback' },
+			{ cache, retry: { retries: 0 } },
+		);
+		const used = async () => (await strategy.apply({ method: 'GET', url: new URL(issuer), headers: {} })).used as string;
 		const start = await grants('cc-basic');
-		const first = await Promise.all(Array.from({ length: 50 }, () => clientCredentialsToken(creds, { ...io(), cache })));
-		expect(new Set(first.map((t) => t.value)).size).toBe(1);
+		const first = await Promise.all(Array.from({ length: 50 }, used));
+		expect(new Set(first).size).toBe(1);
 		expect((await grants('cc-basic')) - start).toBe(1);
-		// Margin is capped at half the 2 s lifetime: after ~1 s the cache refetches.
-		await new Promise((r) => setTimeout(r, 1100));
-		const second = await clientCredentialsToken(creds, { ...io(), cache });
-		expect(second.value).not.toBe(first[0].value);
+		// The margin is capped at half the 2 s lifetime: 1.1 s later (on the cache's clock) it refetches.
+		now += 500;
+		expect(await used()).toBe(first[0]);
+		expect((await grants('cc-basic')) - start).toBe(1);
+		now += 600;
+		const second = await used();
+		expect(second).not.toBe(first[0]);
 		expect((await grants('cc-basic')) - start).toBe(2);
-		// The first token really expires at the server.
-		await new Promise((r) => setTimeout(r, 1100));
-		expect((await resource(first[0].value)).status).toBe(401);
+		// The new token is accepted by the resource server.
+		expect((await resource(second)).status).toBe(200);
 	});
 
 	test('revoked token: the configured status (403) causes ONE refetch for 20 concurrent calls', async () => {
 		const cache = new TokenCache();
 		const data = { accessTokenUrl: tokenUrl(), clientId: 'cc-post', clientSecret: SECRET_POST, scope: 'api:read', authentication: 'body', tokenExpiredStatusCode: 403 };
-		const req = { url: `${issuer}/api/resource?status=403`, dispatcher };
+		const url = `${issuer}/api/resource?status=403`;
 		const start = await grants('cc-post');
-		const ok = await sendWithCredential(CREDENTIAL_TYPES.clientCredentials, data, req, { ...io(), cache });
+		const ok = await sendWith(ccStrategy(data, cache), url);
 		expect(ok.status).toBe(200);
 		expect((await grants('cc-post')) - start).toBe(1);
 
 		// Revoke the cached token at the server (RFC 7009).
-		const cached = await clientCredentialsToken({ tokenUrl: tokenUrl(), clientId: 'cc-post', clientSecret: SECRET_POST, scope: 'api:read', clientAuth: 'body' }, { ...io(), cache });
-		const revoke = await send({
-			url: `${issuer}/token/revocation`,
-			method: 'POST',
-			headers: { 'content-type': 'application/x-www-form-urlencoded' },
-			body: new URLSearchParams({ token: cached.value, client_id: 'cc-post', client_secret: SECRET_POST }).toString(),
-			dispatcher,
-		});
-		expect(revoke.status).toBe(200);
-		expect((await resource(cached.value, 403)).status).toBe(403);
+		const cached = await tokenOf(ccStrategy(data, cache));
+		expect((await grants('cc-post')) - start).toBe(1); // the cached one, no new grant
+		const revoked = await revoke(cached);
+		expect(revoked.status).toBe(200);
+		expect((await resource(cached, 403)).status).toBe(403);
 
-		const results = await Promise.all(Array.from({ length: 20 }, () => sendWithCredential(CREDENTIAL_TYPES.clientCredentials, data, req, { ...io(), cache })));
+		const results = await Promise.all(Array.from({ length: 20 }, () => sendWith(ccStrategy(data, cache), url)));
 		expect(results.map((r) => r.status)).toEqual(Array(20).fill(200));
+		expect(results.every((r) => r.reauthenticated)).toBe(true);
 		expect((await grants('cc-post')) - start).toBe(2);
 	});
 
@@ -214,22 +242,18 @@ describe('client credentials', () => {
 		const start = await grants('cc-post');
 		// First call fetches a token; the resource is then asked to answer 403 for a bad token only,
 		// so use a token the server never issued by revoking after the first call.
-		const first = await sendWithCredential(CREDENTIAL_TYPES.clientCredentials, data, { url: `${issuer}/api/resource?status=403`, dispatcher }, { ...io(), cache });
+		const first = await sendWith(ccStrategy(data, cache), `${issuer}/api/resource?status=403`);
 		expect(first.status).toBe(200);
-		const token = await clientCredentialsToken({ tokenUrl: tokenUrl(), clientId: 'cc-post', clientSecret: SECRET_POST, clientAuth: 'body' }, { ...io(), cache });
-		await send({
-			url: `${issuer}/token/revocation`,
-			method: 'POST',
-			headers: { 'content-type': 'application/x-www-form-urlencoded' },
-			body: new URLSearchParams({ token: token.value, client_id: 'cc-post', client_secret: SECRET_POST }).toString(),
-			dispatcher,
-		});
-		const rejected = await sendWithCredential(CREDENTIAL_TYPES.clientCredentials, data, { url: `${issuer}/api/resource?status=403`, dispatcher }, { ...io(), cache });
+		const token = await tokenOf(ccStrategy(data, cache));
+		expect((await revoke(token)).status).toBe(200);
+		const rejected = await sendWith(ccStrategy(data, cache), `${issuer}/api/resource?status=403`);
 		expect(rejected.status).toBe(403);
+		expect(rejected.reauthenticated).toBeFalsy();
 		expect((await grants('cc-post')) - start).toBe(1);
 		// With the matching status the same situation recovers.
-		const recovered = await sendWithCredential(CREDENTIAL_TYPES.clientCredentials, data, { url: `${issuer}/api/resource?status=401`, dispatcher }, { ...io(), cache });
+		const recovered = await sendWith(ccStrategy(data, cache), `${issuer}/api/resource?status=401`);
 		expect(recovered.status).toBe(200);
+		expect(recovered.reauthenticated).toBe(true);
 		expect((await grants('cc-post')) - start).toBe(2);
 	});
 });
@@ -239,7 +263,7 @@ async function authorize(url: string): Promise<URL> {
 	const jar = new Map<string, string>();
 	let next = url;
 	for (let hop = 0; hop < 15; hop++) {
-		const res = await send({ url: next, headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') }, dispatcher });
+		const res = await send({ url: next, headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') }, policy: loopback });
 		const setCookie = res.headers['set-cookie'];
 		for (const c of Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : []) {
 			const [pair] = c.split(';');

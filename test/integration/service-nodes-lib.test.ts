@@ -34,11 +34,34 @@ beforeEach(() => {
 	csds.invalidate();
 });
 
-const user = (): LivePersonAccountCredentials => ({ accountId: ACC, csdsHost: emu.url, authMethod: 'userPassword', username: 'sandbox-agent', password: 'Sandbox-Passw0rd!' });
-const sentinel = (): LivePersonAccountCredentials => ({ accountId: ACC, csdsHost: emu.url, authMethod: 'clientCredentials', clientId: 'sandbox-client', clientSecret: 'sandbox-client-secret' });
-const coV2 = (url = emu.url): ConversationOrchestratorCredentials => ({ region: 'custom', customHost: url, apiVersion: 'v2', userId: 'sandbox-co-user', password: 'Sandbox-CO-Passw0rd!' });
-const coV1 = (): ConversationOrchestratorCredentials => ({ region: 'custom', customHost: emu.url, apiVersion: 'v1', apiKey: 'sandbox-maven-api-key' });
-const c2mCreds = (): TransferToMessagingCredentials => ({ accountId: ACC, csdsHost: emu.url, clientId: 'sandbox-client', clientSecret: 'sandbox-client-secret' });
+/** The emulator listens on 127.0.0.1: every credential allows loopback (refused by default). */
+const LOOPBACK = 'loopback';
+const user = (): LivePersonAccountCredentials => ({
+	accountId: ACC,
+	csdsHost: emu.url,
+	authMethod: 'userPassword',
+	username: 'sandbox-agent',
+	password: 'Sandbox-Passw0rd!',
+	allowedInternalNetworks: LOOPBACK,
+});
+const sentinel = (): LivePersonAccountCredentials => ({
+	accountId: ACC,
+	csdsHost: emu.url,
+	authMethod: 'clientCredentials',
+	clientId: 'sandbox-client',
+	clientSecret: 'sandbox-client-secret',
+	allowedInternalNetworks: LOOPBACK,
+});
+const coV2 = (url = emu.url): ConversationOrchestratorCredentials => ({
+	region: 'custom',
+	customHost: url,
+	apiVersion: 'v2',
+	userId: 'sandbox-co-user',
+	password: 'Sandbox-CO-Passw0rd!',
+	allowedInternalNetworks: LOOPBACK,
+});
+const coV1 = (): ConversationOrchestratorCredentials => ({ region: 'custom', customHost: emu.url, apiVersion: 'v1', apiKey: 'sandbox-maven-api-key', allowedInternalNetworks: LOOPBACK });
+const c2mCreds = (): TransferToMessagingCredentials => ({ accountId: ACC, csdsHost: emu.url, clientId: 'sandbox-client', clientSecret: 'sandbox-client-secret', allowedInternalNetworks: LOOPBACK });
 const echo = () => `${emu.mtlsTarget.url}/echo`;
 
 function noSecret(error: unknown, extra: string[] = []) {

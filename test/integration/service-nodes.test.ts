@@ -61,14 +61,16 @@ function ctx(opts: { items?: number; params: Params; credentials: Record<string,
 	} as unknown as IExecuteFunctions & ILoadOptionsFunctions;
 }
 
-const account = () => ({ livePersonAccountApi: { accountId: ACC, csdsHost: emu.url, authMethod: 'userPassword', username: 'sandbox-agent', password: 'Sandbox-Passw0rd!' } });
+/** The emulator listens on 127.0.0.1: each credential's "Allowed Internal Networks" allows loopback for its LivePerson hosts. */
+const LOOPBACK = { allowedInternalNetworks: 'loopback' };
+const account = () => ({ livePersonAccountApi: { accountId: ACC, csdsHost: emu.url, authMethod: 'userPassword', username: 'sandbox-agent', password: 'Sandbox-Passw0rd!', ...LOOPBACK } });
 const co = (version: 'v1' | 'v2' = 'v2') => ({
 	conversationOrchestratorApi:
 		version === 'v2'
-			? { region: 'custom', customHost: emu.url, apiVersion: 'v2', userId: 'sandbox-co-user', password: 'Sandbox-CO-Passw0rd!' }
-			: { region: 'custom', customHost: emu.url, apiVersion: 'v1', apiKey: 'sandbox-maven-api-key' },
+			? { region: 'custom', customHost: emu.url, apiVersion: 'v2', userId: 'sandbox-co-user', password: 'Sandbox-CO-Passw0rd!', ...LOOPBACK }
+			: { region: 'custom', customHost: emu.url, apiVersion: 'v1', apiKey: 'sandbox-maven-api-key', ...LOOPBACK },
 });
-const c2m = () => ({ livePersonTransferToMessagingApi: { accountId: ACC, csdsHost: emu.url, clientId: 'sandbox-client', clientSecret: 'sandbox-client-secret' } });
+const c2m = () => ({ livePersonTransferToMessagingApi: { accountId: ACC, csdsHost: emu.url, clientId: 'sandbox-client', clientSecret: 'sandbox-client-secret', ...LOOPBACK } });
 
 function noSecrets(value: unknown, extra: string[] = []) {
 	const text = JSON.stringify(value);

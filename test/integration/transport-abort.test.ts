@@ -7,7 +7,22 @@
 import { getEventListeners } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { send } from '../../lib/net/transport';
+import { send as pipelineSend, type HttpRequest } from '../../lib/http';
+import { OutboundPolicy } from '../../lib/net/policy';
+
+/** The test servers listen on 127.0.0.1, which the default outbound policy refuses: allow loopback. */
+const loopback = new OutboundPolicy({ allow: ['loopback'] });
+const send = (req: HttpRequest) => pipelineSend({ policy: loopback, ...req });
+
+const open = new Set<http.Server>();
+const closeServer = (server: http.Server) =>
+	new Promise<void>((resolve) => {
+		open.delete(server);
+		server.closeAllConnections();
+		server.close(() => resolve());
+	});
+// A failed expectation must not leave a never-answering server open (jest would wait for it).
+afterEach(() => Promise.all([...open].map(closeServer)));
 
 async function serve(handler: http.RequestListener) {
 	let calls = 0;
@@ -15,16 +30,13 @@ async function serve(handler: http.RequestListener) {
 		calls++;
 		handler(req, res);
 	});
+	open.add(server);
 	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 	const { port } = server.address() as AddressInfo;
 	return {
 		url: `http://127.0.0.1:${port}/x?token=top-secret-value`,
 		calls: () => calls,
-		close: () =>
-			new Promise<void>((resolve) => {
-				server.closeAllConnections();
-				server.close(() => resolve());
-			}),
+		close: () => closeServer(server),
 	};
 }
 

@@ -1,8 +1,13 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LpError } from '../../lib/errors';
+import { send as pipelineSend, type HttpRequest } from '../../lib/http';
 import { CsdsClient } from '../../lib/liveperson/csds';
-import { send } from '../../lib/net/transport';
+import { OutboundPolicy } from '../../lib/net/policy';
+
+/** The test servers listen on 127.0.0.1, which the default outbound policy refuses: allow loopback. */
+const loopback = new OutboundPolicy({ allow: ['loopback'] });
+const send = (req: HttpRequest) => pipelineSend({ policy: loopback, ...req });
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, n: number) => void;
 
@@ -96,11 +101,11 @@ describe('CSDS client against a real local server', () => {
 	it('makes one CSDS request for many concurrent lookups and reuses it within the TTL', async () => {
 		const s = await serve((_req, res) => setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(body), 50));
 		const client = new CsdsClient();
-		const all = await Promise.all(Array.from({ length: 200 }, () => client.resolveServiceBase(s.url, '123', 'agentVep')));
+		const all = await Promise.all(Array.from({ length: 200 }, () => client.resolveServiceBase(s.url, '123', 'agentVep', { policy: loopback })));
 		expect(new Set(all)).toEqual(new Set(['http://va.example.com']));
-		await client.getDomains(s.url, '123');
+		await client.getDomains(s.url, '123', { policy: loopback });
 		expect(s.calls()).toBe(1);
-		await client.getDomains(s.url, '123', { refresh: true });
+		await client.getDomains(s.url, '123', { refresh: true, policy: loopback });
 		expect(s.calls()).toBe(2);
 		await s.close();
 	});
@@ -108,16 +113,16 @@ describe('CSDS client against a real local server', () => {
 	it('does not cache failures', async () => {
 		const s = await serve((_req, res, n) => (n === 1 ? res.writeHead(401).end() : res.writeHead(200).end(body)));
 		const client = new CsdsClient();
-		await expect(client.getDomains(s.url, '123')).rejects.toMatchObject({ status: 401 });
-		await expect(client.getDomains(s.url, '123')).resolves.toHaveLength(1);
+		await expect(client.getDomains(s.url, '123', { policy: loopback })).rejects.toMatchObject({ status: 401 });
+		await expect(client.getDomains(s.url, '123', { policy: loopback })).resolves.toHaveLength(1);
 		await s.close();
 	});
 
 	it('unknown service lists the known ones and hints at case', async () => {
 		const s = await serve((_req, res) => res.writeHead(200).end(body));
 		const client = new CsdsClient();
-		await expect(client.getDomain(s.url, '123', 'agentvep')).rejects.toMatchObject({ code: 'CSDS_UNKNOWN_SERVICE', hint: expect.stringContaining('"agentVep"') });
-		await expect(client.getDomain(s.url, '123', 'mtlsGateway')).rejects.toMatchObject({ hint: 'Known services: agentVep.' });
+		await expect(client.getDomain(s.url, '123', 'agentvep', { policy: loopback })).rejects.toMatchObject({ code: 'CSDS_UNKNOWN_SERVICE', hint: expect.stringContaining('"agentVep"') });
+		await expect(client.getDomain(s.url, '123', 'mtlsGateway', { policy: loopback })).rejects.toMatchObject({ hint: 'Known services: agentVep.' });
 		await s.close();
 	});
 });

@@ -7,12 +7,24 @@ import * as request from './request.operation';
 
 /** One resource/operation today (a request); the router keeps the Airtable v2 layout for more. */
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-	// Credentials are read once per execution, not per item.
-	const auth = await resolveAuth.call(this);
+	// Credentials are read once per execution, not per item. A credential that cannot be used (a
+	// missing field, a wrong key-store password) fails every item, so "Continue On Fail" turns it into
+	// one error item per input item, like any other failure.
+	const auth = await resolveAuth.call(this).then(
+		(value) => ({ value }),
+		(error: unknown) => ({ error }),
+	);
 	const options = this.getNodeParameter('options', 0, {}) as request.RequestOptions;
 	const concurrency = Math.max(1, Math.min(options.concurrency ?? API_INTEGRATION_DEFAULTS.concurrency, 64));
 	// Parameters without expressions are resolved once per execution, not once per item.
 	const param = parameterReader(this);
-	const out = await mapItems(this, (i) => request.execute.call(this, i, auth, param), { concurrency });
+	const out = await mapItems(
+		this,
+		async (i) => {
+			if ('error' in auth) throw auth.error;
+			return request.execute.call(this, i, auth.value, param);
+		},
+		{ concurrency },
+	);
 	return [out];
 }
