@@ -107,15 +107,50 @@ describe('mTLS gateway', () => {
 		expect(dead.code).toBe('MTLS_TARGET_FAILED');
 	});
 
-	it('reports a missing mapping as "no mTLS certificate is mapped"', async () => {
+	it('reports a missing mapping as "no mTLS certificate is mapped" only after the mapping check says so', async () => {
 		const client = mtlsClientForAccount(user(), { auth: FAST });
 		const url = `${echo()}?unmapped=1`;
-		const e = await rejected(client.forward({ method: 'GET', targetUrl: url, serviceName: 'IDP' }));
+		const e = await rejected(client.forward({ method: 'GET', targetUrl: url, serviceName: 'IDP', stopIfCertificateNotFound: true }));
 		expect(e.code).toBe('MTLS_NO_MAPPING');
 		expect(e.message).toBe(`No mTLS certificate is mapped for IDP/${url}`);
-		// Stop If Certificate Not Found off: the gateway falls back to plain TLS, which the target refuses.
-		const plain = await rejected(client.forward({ method: 'GET', targetUrl: url, serviceName: 'IDP', stopIfCertificateNotFound: false }));
+		expect(emu.count('mtls.mapping')).toBe(1);
+		// The confirmation is cached: a second refusal asks no second check.
+		await rejected(client.forward({ method: 'GET', targetUrl: url, serviceName: 'IDP', stopIfCertificateNotFound: true }));
+		expect(emu.count('mtls.mapping')).toBe(1);
+		// Stop If Certificate Not Found off (the default): the gateway falls back to plain TLS, which the target refuses.
+		const plain = await rejected(client.forward({ method: 'GET', targetUrl: url, serviceName: 'IDP' }));
 		expect(plain.code).toBe('MTLS_TARGET_FAILED');
+	});
+
+	it('returns a target 500 with stop on as the target\'s 500 (the mapping exists)', async () => {
+		const client = mtlsClientForAccount(user(), { auth: FAST });
+		const url = `${echo()}?status=500`;
+		await client.createMapping({ certificateId: 2628739923, service: 'WEBHOOKS', url, name: 'status-500' });
+		for (const status of [500, 400]) {
+			const target = `${echo()}?status=${status}`;
+			if (status === 400) await client.createMapping({ certificateId: 2628739923, service: 'WEBHOOKS', url: target, name: 'status-400' });
+			const out = await client.forward({ method: 'GET', targetUrl: target, serviceName: 'WEBHOOKS', stopIfCertificateNotFound: true });
+			expect(out.statusCode).toBe(status);
+			expect(out.headers['x-echo-target']).toBe('sandbox');
+			expect(JSON.parse(out.body.toString()).clientCertificateSubject).toBe('CN=sandbox-client-cert');
+		}
+		expect(emu.count('mtls.mapping')).toBe(2);
+	});
+
+	it('names the gateway authentication sent and the one the call wants on a 401/403', async () => {
+		const client = mtlsClientForAccount(user(), { auth: FAST });
+		emu.setFault('mtls.forward', { status: 403, body: '{"message":"Forbidden"}', headers: { 'www-authenticate': 'Bearer' } });
+		const e = await rejected(client.forward({ method: 'GET', targetUrl: echo(), serviceName: 'WEBHOOKS' }));
+		expect(e.status).toBe(403);
+		expect(e.message).toContain('sent: Login Service bearer (user login)');
+		expect(e.hint).toContain('AppKey (OAuth1) only');
+		emu.setFault('mtls.forward', null);
+		// Client credentials with the Login Service application flow: the forward still sends a Sentinel token (as LivePerson's FaaS client).
+		const cc = mtlsClientForAccount({ ...sentinel(), clientCredentialsFlow: 'loginService', username: 'sandbox-agent' });
+		const before = emu.count('sentinel.token');
+		expect((await cc.forward({ method: 'GET', targetUrl: echo(), serviceName: 'WEBHOOKS' })).statusCode).toBe(200);
+		expect(emu.count('sentinel.token')).toBe(before + 1);
+		expect(() => mtlsClientForAccount(user(), { gatewayAuth: 'sentinel' })).toThrow(/Client ID and Client Secret/);
 	});
 
 	it('lists, uploads (p12 multipart) and maps a certificate, then forwards with it', async () => {

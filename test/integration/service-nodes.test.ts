@@ -137,7 +137,7 @@ describe('LivePerson mTLS node', () => {
 		expect(seen.method).toBe('PUT');
 
 		const [failed] = await new LivePersonMtls().execute.call(
-			ctx({ items: 2, params: (n, i) => ({ operation: 'forward', method: 'GET', targetUrl: i === 0 ? `${echo()}?nomap` : echo(), serviceName: 'IDP', options: { allowedInternalNetworks: 'loopback' } })[n], credentials: account(), continueOnFail: true }),
+			ctx({ items: 2, params: (n, i) => ({ operation: 'forward', method: 'GET', targetUrl: i === 0 ? `${echo()}?nomap` : echo(), serviceName: 'IDP', stopIfCertificateNotFound: true, options: { allowedInternalNetworks: 'loopback' } })[n], credentials: account(), continueOnFail: true }),
 		);
 		expect(failed[0].json.error).toBe(`No mTLS certificate is mapped for IDP/${echo()}?nomap`);
 		expect(failed[0].pairedItem).toEqual({ item: 0 });
