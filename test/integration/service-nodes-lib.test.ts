@@ -226,6 +226,18 @@ describe('mTLS gateway', () => {
 });
 
 describe('Conversation Orchestrator', () => {
+	it('uses the credential\'s Login Host and API Host over the region\'s documented hosts', async () => {
+		const creds: ConversationOrchestratorCredentials = { region: 'americas', loginHost: emu.url, apiHost: emu.url, apiVersion: 'v2', userId: 'sandbox-co-user', password: 'Sandbox-CO-Passw0rd!' };
+		const co = new OrchestratorClient(creds, { accountId: ACC });
+		expect((await co.login()).host).toBe(emu.url);
+		await co.ccsV2({ op: 'create', namespace: 'hosts_test', ttlSeconds: 60, payload: { a: 1 } });
+		expect(await co.nextActionsV2({ conversationId: 'c1' })).toEqual(expect.any(Array));
+		expect(emu.count('co.v2.login')).toBe(1);
+		expect(emu.count('co.ccs.v2')).toBe(1);
+		// v1 carries LivePerson's deprecation notice.
+		expect((await new OrchestratorClient(coV1()).login()).deprecation).toMatch(/30 June 2024/);
+	});
+
 	it('logs in and reports token metadata without the token', async () => {
 		const info = await new OrchestratorClient(coV2()).login();
 		expect(info).toMatchObject({ version: 'v2', region: 'custom', tokenType: 'Bearer' });
