@@ -94,8 +94,11 @@ export function isLoopbackHost(hostname: string): boolean {
 	return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
 }
 
+/** Service origin: the CSDS host's scheme, but https for any host that is not loopback. */
 export function serviceBaseUrl(target: CsdsTarget, baseURI: string): string {
-	return `${target.scheme}//${baseURI}`;
+	const host = baseURI.replace(/:\d{1,5}$/, '');
+	const scheme = target.scheme === 'http:' && isLoopbackHost(host) ? 'http:' : 'https:';
+	return `${scheme}//${baseURI}`;
 }
 
 export function buildCsdsRequest(target: CsdsTarget, accountId: string, service?: string) {

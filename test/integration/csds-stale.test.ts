@@ -5,7 +5,7 @@
  * only for loopback hosts. Clock injected, no sleeps.
  */
 import { startEmulator, type Emulator } from '../../sandbox/emulator/index';
-import { CsdsClient, DEFAULT_CSDS_STALE_MAX_MS, parseCsdsHost } from '../../lib/liveperson/csds';
+import { CsdsClient, DEFAULT_CSDS_STALE_MAX_MS, parseCsdsHost, serviceBaseUrl } from '../../lib/liveperson/csds';
 import { LpError } from '../../lib/errors';
 
 const ACC = '12345678';
@@ -91,5 +91,8 @@ describe('CSDS last good domains', () => {
 		expect(() => parseCsdsHost('http://api.liveperson.net')).toThrow(expect.objectContaining({ code: 'CSDS_HOST_HTTP', field: 'csdsHost' }));
 		expect(() => parseCsdsHost('http://10.0.0.5:8090')).toThrow(expect.objectContaining({ code: 'CSDS_HOST_HTTP' }));
 		expect(parseCsdsHost('api.liveperson.net').origin).toBe('https://api.liveperson.net');
+		// Service hosts: http only when both the CSDS host and the service host are loopback.
+		expect(serviceBaseUrl(parseCsdsHost('http://127.0.0.1:8090'), '127.0.0.1:8091')).toBe('http://127.0.0.1:8091');
+		expect(serviceBaseUrl(parseCsdsHost('http://127.0.0.1:8090'), 'va.sentinel.liveperson.net')).toBe('https://va.sentinel.liveperson.net');
 	});
 });
