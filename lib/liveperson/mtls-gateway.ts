@@ -9,6 +9,9 @@
  *   POST {mtlsGateway}/mtls/account/{acc}/certificates/by-file           upload a PKCS#12 (multipart)
  *   POST {accountConfigReadWrite}/api/account/{acc}/configuration/ac-common/mtls?v=3.0   create mapping
  *   POST {mtlsGateway}/mtls/account/{acc}/certificates/activate/{id}     create mapping, newer ("OAuth 2 only")
+ *   GET  {accountConfigReadWrite}/api/account/{acc}/configuration/ac-common/mtls?v=3.0   list mappings
+ *        (the onboarding page: "this is a Rest Api, support all CRUD operations")
+ *   DELETE {mtlsGateway}/mtls/account/{acc}/certificates/{certificateId} delete certificate
  *
  * Authentication: the docs say "AppKey (OAuth1) only" for the runtime methods, while LivePerson's own
  * client (faas-cli lpMtlsClient) sends an OAuth2 Sentinel bearer and seed 002 says "unless specifically
@@ -727,6 +730,63 @@ export function processCreateMappingResponse(res: HttpResponse, variant: CreateM
 }
 
 // ---------------------------------------------------------------------------------------------------
+// List mappings, delete certificate
+
+export interface MtlsMapping {
+	id?: number | string;
+	certificationId?: string | number;
+	serviceId?: string | number;
+	/** Service name for the documented ids (added by the node: not in the answer). */
+	serviceName?: string;
+	enable?: boolean;
+	url?: string;
+	siteId?: string;
+	name?: string;
+	deleted?: boolean;
+	[key: string]: unknown;
+}
+
+export function buildListMappingsRequest(configBase: string, accountIdInput: string): PreparedRequest {
+	const accountId = validateAccountId(accountIdInput);
+	return { url: `${base(configBase)}/api/account/${encodeURIComponent(accountId)}/configuration/ac-common/mtls?v=3.0`, method: 'GET', headers: { accept: 'application/json' }, secrets: [] };
+}
+
+/** The mappings of the account (deleted ones dropped), each with the documented service name added. */
+export function processListMappingsResponse(res: HttpResponse, secrets: string[] = []): MtlsMapping[] {
+	if (res.status < 200 || res.status > 299) throw gatewayStatusError(res, MTLS_CONFIG_SERVICE, secrets, 'mapping configuration');
+	const body = parseJsonBody(res, MTLS_CONFIG_SERVICE, secrets);
+	const list = Array.isArray(body) ? body : typeof body === 'object' && body !== null ? Object.values(body as Record<string, unknown>).find(Array.isArray) : undefined;
+	if (!Array.isArray(list)) {
+		throw new LpError('response', `${MTLS_CONFIG_SERVICE} answered the mapping list without a list`, { status: res.status, code: 'MTLS_MAPPINGS_SHAPE', responseSnippet: snippet(res.body, secrets) });
+	}
+	const names = Object.fromEntries(Object.entries(MTLS_SERVICE_IDS).map(([n, id]) => [id, n]));
+	return list
+		.filter((m): m is MtlsMapping => typeof m === 'object' && m !== null && (m as MtlsMapping).deleted !== true)
+		.map((m) => (m.serviceId !== undefined && names[String(m.serviceId)] ? { ...m, serviceName: names[String(m.serviceId)] } : { ...m }));
+}
+
+export function buildDeleteCertificateRequest(gatewayBase: string, accountIdInput: string, certificateIdInput: unknown): PreparedRequest {
+	const accountId = validateAccountId(accountIdInput);
+	const certificateId = certificateIdOf(certificateIdInput);
+	return { url: `${base(gatewayBase)}/mtls/account/${encodeURIComponent(accountId)}/certificates/${certificateId}`, method: 'DELETE', headers: { accept: 'application/json' }, secrets: [] };
+}
+
+/** Documented: 200 OK (no body described). 404 is reported as "no such certificate". */
+export function processDeleteCertificateResponse(res: HttpResponse, certificateId: string, secrets: string[] = []): Record<string, unknown> {
+	if (res.status === 404) {
+		throw new LpError('http', `${MTLS_SERVICE} has no certificate ${certificateId} in this account (HTTP 404)`, { status: 404, code: 'MTLS_CERT_NOT_FOUND', field: 'certificateId', responseSnippet: snippet(res.body, secrets), hint: 'Run "List Certificates" for the IDs.' });
+	}
+	if (res.status < 200 || res.status > 299) throw gatewayStatusError(res, MTLS_SERVICE, secrets, 'certificate');
+	let details: unknown;
+	try {
+		details = res.body.length && res.body.toString('utf8').trim() ? parseJsonBody(res, MTLS_SERVICE, secrets) : undefined;
+	} catch {
+		details = undefined;
+	}
+	return { deleted: true, certificateId, status: res.status, ...(typeof details === 'object' && details !== null && !Array.isArray(details) ? { certificate: details } : {}) };
+}
+
+// ---------------------------------------------------------------------------------------------------
 // I/O
 
 export interface MtlsIo {
@@ -847,6 +907,20 @@ export class MtlsClient {
 		const req = buildUploadCertificateRequest(await this.io.gatewayBase(), this.io.accountId, input);
 		const { res, secrets } = await this.exchange(req, MTLS_SERVICE, 'certificates', () => true);
 		return this.named('certificates', () => processUploadCertificateResponse(res, secrets));
+	}
+
+	async listMappings(): Promise<MtlsMapping[]> {
+		const req = buildListMappingsRequest(await this.io.configBase(), this.io.accountId);
+		const { res, secrets } = await this.exchange(req, MTLS_CONFIG_SERVICE, 'configuration', () => true);
+		return this.named('configuration', () => processListMappingsResponse(res, secrets));
+	}
+
+	async deleteCertificate(certificateId: string | number): Promise<Record<string, unknown>> {
+		const req = buildDeleteCertificateRequest(await this.io.gatewayBase(), this.io.accountId, certificateId);
+		const { res, secrets } = await this.exchange(req, MTLS_SERVICE, 'certificates', () => true);
+		const out = this.named('certificates', () => processDeleteCertificateResponse(res, certificateIdOf(certificateId), secrets));
+		this.mappingCache.clear();
+		return out;
 	}
 
 	async createMapping(input: CreateMappingInput, variant: CreateMappingVariant = 'configuration'): Promise<Record<string, unknown>> {

@@ -97,6 +97,8 @@ export const ROUTE_IDS = [
 	'mtls.forward',
 	'mtls.certificates.list',
 	'mtls.certificates.upload',
+	'mtls.certificates.delete',
+	'mtls.certificates.activate',
 	'mtls.mapping.create',
 	'mtls.mapping.list',
 	'co.v2.login',

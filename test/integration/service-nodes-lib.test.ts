@@ -153,6 +153,38 @@ describe('mTLS gateway', () => {
 		expect(() => mtlsClientForAccount(user(), { gatewayAuth: 'sentinel' })).toThrow(/Client ID and Client Secret/);
 	});
 
+	it('self-service: activates (OAuth 2 only), lists mappings, deletes a certificate', async () => {
+		const identity = getEmulatorClientIdentity('sandbox-p12-password');
+		const admin = mtlsClientForAccount(sentinel());
+		const up = await admin.uploadCertificate({ p12: Buffer.from(identity.p12Base64, 'base64'), name: 'self-service-cert', password: 'sandbox-p12-password' });
+		const id = up.saved[0].id as number;
+		const url = `${echo()}?activated=1`;
+		// A Login Service bearer is refused by the "OAuth 2 only" activate: the error names both.
+		const refused = await rejected(mtlsClientForAccount(user(), { auth: FAST }).createMapping({ certificateId: id, service: 'IDP', url }, 'activate'));
+		expect(refused.status).toBe(403);
+		expect(refused.message).toContain('sent: Login Service bearer (user login)');
+		expect(refused.hint).toContain('OAuth 2 only');
+		// Validation against a dead URL: the gateway's 424, decoded.
+		const dead = await rejected(admin.createMapping({ certificateId: id, service: 'IDP', url: 'https://127.0.0.1:1/x', validateUrl: true }, 'activate'));
+		expect(dead.code).toBe('MTLS_TARGET_FAILED');
+		const created = await admin.createMapping({ certificateId: id, service: 'IDP', url, validateUrl: true }, 'activate');
+		expect(created).toMatchObject({ url, serviceId: '1', certificationId: String(id), enable: true });
+		expect(emu.count('mtls.certificates.activate')).toBe(3);
+
+		const listed = await admin.listMappings();
+		expect(listed.find((m) => m.url === url)).toMatchObject({ serviceName: 'IDP', certificationId: String(id) });
+		expect(listed.map((m) => m.name)).toEqual(expect.arrayContaining(['sandbox-webhooks', 'sandbox-idp']));
+
+		expect((await admin.forward({ method: 'GET', targetUrl: url, serviceName: 'IDP' })).statusCode).toBe(200);
+		expect(await admin.deleteCertificate(id)).toMatchObject({ deleted: true, certificateId: String(id), status: 200 });
+		expect((await admin.listCertificates()).find((c) => c.id === id)?.deleted).toBe(true);
+		const gone = await rejected(admin.forward({ method: 'GET', targetUrl: url, serviceName: 'IDP', stopIfCertificateNotFound: true }));
+		expect(gone.code).toBe('MTLS_NO_MAPPING');
+		const again = await rejected(admin.deleteCertificate(id));
+		expect(again.code).toBe('MTLS_CERT_NOT_FOUND');
+		expect(again.field).toBe('certificateId');
+	});
+
 	it('lists, uploads (p12 multipart) and maps a certificate, then forwards with it', async () => {
 		const client = mtlsClientForAccount(user(), { auth: FAST });
 		const before = await client.listCertificates();

@@ -4,8 +4,10 @@ import { mapItems } from '../../shared/execute';
 import { mtlsClient, type MtlsNodeOptions } from '../transport';
 import * as checkMapping from './checkMapping.operation';
 import * as createMapping from './createMapping.operation';
+import * as deleteCertificate from './deleteCertificate.operation';
 import * as forward from './forward.operation';
 import * as listCertificates from './listCertificates.operation';
+import * as listMappings from './listMappings.operation';
 import * as uploadCertificate from './uploadCertificate.operation';
 
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
@@ -27,6 +29,10 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 					return uploadCertificate.execute.call(this, i, client);
 				case 'createMapping':
 					return createMapping.execute.call(this, i, client);
+				case 'listMappings':
+					return listMappings.execute.call(this, i, client);
+				case 'deleteCertificate':
+					return deleteCertificate.execute.call(this, i, client);
 				default:
 					throw inputError('operation', `Operation "${operation}" is not supported`);
 			}

@@ -4,6 +4,8 @@ import type { HttpResponse } from '../../../lib/net/transport';
 import {
 	buildCheckMappingRequest,
 	buildCreateMappingRequest,
+	buildDeleteCertificateRequest,
+	buildListMappingsRequest,
 	buildForwardRequest,
 	buildListCertificatesRequest,
 	buildUploadCertificateRequest,
@@ -13,6 +15,8 @@ import {
 	normaliseHostOverride,
 	processCheckMappingResponse,
 	processCreateMappingResponse,
+	processDeleteCertificateResponse,
+	processListMappingsResponse,
 	processForwardResponse,
 	processListCertificatesResponse,
 	processUploadCertificateResponse,
@@ -259,6 +263,24 @@ describe('certificates', () => {
 		const e = thrown(() => inspectP12(der, 'wrong-password'));
 		expect(e.code).toBe('P12_PASSWORD');
 		expect(e.message).not.toContain('wrong-password');
+	});
+});
+
+describe('list mappings / delete certificate', () => {
+	it('lists the ac-common mappings with service names, deleted ones dropped', () => {
+		expect(buildListMappingsRequest('https://va.ac.liveperson.net', ACC)).toMatchObject({ method: 'GET', url: `https://va.ac.liveperson.net/api/account/${ACC}/configuration/ac-common/mtls?v=3.0` });
+		const list = processListMappingsResponse(res(200, [{ id: 1, serviceId: '2', url: TARGET }, { id: 2, serviceId: '0', deleted: true }, { id: 3, serviceId: 9 }]));
+		expect(list).toEqual([{ id: 1, serviceId: '2', url: TARGET, serviceName: 'WEBHOOKS' }, { id: 3, serviceId: 9 }]);
+		expect(thrown(() => processListMappingsResponse(res(200, { a: 1 }))).code).toBe('MTLS_MAPPINGS_SHAPE');
+		expect(thrown(() => processListMappingsResponse(res(403, 'no'))).status).toBe(403);
+	});
+
+	it('deletes a certificate by its numeric id', () => {
+		expect(buildDeleteCertificateRequest(GW, ACC, ' 42 ')).toMatchObject({ method: 'DELETE', url: `${GW}/mtls/account/${ACC}/certificates/42` });
+		expect(thrown(() => buildDeleteCertificateRequest(GW, ACC, '../1')).code).toBe('MTLS_CERT_ID');
+		expect(processDeleteCertificateResponse(res(200, ''), '42')).toEqual({ deleted: true, certificateId: '42', status: 200 });
+		expect(processDeleteCertificateResponse(res(200, { id: 42, deleted: true }), '42').certificate).toEqual({ id: 42, deleted: true });
+		expect(thrown(() => processDeleteCertificateResponse(res(404, '{}'), '42')).code).toBe('MTLS_CERT_NOT_FOUND');
 	});
 });
 
