@@ -60,6 +60,15 @@ function methodOf(creds: LivePersonAccountCredentials): AccountAuthMethod {
 	throw inputError('authMethod', `Authentication Type "${m.slice(0, 40)}" is not supported`, 'Pick User Name and Password, OAuth 2.0 Client Credentials or OAuth 1.0 App Key.', 'AUTH_METHOD_UNKNOWN');
 }
 
+/** Human name of what the credential sends, e.g. "Sentinel app token (OAuth 2.0 client credentials)". */
+export function accountAuthLabel(creds: Pick<LivePersonAccountCredentials, 'authMethod' | 'clientCredentialsFlow'>): string {
+	const m = fieldText(creds.authMethod) || 'userPassword';
+	if (m === 'oauth1') return 'OAuth 1.0 AppKey signature';
+	if (m === 'clientCredentials') return fieldText(creds.clientCredentialsFlow) === 'loginService' ? 'Login Service bearer (application login)' : 'Sentinel app token (OAuth 2.0 client credentials)';
+	if (m === 'none') return 'no authentication';
+	return 'Login Service bearer (user login)';
+}
+
 /** Which token a credential yields: a Login Service session or a Sentinel app token. */
 function plan(creds: LivePersonAccountCredentials): { kind: 'session'; body: LoginBody } | { kind: 'sentinel' } {
 	const method = methodOf(creds);

@@ -28,6 +28,7 @@ import { inputError, LpError, redact, safeUrl, snippet } from '../errors';
 import { header, HttpResponse, parseJsonBody, send, statusError } from '../net/transport';
 import { decodePkcs12WithForge, IterationLimitError, scanPkcs12 } from '../tls/pkcs12';
 import {
+	accountAuthLabel,
 	getAccountAuthHeaders,
 	invalidateAccountBearer,
 	type AccountAuthOptions,
@@ -201,12 +202,7 @@ export interface ResolvedGatewayAuth {
 	label: string;
 }
 
-function authLabel(creds: LivePersonAccountCredentials): string {
-	const m = fieldText(creds.authMethod) || 'userPassword';
-	if (m === 'oauth1') return 'OAuth 1.0 AppKey signature';
-	if (m === 'clientCredentials') return fieldText(creds.clientCredentialsFlow) === 'loginService' ? 'Login Service bearer (application login)' : 'Sentinel app token (OAuth 2.0 client credentials)';
-	return 'Login Service bearer (user login)';
-}
+const authLabel = accountAuthLabel;
 
 /**
  * Pure: which credential view authenticates one call to the gateway. A forced kind the credential
