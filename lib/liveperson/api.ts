@@ -203,6 +203,26 @@ export function hostOverrideOrigin(value: string, field = 'hostOverride'): strin
 	return origin;
 }
 
+/**
+ * Reads pages through `fetchPage(offset)` (the caller sends the request) until the last page or
+ * `maxRecords`; returns the records in order. At most 10,000 pages.
+ */
+export async function collectOffsetPages(
+	fetchPage: (offset: number) => Promise<unknown>,
+	opts: { limit: number; maxRecords: number; itemsField?: string; startOffset?: number },
+): Promise<unknown[]> {
+	const out: unknown[] = [];
+	let offset = opts.startOffset ?? 0;
+	for (let pages = 0; pages < 10_000; pages++) {
+		const page = readOffsetPage(await fetchPage(offset), opts.itemsField);
+		out.push(...page.records.slice(0, opts.maxRecords - out.length));
+		const next = nextOffset(offset, opts.limit, page, out.length, opts.maxRecords);
+		if (next === undefined) break;
+		offset = next;
+	}
+	return out;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // I/O: the one place a LivePerson API request is sent
 

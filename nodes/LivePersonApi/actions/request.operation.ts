@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { inputError } from '../../../lib/errors';
-import { LP_API_METHODS, nextOffset, readOffsetPage } from '../../../lib/liveperson/api';
+import { collectOffsetPages, LP_API_METHODS } from '../../../lib/liveperson/api';
 import { nameValueList, nameValuePairs } from '../../shared/properties';
 import type { LpApiCaller } from '../transport';
 
@@ -131,17 +131,11 @@ export async function execute(this: IExecuteFunctions, i: number, api: LpApiCall
 	const itemsField = (this.getNodeParameter('itemsField', i, '') as string).trim() || undefined;
 	const limit = Math.max(1, Math.floor(this.getNodeParameter('pageSize', i, 50) as number));
 	const maxRecords = Math.max(1, Math.floor(this.getNodeParameter('maxRecords', i, 1000) as number));
-	const out: INodeExecutionData[] = [];
-	let offset = Number(query.offset?.[0] ?? 0) || 0;
-	for (let pages = 0; pages < 10_000; pages++) {
-		const result = await api({ ...call, query: { ...query, offset: [String(offset)], limit: [String(limit)] } });
-		const page = readOffsetPage(result.body, itemsField);
-		for (const record of page.records.slice(0, maxRecords - out.length)) {
-			out.push({ json: (typeof record === 'object' && record !== null && !Array.isArray(record) ? record : { data: record }) as IDataObject, pairedItem: { item: i } });
-		}
-		const next = nextOffset(offset, limit, page, out.length, maxRecords);
-		if (next === undefined) break;
-		offset = next;
-	}
-	return out;
+	const records = await collectOffsetPages(async (offset) => (await api({ ...call, query: { ...query, offset: [String(offset)], limit: [String(limit)] } })).body, {
+		limit,
+		maxRecords,
+		itemsField,
+		startOffset: Number(query.offset?.[0] ?? 0) || 0,
+	});
+	return records.map((record) => ({ json: (typeof record === 'object' && record !== null && !Array.isArray(record) ? record : { data: record }) as IDataObject, pairedItem: { item: i } }));
 }

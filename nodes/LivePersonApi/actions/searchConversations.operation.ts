@@ -1,5 +1,5 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
-import { nextOffset, readOffsetPage } from '../../../lib/liveperson/api';
+import { collectOffsetPages } from '../../../lib/liveperson/api';
 import { buildConversationSearchCall, MI_CONTENT_TYPES, MI_MAX_LIMIT, transcriptOf, type ConversationSearchInput } from '../../../lib/liveperson/messaging-interactions';
 import type { LpApiCaller } from '../transport';
 
@@ -112,17 +112,10 @@ export async function execute(this: IExecuteFunctions, i: number, api: LpApiCall
 	const max = returnAll ? Number.MAX_SAFE_INTEGER : Math.max(1, Math.floor(this.getNodeParameter('limit', i, 50) as number));
 	const addTranscript = this.getNodeParameter('addTranscript', i, false) as boolean;
 	const pageSize = Math.min(MI_MAX_LIMIT, max);
-	const out: INodeExecutionData[] = [];
-	let offset = 0;
-	for (;;) {
-		const result = await api(buildConversationSearchCall(input, { offset, limit: pageSize }));
-		const page = readOffsetPage(result.body, 'conversationHistoryRecords');
-		for (const record of page.records.slice(0, max - out.length) as IDataObject[]) {
-			out.push({ json: addTranscript ? { ...record, transcript: transcriptOf(record) as unknown as IDataObject[] } : record, pairedItem: { item: i } });
-		}
-		const next = nextOffset(offset, pageSize, page, out.length, max);
-		if (next === undefined) break;
-		offset = next;
-	}
-	return out;
+	const records = (await collectOffsetPages(async (offset) => (await api(buildConversationSearchCall(input, { offset, limit: pageSize }))).body, {
+		limit: pageSize,
+		maxRecords: max,
+		itemsField: 'conversationHistoryRecords',
+	})) as IDataObject[];
+	return records.map((record) => ({ json: addTranscript ? { ...record, transcript: transcriptOf(record) as unknown as IDataObject[] } : record, pairedItem: { item: i } }));
 }
