@@ -167,6 +167,15 @@ export interface OffsetPage {
 /** Pure: the records and the total of a paged answer (`itemsField`, else the first list in the body). */
 export function readOffsetPage(body: unknown, itemsField?: string): OffsetPage {
 	if (Array.isArray(body)) return { records: body };
+	if (typeof body === 'string') {
+		// A 2xx that is not JSON (a maintenance or login page): never read as "no records".
+		const html = /^\s*<(!doctype|html|head|body)/i.test(body);
+		throw new LpError('response', html ? 'The API answered with an HTML page instead of a JSON list' : 'The API answered with text instead of a JSON list', {
+			code: html ? 'HTML_RESPONSE' : 'LP_API_NOT_JSON',
+			responseSnippet: html ? undefined : body.slice(0, 120),
+			hint: 'Check the service name and the path (and Host Override, if set).',
+		});
+	}
 	if (typeof body !== 'object' || body === null) return { records: [] };
 	const obj = body as Record<string, unknown>;
 	const field = itemsField?.trim();

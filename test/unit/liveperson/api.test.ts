@@ -64,6 +64,8 @@ describe('LivePerson API requests', () => {
 		expect(nextOffset(0, 50, { records: [] }, 0, 10)).toBeUndefined();
 		expect(thrown(() => readOffsetPage({ a: [] }, 'records')).code).toBe('LP_API_NO_ITEMS');
 		expect(readOffsetPage([1, 2]).records).toEqual([1, 2]);
+		expect(thrown(() => readOffsetPage('<!doctype html><html></html>')).code).toBe('HTML_RESPONSE');
+		expect(thrown(() => readOffsetPage('ok')).code).toBe('LP_API_NOT_JSON');
 	});
 });
 
