@@ -1,6 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { inputError } from '../../../lib/errors';
 import { mapItems } from '../../shared/execute';
+import type { MtlsClient } from '../../../lib/liveperson/mtls-gateway';
 import { mtlsClient, type MtlsNodeOptions } from '../transport';
 import * as checkMapping from './checkMapping.operation';
 import * as createMapping from './createMapping.operation';
@@ -13,11 +14,14 @@ import * as uploadCertificate from './uploadCertificate.operation';
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const operation = this.getNodeParameter('operation', 0) as string;
 	const options = this.getNodeParameter('options', 0, {}) as MtlsNodeOptions & { allowedInternalNetworks?: string; fullResponse?: boolean; neverError?: boolean };
-	const client = await mtlsClient.call(this, options);
+	// Made on first use inside the item loop, so that a setting the credential cannot satisfy is an
+	// item error (Continue On Fail, NodeOperationError) rather than a raw exception.
+	let made: Promise<MtlsClient> | undefined;
 	const concurrency = Math.max(1, Math.min(options.concurrency ?? 5, 64));
 	const out = await mapItems(
 		this,
 		async (i) => {
+			const client = await (made ??= mtlsClient.call(this, options));
 			switch (operation) {
 				case 'checkMapping':
 					return checkMapping.execute.call(this, i, client);
