@@ -5,7 +5,8 @@ import { allowedInternalNetworksCredentialField } from '../nodes/shared/properti
  * Conversation Orchestrator (formerly Maven): Conversation Context Service and Next Actions.
  * v1 sends the API key as `maven-api-key`; v2 logs in with the user ID and password
  * (`/v2/authenticate/login`, HTTP Basic) and caches the token until it expires, logging in again
- * once when the service answers 403 (lib/liveperson/orchestrator-auth.ts). The login is not a single
+ * once when the service answers 403 (lib/liveperson/orchestrator-auth.ts). Hosts per LivePerson's pages
+ * (login on z{n}.ccs, seed 004), overridable with Login Host / API Host; v1 carries the deprecation notice. The login is not a single
  * static request, so the Test button is a node `credentialTest` (nodes/shared/credentialTests.ts).
  */
 export class ConversationOrchestratorApi implements ICredentialType {
@@ -24,11 +25,12 @@ export class ConversationOrchestratorApi implements ICredentialType {
 			type: 'options',
 			default: 'americas',
 			options: [
-				{ name: 'Americas (Z1)', value: 'americas', description: 'https://z1.context.liveperson.net' },
-				{ name: 'EMEA (Z2)', value: 'emea', description: 'https://z2.context.liveperson.net' },
-				{ name: 'APAC (Z3)', value: 'apac', description: 'https://z3.context.liveperson.net' },
-				{ name: 'Custom Host', value: 'custom', description: 'Another host, e.g. https://z1.ccs.liveperson.net or a local emulator' },
+				{ name: 'Americas (Z1)', value: 'americas', description: 'Login and Context Service v2 on z1.ccs.liveperson.net; v1 and Next Actions v2 on z1.context.liveperson.net' },
+				{ name: 'EMEA (Z2)', value: 'emea', description: 'Login and Context Service v2 on z2.ccs.liveperson.net; v1 and Next Actions v2 on z2.context.liveperson.net' },
+				{ name: 'APAC (Z3)', value: 'apac', description: 'Login and Context Service v2 on z3.ccs.liveperson.net; v1 and Next Actions v2 on z3.context.liveperson.net' },
+				{ name: 'Custom Host', value: 'custom', description: 'One host for every call, e.g. a local emulator' },
 			],
+			description: 'Hosts as LivePerson\'s pages give them: the v2 login on z{n}.ccs.liveperson.net (API Authorization page), each API on the host of its method page',
 		},
 		{
 			displayName: 'Custom Host',
@@ -45,9 +47,33 @@ export class ConversationOrchestratorApi implements ICredentialType {
 			type: 'options',
 			default: 'v2',
 			options: [
-				{ name: 'V1 (API Key)', value: 'v1', description: 'The key shown under API Authorization, sent as maven-api-key' },
+				{ name: 'V1 (API Key, Deprecated)', value: 'v1', description: 'The key shown under API Authorization, sent as maven-api-key (LivePerson: v1 deprecated on 30 June 2024)' },
 				{ name: 'V2 (User ID and Password)', value: 'v2', description: 'Log in for an OAuth 2.0 token (accounts upgraded to v2)' },
 			],
+		},
+		{
+			displayName: 'Login Host',
+			name: 'loginHost',
+			type: 'string',
+			default: '',
+			placeholder: 'https://z1.ccs.liveperson.net',
+			description: 'Optional: call the v2 login (/v2/authenticate/login) on this host instead of the region\'s',
+			displayOptions: { show: { apiVersion: ['v2'] } },
+		},
+		{
+			displayName: 'API Host',
+			name: 'apiHost',
+			type: 'string',
+			default: '',
+			placeholder: 'https://z1.context.liveperson.net',
+			description: 'Optional: call every Context Service and Next Actions API on this host instead of the one its page documents',
+		},
+		{
+			displayName: 'LivePerson announced that the v1 APIs (API key) were to be deprecated on 30 June 2024. Move to v2 (user ID and password from API Authorization).',
+			name: 'v1Notice',
+			type: 'notice',
+			default: '',
+			displayOptions: { show: { apiVersion: ['v1'] } },
 		},
 		{
 			displayName: 'API Key',

@@ -69,6 +69,15 @@ function methodOf(creds: LivePersonAccountCredentials): AccountAuthMethod {
 	throw inputError('authMethod', `Authentication Type "${m.slice(0, 40)}" is not supported`, 'Pick User Name and Password, OAuth 2.0 Client Credentials or OAuth 1.0 App Key.', 'AUTH_METHOD_UNKNOWN');
 }
 
+/** Human name of what the credential sends, e.g. "Sentinel app token (OAuth 2.0 client credentials)". */
+export function accountAuthLabel(creds: Pick<LivePersonAccountCredentials, 'authMethod' | 'clientCredentialsFlow'>): string {
+	const m = fieldText(creds.authMethod) || 'userPassword';
+	if (m === 'oauth1') return 'OAuth 1.0 AppKey signature';
+	if (m === 'clientCredentials') return fieldText(creds.clientCredentialsFlow) === 'loginService' ? 'Login Service bearer (application login)' : 'Sentinel app token (OAuth 2.0 client credentials)';
+	if (m === 'none') return 'no authentication';
+	return 'Login Service bearer (user login)';
+}
+
 /** Which token a credential yields: a Login Service session or a Sentinel app token. */
 function plan(creds: LivePersonAccountCredentials): { kind: 'session'; body: LoginBody } | { kind: 'sentinel' } {
 	const method = methodOf(creds);
@@ -245,16 +254,6 @@ export async function getAccountAuthHeaders(
 /** The credential's secrets, redacted from every error of its requests. */
 export function accountSecrets(creds: LivePersonAccountCredentials): string[] {
 	return [creds.password, creds.clientSecret, creds.appSecret, creds.accessToken, creds.accessTokenSecret].map(fieldText).filter((s) => s.length > 0);
-}
-
-/** Human name of the auth a credential sends, for messages ("the gateway refused the … "). */
-export function accountAuthLabel(creds: LivePersonAccountCredentials): string {
-	const method = methodOf(creds);
-	if (method === 'oauth1') return 'OAuth 1.0 AppKey signature';
-	if (method === 'clientCredentials' && fieldText(creds.clientCredentialsFlow) !== 'loginService') return 'Sentinel app token (OAuth 2.0 client credentials)';
-	if (method === 'clientCredentials') return 'Login Service bearer (application login)';
-	if (method === 'none') return 'no authentication';
-	return 'Login Service bearer (user login)';
 }
 
 /**

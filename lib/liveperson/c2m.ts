@@ -73,17 +73,21 @@ function limited(value: unknown, field: string, label: string, required: boolean
 }
 
 /**
- * Phone: the docs give "≤ 15" without saying whether a leading "+" counts. We count the characters of
- * the field as sent (the documented limit, applied literally); spaces, dashes and brackets are
- * removed first. The example is E.164 ("+1206…").
+ * Phone: the docs require E.164 "with leading \"+\"" and give "15 char max length" without saying
+ * whether the "+" counts. We require the "+", count the characters of the field as sent (the
+ * documented limit applied literally, so at most 14 digits), and remove spaces, dashes and brackets
+ * first. E.164 numbers never start with 0 after the "+".
  */
 export function normalisePhone(value: unknown): string {
 	const raw = fieldText(value).trim();
-	if (!raw) throw inputError('consumerPhoneNumber', 'Consumer phone number is required', 'Use E.164, e.g. +12065550100.', 'C2M_FIELD_EMPTY');
+	if (!raw) throw inputError('consumerPhoneNumber', 'Consumer phone number is required', 'Use E.164 with the leading "+", e.g. +12065550100.', 'C2M_FIELD_EMPTY');
 	const compact = raw.replace(/[\s().-]/g, '');
-	if (!/^\+?\d{4,}$/.test(compact)) throw inputError('consumerPhoneNumber', 'Consumer phone number must be digits with an optional leading "+"', 'Use E.164, e.g. +12065550100.', 'C2M_PHONE_INVALID');
+	if (!compact.startsWith('+')) {
+		throw inputError('consumerPhoneNumber', 'Consumer phone number must be in E.164 format with the leading "+" (the Connect-to-Messaging docs require it)', `Write it as +${compact.replace(/^0+/, '').slice(0, 14)} with the country code, e.g. +12065550100.`, 'C2M_PHONE_NO_PLUS');
+	}
+	if (!/^\+[1-9]\d{3,}$/.test(compact)) throw inputError('consumerPhoneNumber', 'Consumer phone number must be "+" followed by the country code and digits only (E.164)', 'Use E.164, e.g. +12065550100.', 'C2M_PHONE_INVALID');
 	if (compact.length > C2M_LIMITS.consumerPhoneNumber) {
-		throw inputError('consumerPhoneNumber', `Consumer phone number is ${compact.length} characters long: at most ${C2M_LIMITS.consumerPhoneNumber} are allowed`, 'This is a documented limit of the Connect-to-Messaging API.', 'C2M_FIELD_TOO_LONG');
+		throw inputError('consumerPhoneNumber', `Consumer phone number is ${compact.length} characters long: at most ${C2M_LIMITS.consumerPhoneNumber} are allowed, the "+" included`, 'This is a documented limit of the Connect-to-Messaging API.', 'C2M_FIELD_TOO_LONG');
 	}
 	return compact;
 }
@@ -151,8 +155,8 @@ export const C2M_ERROR_MEANINGS: Record<number, { meaning: string; field?: strin
 	1500: { meaning: 'no handoff configured with this ID', field: 'handoffId', hint: 'Check the handoff ID in the Connect-to-Messaging configuration.' },
 	1501: { meaning: 'no channel configured for the handoff', field: 'handoffId', hint: 'Add a channel to the handoff in the Connect-to-Messaging configuration.' },
 	1600: { meaning: 'no setting configured', hint: 'Complete the Connect-to-Messaging settings of the account.' },
-	1900: { meaning: 'override not allowed', hint: 'Check the override channel / skill / message.' },
-	1901: { meaning: 'override value invalid', hint: 'Check the override channel / skill / message.' },
+	1900: { meaning: 'overridden channel is not available', field: 'overrideChannel', hint: 'Use one of the availableChannels from the eligibility answer (sms and twilio are the same channel).' },
+	1901: { meaning: 'no engagement provided for the overridden skill', field: 'overrideSkill', hint: 'The override skill must have a messaging engagement in the handoff configuration.' },
 };
 
 export function describeC2mError(errorCode: number | undefined): { meaning: string; field?: string; hint?: string } | undefined {

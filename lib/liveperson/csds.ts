@@ -7,13 +7,17 @@
  * No authentication (none of the docs or LivePerson's own code send one). Service names are case
  * sensitive. `baseURI` is a bare host without scheme. Documented statuses: 200, 400, 401 (invalid site).
  *
- * Host override: the CSDS host may be a bare host ("api.liveperson.net", HTTPS) or a URL
- * ("http://127.0.0.1:8090" for the emulator). The scheme of the CSDS host applies to the service
- * hosts it returns, so one setting points a whole workflow at the emulator.
+ * Host override: the CSDS host may be a bare host ("api.liveperson.net", HTTPS) or a URL. HTTPS only
+ * for real hosts: plain http is accepted only for loopback hosts (127.0.0.0/8, ::1, localhost), which
+ * is how the local emulator runs ("http://127.0.0.1:8090"). The scheme of the CSDS host applies to the
+ * service hosts it returns, so one setting points a whole workflow at the emulator. (The Domain API
+ * page shows http://; the Login Service overview uses https:// — we take the safe one.)
  *
  * Caching: the docs give no TTL. LivePerson's FaaS toolbelt caches 600 s and node-agent-sdk 60 s; we
  * cache per (CSDS host, account) for 10 minutes by default (configurable), cache only non-empty
- * answers, and run one request per key at a time (single-flight).
+ * answers, and run one request per key at a time (single-flight). When a refresh fails for a reason
+ * that says nothing about the account (network, timeout, 429, 5xx), the last good answer is served
+ * for up to 24 h after it was fetched, with a warning through `onWarning` (default: console.warn).
  */
 import { inputError, LpError } from '../errors';
 import { HttpResponse, parseJsonBody, send, statusError } from '../http';
@@ -76,14 +80,26 @@ export function parseCsdsHost(value: unknown, field = 'csdsHost'): CsdsTarget {
 	if (url.protocol !== 'https:' && url.protocol !== 'http:') {
 		throw inputError(field, `CSDS host must use https or http, not ${url.protocol.replace(':', '')}`, undefined, 'CSDS_HOST_SCHEME');
 	}
+	if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+		throw inputError(field, `CSDS host "${url.host}" must use https: plain http is accepted only for a loopback emulator (127.0.0.1, ::1, localhost)`, `Use https://${url.host} or the bare host name.`, 'CSDS_HOST_HTTP');
+	}
 	if (url.username || url.password || (url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) {
 		throw inputError(field, `CSDS host "${url.host}" must be a host (optionally with scheme and port) without path, query or user info`, undefined, 'CSDS_HOST_INVALID');
 	}
 	return { origin: url.origin, scheme: url.protocol as 'https:' | 'http:' };
 }
 
+/** 127.0.0.0/8, ::1 and localhost: the only hosts that may be reached over plain http. */
+export function isLoopbackHost(hostname: string): boolean {
+	const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+	return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+/** Service origin: the CSDS host's scheme, but https for any host that is not loopback. */
 export function serviceBaseUrl(target: CsdsTarget, baseURI: string): string {
-	return `${target.scheme}//${baseURI}`;
+	const host = baseURI.replace(/:\d{1,5}$/, '');
+	const scheme = target.scheme === 'http:' && isLoopbackHost(host) ? 'http:' : 'https:';
+	return `${scheme}//${baseURI}`;
 }
 
 export function buildCsdsRequest(target: CsdsTarget, accountId: string, service?: string) {
@@ -153,6 +169,8 @@ export function processCsdsServiceResponse(res: HttpResponse, accountId: string,
 interface Entry {
 	expiresAt: number;
 	domains?: ServiceDomain[];
+	/** When `domains` was fetched (the bound for serving it after a failed refresh). */
+	fetchedAt?: number;
 	inflight?: Promise<ServiceDomain[]>;
 }
 
@@ -168,11 +186,39 @@ export interface CsdsOptions {
 	policy?: OutboundPolicy;
 }
 
+export interface CsdsClientOptions {
+	/** How long after it was fetched a last good answer may be served when a refresh fails (24 h). */
+	staleMaxMs?: number;
+	/** Called once per failed refresh that is answered from the last good domains. */
+	onWarning?: (message: string) => void;
+}
+
+export const DEFAULT_CSDS_STALE_MAX_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * True for failures that say nothing about the account (CSDS or the way to it is down): network,
+ * timeout, 429, 5xx. A 4xx (unknown account) or a malformed answer is never papered over.
+ */
+export function isTransientCsdsFailure(error: unknown): boolean {
+	if (!(error instanceof LpError)) return false;
+	if (error.kind === 'network' || error.kind === 'timeout') return true;
+	return error.kind === 'http' && error.status !== undefined && (error.status === 429 || error.status >= 500);
+}
+
 /** Cache of CSDS answers per (origin, account); single-flight; only non-empty answers are kept. */
 export class CsdsClient {
 	private readonly entries = new Map<string, Entry>();
+	private readonly staleMaxMs: number;
+	private readonly warn: (message: string) => void;
 
-	constructor(private readonly now: () => number = Date.now) {}
+	constructor(
+		private readonly now: () => number = Date.now,
+		options: CsdsClientOptions = {},
+	) {
+		this.staleMaxMs = options.staleMaxMs ?? DEFAULT_CSDS_STALE_MAX_MS;
+		// eslint-disable-next-line no-console
+		this.warn = options.onWarning ?? ((message) => console.warn(message));
+	}
 
 	async getDomains(csdsHost: string | undefined, accountIdInput: string, options: CsdsOptions = {}): Promise<ServiceDomain[]> {
 		const target = parseCsdsHost(csdsHost);
@@ -188,13 +234,22 @@ export class CsdsClient {
 			const res = await send({ ...req, serviceName: 'CSDS', policy: options.policy, timeoutMs: options.timeoutMs ?? 10_000, retry: { retries: 2, statuses: [502, 503, 504], baseDelayMs: 300 } });
 			return processCsdsResponse(res, accountId);
 		})();
-		this.entries.set(key, { expiresAt: 0, domains: entry?.domains, inflight });
+		this.entries.set(key, { expiresAt: 0, domains: entry?.domains, fetchedAt: entry?.fetchedAt, inflight });
 		try {
 			const domains = await inflight;
-			this.entries.set(key, { domains, expiresAt: this.now() + ttl });
+			this.entries.set(key, { domains, expiresAt: this.now() + ttl, fetchedAt: this.now() });
 			if (this.entries.size > 1000) this.entries.delete(this.entries.keys().next().value as string);
 			return domains;
 		} catch (error) {
+			const ageMs = entry?.fetchedAt !== undefined ? this.now() - entry.fetchedAt : Infinity;
+			if (entry?.domains && ageMs <= this.staleMaxMs && isTransientCsdsFailure(error)) {
+				// Serve the last good answer; the next call after a short pause tries CSDS again.
+				this.entries.set(key, { domains: entry.domains, fetchedAt: entry.fetchedAt, expiresAt: this.now() + Math.min(ttl, 60_000) });
+				this.warn(
+					`CSDS refresh failed for account ${accountId} at ${target.origin} (${(error as LpError).message}); using the service domains fetched ${Math.round(ageMs / 60_000)} min ago (served for at most ${Math.round(this.staleMaxMs / 3_600_000)} h)`,
+				);
+				return entry.domains;
+			}
 			this.entries.delete(key);
 			throw error;
 		}

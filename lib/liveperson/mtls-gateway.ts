@@ -9,6 +9,9 @@
  *   POST {mtlsGateway}/mtls/account/{acc}/certificates/by-file           upload a PKCS#12 (multipart)
  *   POST {accountConfigReadWrite}/api/account/{acc}/configuration/ac-common/mtls?v=3.0   create mapping
  *   POST {mtlsGateway}/mtls/account/{acc}/certificates/activate/{id}     create mapping, newer ("OAuth 2 only")
+ *   GET  {accountConfigReadWrite}/api/account/{acc}/configuration/ac-common/mtls?v=3.0   list mappings
+ *        (the onboarding page: "this is a Rest Api, support all CRUD operations")
+ *   DELETE {mtlsGateway}/mtls/account/{acc}/certificates/{certificateId} delete certificate
  *
  * Authentication: the docs say "AppKey (OAuth1) only" for the runtime methods, while LivePerson's own
  * client (faas-cli lpMtlsClient) sends an OAuth2 Sentinel bearer and seed 002 says "unless specifically
@@ -25,7 +28,7 @@ import { header, HttpResponse, parseJsonBody, send, statusError, bodySnippet } f
 import { decodePkcs12WithForge, IterationLimitError, scanPkcs12 } from '../tls/pkcs12';
 import type { AuthStrategy } from '../http/types';
 import type { OutboundPolicy } from '../net/policy';
-import { accountPolicy, accountStrategy, type AccountAuthOptions, type LivePersonAccountCredentials } from './account-auth';
+import { accountAuthLabel, accountPolicy, accountStrategy, type AccountAuthOptions, type LivePersonAccountCredentials } from './account-auth';
 import { resolveServiceBase, validateAccountId } from './csds';
 import { fieldText } from '../text';
 
@@ -184,12 +187,101 @@ export function buildCheckMappingRequest(gatewayOrDomainBase: string, accountIdI
 const V1_KEY = /^\s*CertificateMappingParam(?:e)?ters\s*\{\s*serviceName='(.*?)',\s*accountId='(.*?)',\s*url='(.*)'\s*\}\s*$/;
 
 function authHint(variant: string): string {
-	return `The ${variant} API is documented as "AppKey (OAuth1) only", while LivePerson's own client sends an OAuth 2.0 bearer: check that the credential's user or application has the mTLS permissions (MTLS_READ_INTERNAL / MTLS_WRITE_INTERNAL or an administrator).`;
+	return `The ${variant} API is documented as "AppKey (OAuth1) only", while LivePerson's own client sends an OAuth 2.0 bearer: check that the credential's user or application has the mTLS permissions (MTLS_READ_INTERNAL / MTLS_WRITE_INTERNAL or an administrator), or pick another "Gateway Authentication".`;
 }
 
 function gatewayStatusError(res: HttpResponse, service: string, secrets: string[], what: string): LpError {
 	if (res.status === 401 || res.status === 403) return statusError(res, service, secrets, authHint(what));
 	return statusError(res, service, secrets);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Gateway authentication, per call
+//
+// Where the docs disagree (README "Where LivePerson's docs disagree"):
+//   forward + mapping check  docs: "AppKey only" (forward / check pages); an older forward page and
+//                            seed 002: a Login Service bearer; LivePerson's FaaS client (lpMtlsClient):
+//                            a Sentinel app token.
+//   activate certificate     docs: "OAuth 2 only".
+//   certificates             docs: "a token" (no kind named).
+//   ac-common configuration  onboarding page: a bearer, otherwise an AppKey.
+// "documented" (the default) sends, per call, the kind the docs or LivePerson's own client use when
+// the credential can produce it, else what the credential yields; the user can force one kind.
+
+export type MtlsCall = 'forward' | 'checkMapping' | 'certificates' | 'activate' | 'configuration';
+export type GatewayAuthChoice = 'documented' | 'credential' | 'loginService' | 'sentinel' | 'oauth1';
+export const GATEWAY_AUTH_CHOICES: readonly GatewayAuthChoice[] = ['documented', 'credential', 'loginService', 'sentinel', 'oauth1'];
+
+/** What each call's documentation (and LivePerson's own client) says about authentication. */
+export const MTLS_DOCUMENTED_AUTH: Record<MtlsCall, { documented: string; prefer: 'sentinel' | 'oauth1' | 'credential' }> = {
+	forward: { documented: 'AppKey (OAuth1) only per the forward pages; LivePerson\'s FaaS client sends a Sentinel app token', prefer: 'sentinel' },
+	checkMapping: { documented: 'AppKey (OAuth1) only per the mapping page; LivePerson\'s FaaS client sends a Sentinel app token', prefer: 'sentinel' },
+	activate: { documented: 'OAuth 2 only (Sentinel app token) per the activate page', prefer: 'sentinel' },
+	certificates: { documented: 'a token (bearer) per the certificate pages', prefer: 'credential' },
+	configuration: { documented: 'a Login Service bearer, otherwise an AppKey, per the onboarding page', prefer: 'credential' },
+};
+
+export interface ResolvedGatewayAuth {
+	creds: LivePersonAccountCredentials;
+	/** Human name of what is sent, e.g. "Sentinel app token (OAuth 2.0 client credentials)". */
+	label: string;
+}
+
+const authLabel = accountAuthLabel;
+
+/**
+ * Pure: which credential view authenticates one call to the gateway. A forced kind the credential
+ * cannot produce is an input error naming the credential fields it needs.
+ */
+export function resolveGatewayAuth(creds: LivePersonAccountCredentials, choiceInput: GatewayAuthChoice | string | undefined, call: MtlsCall): ResolvedGatewayAuth {
+	const choice = (fieldText(choiceInput) || 'documented') as GatewayAuthChoice;
+	if (!GATEWAY_AUTH_CHOICES.includes(choice)) {
+		throw inputError('gatewayAuthentication', `Gateway Authentication "${String(choice).slice(0, 40)}" is not supported`, `Use one of ${GATEWAY_AUTH_CHOICES.join(', ')}.`, 'MTLS_GATEWAY_AUTH');
+	}
+	const method = fieldText(creds.authMethod) || 'userPassword';
+	const hasClient = !!fieldText(creds.clientId).trim() && !!fieldText(creds.clientSecret);
+	const hasAppKey = !!fieldText(creds.appKey).trim() && !!fieldText(creds.appSecret);
+	const sentinel = (): ResolvedGatewayAuth => ({ creds: { ...creds, authMethod: 'clientCredentials', clientCredentialsFlow: 'sentinel' }, label: 'Sentinel app token (OAuth 2.0 client credentials)' });
+	const own = (): ResolvedGatewayAuth => ({ creds, label: authLabel(creds) });
+	switch (choice) {
+		case 'credential':
+			return own();
+		case 'documented': {
+			const prefer = MTLS_DOCUMENTED_AUTH[call].prefer;
+			if (prefer === 'sentinel' && method === 'clientCredentials' && hasClient) return sentinel();
+			return own();
+		}
+		case 'sentinel':
+			if (!hasClient) {
+				throw inputError('clientId', 'Gateway Authentication "Sentinel App Token" needs the credential\'s Client ID and Client Secret', 'Set the credential\'s Authentication Type to OAuth 2.0 Client Credentials, or pick another Gateway Authentication.', 'MTLS_GATEWAY_AUTH_FIELDS');
+			}
+			return sentinel();
+		case 'oauth1':
+			if (method !== 'oauth1' || !hasAppKey) {
+				throw inputError('appKey', 'Gateway Authentication "OAuth 1.0 AppKey" needs a credential of type OAuth 1.0 App Key (App Key and App Secret)', 'OAuth 1.0 is end of life at LivePerson (30 Apr 2026): prefer the Sentinel app token.', 'MTLS_GATEWAY_AUTH_FIELDS');
+			}
+			return own();
+		case 'loginService':
+			if (method === 'userPassword') return own();
+			if (method === 'clientCredentials' && fieldText(creds.username).trim()) {
+				const c = { ...creds, clientCredentialsFlow: 'loginService' };
+				return { creds: c, label: authLabel(c) };
+			}
+			throw inputError('username', 'Gateway Authentication "Login Service Bearer" needs a user name (and password, or the application\'s keys) in the credential', 'Use a User Name and Password credential, or pick another Gateway Authentication.', 'MTLS_GATEWAY_AUTH_FIELDS');
+	}
+	return own();
+}
+
+/** A 401/403 from the gateway, rewritten to name the auth sent and the one the call documents. */
+export function gatewayAuthError(error: LpError, call: MtlsCall, label: string): LpError {
+	if (error.status !== 401 && error.status !== 403) return error;
+	return new LpError(error.kind === 'input' ? 'auth' : error.kind, `${error.message.replace(/\.$/, '')} — sent: ${label}`, {
+		status: error.status,
+		code: error.code,
+		responseSnippet: error.responseSnippet,
+		hint: `This call wants ${MTLS_DOCUMENTED_AUTH[call].documented}. Pick that kind under Options → Gateway Authentication (the credential must hold its fields), and check that the user or application has the mTLS permissions (MTLS_READ_INTERNAL / MTLS_WRITE_INTERNAL or an administrator).`,
+		cause: error,
+	});
 }
 
 export function processCheckMappingResponse(res: HttpResponse, accountIdInput: string, queriesInput: MappingQuery[], variant: CheckVariant = 'gatewayV2', secrets: string[] = []): MappingResult[] {
@@ -248,7 +340,11 @@ export interface ForwardInput {
 	serviceName?: string;
 	/** Authorization for the target (LP-authorization-override). A secret: never printed. */
 	authorizationOverride?: string;
-	/** LP-stop-if-certificate-not-found. The docs' default is false (fall back to plain TLS); ours is true. */
+	/**
+	 * LP-stop-if-certificate-not-found. Documented default false: without a mapped certificate the
+	 * gateway calls the target over plain TLS. true: the gateway refuses the call instead (HTTP 500 per
+	 * the docs; LivePerson's FaaS client reads HTTP 400 the same way). Ours follows the docs: false.
+	 */
 	stopIfCertificateNotFound?: boolean;
 	/** Headers for the target, passed through. */
 	headers?: Record<string, string>;
@@ -319,7 +415,7 @@ export function buildForwardRequest(gatewayBase: string, accountIdInput: string,
 	headers['lp-forward-url'] = targetUrl;
 	if (input.serviceName !== undefined && fieldText(input.serviceName).trim() !== '') headers['lp-service-name'] = validateServiceName(input.serviceName, 'serviceName');
 	if (targetAuthorization) headers['lp-authorization-override'] = targetAuthorization;
-	headers['lp-stop-if-certificate-not-found'] = input.stopIfCertificateNotFound === false ? 'false' : 'true';
+	headers['lp-stop-if-certificate-not-found'] = input.stopIfCertificateNotFound === true ? 'true' : 'false';
 	if (!headers.accept) headers.accept = '*/*';
 
 	let body: string | Buffer | undefined;
@@ -340,13 +436,6 @@ export interface ForwardResult {
 	statusCode: number;
 	headers: Record<string, string>;
 	body: Buffer;
-}
-
-export interface ForwardContext {
-	targetUrl: string;
-	serviceName?: string;
-	stopIfCertificateNotFound?: boolean;
-	secrets?: string[];
 }
 
 function decodeHeader(value: string | undefined, secrets: string[]): string | undefined {
@@ -380,30 +469,55 @@ export function transportError(res: HttpResponse, targetUrl: string, secrets: st
 	});
 }
 
-/** "no mTLS certificate is mapped for <service>/<url>". */
+/** "no mTLS certificate is mapped for <service>/<url>" (only after the mapping check confirmed it). */
 export function noMappingError(res: Pick<HttpResponse, 'status' | 'body'>, serviceName: string | undefined, targetUrl: string, secrets: string[] = []): LpError {
 	return new LpError('http', `No mTLS certificate is mapped for ${serviceName || '(no service name)'}/${safeUrl(targetUrl)}`, {
 		status: res.status,
 		code: 'MTLS_NO_MAPPING',
 		responseSnippet: bodySnippet(res, secrets),
 		hint:
-			`The gateway answered HTTP ${res.status} with "Stop If Certificate Not Found" on, which is how it reports a missing certificate mapping ` +
-			'(documented: an internal server error; LivePerson\'s own client reads HTTP 400 the same way). The mapping key is account / service name / the whole URL, query included: ' +
-			'run "Check Mapping" with the same pair, or create the mapping. If the mapping exists, the target itself answered this status.',
+			`The gateway answered HTTP ${res.status} with "Stop If Certificate Not Found" on, and the gateway's mapping check says no certificate is mapped for this pair. ` +
+			'The mapping key is account / service name / the whole URL, query included: create the mapping, or turn "Stop If Certificate Not Found" off to call the target over plain TLS.',
 	});
+}
+
+export interface ForwardContext {
+	targetUrl: string;
+	serviceName?: string;
+	stopIfCertificateNotFound?: boolean;
+	secrets?: string[];
+	/**
+	 * What the gateway's mapping check said about this service name / URL (undefined: not asked, or
+	 * the check failed). Only `false` turns a 400/500 into "no certificate mapped".
+	 */
+	mappingExists?: boolean;
+}
+
+/**
+ * True when the answer may be the gateway's "no certificate" refusal and the mapping check must decide.
+ *
+ * Where the docs are silent: the forward pages document the refusal only as "500 Internal Server
+ * Error" (the gateway's own marker is not documented), LivePerson's FaaS client reads HTTP 400 as "no
+ * mapping". A target can answer 400 or 500 too, so the status alone never decides: the mapping
+ * check (cached by the client) does.
+ */
+export function forwardNeedsMappingCheck(res: HttpResponse, ctx: Pick<ForwardContext, 'stopIfCertificateNotFound' | 'serviceName'>): boolean {
+	if (ctx.stopIfCertificateNotFound !== true) return false;
+	if (res.status !== 400 && res.status !== 500) return false;
+	if (transportFailure(res) || header(res, 'www-authenticate') !== undefined) return false;
+	return !!ctx.serviceName;
 }
 
 /**
  * Pure: the gateway's answer → the target's response, or a typed error for the gateway's own
- * failures (424 / transport headers, missing mapping, gateway authentication). Other statuses are the
- * target's answer, passed through unchanged (use `targetStatusError` to fail on them).
+ * failures (424 / transport headers, gateway authentication with WWW-Authenticate, and a missing
+ * mapping confirmed by the mapping check). Every other answer is the target's, whatever its status
+ * (use `targetStatusError` to fail on them).
  */
 export function processForwardResponse(res: HttpResponse, ctx: ForwardContext): ForwardResult {
 	const secrets = (ctx.secrets ?? []).filter(Boolean);
 	if (transportFailure(res)) throw transportError(res, ctx.targetUrl, secrets);
-	if (ctx.stopIfCertificateNotFound !== false && (res.status === 500 || res.status === 400)) {
-		throw noMappingError(res, ctx.serviceName, ctx.targetUrl, secrets);
-	}
+	if (forwardNeedsMappingCheck(res, ctx) && ctx.mappingExists === false) throw noMappingError(res, ctx.serviceName, ctx.targetUrl, secrets);
 	if ((res.status === 401 || res.status === 403) && header(res, 'www-authenticate') !== undefined) {
 		// As LivePerson's own client reads it: a WWW-Authenticate means the gateway refused our credentials.
 		return throwGatewayAuth(res, secrets);
@@ -658,6 +772,63 @@ export function processCreateMappingResponse(res: HttpResponse, variant: CreateM
 }
 
 // ---------------------------------------------------------------------------------------------------
+// List mappings, delete certificate
+
+export interface MtlsMapping {
+	id?: number | string;
+	certificationId?: string | number;
+	serviceId?: string | number;
+	/** Service name for the documented ids (added by the node: not in the answer). */
+	serviceName?: string;
+	enable?: boolean;
+	url?: string;
+	siteId?: string;
+	name?: string;
+	deleted?: boolean;
+	[key: string]: unknown;
+}
+
+export function buildListMappingsRequest(configBase: string, accountIdInput: string): PreparedRequest {
+	const accountId = validateAccountId(accountIdInput);
+	return { url: `${base(configBase)}/api/account/${encodeURIComponent(accountId)}/configuration/ac-common/mtls?v=3.0`, method: 'GET', headers: { accept: 'application/json' }, secrets: [] };
+}
+
+/** The mappings of the account (deleted ones dropped), each with the documented service name added. */
+export function processListMappingsResponse(res: HttpResponse, secrets: string[] = []): MtlsMapping[] {
+	if (res.status < 200 || res.status > 299) throw gatewayStatusError(res, MTLS_CONFIG_SERVICE, secrets, 'mapping configuration');
+	const body = parseJsonBody(res, MTLS_CONFIG_SERVICE, secrets);
+	const list = Array.isArray(body) ? body : typeof body === 'object' && body !== null ? Object.values(body as Record<string, unknown>).find(Array.isArray) : undefined;
+	if (!Array.isArray(list)) {
+		throw new LpError('response', `${MTLS_CONFIG_SERVICE} answered the mapping list without a list`, { status: res.status, code: 'MTLS_MAPPINGS_SHAPE', responseSnippet: snippet(res.body, secrets) });
+	}
+	const names = Object.fromEntries(Object.entries(MTLS_SERVICE_IDS).map(([n, id]) => [id, n]));
+	return list
+		.filter((m): m is MtlsMapping => typeof m === 'object' && m !== null && (m as MtlsMapping).deleted !== true)
+		.map((m) => (m.serviceId !== undefined && names[String(m.serviceId)] ? { ...m, serviceName: names[String(m.serviceId)] } : { ...m }));
+}
+
+export function buildDeleteCertificateRequest(gatewayBase: string, accountIdInput: string, certificateIdInput: unknown): PreparedRequest {
+	const accountId = validateAccountId(accountIdInput);
+	const certificateId = certificateIdOf(certificateIdInput);
+	return { url: `${base(gatewayBase)}/mtls/account/${encodeURIComponent(accountId)}/certificates/${certificateId}`, method: 'DELETE', headers: { accept: 'application/json' }, secrets: [] };
+}
+
+/** Documented: 200 OK (no body described). 404 is reported as "no such certificate". */
+export function processDeleteCertificateResponse(res: HttpResponse, certificateId: string, secrets: string[] = []): Record<string, unknown> {
+	if (res.status === 404) {
+		throw new LpError('http', `${MTLS_SERVICE} has no certificate ${certificateId} in this account (HTTP 404)`, { status: 404, code: 'MTLS_CERT_NOT_FOUND', field: 'certificateId', responseSnippet: snippet(res.body, secrets), hint: 'Run "List Certificates" for the IDs.' });
+	}
+	if (res.status < 200 || res.status > 299) throw gatewayStatusError(res, MTLS_SERVICE, secrets, 'certificate');
+	let details: unknown;
+	try {
+		details = res.body.length && res.body.toString('utf8').trim() ? parseJsonBody(res, MTLS_SERVICE, secrets) : undefined;
+	} catch {
+		details = undefined;
+	}
+	return { deleted: true, certificateId, status: res.status, ...(typeof details === 'object' && details !== null && !Array.isArray(details) ? { certificate: details } : {}) };
+}
+
+// ---------------------------------------------------------------------------------------------------
 // I/O
 
 export interface MtlsIo {
@@ -666,22 +837,32 @@ export interface MtlsIo {
 	gatewayBase(): Promise<string>;
 	/** Origin of CSDS `accountConfigReadWrite` (or the host override). */
 	configBase(): Promise<string>;
-	/** The credential's auth (bearer from the Login Service or Sentinel, or an OAuth1 signature). */
-	auth: AuthStrategy;
+	/** The credential's auth for one kind of call (bearer from the Login Service or Sentinel, or an OAuth1 signature). */
+	auth(call: MtlsCall): AuthStrategy;
+	/** What `auth` sends for a call, for 401/403 messages (e.g. "Sentinel app token …"). */
+	authLabel?(call: MtlsCall): string;
 	/** The credential's outbound policy: CSDS answers and host overrides alike. */
 	policy: OutboundPolicy;
 	timeoutMs?: number;
 	maxResponseBytes?: number;
+	/** Clock of the mapping-confirmation cache (tests). */
+	now?: () => number;
+	/** How long a mapping check that confirmed or denied "no certificate" is reused (default 60 s). */
+	mappingCacheMs?: number;
 }
 
 export class MtlsClient {
+	/** accountId / service name / URL → what the mapping check said, and until when it is reused. */
+	private readonly mappingCache = new Map<string, { exists: boolean; until: number }>();
+
 	constructor(readonly io: MtlsIo) {}
 
 	/**
-	 * One request through the pipeline. `reauthWhen` narrows the re-login: for Forward only the
-	 * gateway's own refusal (WWW-Authenticate, no transport failure) re-logs in; the target never saw that call.
+	 * One request through the pipeline with the auth of this kind of call. `reauthWhen` narrows the
+	 * re-login: for Forward only the gateway's own refusal (WWW-Authenticate, no transport failure)
+	 * re-logs in; the target never saw that call.
 	 */
-	private async exchange(req: PreparedRequest, serviceName: string, reauthWhen?: (res: HttpResponse) => boolean): Promise<{ res: HttpResponse; secrets: string[] }> {
+	private async exchange(req: PreparedRequest, serviceName: string, call: MtlsCall, reauthWhen?: (res: HttpResponse) => boolean): Promise<{ res: HttpResponse; secrets: string[] }> {
 		const res = await send({
 			url: req.url,
 			method: req.method,
@@ -689,7 +870,7 @@ export class MtlsClient {
 			body: req.body,
 			secrets: req.secrets,
 			serviceName,
-			auth: this.io.auth,
+			auth: this.io.auth(call),
 			reauthWhen,
 			policy: this.io.policy,
 			timeoutMs: this.io.timeoutMs,
@@ -698,36 +879,90 @@ export class MtlsClient {
 		return { res, secrets: req.secrets };
 	}
 
+	/** Runs a process* step; a 401/403 error names the auth that was sent and the one the call wants. */
+	private named<T>(call: MtlsCall, fn: () => T): T {
+		try {
+			return fn();
+		} catch (error) {
+			if (error instanceof LpError && this.io.authLabel) throw gatewayAuthError(error, call, this.io.authLabel(call));
+			throw error;
+		}
+	}
+
 	async checkMappings(queries: MappingQuery[], variant: CheckVariant = 'gatewayV2'): Promise<MappingResult[]> {
 		const req = buildCheckMappingRequest(await this.io.gatewayBase(), this.io.accountId, queries, variant);
-		const { res, secrets } = await this.exchange(req, MTLS_SERVICE);
-		return processCheckMappingResponse(res, this.io.accountId, queries, variant, secrets);
+		const { res, secrets } = await this.exchange(req, MTLS_SERVICE, 'checkMapping');
+		const results = this.named('checkMapping', () => processCheckMappingResponse(res, this.io.accountId, queries, variant, secrets));
+		for (const r of results) this.remember(r.serviceName, r.url, r.exists);
+		return results;
+	}
+
+	private mappingKey(serviceName: string, url: string): string {
+		return `${this.io.accountId}\u0000${serviceName}\u0000${url}`;
+	}
+
+	private remember(serviceName: string, url: string, exists: boolean): void {
+		const now = (this.io.now ?? Date.now)();
+		this.mappingCache.set(this.mappingKey(serviceName, url), { exists, until: now + (this.io.mappingCacheMs ?? 60_000) });
+		if (this.mappingCache.size > 1000) this.mappingCache.delete(this.mappingCache.keys().next().value as string);
+	}
+
+	/** The mapping check's answer for one pair (cached); undefined when the check itself failed. */
+	private async confirmMapping(serviceName: string, url: string): Promise<boolean | undefined> {
+		const cached = this.mappingCache.get(this.mappingKey(serviceName, url));
+		if (cached && cached.until > (this.io.now ?? Date.now)()) return cached.exists;
+		try {
+			const [result] = await this.checkMappings([{ serviceName, url }], 'gatewayV2');
+			return result.exists;
+		} catch {
+			// Cannot confirm: the answer stays the target's (never guessed from the status).
+			return undefined;
+		}
 	}
 
 	async forward(input: ForwardInput): Promise<ForwardResult> {
 		const req = buildForwardRequest(await this.io.gatewayBase(), this.io.accountId, input);
 		// Retry only when the gateway itself refused us (WWW-Authenticate): the target never saw the call.
-		const { res, secrets } = await this.exchange(req, MTLS_SERVICE, (r) => header(r, 'www-authenticate') !== undefined && !transportFailure(r));
-		return processForwardResponse(res, { targetUrl: req.headers['lp-forward-url'], serviceName: req.headers['lp-service-name'], stopIfCertificateNotFound: input.stopIfCertificateNotFound, secrets });
+		const { res, secrets } = await this.exchange(req, MTLS_SERVICE, 'forward', (r) => header(r, 'www-authenticate') !== undefined && !transportFailure(r));
+		const ctx: ForwardContext = { targetUrl: req.headers['lp-forward-url'], serviceName: req.headers['lp-service-name'], stopIfCertificateNotFound: input.stopIfCertificateNotFound === true, secrets };
+		if (forwardNeedsMappingCheck(res, ctx)) ctx.mappingExists = await this.confirmMapping(ctx.serviceName as string, ctx.targetUrl);
+		return this.named('forward', () => processForwardResponse(res, ctx));
 	}
 
 	async listCertificates(): Promise<MtlsCertificate[]> {
 		const req = buildListCertificatesRequest(await this.io.gatewayBase(), this.io.accountId);
-		const { res, secrets } = await this.exchange(req, MTLS_SERVICE);
-		return processListCertificatesResponse(res, secrets);
+		const { res, secrets } = await this.exchange(req, MTLS_SERVICE, 'certificates');
+		return this.named('certificates', () => processListCertificatesResponse(res, secrets));
 	}
 
 	async uploadCertificate(input: UploadCertificateInput): Promise<UploadCertificateResult> {
 		const req = buildUploadCertificateRequest(await this.io.gatewayBase(), this.io.accountId, input);
-		const { res, secrets } = await this.exchange(req, MTLS_SERVICE);
-		return processUploadCertificateResponse(res, secrets);
+		const { res, secrets } = await this.exchange(req, MTLS_SERVICE, 'certificates');
+		return this.named('certificates', () => processUploadCertificateResponse(res, secrets));
+	}
+
+	async listMappings(): Promise<MtlsMapping[]> {
+		const req = buildListMappingsRequest(await this.io.configBase(), this.io.accountId);
+		const { res, secrets } = await this.exchange(req, MTLS_CONFIG_SERVICE, 'configuration');
+		return this.named('configuration', () => processListMappingsResponse(res, secrets));
+	}
+
+	async deleteCertificate(certificateId: string | number): Promise<Record<string, unknown>> {
+		const req = buildDeleteCertificateRequest(await this.io.gatewayBase(), this.io.accountId, certificateId);
+		const { res, secrets } = await this.exchange(req, MTLS_SERVICE, 'certificates');
+		const out = this.named('certificates', () => processDeleteCertificateResponse(res, certificateIdOf(certificateId), secrets));
+		this.mappingCache.clear();
+		return out;
 	}
 
 	async createMapping(input: CreateMappingInput, variant: CreateMappingVariant = 'configuration'): Promise<Record<string, unknown>> {
 		const origin = variant === 'activate' ? await this.io.gatewayBase() : await this.io.configBase();
 		const req = buildCreateMappingRequest(origin, this.io.accountId, input, variant);
-		const { res, secrets } = await this.exchange(req, variant === 'activate' ? MTLS_SERVICE : MTLS_CONFIG_SERVICE);
-		return processCreateMappingResponse(res, variant, input.url, secrets);
+		const call: MtlsCall = variant === 'activate' ? 'activate' : 'configuration';
+		const { res, secrets } = await this.exchange(req, variant === 'activate' ? MTLS_SERVICE : MTLS_CONFIG_SERVICE, call);
+		const out = this.named(call, () => processCreateMappingResponse(res, variant, input.url, secrets));
+		this.mappingCache.clear();
+		return out;
 	}
 }
 
@@ -738,10 +973,13 @@ export interface MtlsAccountOptions {
 	configHost?: string;
 	/** Account to act on; default the credential's. */
 	accountId?: string;
+	/** Which authentication each gateway call sends (default: as documented per call). */
+	gatewayAuth?: GatewayAuthChoice | string;
 	csdsTtlMs?: number;
 	timeoutMs?: number;
 	maxResponseBytes?: number;
 	auth?: AccountAuthOptions;
+	now?: () => number;
 }
 
 /** The mTLS client for a `livePersonAccountApi` credential: hosts from CSDS, auth from account-auth. */
@@ -751,14 +989,26 @@ export function mtlsClientForAccount(creds: LivePersonAccountCredentials, option
 	const gatewayOverride = options.gatewayHost ? normaliseHostOverride(options.gatewayHost, 'gatewayHost') : undefined;
 	const configOverride = options.configHost ? normaliseHostOverride(options.configHost, 'configHost') : undefined;
 	const policy = accountPolicy(creds);
+	// Checked once up front so that a forced kind the credential cannot produce fails before any call.
+	for (const call of Object.keys(MTLS_DOCUMENTED_AUTH) as MtlsCall[]) resolveGatewayAuth(creds, options.gatewayAuth, call);
+	const authFor = (call: MtlsCall) => resolveGatewayAuth(creds, options.gatewayAuth, call);
+	// One strategy per kind of call, built once (its token cache key is hashed once).
+	const strategies = new Map<MtlsCall, AuthStrategy>();
+	const strategyFor = (call: MtlsCall) => {
+		let strategy = strategies.get(call);
+		if (!strategy) strategies.set(call, (strategy = accountStrategy(authFor(call).creds, options.auth)));
+		return strategy;
+	};
 	const lookup = (service: string) => resolveServiceBase(creds.csdsHost, credAccount, service, { policy, ...(options.csdsTtlMs !== undefined ? { ttlMs: options.csdsTtlMs } : {}) });
 	return new MtlsClient({
 		accountId,
 		gatewayBase: async () => gatewayOverride ?? lookup(MTLS_GATEWAY_CSDS),
 		configBase: async () => configOverride ?? lookup(MTLS_CONFIG_CSDS),
-		auth: accountStrategy(creds, options.auth),
+		auth: strategyFor,
+		authLabel: (call) => authFor(call).label,
 		policy,
 		timeoutMs: options.timeoutMs,
 		maxResponseBytes: options.maxResponseBytes,
+		now: options.now,
 	});
 }

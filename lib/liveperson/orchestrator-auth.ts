@@ -9,14 +9,22 @@
  *   `idToken` (also one level down in `data`), a bare JSON string, or a text/plain JWT. The documented
  *   example token is a Cognito ID token living 24 h; the cache keeps it until its JWT `exp`.
  *   The docs say: cache the token, treat a 403 as the signal to drop it and log in again — which
- *   `withOrchestratorToken` does (once; a second 403 is a clear error).
+ *   the pipeline's re-login does (`orchestratorStrategy`; once, a second 403 is a clear error).
  * - Token passing: the text says "authorization header", every example uses `?access_token=`.
  *   Both are offered (`orchestratorAuthQuery` / `orchestratorAuthHeaders`); the query form is the
  *   documented default. Never print a URL carrying the token without `safeUrl()`.
  *
- * Hosts: AMERICAS z1, EMEA z2, APAC z3 → `https://z{n}.context.liveperson.net` (methods pages).
- * The API Authorization page (seed 004) gives the login at `https://z{n}.ccs.liveperson.net` instead;
- * which one is canonical is unknown, so a Custom Host (any https URL, e.g. the ccs host) is offered.
+ * Hosts (AMERICAS z1, EMEA z2, APAC z3), each as its own page gives it, both overridable in the credential:
+ *   v2 login        https://z{n}.ccs.liveperson.net/v2/authenticate/login   (live API Authorization page, seed 004;
+ *                   an older DC version of that page said z{n}.context.liveperson.net)
+ *   CCS v2          https://z{n}.ccs.liveperson.net       (DC ConversationContextService/methods-v2.md)
+ *   CCS v1          https://z{n}.context.liveperson.net   (DC ConversationContextService/methods-v1.md)
+ *   Next Actions v2 https://z{n}.context.liveperson.net   (DC NextActionsAPI/methods-v2.md)
+ *   Next Actions v1 https://z{n}.askmaven.liveperson.net  (DC NextActionsAPI/methods-v1.md)
+ * "Custom Host" (region custom) serves everything; "Login Host" / "API Host" override one side.
+ *
+ * v1: LivePerson's live CCS v1 page says "v1 APIs will be deprecated on June 30, 2024"
+ * (CO_V1_DEPRECATION_NOTICE, shown in the credential and the node).
  */
 import { basicAuthorization } from '../auth/basic';
 import { expiresAtFrom, fingerprint, tokenCache, type CachedToken } from '../auth/token-cache';
@@ -38,8 +46,17 @@ export const REGION_ZONES: Record<Exclude<OrchestratorRegion, 'custom'>, 'z1' | 
 	apac: 'z3',
 };
 
+export const CO_V1_DEPRECATION_NOTICE =
+	'LivePerson announced that the Conversation Orchestrator v1 APIs (maven-api-key) were to be deprecated on 30 June 2024: move to v2 (user ID and password from API Authorization).';
+
+export type OrchestratorApi = 'login' | 'ccsV1' | 'ccsV2' | 'nextActionsV1' | 'nextActionsV2';
+
 export interface ConversationOrchestratorCredentials {
 	region?: OrchestratorRegion | string;
+	/** Optional override of the v2 login host (default https://z{n}.ccs.liveperson.net, seed 004). */
+	loginHost?: string;
+	/** Optional override of the host of every data API (default: per method page, see above). */
+	apiHost?: string;
 	/** With region "custom": an http(s) URL, e.g. https://z1.ccs.liveperson.net or http://127.0.0.1:8090. */
 	customHost?: string;
 	apiVersion?: 'v1' | 'v2' | string;
@@ -82,6 +99,38 @@ export function orchestratorHost(region: string | undefined, customHost?: string
 	if (!zone) throw inputError('region', `Region "${String(region).slice(0, 30)}" is not known`, 'Pick Americas, EMEA, APAC or Custom Host.', 'CO_REGION_UNKNOWN');
 	// Alternative seen on the API Authorization page: https://${zone}.ccs.liveperson.net
 	return `https://${zone}.context.liveperson.net`;
+}
+
+/** Parses a host override field (http(s) URL or bare host, optional base path). */
+function hostOverride(value: unknown, field: string): string | undefined {
+	const text = typeof value === 'string' ? value.trim() : '';
+	if (!text) return undefined;
+	let url: URL;
+	try {
+		url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `https://${text}`);
+	} catch {
+		throw inputError(field, `${field === 'loginHost' ? 'Login Host' : 'API Host'} "${text.slice(0, 80)}" is not a valid URL`, 'Use a URL such as https://z1.ccs.liveperson.net.', 'CO_HOST_INVALID');
+	}
+	if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password || url.search || url.hash) {
+		throw inputError(field, `${field === 'loginHost' ? 'Login Host' : 'API Host'} must be an http(s) URL without user info, query or fragment`, undefined, 'CO_HOST_INVALID');
+	}
+	return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+const METHOD_HOST_LABEL: Record<OrchestratorApi, string> = { login: 'ccs', ccsV1: 'context', ccsV2: 'ccs', nextActionsV1: 'askmaven', nextActionsV2: 'context' };
+
+/**
+ * Pure: the origin one Conversation Orchestrator API is called on. Override first (Login Host for the
+ * login, API Host for the data APIs), then the Custom Host, then the host the API's page documents.
+ */
+export function orchestratorApiHost(creds: Pick<ConversationOrchestratorCredentials, 'region' | 'customHost' | 'loginHost' | 'apiHost'>, api: OrchestratorApi): string {
+	const override = api === 'login' ? hostOverride(creds.loginHost, 'loginHost') : hostOverride(creds.apiHost, 'apiHost');
+	if (override) return override;
+	const r = (fieldText(creds.region) || 'americas').toLowerCase();
+	if (r === 'custom') return orchestratorHost(r, creds.customHost);
+	const zone = REGION_ZONES[r as keyof typeof REGION_ZONES];
+	if (!zone) return orchestratorHost(r, creds.customHost); // throws the region error
+	return `https://${zone}.${METHOD_HOST_LABEL[api]}.liveperson.net`;
 }
 
 function apiVersion(creds: ConversationOrchestratorCredentials): 'v1' | 'v2' {
@@ -204,13 +253,13 @@ export interface OrchestratorOptions {
 
 /** Cache key of a v2 credential (hash of host, user, password, policy). */
 export function orchestratorCacheKey(creds: ConversationOrchestratorCredentials): string {
-	const host = orchestratorHost(creds.region, creds.customHost);
+	const host = orchestratorApiHost(creds, 'login');
 	return `co-v2:${fingerprint('co-v2', host, orchestratorPolicy(creds).fingerprint, (creds.userId ?? '').trim(), creds.password ?? '')}`;
 }
 
 /** One v2 login (no cache). */
 export async function orchestratorLogin(creds: ConversationOrchestratorCredentials, options: OrchestratorOptions = {}): Promise<CachedToken> {
-	const host = orchestratorHost(creds.region, creds.customHost);
+	const host = orchestratorApiHost(creds, 'login');
 	const req = buildOrchestratorLoginRequest(host, creds.userId, creds.password);
 	const res = await send({
 		url: req.url,

@@ -9,8 +9,9 @@
  * the token is only ever printed through `safeUrl()` (transport does that), and the token is in every
  * request's `secrets` so no quoted answer can show it.
  *
- * Hosts: CCS and Next Actions v2 on `https://z{1,2,3}.context.liveperson.net`; Next Actions v1 on
- * `https://z{1,2,3}.askmaven.liveperson.net` (DC NextActionsAPI/methods-v1.md). A custom host serves all.
+ * Hosts: per method page (`orchestratorApiHost`): CCS v2 on `https://z{n}.ccs.liveperson.net`, CCS v1
+ * and Next Actions v2 on `https://z{n}.context.liveperson.net`, Next Actions v1 on
+ * `https://z{n}.askmaven.liveperson.net`. A custom host serves all; the credential's API Host overrides.
  */
 import { inputError, LpError } from '../errors';
 import type { AuthStrategy } from '../http/types';
@@ -18,12 +19,12 @@ import { HttpResponse, parseJsonBody, send, statusError, bodySnippet } from '../
 import { validateAccountId } from './csds';
 import {
 	CO_SERVICE,
+	CO_V1_DEPRECATION_NOTICE,
 	getOrchestratorToken,
 	invalidateOrchestratorToken,
-	orchestratorHost,
+	orchestratorApiHost,
 	orchestratorPolicy,
 	orchestratorStrategy,
-	REGION_ZONES,
 	tokenRefusedAgain,
 	type ConversationOrchestratorCredentials,
 	type OrchestratorOptions,
@@ -310,11 +311,7 @@ export interface NextActionsV2Input {
 
 /** Next Actions v1 host: `https://z{n}.askmaven.liveperson.net`, or the custom host. */
 export function askMavenHost(region: string | undefined, customHost?: string): string {
-	const r = (region ?? 'americas').toLowerCase();
-	if (r === 'custom') return orchestratorHost(r, customHost);
-	const zone = REGION_ZONES[r as keyof typeof REGION_ZONES];
-	if (!zone) return orchestratorHost(r, customHost); // throws the region error
-	return `https://${zone}.askmaven.liveperson.net`;
+	return orchestratorApiHost({ region, customHost }, 'nextActionsV1');
 }
 
 export function buildNextActionsV1Request(askMavenBase: string, input: NextActionsV1Input): PreparedRequest {
@@ -379,6 +376,8 @@ export interface TokenInfo {
 	expiresInSeconds?: number;
 	/** Only when asked for explicitly. */
 	token?: string;
+	/** v1 only: LivePerson's deprecation notice. */
+	deprecation?: string;
 }
 
 export class OrchestratorClient {
@@ -396,11 +395,10 @@ export class OrchestratorClient {
 	}
 
 	/** Runs one prepared request through the pipeline with the CO strategy (v2: a 403 re-logs in once). */
-	async run<T>(build: (host: string) => PreparedRequest, process: (res: HttpResponse, secrets: string[]) => T): Promise<T> {
-		const host = orchestratorHost(this.creds.region, this.creds.customHost);
+	async run<T>(build: () => PreparedRequest, process: (res: HttpResponse, secrets: string[]) => T): Promise<T> {
 		// Built once per client (one per node execution): the token cache key is hashed once.
 		const auth = (this.strategy ??= orchestratorStrategy(this.creds, this.options.tokenPlacement, this.options));
-		const req = build(host);
+		const req = build();
 		const res = await send({
 			url: req.url,
 			method: req.method,
@@ -423,7 +421,8 @@ export class OrchestratorClient {
 
 	ccsV1(operation: CcsV1Operation, accountId?: string): Promise<unknown> {
 		const acc = this.accountId(accountId);
-		return this.v1Client().run((host) => buildCcsV1Request(host, acc, operation), (res, secrets) => processCcsV1Response(res, operation, secrets));
+		const host = orchestratorApiHost(this.creds, 'ccsV1');
+		return this.v1Client().run(() => buildCcsV1Request(host, acc, operation), (res, secrets) => processCcsV1Response(res, operation, secrets));
 	}
 
 	private v1Client(): OrchestratorClient {
@@ -440,18 +439,20 @@ export class OrchestratorClient {
 
 	ccsV2(operation: CcsV2Input): Promise<unknown> {
 		const op = { ...operation, accountId: this.accountId(operation.accountId) } as CcsV2Operation;
-		return this.v2Client().run((host) => buildCcsV2Request(host, op), (res, secrets) => processCcsV2Response(res, op, secrets));
+		const host = orchestratorApiHost(this.creds, 'ccsV2');
+		return this.v2Client().run(() => buildCcsV2Request(host, op), (res, secrets) => processCcsV2Response(res, op, secrets));
 	}
 
 	nextActionsV1(input: Omit<NextActionsV1Input, 'accountId'> & { accountId?: string }): Promise<unknown> {
 		const full = { ...input, accountId: this.accountId(input.accountId) };
-		const host = askMavenHost(this.creds.region, this.creds.customHost);
+		const host = orchestratorApiHost(this.creds, 'nextActionsV1');
 		return this.v1Client().run(() => buildNextActionsV1Request(host, full), (res, secrets) => processNextActionsResponse(res, 'v1', secrets));
 	}
 
 	nextActionsV2(input: Omit<NextActionsV2Input, 'accountId'> & { accountId?: string }): Promise<unknown> {
 		const full = { ...input, accountId: this.accountId(input.accountId) };
-		return this.v2Client().run((host) => buildNextActionsV2Request(host, full), (res, secrets) => processNextActionsResponse(res, 'v2', secrets));
+		const host = orchestratorApiHost(this.creds, 'nextActionsV2');
+		return this.v2Client().run(() => buildNextActionsV2Request(host, full), (res, secrets) => processNextActionsResponse(res, 'v2', secrets));
 	}
 
 	private v2Client(): OrchestratorClient {
@@ -465,10 +466,10 @@ export class OrchestratorClient {
 	/** Login (v2) and what the token is, without the token unless `includeToken`. */
 	async login(includeToken = false): Promise<TokenInfo> {
 		const region = fieldText(this.creds.region) || 'americas';
-		const host = orchestratorHost(this.creds.region, this.creds.customHost);
 		if (fieldText(this.creds.apiVersion || 'v2').toLowerCase() === 'v1') {
-			return { version: 'v1', region, host };
+			return { version: 'v1', region, host: orchestratorApiHost(this.creds, 'ccsV1'), deprecation: CO_V1_DEPRECATION_NOTICE };
 		}
+		const host = orchestratorApiHost(this.creds, 'login');
 		const token = await getOrchestratorToken(this.creds, this.options);
 		const now = (this.options.now ?? Date.now)();
 		const finite = Number.isFinite(token.expiresAt);

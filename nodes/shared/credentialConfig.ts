@@ -82,6 +82,8 @@ export function orchestratorConfig(data: CredentialData): ConversationOrchestrat
 	return {
 		region: text(data, 'region') || undefined,
 		customHost: text(data, 'customHost') || undefined,
+		loginHost: text(data, 'loginHost').trim() || undefined,
+		apiHost: text(data, 'apiHost').trim() || undefined,
 		apiVersion: text(data, 'apiVersion') || undefined,
 		apiKey: text(data, 'apiKey'),
 		userId: text(data, 'userId'),

@@ -20,7 +20,7 @@ import { csds } from '../../lib/liveperson/csds';
 import { login, logout, type LoginBody, type LoginTiming } from '../../lib/liveperson/login';
 import { OAUTH1_DEPRECATION_NOTICE } from '../../lib/liveperson/oauth1';
 import { fetchSentinelToken } from '../../lib/liveperson/sentinel';
-import { orchestratorLogin, orchestratorHost, orchestratorV1Headers } from '../../lib/liveperson/orchestrator-auth';
+import { CO_V1_DEPRECATION_NOTICE, orchestratorApiHost, orchestratorLogin, orchestratorV1Headers } from '../../lib/liveperson/orchestrator-auth';
 import { policyForAllowText } from '../../lib/net/policy';
 import { testMutualTlsCredential } from '../../lib/tls/credential-test';
 import { fieldText } from '../../lib/text';
@@ -98,12 +98,12 @@ export async function testLivePersonAccount(data: Data, timing: Partial<LoginTim
 export async function testConversationOrchestrator(data: Data): Promise<INodeCredentialTestResult> {
 	try {
 		const creds = orchestratorConfig(data);
-		const host = orchestratorHost(creds.region, creds.customHost);
 		if (fieldText(creds.apiVersion || 'v2') === 'v1') {
 			// v1 has no login endpoint: the key is checked for presence; a wrong key shows on the first call.
 			orchestratorV1Headers(creds);
-			return { status: 'OK', message: `API key set for ${host} (v1 keys cannot be checked without a data call)` };
+			return { status: 'OK', message: `API key set for ${orchestratorApiHost(creds, 'ccsV1')} (v1 keys cannot be checked without a data call). ${CO_V1_DEPRECATION_NOTICE}` };
 		}
+		const host = orchestratorApiHost(creds, 'login');
 		await orchestratorLogin(creds);
 		return { status: 'OK', message: `Logged in to Conversation Orchestrator v2 at ${host}` };
 	} catch (error) {

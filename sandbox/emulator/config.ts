@@ -75,7 +75,10 @@ export const DEFAULT_CONFIG: EmulatorConfig = {
 	},
 	lifetimes: { sessionTTl: '28800000', sentinelExpiresIn: 3600, coTokenLifetime: 86400 },
 	mtls: {
-		certificates: [{ id: 2628739923, name: 'sandbox-client-cert' }],
+		certificates: [
+			{ id: 2628739923, name: 'sandbox-client-cert' },
+			{ id: 2628739924, name: 'sandbox-self-service-cert' },
+		],
 		mappings: [
 			{ name: 'sandbox-webhooks', serviceName: 'WEBHOOKS', url: '{mtlsTarget}/echo', certificateName: 'sandbox-client-cert' },
 			{ name: 'sandbox-idp', serviceName: 'IDP', url: '{mtlsTarget}/echo', certificateName: 'sandbox-client-cert' },

@@ -22,6 +22,7 @@ import { csdsRoutes } from './services/csds';
 import { loginRoutes } from './services/login';
 import { sentinelRoutes } from './services/sentinel';
 import { ccsModule, coLoginRoutes } from './services/orchestrator';
+import { messagingRoutes } from './services/messaging';
 import { protectedRoutes } from './services/protected';
 import { mtlsModule } from './services/mtls';
 import { c2mModule } from './services/c2m';
@@ -97,6 +98,8 @@ export const ROUTE_IDS = [
 	'mtls.forward',
 	'mtls.certificates.list',
 	'mtls.certificates.upload',
+	'mtls.certificates.delete',
+	'mtls.certificates.activate',
 	'mtls.mapping.create',
 	'mtls.mapping.list',
 	'co.v2.login',
@@ -106,6 +109,9 @@ export const ROUTE_IDS = [
 	'co.nextActions.v2',
 	'c2m.eligibility',
 	'c2m.invite',
+	'msgHist.search',
+	'msgHist.conversation',
+	'leDataReporting.queueHealth',
 	'protected.echo',
 ] as const;
 
@@ -126,7 +132,7 @@ export function getEmulatorClientIdentity(p12Password = 'sandbox-p12-password') 
 type ModuleFactory = (state: EmulatorState) => ServiceModule | Route[];
 
 /** Route modules in matching order (overlapping paths: the earlier module wins). */
-const MODULES: ModuleFactory[] = [csdsRoutes, loginRoutes, sentinelRoutes, coLoginRoutes, mtlsModule, ccsModule, c2mModule, protectedRoutes];
+const MODULES: ModuleFactory[] = [csdsRoutes, loginRoutes, sentinelRoutes, coLoginRoutes, mtlsModule, ccsModule, c2mModule, messagingRoutes, protectedRoutes];
 
 export async function startEmulator(opts: StartOptions = {}): Promise<Emulator> {
 	const config = mergeConfig(DEFAULT_CONFIG, opts.config);

@@ -64,7 +64,7 @@ describe.each(N8N_VERSIONS)('LivePerson service nodes in n8n %s', (version) => {
 					name: 'Forward',
 					type: nodeType('livePersonMtls'),
 					typeVersion: 1,
-					parameters: { operation: 'forward', method: 'GET', targetUrl: `${emulator.mtlsTarget.url}/echo?unmapped=1`, serviceName: 'IDP', options: { allowedInternalNetworks: 'loopback' } },
+					parameters: { operation: 'forward', method: 'GET', targetUrl: `${emulator.mtlsTarget.url}/echo?unmapped=1`, serviceName: 'IDP', stopIfCertificateNotFound: true, options: { allowedInternalNetworks: 'loopback' } },
 					credentials: { livePersonAccountApi: ACCOUNT_CRED },
 				},
 			]),

@@ -31,6 +31,7 @@ import { LivePersonApiIntegration } from '../../nodes/LivePersonApiIntegration/L
 import { LivePersonDomains } from '../../nodes/LivePersonDomains/LivePersonDomains.node';
 import { LivePersonIpAllowlist } from '../../nodes/LivePersonIpAllowlist/LivePersonIpAllowlist.node';
 import { LivePersonMtls } from '../../nodes/LivePersonMtls/LivePersonMtls.node';
+import { LivePersonApi } from '../../nodes/LivePersonApi/LivePersonApi.node';
 import { LivePersonTransferToMessaging } from '../../nodes/LivePersonTransferToMessaging/LivePersonTransferToMessaging.node';
 import { LivePersonVerifyJwt } from '../../nodes/LivePersonVerifyJwt/LivePersonVerifyJwt.node';
 import { makeTestPki, OTHER_PASSWORD, STORE_PASSWORD, type TestPki } from '../helpers/pki';
@@ -141,6 +142,7 @@ const c2mNode = (params: Record<string, unknown>) =>
 		params: { operation: 'eligibility', consumerPhoneNumber: '+12065550100', handoffId: 'H123456789', skill: 'support', additionalFields: {}, options: {}, ...params },
 		credentials: { livePersonTransferToMessagingApi: c2m() },
 	});
+const lpApiNode = (params: Record<string, unknown>) => run(LivePersonApi as never, { params: { options: { retry: false }, ...params }, credentials: { livePersonAccountApi: account() } });
 const fault = (route: string, f: Parameters<Emulator['setFault']>[1]) => () => emu.setFault(route, f);
 const HTML = { status: 200, body: '<!doctype html><html><body>Maintenance</body></html>', contentType: 'text/html' };
 
@@ -311,6 +313,16 @@ const cases: Case[] = [
 	{ area: 'c2m node', name: 'override message over 1600 characters', call: () => run(LivePersonTransferToMessaging as never, { params: { operation: 'invite', callId: 'c1', inviteFields: { overrideMessage: 'm'.repeat(1601) } }, credentials: { livePersonTransferToMessagingApi: c2m() } })(), expect: /1600|Message/ },
 	{ area: 'c2m node', name: 'eligibility answers HTML', setup: fault('c2m.eligibility', HTML), call: () => c2mNode({})(), expect: /HTML/ },
 	{ area: 'c2m node', name: 'eligibility answers the wrong shape', setup: fault('c2m.eligibility', { status: 200, body: [1, 2] }), call: () => c2mNode({})(), expect: /Connect-to-Messaging|expected|object/i },
+	{ area: 'c2m node', name: 'phone number without the leading "+"', call: () => c2mNode({ consumerPhoneNumber: '12065550100' })(), expect: /E\.164 format with the leading "\+"/ },
+
+	// ---- LivePerson API node ----
+	{ area: 'lp api node', name: 'path without a leading slash', call: () => lpApiNode({ resource: 'api', operation: 'request', service: 'msgHist', method: 'GET', path: 'api/x' })(), expect: /Path must start with a single "\/"/ },
+	{ area: 'lp api node', name: 'path with ".."', call: () => lpApiNode({ resource: 'api', operation: 'request', service: 'msgHist', method: 'GET', path: '/a/../b' })(), expect: /"\.\." segments/ },
+	{ area: 'lp api node', name: 'own Authorization header', call: () => lpApiNode({ resource: 'api', operation: 'request', service: 'msgHist', method: 'GET', path: '/x', sendHeaders: true, headerParameters: { parameters: [{ name: 'Authorization', value: 'Bearer x' }] } })(), expect: /authorization.*cannot be set/i },
+	{ area: 'lp api node', name: 'service unknown to CSDS', call: () => lpApiNode({ resource: 'api', operation: 'request', service: 'noSuchService', method: 'GET', path: '/x' })(), expect: /Service "noSuchService" is not listed/ },
+	{ area: 'lp api node', name: 'search range over three months', call: () => lpApiNode({ resource: 'messagingInteractions', operation: 'searchConversations', startFrom: '2026-01-01T00:00:00Z', startTo: '2026-05-01T00:00:00Z', returnAll: true })(), expect: /three months/ },
+	{ area: 'lp api node', name: 'search answers HTML', setup: fault('msgHist.search', HTML), call: () => lpApiNode({ resource: 'messagingInteractions', operation: 'searchConversations', startFrom: '2026-01-01T00:00:00Z', startTo: '2026-01-02T00:00:00Z', returnAll: true })(), expect: /HTML/ },
+	{ area: 'lp api node', name: 'queue health with a skill name', call: () => lpApiNode({ resource: 'messagingOperations', operation: 'currentQueueHealth', queueSkillIds: 'support' })(), expect: /Skill ID "support" is not a number/ },
 	{ area: 'c2m node', name: 'template variables not JSON', call: () => c2mNode({ additionalFields: { templateVariables: '{1:' } })(), expect: /Template Variables|JSON/i },
 ];
 

@@ -165,6 +165,9 @@ describe('Connect-to-Messaging', () => {
 		expect(await code(el(good, auth, '1.0'))).toEqual([400, 1002]);
 		expect(await code(el({ ...good, consumerPhoneNumber: '+1234567890123456' }))).toEqual([400, 1001]);
 		expect(await code(el({ ...good, consumerPhoneNumber: 'abc' }))).toEqual([400, 1001]);
+		// E.164 needs the leading "+"; skill is required.
+		expect(await code(el({ ...good, consumerPhoneNumber: '12065551234' }))).toEqual([400, 1001]);
+		expect(await code(el({ ...good, skill: undefined }))).toEqual([400, 1000]);
 		expect(await code(el({ ...good, handoffId: 'H'.repeat(17) }))).toEqual([400, 1000]);
 		expect(await code(el({ ...good, skill: 's'.repeat(256) }))).toEqual([400, 1000]);
 		expect(await code(el({ ...good, handoffId: 'H0' }))).toEqual([400, 1500]);
@@ -174,8 +177,11 @@ describe('Connect-to-Messaging', () => {
 		expect(await code(call('GET', `/api/account/${ACC}/eligibility?v=2.0`, { headers: auth }))).toEqual([405, 1005]);
 		const ok = await el(good);
 		const inv = (body: unknown) => call('POST', `/api/account/${ACC}/invite?v=2.0`, { headers: auth, body });
-		expect(await code(inv({ callId: ok.json.callId, overrideMessage: 'm'.repeat(1601) }))).toEqual([400, 1900]);
-		expect(await code(inv({ callId: ok.json.callId, overrideChannel: 'fax' }))).toEqual([400, 1901]);
+		// Documented: 1900 "Overridden channel is not available", 1901 "No engagement provided for the overridden skill".
+		expect(await code(inv({ callId: ok.json.callId, overrideChannel: 'fax' }))).toEqual([400, 1900]);
+		expect(await code(inv({ callId: ok.json.callId, overrideSkill: 'no-such-skill' }))).toEqual([400, 1901]);
+		expect(await code(inv({ callId: ok.json.callId, overrideMessage: 'm'.repeat(1601) }))).toEqual([400, 1000]);
+		expect((await inv({ callId: ok.json.callId, overrideChannel: 'twilio', overrideSkill: 'sales' })).status).toBe(200);
 		expect(await code(inv({ callId: 'unknown' }))).toEqual([400, 1000]);
 		expect((await inv({ callId: ok.json.callId, overrideMessage: 'm'.repeat(1600) })).status).toBe(200);
 	});

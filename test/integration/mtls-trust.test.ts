@@ -8,7 +8,8 @@
  * Key stores are generated at test time (openssl, keytool).
  */
 import { LpError } from '../../lib/errors';
-import { send } from '../../lib/net/transport';
+import { send } from '../../lib/http';
+import { policyForAllowText } from '../../lib/net/policy';
 import { closeAllAgents, getAgent } from '../../lib/tls/agent-pool';
 import { describeMaterial } from '../../lib/tls/credential';
 import { KeyStoreInput, loadKeyStore } from '../../lib/tls/keystore';
@@ -34,7 +35,7 @@ afterAll(async () => {
 async function call(input: KeyStoreInput) {
 	const material = loadKeyStore(input, { cache: false });
 	const { agent } = getAgent({ material, minVersion: 'TLSv1.2' });
-	return send({ url: `${server.url}/trust`, dispatcher: agent, retry: { retries: 0 }, timeoutMs: 10_000 });
+	return send({ url: `${server.url}/trust`, connection: { label: 'test agent', dispatcher: () => agent }, policy: policyForAllowText('loopback'), retry: { retries: 0 }, timeoutMs: 10_000 });
 }
 
 async function failure(input: KeyStoreInput): Promise<LpError> {

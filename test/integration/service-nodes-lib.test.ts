@@ -130,15 +130,82 @@ describe('mTLS gateway', () => {
 		expect(dead.code).toBe('MTLS_TARGET_FAILED');
 	});
 
-	it('reports a missing mapping as "no mTLS certificate is mapped"', async () => {
+	it('reports a missing mapping as "no mTLS certificate is mapped" only after the mapping check says so', async () => {
 		const client = mtlsClientForAccount(user(), { auth: FAST });
 		const url = `${echo()}?unmapped=1`;
-		const e = await rejected(client.forward({ method: 'GET', targetUrl: url, serviceName: 'IDP' }));
+		const e = await rejected(client.forward({ method: 'GET', targetUrl: url, serviceName: 'IDP', stopIfCertificateNotFound: true }));
 		expect(e.code).toBe('MTLS_NO_MAPPING');
 		expect(e.message).toBe(`No mTLS certificate is mapped for IDP/${url}`);
-		// Stop If Certificate Not Found off: the gateway falls back to plain TLS, which the target refuses.
-		const plain = await rejected(client.forward({ method: 'GET', targetUrl: url, serviceName: 'IDP', stopIfCertificateNotFound: false }));
+		expect(emu.count('mtls.mapping')).toBe(1);
+		// The confirmation is cached: a second refusal asks no second check.
+		await rejected(client.forward({ method: 'GET', targetUrl: url, serviceName: 'IDP', stopIfCertificateNotFound: true }));
+		expect(emu.count('mtls.mapping')).toBe(1);
+		// Stop If Certificate Not Found off (the default): the gateway falls back to plain TLS, which the target refuses.
+		const plain = await rejected(client.forward({ method: 'GET', targetUrl: url, serviceName: 'IDP' }));
 		expect(plain.code).toBe('MTLS_TARGET_FAILED');
+	});
+
+	it('returns a target 500 with stop on as the target\'s 500 (the mapping exists)', async () => {
+		const client = mtlsClientForAccount(user(), { auth: FAST });
+		const url = `${echo()}?status=500`;
+		await client.createMapping({ certificateId: 2628739923, service: 'WEBHOOKS', url, name: 'status-500' });
+		for (const status of [500, 400]) {
+			const target = `${echo()}?status=${status}`;
+			if (status === 400) await client.createMapping({ certificateId: 2628739923, service: 'WEBHOOKS', url: target, name: 'status-400' });
+			const out = await client.forward({ method: 'GET', targetUrl: target, serviceName: 'WEBHOOKS', stopIfCertificateNotFound: true });
+			expect(out.statusCode).toBe(status);
+			expect(out.headers['x-echo-target']).toBe('sandbox');
+			expect(JSON.parse(out.body.toString()).clientCertificateSubject).toBe('CN=sandbox-client-cert');
+		}
+		expect(emu.count('mtls.mapping')).toBe(2);
+	});
+
+	it('names the gateway authentication sent and the one the call wants on a 401/403', async () => {
+		const client = mtlsClientForAccount(user(), { auth: FAST });
+		emu.setFault('mtls.forward', { status: 403, body: '{"message":"Forbidden"}', headers: { 'www-authenticate': 'Bearer' } });
+		const e = await rejected(client.forward({ method: 'GET', targetUrl: echo(), serviceName: 'WEBHOOKS' }));
+		expect(e.status).toBe(403);
+		expect(e.message).toContain('sent: Login Service bearer (user login)');
+		expect(e.hint).toContain('AppKey (OAuth1) only');
+		emu.setFault('mtls.forward', null);
+		// Client credentials with the Login Service application flow: the forward still sends a Sentinel token (as LivePerson's FaaS client).
+		const cc = mtlsClientForAccount({ ...sentinel(), clientCredentialsFlow: 'loginService', username: 'sandbox-agent' });
+		const before = emu.count('sentinel.token');
+		expect((await cc.forward({ method: 'GET', targetUrl: echo(), serviceName: 'WEBHOOKS' })).statusCode).toBe(200);
+		expect(emu.count('sentinel.token')).toBe(before + 1);
+		expect(() => mtlsClientForAccount(user(), { gatewayAuth: 'sentinel' })).toThrow(/Client ID and Client Secret/);
+	});
+
+	it('self-service: activates (OAuth 2 only), lists mappings, deletes a certificate', async () => {
+		const identity = getEmulatorClientIdentity('sandbox-p12-password');
+		const admin = mtlsClientForAccount(sentinel());
+		const up = await admin.uploadCertificate({ p12: Buffer.from(identity.p12Base64, 'base64'), name: 'self-service-cert', password: 'sandbox-p12-password' });
+		const id = up.saved[0].id as number;
+		const url = `${echo()}?activated=1`;
+		// A Login Service bearer is refused by the "OAuth 2 only" activate: the error names both.
+		const refused = await rejected(mtlsClientForAccount(user(), { auth: FAST }).createMapping({ certificateId: id, service: 'IDP', url }, 'activate'));
+		expect(refused.status).toBe(403);
+		expect(refused.message).toContain('sent: Login Service bearer (user login)');
+		expect(refused.hint).toContain('OAuth 2 only');
+		// Validation against a dead URL: the gateway's 424, decoded.
+		const dead = await rejected(admin.createMapping({ certificateId: id, service: 'IDP', url: 'https://127.0.0.1:1/x', validateUrl: true }, 'activate'));
+		expect(dead.code).toBe('MTLS_TARGET_FAILED');
+		const created = await admin.createMapping({ certificateId: id, service: 'IDP', url, validateUrl: true }, 'activate');
+		expect(created).toMatchObject({ url, serviceId: '1', certificationId: String(id), enable: true });
+		expect(emu.count('mtls.certificates.activate')).toBe(3);
+
+		const listed = await admin.listMappings();
+		expect(listed.find((m) => m.url === url)).toMatchObject({ serviceName: 'IDP', certificationId: String(id) });
+		expect(listed.map((m) => m.name)).toEqual(expect.arrayContaining(['sandbox-webhooks', 'sandbox-idp']));
+
+		expect((await admin.forward({ method: 'GET', targetUrl: url, serviceName: 'IDP' })).statusCode).toBe(200);
+		expect(await admin.deleteCertificate(id)).toMatchObject({ deleted: true, certificateId: String(id), status: 200 });
+		expect((await admin.listCertificates()).find((c) => c.id === id)?.deleted).toBe(true);
+		const gone = await rejected(admin.forward({ method: 'GET', targetUrl: url, serviceName: 'IDP', stopIfCertificateNotFound: true }));
+		expect(gone.code).toBe('MTLS_NO_MAPPING');
+		const again = await rejected(admin.deleteCertificate(id));
+		expect(again.code).toBe('MTLS_CERT_NOT_FOUND');
+		expect(again.field).toBe('certificateId');
 	});
 
 	it('lists, uploads (p12 multipart) and maps a certificate, then forwards with it', async () => {
@@ -214,6 +281,18 @@ describe('mTLS gateway', () => {
 });
 
 describe('Conversation Orchestrator', () => {
+	it('uses the credential\'s Login Host and API Host over the region\'s documented hosts', async () => {
+		const creds: ConversationOrchestratorCredentials = { region: 'americas', loginHost: emu.url, apiHost: emu.url, apiVersion: 'v2', userId: 'sandbox-co-user', password: 'Sandbox-CO-Passw0rd!' };
+		const co = new OrchestratorClient(creds, { accountId: ACC });
+		expect((await co.login()).host).toBe(emu.url);
+		await co.ccsV2({ op: 'create', namespace: 'hosts_test', ttlSeconds: 60, payload: { a: 1 } });
+		expect(await co.nextActionsV2({ conversationId: 'c1' })).toEqual(expect.any(Array));
+		expect(emu.count('co.v2.login')).toBe(1);
+		expect(emu.count('co.ccs.v2')).toBe(1);
+		// v1 carries LivePerson's deprecation notice.
+		expect((await new OrchestratorClient(coV1()).login()).deprecation).toMatch(/30 June 2024/);
+	});
+
 	it('logs in and reports token metadata without the token', async () => {
 		const info = await new OrchestratorClient(coV2()).login();
 		expect(info).toMatchObject({ version: 'v2', region: 'custom', tokenType: 'Bearer' });

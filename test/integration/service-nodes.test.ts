@@ -80,6 +80,26 @@ function noSecrets(value: unknown, extra: string[] = []) {
 describe('LivePerson mTLS node', () => {
 	const echo = () => `${emu.mtlsTarget.url}/echo`;
 
+	it('self-service operations: Activate (Sentinel by default for client credentials), List Mappings, Delete Certificate; a forced Gateway Authentication the credential cannot give fails naming the field', async () => {
+		const client = { livePersonAccountApi: { accountId: ACC, csdsHost: emu.url, authMethod: 'clientCredentials', clientCredentialsFlow: 'sentinel', clientId: 'sandbox-client', clientSecret: 'sandbox-client-secret' } };
+		const url = `${echo()}?node-activate=1`;
+		const [activated] = await new LivePersonMtls().execute.call(
+			ctx({ params: { operation: 'createMapping', mappingVariant: 'activate', certificateId: '2628739924', mappingService: 'IDP', mappingUrl: url, validateUrl: true, options: {} }, credentials: client }),
+		);
+		expect(activated[0].json).toMatchObject({ url, certificationId: '2628739924', serviceId: '1' });
+		const [listed] = await new LivePersonMtls().execute.call(ctx({ params: { operation: 'listMappings', options: {} }, credentials: client }));
+		expect(listed.map((m) => m.json.url)).toContain(url);
+		expect(listed.every((m) => (m.pairedItem as { item: number }).item === 0)).toBe(true);
+		const [deleted] = await new LivePersonMtls().execute.call(ctx({ params: { operation: 'deleteCertificate', deleteCertificateId: '2628739924', options: {} }, credentials: client }));
+		expect(deleted[0].json).toMatchObject({ deleted: true, certificateId: '2628739924' });
+		noSecrets([activated, listed, deleted]);
+
+		const [failed] = await new LivePersonMtls().execute.call(
+			ctx({ params: { operation: 'listCertificates', options: { gatewayAuthentication: 'sentinel' } }, credentials: account(), continueOnFail: true }),
+		);
+		expect(failed[0].json.error).toMatch(/needs the credential's Client ID and Client Secret/);
+	});
+
 	it('Check Mapping: one item per pair, paired to its input item', async () => {
 		const [out] = await new LivePersonMtls().execute.call(
 			ctx({
@@ -139,7 +159,7 @@ describe('LivePerson mTLS node', () => {
 		expect(seen.method).toBe('PUT');
 
 		const [failed] = await new LivePersonMtls().execute.call(
-			ctx({ items: 2, params: (n, i) => ({ operation: 'forward', method: 'GET', targetUrl: i === 0 ? `${echo()}?nomap` : echo(), serviceName: 'IDP', options: { allowedInternalNetworks: 'loopback' } })[n], credentials: account(), continueOnFail: true }),
+			ctx({ items: 2, params: (n, i) => ({ operation: 'forward', method: 'GET', targetUrl: i === 0 ? `${echo()}?nomap` : echo(), serviceName: 'IDP', stopIfCertificateNotFound: true, options: { allowedInternalNetworks: 'loopback' } })[n], credentials: account(), continueOnFail: true }),
 		);
 		expect(failed[0].json.error).toBe(`No mTLS certificate is mapped for IDP/${echo()}?nomap`);
 		expect(failed[0].pairedItem).toEqual({ item: 0 });

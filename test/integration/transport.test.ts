@@ -102,7 +102,8 @@ describe('CSDS client against a real local server', () => {
 		const s = await serve((_req, res) => setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(body), 50));
 		const client = new CsdsClient();
 		const all = await Promise.all(Array.from({ length: 200 }, () => client.resolveServiceBase(s.url, '123', 'agentVep', { policy: loopback })));
-		expect(new Set(all)).toEqual(new Set(['http://va.example.com']));
+		// A real (non-loopback) service host is always reached over https, even from a loopback CSDS.
+		expect(new Set(all)).toEqual(new Set(['https://va.example.com']));
 		await client.getDomains(s.url, '123', { policy: loopback });
 		expect(s.calls()).toBe(1);
 		await client.getDomains(s.url, '123', { refresh: true, policy: loopback });

@@ -42,6 +42,25 @@ export const versionDescription: INodeTypeDescription = {
 			displayOptions: { show: { resource: ['contextService', 'nextActions'] } },
 			description: 'The LivePerson account (site) ID',
 		},
+		{
+			displayName: 'LivePerson announced that the Conversation Orchestrator v1 APIs (API key) were to be deprecated on 30 June 2024. Prefer the v2 operations.',
+			name: 'v1ContextNotice',
+			type: 'notice',
+			default: '',
+			displayOptions: {
+				show: {
+					resource: ['contextService'],
+					operation: ['v1CreateNamespace', 'v1DeleteNamespace', 'v1DeleteProperties', 'v1GetProperties', 'v1ListNamespaces', 'v1ListSessionIds', 'v1ListSessionProperties', 'v1SetProperties', 'v1SetProperty', 'v1SetSessionTtl'],
+				},
+			},
+		},
+		{
+			displayName: 'LivePerson announced that the Conversation Orchestrator v1 APIs (API key) were to be deprecated on 30 June 2024. Prefer V2: Get Next Actions.',
+			name: 'v1NextActionsNotice',
+			type: 'notice',
+			default: '',
+			displayOptions: { show: { resource: ['nextActions'], operation: ['v1Get'] } },
+		},
 		...login.description,
 		...contextService.description,
 		...nextActions.description,

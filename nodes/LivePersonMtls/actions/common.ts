@@ -30,6 +30,25 @@ export const commonOptions: INodeProperties[] = [
 		description: 'Use this host instead of the CSDS accountConfigReadWrite domain (Create Mapping)',
 	},
 	{
+		displayName: 'Gateway Authentication',
+		name: 'gatewayAuthentication',
+		type: 'options',
+		default: 'documented',
+		options: [
+			{
+				name: 'As Documented per Call',
+				value: 'documented',
+				description:
+					'Forward, Check Mapping and Activate send a Sentinel app token when the credential has OAuth 2.0 client credentials (what LivePerson\'s FaaS client sends; the activate page says OAuth 2 only); every other call, and other credentials, send what the credential yields',
+			},
+			{ name: 'As the Credential Is Set Up', value: 'credential', description: 'Login Service bearer, Sentinel app token or OAuth 1.0 signature, as the credential yields' },
+			{ name: 'Login Service Bearer', value: 'loginService', description: 'User login, or application login with the client ID/secret and the bot user name' },
+			{ name: 'OAuth 1.0 AppKey', value: 'oauth1', description: 'The forward and mapping pages say "AppKey only"; OAuth 1.0 is end of life at LivePerson (30 Apr 2026)' },
+			{ name: 'Sentinel App Token', value: 'sentinel', description: 'OAuth 2.0 client credentials (needs the credential\'s client ID and secret)' },
+		],
+		description: 'Which authentication the gateway receives. LivePerson\'s pages disagree (forward/mapping: AppKey only; activate: OAuth 2 only; FaaS client: Sentinel app token). A 401/403 names what was sent and what the call wants.',
+	},
+	{
 		displayName: 'Gateway Host',
 		name: 'gatewayHost',
 		type: 'string',

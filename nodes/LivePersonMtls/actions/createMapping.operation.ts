@@ -12,7 +12,7 @@ export const description: INodeProperties[] = [
 		displayOptions: show,
 		options: [
 			{ name: 'Account Configuration (Ac-Common v3.0)', value: 'configuration', description: 'POST on the accountConfigReadWrite domain (bearer or OAuth1)' },
-			{ name: 'Activate Certificate (Gateway)', value: 'activate', description: 'Newer gateway method; documented as supporting OAuth 2 only' },
+			{ name: 'Activate Certificate (Gateway)', value: 'activate', description: 'Newer self-service gateway method; documented as OAuth 2 only (a Sentinel app token: the credential needs OAuth 2.0 client credentials)' },
 		],
 		description: 'Which documented API creates the mapping',
 	},

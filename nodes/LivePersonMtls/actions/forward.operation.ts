@@ -51,9 +51,10 @@ export const description: INodeProperties[] = [
 		displayName: 'Stop If Certificate Not Found',
 		name: 'stopIfCertificateNotFound',
 		type: 'boolean',
-		default: true,
+		default: false,
 		displayOptions: show,
-		description: 'Whether the gateway refuses the call when no certificate is mapped (otherwise it falls back to plain TLS without a client certificate)',
+		description:
+			'Whether the gateway refuses the call when no certificate is mapped (LP-stop-if-certificate-not-found). Off (the documented default): the gateway calls the target over plain TLS without a client certificate. On: the gateway refuses; when it answers 400 or 500 the node asks the mapping check (cached for a minute) and reports "no certificate mapped" only if the check says so, otherwise the answer is the target\'s.',
 	},
 	{
 		displayName: 'Send Headers',
@@ -174,7 +175,7 @@ export const forwardOptions: INodeProperties[] = [
 		type: 'boolean',
 		default: false,
 		displayOptions: { show: { '/operation': ['forward'] } },
-		description: 'Whether a target answer outside 2xx is returned as output instead of failing (gateway errors such as a missing mapping still fail)',
+		description: 'Whether a target answer outside 2xx is returned as output instead of failing (gateway errors such as a confirmed missing mapping, a failed target connection or a refused gateway credential still fail)',
 	},
 ];
 
@@ -235,7 +236,7 @@ export async function execute(this: IExecuteFunctions, i: number, client: MtlsCl
 		targetUrl,
 		serviceName: this.getNodeParameter('serviceName', i, 'WEBHOOKS') as string,
 		authorizationOverride: (this.getNodeParameter('authorizationOverride', i, '') as string) || undefined,
-		stopIfCertificateNotFound: this.getNodeParameter('stopIfCertificateNotFound', i, true) as boolean,
+		stopIfCertificateNotFound: this.getNodeParameter('stopIfCertificateNotFound', i, false) as boolean,
 		headers,
 		body,
 	};

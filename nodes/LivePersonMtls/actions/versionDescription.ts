@@ -2,6 +2,7 @@
 import type { INodeTypeDescription } from 'n8n-workflow';
 import * as checkMapping from './checkMapping.operation';
 import * as createMapping from './createMapping.operation';
+import * as deleteCertificate from './deleteCertificate.operation';
 import * as forward from './forward.operation';
 import * as uploadCertificate from './uploadCertificate.operation';
 import { commonOptions } from './common';
@@ -12,7 +13,7 @@ export const versionDescription: INodeTypeDescription = {
 	icon: { light: 'file:livePersonMtls.svg', dark: 'file:livePersonMtls.dark.svg' },
 	group: ['output'],
 	version: 1,
-	subtitle: '={{ {checkMapping: "Check Mapping", forward: "Forward " + $parameter["method"], listCertificates: "List Certificates", uploadCertificate: "Upload Certificate", createMapping: "Create Mapping"}[$parameter["operation"]] }}',
+	subtitle: '={{ {checkMapping: "Check Mapping", forward: "Forward " + $parameter["method"], listCertificates: "List Certificates", uploadCertificate: "Upload Certificate", createMapping: "Create Mapping", listMappings: "List Mappings", deleteCertificate: "Delete Certificate"}[$parameter["operation"]] }}',
 	description: 'Call an API with a client certificate through the LivePerson mTLS gateway, and manage the certificates and mappings.',
 	defaults: { name: 'LivePerson mTLS' },
 	usableAsTool: true,
@@ -29,8 +30,10 @@ export const versionDescription: INodeTypeDescription = {
 			options: [
 				{ name: 'Check Mapping', value: 'checkMapping', action: 'Check certificate mappings', description: 'Ask whether a certificate is mapped for service name / URL pairs' },
 				{ name: 'Create Mapping', value: 'createMapping', action: 'Create a certificate mapping', description: 'Map a certificate to a service and URL' },
+				{ name: 'Delete Certificate', value: 'deleteCertificate', action: 'Delete a certificate', description: 'Delete a certificate of the account (its mappings stop working)' },
 				{ name: 'Forward', value: 'forward', action: 'Forward a request with mutual TLS', description: 'Send a request to a target through the gateway, which presents the mapped client certificate' },
 				{ name: 'List Certificates', value: 'listCertificates', action: 'List certificates', description: 'List the certificates of the account' },
+				{ name: 'List Mappings', value: 'listMappings', action: 'List certificate mappings', description: 'List the certificate mappings of the account (ac-common configuration)' },
 				{ name: 'Upload Certificate', value: 'uploadCertificate', action: 'Upload a certificate', description: 'Upload a PKCS#12 (.p12 / .pfx) client certificate' },
 			],
 		},
@@ -38,6 +41,7 @@ export const versionDescription: INodeTypeDescription = {
 		...forward.description,
 		...uploadCertificate.description,
 		...createMapping.description,
+		...deleteCertificate.description,
 		{
 			displayName: 'Options',
 			name: 'options',

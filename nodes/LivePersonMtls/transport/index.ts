@@ -10,6 +10,7 @@ export interface MtlsNodeOptions {
 	configHost?: string;
 	cacheMinutes?: number;
 	maxResponseSizeMb?: number;
+	gatewayAuthentication?: string;
 }
 
 /** The credential is read once per execution; the client resolves hosts (CSDS, cached) and logs in lazily. */
@@ -18,6 +19,7 @@ export async function mtlsClient(this: IExecuteFunctions, options: MtlsNodeOptio
 	return mtlsClientForAccount(creds, {
 		gatewayHost: options.gatewayHost?.trim() || undefined,
 		configHost: options.configHost?.trim() || undefined,
+		gatewayAuth: options.gatewayAuthentication || 'documented',
 		csdsTtlMs: options.cacheMinutes === undefined ? DEFAULT_CSDS_TTL_MS : Math.max(1, options.cacheMinutes * 60_000),
 		timeoutMs: options.timeout ? options.timeout * 1000 : undefined,
 		maxResponseBytes: options.maxResponseSizeMb ? Math.floor(options.maxResponseSizeMb * 1024 * 1024) : undefined,

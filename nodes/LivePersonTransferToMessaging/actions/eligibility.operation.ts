@@ -13,7 +13,7 @@ export const description: INodeProperties[] = [
 		required: true,
 		placeholder: '+12065550100',
 		displayOptions: show,
-		description: `E.164 phone number of the caller (at most ${C2M_LIMITS.consumerPhoneNumber} characters)`,
+		description: `The caller's phone number in E.164 format with the leading "+" and the country code, as the docs require (at most ${C2M_LIMITS.consumerPhoneNumber} characters, the "+" included)`,
 	},
 	{
 		displayName: 'Handoff ID',
@@ -32,7 +32,7 @@ export const description: INodeProperties[] = [
 		default: '',
 		required: true,
 		displayOptions: show,
-		description: `The messaging skill that receives the conversation (at most ${C2M_LIMITS.skill} characters)`,
+		description: `Required by the docs: the engagement skill that receives the conversation (at most ${C2M_LIMITS.skill} characters)`,
 	},
 	{
 		displayName: 'Additional Fields',

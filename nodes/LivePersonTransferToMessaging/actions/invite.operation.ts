@@ -21,7 +21,7 @@ export const description: INodeProperties[] = [
 		default: {},
 		displayOptions: show,
 		options: [
-			{ displayName: 'Override Channel', name: 'overrideChannel', type: 'string', default: '', placeholder: 'sms', description: 'Use this channel instead of the recommended one' },
+			{ displayName: 'Override Channel', name: 'overrideChannel', type: 'string', default: '', placeholder: 'sms', description: 'Use this channel instead of the recommended one: one of the availableChannels (sms and twilio are the same); otherwise error 1900' },
 			{
 				displayName: 'Override Message',
 				name: 'overrideMessage',
@@ -30,7 +30,7 @@ export const description: INodeProperties[] = [
 				default: '',
 				description: `Text of the invitation (at most ${C2M_LIMITS.overrideMessage} characters)`,
 			},
-			{ displayName: 'Override Skill', name: 'overrideSkill', type: 'string', default: '', description: `At most ${C2M_LIMITS.skill} characters` },
+			{ displayName: 'Override Skill', name: 'overrideSkill', type: 'string', default: '', description: `Route to this skill instead (at most ${C2M_LIMITS.skill} characters); it needs an engagement in the handoff, otherwise error 1901` },
 		],
 	},
 ];

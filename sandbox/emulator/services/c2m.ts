@@ -45,21 +45,23 @@ export function c2mModule(state: EmulatorState): ServiceModule {
 		if (!b) return;
 		const c = state.config.c2m;
 		const { consumerPhoneNumber: phone, handoffId, skill } = b;
-		if (typeof phone !== 'string' || phone.length > LIMITS.phone || !/^\+?[0-9]{6,15}$/.test(phone)) {
-			return c2mError(ctx, 400, 1001, `Invalid phone number: consumerPhoneNumber must be digits with an optional +, at most ${LIMITS.phone} characters`);
+		// Documented: E.164 with the leading "+", 15 characters at most.
+		if (typeof phone !== 'string' || phone.length > LIMITS.phone || !/^\+[1-9][0-9]{3,}$/.test(phone)) {
+			return c2mError(ctx, 400, 1001, 'Invalid customerPhoneNumber');
 		}
 		if (typeof handoffId !== 'string' || !handoffId || handoffId.length > LIMITS.handoffId) {
 			return c2mError(ctx, 400, 1000, `Invalid request: handoffId is required, at most ${LIMITS.handoffId} characters`);
 		}
-		if (skill !== undefined && (typeof skill !== 'string' || skill.length > LIMITS.skill)) {
-			return c2mError(ctx, 400, 1000, `Invalid request: skill must be a string of at most ${LIMITS.skill} characters`);
+		// Documented: skill is required (string, 255 characters at most).
+		if (typeof skill !== 'string' || !skill || skill.length > LIMITS.skill) {
+			return c2mError(ctx, 400, 1000, `Invalid request: skill is required, at most ${LIMITS.skill} characters`);
 		}
 		if (b.templateVariables !== undefined && !isObject(b.templateVariables)) return c2mError(ctx, 400, 1000, 'Invalid request: templateVariables must be an object');
 		if (b.sdes !== undefined && !Array.isArray(b.sdes)) return c2mError(ctx, 400, 1000, 'Invalid request: sdes must be an array');
 		if (!c.handoffIds.includes(handoffId)) return c2mError(ctx, 400, 1500, `No handoff configuration found for handoffId ${handoffId}`);
-		if (typeof skill === 'string' && skill && !c.skills.includes(skill)) return c2mError(ctx, 400, 1300, `No engagement found for skill ${skill}`);
+		if (!c.skills.includes(skill)) return c2mError(ctx, 400, 1300, `No engagement found for skill ${skill}`);
 		const callId = randomUUID();
-		calls.set(callId, { availableChannels: [...c.availableChannels], skill: typeof skill === 'string' ? skill : '' });
+		calls.set(callId, { availableChannels: [...c.availableChannels], skill });
 		sendJson(ctx, 200, {
 			availableChannels: c.availableChannels,
 			recommendedChannelName: c.recommendedChannelName,
@@ -76,13 +78,19 @@ export function c2mModule(state: EmulatorState): ServiceModule {
 		const call = calls.get(callId);
 		if (!call) return c2mError(ctx, 400, 1000, 'Invalid request: unknown callId (call eligibility first)');
 		if (overrideMessage !== undefined && (typeof overrideMessage !== 'string' || overrideMessage.length > LIMITS.overrideMessage)) {
-			return c2mError(ctx, 400, 1900, `Invalid override: overrideMessage must be a string of at most ${LIMITS.overrideMessage} characters`);
-		}
-		if (overrideChannel !== undefined && (typeof overrideChannel !== 'string' || !call.availableChannels.includes(overrideChannel))) {
-			return c2mError(ctx, 400, 1901, `Invalid override: overrideChannel must be one of ${call.availableChannels.join(', ')}`);
+			return c2mError(ctx, 400, 1000, `Invalid request: overrideMessage must be a string of at most ${LIMITS.overrideMessage} characters`);
 		}
 		if (overrideSkill !== undefined && (typeof overrideSkill !== 'string' || overrideSkill.length > LIMITS.skill)) {
-			return c2mError(ctx, 400, 1900, `Invalid override: overrideSkill must be a string of at most ${LIMITS.skill} characters`);
+			return c2mError(ctx, 400, 1000, `Invalid request: overrideSkill must be a string of at most ${LIMITS.skill} characters`);
+		}
+		// Documented: 1900 "Overridden channel is not available" ('sms' and 'twilio' are the same channel).
+		const channelOf = (name: string) => (name.toLowerCase() === 'twilio' ? 'sms' : name.toLowerCase());
+		if (overrideChannel !== undefined && (typeof overrideChannel !== 'string' || !call.availableChannels.map(channelOf).includes(channelOf(overrideChannel)))) {
+			return c2mError(ctx, 400, 1900, 'Overridden channel is not available');
+		}
+		// Documented: 1901 "No engagement provided for the overridden skill".
+		if (overrideSkill !== undefined && !state.config.c2m.skills.includes(overrideSkill as string)) {
+			return c2mError(ctx, 400, 1901, 'No engagement provided for the overridden skill');
 		}
 		sendJson(ctx, 200, { callId });
 	};

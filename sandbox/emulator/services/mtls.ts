@@ -190,6 +190,43 @@ export function mtlsModule(state: EmulatorState): ServiceModule {
 		return agent;
 	};
 
+	type Answer = { status: number; headers: IncomingHttpHeaders; body: Buffer };
+	/** One request to the target, with the certificate when given (a REAL mutual-TLS handshake). */
+	const requestTarget = (target: URL, method: string, headers: OutgoingHttpHeaders, body: Buffer, cert: StoredCertificate | undefined): Promise<Answer> => {
+		const timeoutMs = state.config.mtls.forwardTimeoutMs;
+		return new Promise<Answer>((resolve, reject) => {
+			const req = https.request(
+				{
+					protocol: 'https:',
+					hostname: target.hostname.replace(/^\[|\]$/g, ''),
+					port: target.port || 443,
+					path: `${target.pathname}${target.search}`,
+					method,
+					headers,
+					agent: agentFor(cert),
+					timeout: timeoutMs,
+				},
+				(res) => {
+					const chunks: Buffer[] = [];
+					res.on('data', (c: Buffer) => chunks.push(c));
+					res.on('end', () => resolve({ status: res.statusCode ?? 502, headers: res.headers, body: Buffer.concat(chunks) }));
+					res.on('error', reject);
+				},
+			);
+			req.on('timeout', () => req.destroy(Object.assign(new Error(`target did not answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
+			req.on('error', reject);
+			req.end(body);
+		});
+	};
+
+	/** Documented: 424 when the client's server fails; the reason is in these two headers. */
+	const transportFailed = (ctx: Ctx, e: unknown, message = 'The request to the forward URL failed') => {
+		const err = e as NodeJS.ErrnoException;
+		const text = headerSafe(err.message || 'transport error');
+		const code = headerSafe(err.code ?? err.name ?? 'Error');
+		sendJson(ctx, 424, { message, error: code }, { 'LP-message-from-transport': text, 'LP-error-from-transport': code });
+	};
+
 	const forward = async (ctx: Ctx) => {
 		const [acc] = ctx.params;
 		if (!(await auth(ctx, acc))) return;
@@ -225,44 +262,11 @@ export function mtlsModule(state: EmulatorState): ServiceModule {
 		const method = (ctx.header('lp-method-override') || ctx.method).toUpperCase();
 		if (ctx.body.length > 0 || ['POST', 'PUT', 'PATCH'].includes(method)) headers['content-length'] = String(ctx.body.length);
 
-		const timeoutMs = state.config.mtls.forwardTimeoutMs;
-		type Answer = { status: number; headers: IncomingHttpHeaders; body: Buffer };
 		let answer: Answer;
 		try {
-			answer = await new Promise<Answer>((resolve, reject) => {
-				const req = https.request(
-					{
-						protocol: 'https:',
-						hostname: target.hostname.replace(/^\[|\]$/g, ''),
-						port: target.port || 443,
-						path: `${target.pathname}${target.search}`,
-						method,
-						headers,
-						agent: agentFor(cert),
-						timeout: timeoutMs,
-					},
-					(res) => {
-						const chunks: Buffer[] = [];
-						res.on('data', (c: Buffer) => chunks.push(c));
-						res.on('end', () => resolve({ status: res.statusCode ?? 502, headers: res.headers, body: Buffer.concat(chunks) }));
-						res.on('error', reject);
-					},
-				);
-				req.on('timeout', () => req.destroy(Object.assign(new Error(`target did not answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
-				req.on('error', reject);
-				req.end(ctx.body);
-			});
+			answer = await requestTarget(target, method, headers, ctx.body, cert);
 		} catch (e) {
-			const err = e as NodeJS.ErrnoException;
-			// Documented: 424 when the client's server fails; the reason is in these two headers.
-			const message = headerSafe(err.message || 'transport error');
-			const code = headerSafe(err.code ?? err.name ?? 'Error');
-			return sendJson(
-				ctx,
-				424,
-				{ message: 'The request to the forward URL failed', error: code },
-				{ 'LP-message-from-transport': message, 'LP-error-from-transport': code },
-			);
+			return transportFailed(ctx, e);
 		}
 		const out: Record<string, string | string[]> = {};
 		for (const [k, v] of Object.entries(answer.headers)) {
@@ -383,6 +387,66 @@ export function mtlsModule(state: EmulatorState): ServiceModule {
 				};
 				certificates.push(cert);
 				sendJson(ctx, 201, { successfulySavedCertificates: [publicCert(cert)], failedSaveToVaultCertificates: [] });
+			},
+		},
+		{
+			// DevC delete-certificate-by-id: DELETE /mtls/account/{accountId}/certificates/{certificateId} → 200.
+			id: 'mtls.certificates.delete',
+			methods: ['DELETE'],
+			pattern: /^\/mtls\/account\/([^/]+)\/certificates\/(\d+)$/,
+			handler: async (ctx) => {
+				const [acc, id] = ctx.params;
+				if (!(await auth(ctx, acc))) return;
+				const cert = certificates.find((c) => c.siteId === acc && String(c.id) === id && !c.deleted);
+				if (!cert) return sendJson(ctx, 404, { message: `Certificate ${id} not found for account ${acc}` });
+				cert.deleted = true;
+				// Mappings of a deleted certificate stop working (findMapping needs a live certificate).
+				sendJson(ctx, 200, publicCert(cert));
+			},
+		},
+		{
+			// The self-service "activate": maps a certificate to service name + URL on the gateway. The
+			// page says "OAuth 2 only": the emulator accepts a Sentinel app token only (403 otherwise).
+			// With isValidateUrlEnabled=true it first calls the URL with the certificate (424 on failure).
+			id: 'mtls.certificates.activate',
+			methods: ['POST'],
+			pattern: /^\/mtls\/account\/([^/]+)\/certificates\/activate\/(\d+)$/,
+			handler: async (ctx) => {
+				const [acc, id] = ctx.params;
+				const r = await state.checkLpAuth(ctx.header('authorization'), { oauth1: false });
+				if (!r.ok) return unauthorized(ctx, r.reason);
+				if (!state.knownAccount(acc)) return unauthorized(ctx, 'invalid');
+				if (r.tokenKind !== 'sentinel') {
+					return sendJson(ctx, 403, { message: 'This API supports OAuth 2 (client credentials) only' }, { 'www-authenticate': 'Bearer realm="mtls", error="insufficient_scope"' });
+				}
+				const body = jsonBody(ctx);
+				if (!isObject(body) || typeof body.serviceName !== 'string' || typeof body.url !== 'string') {
+					return sendJson(ctx, 400, { message: 'Body must be {"serviceName": "...", "url": "https://..."}' });
+				}
+				const serviceId = SERVICE_ID_BY_NAME[body.serviceName];
+				if (!serviceId) return sendJson(ctx, 400, { message: `serviceName must be one of ${Object.keys(SERVICE_ID_BY_NAME).join(', ')}` });
+				let target: URL;
+				try {
+					target = new URL(body.url);
+					if (target.protocol !== 'https:') throw new Error('not https');
+				} catch {
+					return sendJson(ctx, 400, { message: 'url must be an https:// URL' });
+				}
+				const cert = certificates.find((c) => c.siteId === acc && String(c.id) === id && !c.deleted);
+				if (!cert) return sendJson(ctx, 404, { message: `Certificate ${id} not found for account ${acc}` });
+				if (mappings.some((m) => !m.deleted && m.siteId === acc && m.serviceId === serviceId && m.url === body.url)) {
+					return sendJson(ctx, 409, { message: `A mapping for account ${acc}, service ${body.serviceName} and this URL already exists` });
+				}
+				if (ctx.query.get('isValidateUrlEnabled') === 'true') {
+					try {
+						await requestTarget(target, 'GET', {}, Buffer.alloc(0), cert);
+					} catch (e) {
+						return transportFailed(ctx, e, 'The test call to the URL with the certificate failed');
+					}
+				}
+				const mapping: StoredMapping = { id: nextMappingId++, certificationId: String(cert.id), serviceId, enable: true, url: body.url, siteId: acc, name: `${body.serviceName}-${cert.name}-${nextMappingId}`, deleted: false };
+				mappings.push(mapping);
+				sendJson(ctx, 201, mapping);
 			},
 		},
 		{

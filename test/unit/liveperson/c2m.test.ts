@@ -33,8 +33,14 @@ describe('C2M requests', () => {
 	it('enforces the documented field limits before sending', () => {
 		expect(normalisePhone('+1 (206) 555-0100')).toBe('+12065550100');
 		expect(thrown(() => normalisePhone('+1234567890123456')).code).toBe('C2M_FIELD_TOO_LONG');
-		expect(normalisePhone('123456789012345')).toHaveLength(15);
-		expect(thrown(() => normalisePhone('call me')).code).toBe('C2M_PHONE_INVALID');
+		expect(normalisePhone('+12345678901234')).toHaveLength(15);
+		expect(thrown(() => normalisePhone('+123456789012345')).code).toBe('C2M_FIELD_TOO_LONG');
+		const noPlus = thrown(() => normalisePhone('12065550100'));
+		expect(noPlus.code).toBe('C2M_PHONE_NO_PLUS');
+		expect(noPlus.field).toBe('consumerPhoneNumber');
+		expect(noPlus.message).toContain('leading "+"');
+		expect(thrown(() => normalisePhone('+0206555')).code).toBe('C2M_PHONE_INVALID');
+		expect(thrown(() => normalisePhone('call me')).code).toBe('C2M_PHONE_NO_PLUS');
 		expect(thrown(() => buildEligibilityRequest(BASE, ACC, { ...ok, handoffId: 'H'.repeat(C2M_LIMITS.handoffId + 1) })).field).toBe('handoffId');
 		expect(buildEligibilityRequest(BASE, ACC, { ...ok, handoffId: 'H'.repeat(16) })).toBeDefined();
 		expect(thrown(() => buildEligibilityRequest(BASE, ACC, { ...ok, skill: 's'.repeat(256) })).field).toBe('skill');
@@ -57,6 +63,8 @@ describe('C2M answers', () => {
 		[400, 1001, /invalid phone number/, 'consumerPhoneNumber'],
 		[400, 1300, /no engagement for the skill/, 'skill'],
 		[400, 1500, /no handoff/, 'handoffId'],
+		[400, 1900, /overridden channel is not available/, 'overrideChannel'],
+		[400, 1901, /no engagement provided for the overridden skill/, 'overrideSkill'],
 		[401, 1100, /invalid Bearer/, undefined],
 		[403, 1101, /not enough privilege/, undefined],
 		[429, 1029, /rate limit/, undefined],

@@ -4,16 +4,23 @@ import type { HttpResponse } from '../../../lib/net/transport';
 import {
 	buildCheckMappingRequest,
 	buildCreateMappingRequest,
+	buildDeleteCertificateRequest,
+	buildListMappingsRequest,
 	buildForwardRequest,
 	buildListCertificatesRequest,
 	buildUploadCertificateRequest,
+	forwardNeedsMappingCheck,
+	gatewayAuthError,
 	inspectP12,
 	normaliseHostOverride,
 	processCheckMappingResponse,
 	processCreateMappingResponse,
+	processDeleteCertificateResponse,
+	processListMappingsResponse,
 	processForwardResponse,
 	processListCertificatesResponse,
 	processUploadCertificateResponse,
+	resolveGatewayAuth,
 	serviceIdOf,
 	targetStatusError,
 	validateTargetUrl,
@@ -121,7 +128,7 @@ describe('forward', () => {
 			'lp-forward-url': TARGET,
 			'lp-service-name': 'WEBHOOKS',
 			'lp-authorization-override': 'Bearer target-secret-token',
-			'lp-stop-if-certificate-not-found': 'true',
+			'lp-stop-if-certificate-not-found': 'false',
 			'content-type': 'application/octet-stream',
 			'x-trace': 'abc',
 		});
@@ -158,14 +165,46 @@ describe('forward', () => {
 		expect(JSON.stringify(e.toJSON())).not.toContain('target-secret-token');
 	});
 
-	it('maps a missing mapping (500 or 400 with stop-if-not-found) to "no mTLS certificate is mapped"', () => {
+	it('defaults LP-stop-if-certificate-not-found to false as documented, true only when asked', () => {
+		expect(buildForwardRequest(GW, ACC, { method: 'GET', targetUrl: TARGET }).headers['lp-stop-if-certificate-not-found']).toBe('false');
+		expect(buildForwardRequest(GW, ACC, { method: 'GET', targetUrl: TARGET, stopIfCertificateNotFound: true }).headers['lp-stop-if-certificate-not-found']).toBe('true');
+	});
+
+	it('reports "no certificate mapped" only when the mapping check denied it, never from the status alone', () => {
+		const ctx = { targetUrl: TARGET, serviceName: 'IDP', stopIfCertificateNotFound: true };
 		for (const status of [500, 400]) {
-			const e = thrown(() => processForwardResponse(res(status, { error: 'x' }), { targetUrl: TARGET, serviceName: 'IDP' }));
+			expect(forwardNeedsMappingCheck(res(status, 'x'), ctx)).toBe(true);
+			const e = thrown(() => processForwardResponse(res(status, { error: 'x' }), { ...ctx, mappingExists: false }));
 			expect(e.code).toBe('MTLS_NO_MAPPING');
 			expect(e.message).toBe(`No mTLS certificate is mapped for IDP/${TARGET}`);
+			// The mapping exists, or the check could not tell: the target's own answer.
+			expect(processForwardResponse(res(status, 'boom'), { ...ctx, mappingExists: true }).statusCode).toBe(status);
+			expect(processForwardResponse(res(status, 'boom'), ctx).statusCode).toBe(status);
 		}
-		// Without stop-if-not-found the same statuses are the target's answer.
-		expect(processForwardResponse(res(500, 'boom'), { targetUrl: TARGET, stopIfCertificateNotFound: false }).statusCode).toBe(500);
+		// Stop off (the default), other statuses, gateway markers: no check needed.
+		expect(forwardNeedsMappingCheck(res(500, 'x'), { ...ctx, stopIfCertificateNotFound: false })).toBe(false);
+		expect(forwardNeedsMappingCheck(res(502, 'x'), ctx)).toBe(false);
+		expect(forwardNeedsMappingCheck(res(500, 'x', { 'lp-message-from-transport': 'x' }), ctx)).toBe(false);
+		expect(processForwardResponse(res(500, 'boom'), { targetUrl: TARGET, mappingExists: false }).statusCode).toBe(500);
+	});
+
+	it('picks the gateway authentication per call and names it on 401/403', () => {
+		const cc = { accountId: ACC, authMethod: 'clientCredentials', clientCredentialsFlow: 'loginService', username: 'bot', clientId: 'cid', clientSecret: 'csecret-value' };
+		expect(resolveGatewayAuth(cc, 'documented', 'forward').creds.clientCredentialsFlow).toBe('sentinel');
+		expect(resolveGatewayAuth(cc, 'documented', 'activate').label).toMatch(/Sentinel/);
+		expect(resolveGatewayAuth(cc, 'documented', 'certificates').label).toMatch(/Login Service bearer \(application login\)/);
+		expect(resolveGatewayAuth(cc, 'credential', 'forward').label).toMatch(/Login Service/);
+		const user = { accountId: ACC, authMethod: 'userPassword', username: 'u', password: 'pw-secret' };
+		expect(resolveGatewayAuth(user, 'documented', 'forward').label).toBe('Login Service bearer (user login)');
+		expect(thrown(() => resolveGatewayAuth(user, 'sentinel', 'forward')).field).toBe('clientId');
+		expect(thrown(() => resolveGatewayAuth(user, 'oauth1', 'forward')).field).toBe('appKey');
+		expect(thrown(() => resolveGatewayAuth(user, 'bogus', 'forward')).code).toBe('MTLS_GATEWAY_AUTH');
+		const e = gatewayAuthError(new LpError('http', 'LivePerson mTLS gateway answered HTTP 403', { status: 403 }), 'forward', 'Login Service bearer (user login)');
+		expect(e.message).toContain('sent: Login Service bearer (user login)');
+		expect(e.hint).toContain('AppKey (OAuth1) only');
+		expect(e.hint).toContain('Sentinel app token');
+		const other = new LpError('http', 'x', { status: 500 });
+		expect(gatewayAuthError(other, 'forward', 'y')).toBe(other);
 	});
 
 	it('passes the target answer through and reports gateway auth failures', () => {
@@ -226,6 +265,24 @@ describe('certificates', () => {
 		const e = thrown(() => inspectP12(der, 'wrong-password'));
 		expect(e.code).toBe('P12_PASSWORD');
 		expect(e.message).not.toContain('wrong-password');
+	});
+});
+
+describe('list mappings / delete certificate', () => {
+	it('lists the ac-common mappings with service names, deleted ones dropped', () => {
+		expect(buildListMappingsRequest('https://va.ac.liveperson.net', ACC)).toMatchObject({ method: 'GET', url: `https://va.ac.liveperson.net/api/account/${ACC}/configuration/ac-common/mtls?v=3.0` });
+		const list = processListMappingsResponse(res(200, [{ id: 1, serviceId: '2', url: TARGET }, { id: 2, serviceId: '0', deleted: true }, { id: 3, serviceId: 9 }]));
+		expect(list).toEqual([{ id: 1, serviceId: '2', url: TARGET, serviceName: 'WEBHOOKS' }, { id: 3, serviceId: 9 }]);
+		expect(thrown(() => processListMappingsResponse(res(200, { a: 1 }))).code).toBe('MTLS_MAPPINGS_SHAPE');
+		expect(thrown(() => processListMappingsResponse(res(403, 'no'))).status).toBe(403);
+	});
+
+	it('deletes a certificate by its numeric id', () => {
+		expect(buildDeleteCertificateRequest(GW, ACC, ' 42 ')).toMatchObject({ method: 'DELETE', url: `${GW}/mtls/account/${ACC}/certificates/42` });
+		expect(thrown(() => buildDeleteCertificateRequest(GW, ACC, '../1')).code).toBe('MTLS_CERT_ID');
+		expect(processDeleteCertificateResponse(res(200, ''), '42')).toEqual({ deleted: true, certificateId: '42', status: 200 });
+		expect(processDeleteCertificateResponse(res(200, { id: 42, deleted: true }), '42').certificate).toEqual({ id: 42, deleted: true });
+		expect(thrown(() => processDeleteCertificateResponse(res(404, '{}'), '42')).code).toBe('MTLS_CERT_NOT_FOUND');
 	});
 });
 

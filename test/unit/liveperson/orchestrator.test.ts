@@ -1,6 +1,6 @@
 import { LpError, safeUrl } from '../../../lib/errors';
 import type { HttpResponse } from '../../../lib/net/transport';
-import { orchestratorCacheKey, orchestratorStrategy } from '../../../lib/liveperson/orchestrator-auth';
+import { orchestratorApiHost, orchestratorCacheKey, orchestratorStrategy } from '../../../lib/liveperson/orchestrator-auth';
 import { tokenCache } from '../../../lib/auth/token-cache';
 import {
 	askMavenHost,
@@ -97,6 +97,24 @@ describe('CCS v2 requests', () => {
 		expect(processCcsV2Response(res(201, { documentKey: `${ACC}:ns:s`, success: true }), op)).toMatchObject({ success: true });
 		expect(thrown(() => processCcsV2Response(res(200, { success: false }), op)).code).toBe('CCS_NOT_SUCCESSFUL');
 		expect(thrown(() => processCcsV2Response(res(413), op)).code).toBe('CCS_DOCUMENT_TOO_LARGE');
+	});
+});
+
+describe('hosts', () => {
+	it('takes each host from its page: login and CCS v2 on ccs, CCS v1 and Next Actions v2 on context, v1 Next Actions on askmaven', () => {
+		expect(orchestratorApiHost({ region: 'americas' }, 'login')).toBe('https://z1.ccs.liveperson.net');
+		expect(orchestratorApiHost({ region: 'emea' }, 'ccsV2')).toBe('https://z2.ccs.liveperson.net');
+		expect(orchestratorApiHost({ region: 'apac' }, 'ccsV1')).toBe('https://z3.context.liveperson.net');
+		expect(orchestratorApiHost({ region: 'apac' }, 'nextActionsV2')).toBe('https://z3.context.liveperson.net');
+		expect(orchestratorApiHost({ region: 'americas' }, 'nextActionsV1')).toBe('https://z1.askmaven.liveperson.net');
+		// Overrides: Login Host for the login only, API Host for every data API; Custom Host for all.
+		const creds = { region: 'americas', loginHost: 'z1.context.liveperson.net', apiHost: 'http://127.0.0.1:9/base/' };
+		expect(orchestratorApiHost(creds, 'login')).toBe('https://z1.context.liveperson.net');
+		expect(orchestratorApiHost(creds, 'ccsV2')).toBe('http://127.0.0.1:9/base');
+		expect(orchestratorApiHost(creds, 'nextActionsV1')).toBe('http://127.0.0.1:9/base');
+		expect(orchestratorApiHost({ region: 'custom', customHost: 'http://127.0.0.1:8' }, 'login')).toBe('http://127.0.0.1:8');
+		expect(thrown(() => orchestratorApiHost({ region: 'americas', loginHost: 'ftp://x' }, 'login')).field).toBe('loginHost');
+		expect(thrown(() => orchestratorApiHost({ region: 'americas', apiHost: 'https://x/?q=1' }, 'ccsV1')).field).toBe('apiHost');
 	});
 });
 

@@ -1,0 +1,192 @@
+/**
+ * The LivePerson API node and lib/liveperson/api.ts against the emulator over real HTTP on 127.0.0.1:
+ * any API by CSDS service name + path with the account credential (Login Service bearer and Sentinel
+ * app token), one re-login after a 401, LivePerson's retry policy (429 retried, a POST never repeated
+ * after a 5xx), offset/limit paging; the typed Messaging Interactions (search with paging, get one
+ * conversation with its transcript) and Messaging Operations (current queue health) operations with
+ * the documented shapes and limits. No secret in any output or error.
+ */
+import { startEmulator, type Emulator } from '../../sandbox/emulator/index';
+import { MI_BASE_TIME, MI_CONVERSATIONS } from '../../sandbox/emulator/services/messaging';
+import { tokenCache } from '../../lib/auth/token-cache';
+import { LpError } from '../../lib/errors';
+import { csds } from '../../lib/liveperson/csds';
+import { resetAccountAuthState, type LivePersonAccountCredentials } from '../../lib/liveperson/account-auth';
+import { lpApiSend, processLpApiResponse } from '../../lib/liveperson/api';
+import { buildConversationSearchCall } from '../../lib/liveperson/messaging-interactions';
+import { LivePersonApi } from '../../nodes/LivePersonApi/LivePersonApi.node';
+import { nodeCtx } from '../support/node-ctx';
+
+const ACC = '12345678';
+const SECRETS = ['Sandbox-Passw0rd!', 'sandbox-client-secret'];
+const DAY = 24 * 3600 * 1000;
+
+let emu: Emulator;
+beforeAll(async () => {
+	emu = await startEmulator({ port: 0 });
+});
+afterAll(async () => {
+	await emu.close();
+});
+beforeEach(() => {
+	emu.reset();
+	tokenCache.clear();
+	resetAccountAuthState();
+	csds.invalidate();
+});
+
+const user = (): LivePersonAccountCredentials => ({ accountId: ACC, csdsHost: emu.url, authMethod: 'userPassword', username: 'sandbox-agent', password: 'Sandbox-Passw0rd!' });
+const sentinel = (): LivePersonAccountCredentials => ({ accountId: ACC, csdsHost: emu.url, authMethod: 'clientCredentials', clientId: 'sandbox-client', clientSecret: 'sandbox-client-secret' });
+
+function noSecret(value: unknown) {
+	const text = JSON.stringify(value);
+	for (const s of [...SECRETS, ...emu.issuedTokens()]) expect(text).not.toContain(s);
+}
+
+async function run(params: Record<string, unknown>, credentials: LivePersonAccountCredentials = user(), extra: { items?: number; continueOnFail?: boolean } = {}) {
+	const [out] = await new LivePersonApi().execute.call(nodeCtx({ params, credentials: { livePersonAccountApi: credentials as unknown as Record<string, unknown> }, ...extra }));
+	noSecret(out);
+	return out;
+}
+
+async function failure(p: Promise<unknown>): Promise<Error & { description?: string; httpCode?: string }> {
+	try {
+		await p;
+	} catch (error) {
+		noSecret({ message: (error as Error).message, description: (error as { description?: string }).description });
+		return error as Error;
+	}
+	throw new Error('expected a failure');
+}
+
+const searchBody = { start: { from: MI_BASE_TIME, to: MI_BASE_TIME + 40 * DAY } };
+
+describe('lpApiSend', () => {
+	it('calls any API by service and path with the credential\'s bearer, host from CSDS', async () => {
+		for (const creds of [user(), sentinel()]) {
+			const sent = await lpApiSend(creds, { service: 'leDataReporting', method: 'GET', path: '/operations/api/account/{accountId}/msgqueuehealth/current/', query: { v: '1' } });
+			const result = processLpApiResponse(sent.res, { service: 'leDataReporting', authLabel: sent.authLabel });
+			expect(result.statusCode).toBe(200);
+			expect(Object.keys((result.body as { skillsMetrics: object }).skillsMetrics).sort()).toEqual(['1234', '5678']);
+		}
+		expect(emu.count('csds.all')).toBe(1);
+		expect(emu.count('login.login')).toBe(1);
+		expect(emu.count('sentinel.token')).toBe(1);
+	});
+
+	it('logs in again once after a 401 and then succeeds', async () => {
+		await lpApiSend(user(), { service: 'leDataReporting', method: 'GET', path: '/operations/api/account/{accountId}/msgqueuehealth/current/', query: { v: '1' } });
+		emu.setFault('leDataReporting.queueHealth', { status: 401, body: { error: 'Unauthorized' }, times: 1 });
+		const sent = await lpApiSend(user(), { service: 'leDataReporting', method: 'GET', path: '/operations/api/account/{accountId}/msgqueuehealth/current/', query: { v: '1' } });
+		expect(sent.res.status).toBe(200);
+		expect(emu.count('login.login')).toBe(2);
+		// A 401 that stays: one re-login only, then an error naming the auth sent.
+		emu.setFault('leDataReporting.queueHealth', { status: 401, body: { error: 'Unauthorized' } });
+		const again = await lpApiSend(user(), { service: 'leDataReporting', method: 'GET', path: '/operations/api/account/{accountId}/msgqueuehealth/current/', query: { v: '1' } });
+		expect(emu.count('login.login')).toBe(3);
+		let e: LpError | undefined;
+		try {
+			processLpApiResponse(again.res, { service: 'leDataReporting', authLabel: again.authLabel, secrets: again.secrets });
+		} catch (error) {
+			e = error as LpError;
+		}
+		expect(e?.status).toBe(401);
+		expect(e?.hint).toContain('Sent: Login Service bearer (user login)');
+	});
+
+	it('follows LivePerson\'s retry policy: 429 retried, 5xx retried for a read-only search, a plain POST never repeated', async () => {
+		const delays = [1, 1, 1];
+		emu.setFault('leDataReporting.queueHealth', { status: 429, body: { error: 'Too many requests' }, times: 2 });
+		const ok = await lpApiSend(user(), { service: 'leDataReporting', method: 'GET', path: '/operations/api/account/{accountId}/msgqueuehealth/current/', query: { v: '1' } }, { retryDelaysMs: delays });
+		expect(ok.res.status).toBe(200);
+		expect(ok.res.attempts).toBe(3);
+
+		emu.setFault('msgHist.search', { status: 503, body: 'busy', times: 1 });
+		const search = await lpApiSend(user(), buildConversationSearchCall({ startFrom: MI_BASE_TIME, startTo: MI_BASE_TIME + DAY }, { offset: 0, limit: 10 }), { retryDelaysMs: delays });
+		expect(search.res.status).toBe(200);
+		expect(emu.count('msgHist.search')).toBe(2);
+
+		emu.setFault('msgHist.search', { status: 503, body: 'busy', times: 1 });
+		const before = emu.count('msgHist.search');
+		const post = await lpApiSend(user(), { service: 'msgHist', method: 'POST', path: '/messaging_history/api/account/{accountId}/conversations/search', body: JSON.stringify(searchBody) }, { retryDelaysMs: delays });
+		expect(post.res.status).toBe(503);
+		expect(emu.count('msgHist.search')).toBe(before + 1);
+	});
+
+	it('refuses bad input before anything is sent', async () => {
+		const call = { service: 'msgHist', method: 'GET', path: 'no-slash' };
+		await expect(lpApiSend(user(), call)).rejects.toMatchObject({ code: 'LP_API_PATH_INVALID', field: 'path' });
+		await expect(lpApiSend(user(), { ...call, path: '/a/../b' })).rejects.toMatchObject({ code: 'LP_API_PATH_INVALID' });
+		await expect(lpApiSend(user(), { ...call, path: '/x', headers: { Authorization: 'Bearer x' } })).rejects.toMatchObject({ code: 'LP_API_HEADER_RESERVED' });
+		await expect(lpApiSend(user(), { ...call, path: '/x' }, { hostOverride: 'http://example.com' })).rejects.toMatchObject({ code: 'LP_API_HOST_HTTP' });
+		expect(emu.count('login.login')).toBe(0);
+	});
+});
+
+describe('LivePerson API node', () => {
+	it('Send Request: any API, query and body, and offset/limit paging over every page', async () => {
+		const [one] = await run({ resource: 'api', operation: 'request', service: 'leDataReporting', method: 'GET', path: '/operations/api/account/{accountId}/msgqueuehealth/current/', sendQuery: true, queryParameters: { parameters: [{ name: 'v', value: '1' }, { name: 'skillIds', value: '1234' }] } });
+		expect(Object.keys(one.json.skillsMetrics as object)).toEqual(['1234']);
+
+		const paged = await run({
+			resource: 'api',
+			operation: 'request',
+			service: 'msgHist',
+			method: 'POST',
+			path: '/messaging_history/api/account/{accountId}/conversations/search',
+			sendBody: true,
+			bodyContentType: 'json',
+			jsonBody: JSON.stringify(searchBody),
+			paginate: true,
+			itemsField: 'conversationHistoryRecords',
+			pageSize: 50,
+			maxRecords: 1000,
+		});
+		// Every generated conversation (30 days, one every 6 hours) lies in the 40-day range.
+		expect(paged).toHaveLength(MI_CONVERSATIONS);
+		expect(new Set(paged.map((p) => (p.json.info as { conversationId: string }).conversationId)).size).toBe(paged.length);
+		expect(emu.count('msgHist.search')).toBe(Math.ceil(paged.length / 50));
+		expect(paged.every((p) => (p.pairedItem as { item: number }).item === 0)).toBe(true);
+	});
+
+	it('Search Conversations: documented filters, paging at 100 per page, limit and transcript', async () => {
+		const all = await run({ resource: 'messagingInteractions', operation: 'searchConversations', startFrom: new Date(MI_BASE_TIME).toISOString(), startTo: new Date(MI_BASE_TIME + 40 * DAY).toISOString(), returnAll: true, filters: { sort: 'start:asc' } });
+		expect(all).toHaveLength(MI_CONVERSATIONS);
+		expect(emu.count('msgHist.search')).toBe(2); // 100 + 20
+		const open = await run({ resource: 'messagingInteractions', operation: 'searchConversations', startFrom: MI_BASE_TIME, startTo: MI_BASE_TIME + 40 * DAY, returnAll: false, limit: 7, filters: { status: ['OPEN'], skillIds: '1234' }, addTranscript: true });
+		expect(open).toHaveLength(7);
+		for (const o of open) {
+			expect((o.json.info as { status: string }).status).toBe('OPEN');
+			expect((o.json.info as { latestSkillId: number }).latestSkillId).toBe(1234);
+			expect((o.json.transcript as Array<{ sentBy: string }>).map((t) => t.sentBy)).toEqual(['Consumer', 'Agent', 'Consumer']);
+		}
+		const e = await failure(run({ resource: 'messagingInteractions', operation: 'searchConversations', startFrom: '2026-01-01T00:00:00Z', startTo: '2026-04-02T00:00:00Z', returnAll: true }));
+		expect(e.message).toMatch(/longer than three months/);
+	});
+
+	it('Get Conversation: one conversation with its transcript; an unknown ID is a clear 404', async () => {
+		const [conv] = await run({ resource: 'messagingInteractions', operation: 'getConversation', conversationId: 'emu-conv-0005' });
+		expect((conv.json.info as { conversationId: string }).conversationId).toBe('emu-conv-0005');
+		expect((conv.json.transcript as Array<{ text: string }>).map((t) => t.text)).toEqual(['Hello, I need help with order 1005', 'Sure, let me check order 1005', 'Thanks, refund received']);
+		const out = await run({ resource: 'messagingInteractions', operation: 'getConversation', conversationId: 'nope' }, sentinel(), { continueOnFail: true });
+		expect(out[0].json.error).toBe('No conversation nope in this account');
+	});
+
+	it('Get Current Queue Health: one item, or one per skill; bad skill IDs refused', async () => {
+		const [health] = await run({ resource: 'messagingOperations', operation: 'currentQueueHealth', queueSkillIds: '' });
+		expect(Object.keys(health.json.skillsMetrics as object).sort()).toEqual(['1234', '5678']);
+		expect(health.json.metricsTotal).toMatchObject({ unassignedConversations: 40 });
+		const split = await run({ resource: 'messagingOperations', operation: 'currentQueueHealth', queueSkillIds: '1234, 999', splitBySkill: true });
+		expect(split.map((s) => s.json.skillId).sort()).toEqual(['1234', '999']);
+		expect(split.find((s) => s.json.skillId === '999')?.json.unassignedConversations).toBe(-1);
+		const e = await failure(run({ resource: 'messagingOperations', operation: 'currentQueueHealth', queueSkillIds: 'abc' }));
+		expect(e.message).toMatch(/Skill ID "abc" is not a number/);
+	});
+
+	it('a refused call names the authentication that was sent', async () => {
+		emu.setFault('leDataReporting.queueHealth', { status: 403, body: { error: 'Forbidden' } });
+		const e = await failure(run({ resource: 'messagingOperations', operation: 'currentQueueHealth', options: { retry: false } }, sentinel()));
+		expect(e.message).toContain('HTTP 403');
+		expect(e.description).toContain('Sent: Sentinel app token (OAuth 2.0 client credentials)');
+	});
+});
