@@ -115,6 +115,15 @@ const mtlsParams: Record<string, Record<string, unknown>> = {
 	listCertificates: {},
 	uploadCertificate: { certificateSource: 'base64', certificateBase64: '__P12__', certificatePassword: STORE_PASSWORD, certificateName: 'registry-cert', verifyBeforeUpload: false },
 	createMapping: { mappingVariant: 'configuration', certificateId: '1', mappingService: 'WEBHOOKS', mappingUrl: 'https://target.example.com/hook', mappingName: 'registry', mappingEnabled: true, validateUrl: false },
+	listMappings: {},
+	deleteCertificate: { deleteCertificateId: '1' },
+};
+
+const lpApiOps: Record<string, Record<string, unknown>> = {
+	'api:request': { service: 'msgHist', method: 'GET', path: '/messaging_history/api/account/{accountId}/conversations', sendQuery: false, sendHeaders: false, sendBody: false, paginate: false },
+	'messagingInteractions:searchConversations': { returnAll: false, limit: 5, startFrom: '2026-01-01T00:00:00Z', startTo: '2026-01-02T00:00:00Z', filters: {}, addTranscript: false },
+	'messagingInteractions:getConversation': { conversationId: 'conv-1', conversationContent: [] },
+	'messagingOperations:currentQueueHealth': { queueSkillIds: '', splitBySkill: false },
 };
 
 function registry(): Entry[] {
@@ -153,6 +162,16 @@ function registry(): Entry[] {
 					{ operation, ...mtlsParams[operation], options: { [option]: env.base } },
 					{ livePersonAccountApi: { accountId: ACC, csdsHost: 'https://csds.invalid', authMethod: 'oauth1', appKey: 'k', appSecret: 'registry-app-secret', allowedInternalNetworks: env.allow } },
 				),
+		});
+	}
+	// --- LivePerson API node: every resource and operation, hosts through CSDS ---
+	for (const [key, params] of Object.entries(lpApiOps)) {
+		const [resource, operation] = key.split(':');
+		entries.push({
+			id: `node:LivePersonApi:${resource}:${operation}`,
+			server: 'emulator',
+			sources: ['lib/liveperson/api.ts', 'nodes/LivePersonApi/transport/index.ts'],
+			run: (env) => runNode('LivePersonApi', { resource, operation, accountId: '', ...params, options: { retry: false } }, { livePersonAccountApi: account(env) }),
 		});
 	}
 	// --- Sentinel token (account credential with client credentials) ---

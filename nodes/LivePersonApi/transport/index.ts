@@ -1,7 +1,8 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
-import type { LivePersonAccountCredentials } from '../../../lib/liveperson/account-auth';
+import { accountStrategy } from '../../../lib/liveperson/account-auth';
 import { lpApiSend, processLpApiResponse, type LpApiCall, type LpApiResult } from '../../../lib/liveperson/api';
 import { DEFAULT_CSDS_TTL_MS } from '../../../lib/liveperson/csds';
+import { accountConfig, CREDENTIAL_TYPES } from '../../shared/credentialConfig';
 
 export interface LpApiNodeOptions {
 	accountId?: string;
@@ -18,8 +19,10 @@ export type LpApiCaller = (call: LpApiCall, opts?: { neverError?: boolean }) => 
 
 /** The credential is read once per execution; CSDS, login and retries happen in lib/liveperson/api.ts. */
 export async function lpApiCaller(this: IExecuteFunctions, options: LpApiNodeOptions): Promise<LpApiCaller> {
-	const creds = (await this.getCredentials('livePersonAccountApi')) as unknown as LivePersonAccountCredentials;
+	const creds = accountConfig(await this.getCredentials(CREDENTIAL_TYPES.account));
 	const sendOptions = {
+		// Built once per execution: the token cache key is hashed once, not per item.
+		strategy: accountStrategy(creds),
 		accountId: options.accountId?.trim() || undefined,
 		hostOverride: options.hostOverride?.trim() || undefined,
 		csdsTtlMs: options.cacheMinutes === undefined ? DEFAULT_CSDS_TTL_MS : Math.max(1, options.cacheMinutes * 60_000),
