@@ -35,8 +35,8 @@ beforeEach(() => {
 	csds.invalidate();
 });
 
-const user = (): LivePersonAccountCredentials => ({ accountId: ACC, csdsHost: emu.url, authMethod: 'userPassword', username: 'sandbox-agent', password: 'Sandbox-Passw0rd!' });
-const sentinel = (): LivePersonAccountCredentials => ({ accountId: ACC, csdsHost: emu.url, authMethod: 'clientCredentials', clientId: 'sandbox-client', clientSecret: 'sandbox-client-secret' });
+const user = (): LivePersonAccountCredentials => ({ accountId: ACC, csdsHost: emu.url, allowedInternalNetworks: 'loopback', authMethod: 'userPassword', username: 'sandbox-agent', password: 'Sandbox-Passw0rd!' });
+const sentinel = (): LivePersonAccountCredentials => ({ accountId: ACC, csdsHost: emu.url, allowedInternalNetworks: 'loopback', authMethod: 'clientCredentials', clientId: 'sandbox-client', clientSecret: 'sandbox-client-secret' });
 
 function noSecret(value: unknown) {
 	const text = JSON.stringify(value);
