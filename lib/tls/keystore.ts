@@ -5,9 +5,10 @@
  * Fast path (PKCS#12): a structural scan of the ASN.1 (no crypto: reads the MAC/PBE iteration
  * counts and refuses hostile ones), then OpenSSL itself via `tls.createSecureContext({pfx,
  * passphrase})` — it checks the MAC (password), decrypts, and verifies that key and certificate
- * match — and the leaf certificate is read back from that context for the info. The PFX bytes +
- * password are what the agent's secure context uses, so no PEM is produced on this path; `key`
- * and `chain` are extracted lazily (node-forge) only if someone asks for them.
+ * match — and the leaf certificate is read back from that context for the info. Without a Trust
+ * Certificate the PFX bytes + password are what the agent's secure context uses, so no PEM is
+ * produced on this path; `key` and `chain` are extracted lazily (node-forge) only when asked for,
+ * which is when a Trust Certificate is set (see `secureContextOptions` for why).
  * Slow path: node-forge for legacy PBE (RC2-40/RC4) that OpenSSL 3 refuses; Node's crypto for EC
  * keys node-forge cannot read. JKS: lib/tls/jks.ts. PEM: Node's crypto.
  *

@@ -75,7 +75,8 @@ export class LivePersonVerifyJwt implements INodeType {
 				default: '{}',
 				required: true,
 				displayOptions: { show: { keySource: ['jwk'] } },
-				description: 'A public JWK, e.g. {"kty":"EC","crv":"P-256","x":"…","y":"…"}',
+				description:
+					'A public JWK, e.g. {"kty":"EC","crv":"P-256","x":"…","y":"…"}, or for HS256/HS384/HS512 the shared secret as {"kty":"oct","k":"…"} (base64url, at least 32/48/64 bytes)',
 			},
 			{
 				displayName: 'Algorithms',

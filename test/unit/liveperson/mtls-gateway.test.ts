@@ -27,6 +27,7 @@ import {
 	foldHeaderName,
 } from '../../../lib/liveperson/mtls-gateway';
 import { OutboundPolicy } from '../../../lib/net/policy';
+import fc from 'fast-check';
 
 const GW = 'https://va-a.mtls.liveperson.net';
 const ACC = '12345678';
@@ -413,3 +414,31 @@ describe('forward headers: no spelling of an LP-* header gets through', () => {
 	});
 });
 
+
+describe('property: an accepted target has one host for a strict and a lenient parser', () => {
+	// Characters that make parsers disagree, mixed into plausible URLs.
+	const piece = fc.constantFrom('a', 'b', 'example', 'com', '.', ':', '/', '\\', '@', '%', '%2e', '%40', '\t', '\n', '[', ']', '::1', '127', '0x7f', '1', '443', '?', '#', ' ', 'ａ', '..');
+	const url = fc.tuple(fc.constantFrom('https://', 'https:', 'https:///', 'HTTPS://', 'https:\\\\'), fc.array(piece, { maxLength: 12 })).map(([s, parts]) => s + parts.join(''));
+
+	it('the authority text of the sent URL (RFC 3986 split) is the WHATWG host', () => {
+		fc.assert(
+			fc.property(url, (text) => {
+				let sent: string;
+				try {
+					sent = validateTargetUrl(text, 'targetUrl');
+				} catch (error) {
+					expect(error).toBeInstanceOf(LpError);
+					expect((error as LpError).field).toBe('targetUrl');
+					return;
+				}
+				const authority = /^https:\/\/([^/?#]*)/.exec(sent)?.[1] ?? '';
+				const host = authority.replace(/:\d+$/, '');
+				expect(host).toBe(new URL(sent).hostname);
+				expect(authority).not.toMatch(/[@\\%\s]/);
+				// And the text the user typed names that same host.
+				expect(/^https:\/\/([^/?#]*)/i.exec(text.trim())?.[1]?.toLowerCase().replace(/:\d*$/, '')).toBe(host);
+			}),
+			{ numRuns: 2000 },
+		);
+	});
+});

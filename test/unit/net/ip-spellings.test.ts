@@ -128,3 +128,54 @@ describe('matchingEntry: O(log n) segments agree with a scan of the entries', ()
 		);
 	});
 });
+
+describe('property: random spellings of one address get one verdict', () => {
+	/** Eight 16-bit groups written with random zero padding and case, optionally "::"-compressed, optionally with a dotted tail. */
+	const spell = (groups: number[], pad: number[], upper: boolean, compress: boolean, dotted: boolean): string => {
+		const hex = groups.map((g, i) => {
+			const t = g.toString(16).padStart(Math.min(4, Math.max(g.toString(16).length, pad[i])), '0');
+			return upper ? t.toUpperCase() : t;
+		});
+		const text: string[] = dotted ? [...hex.slice(0, 6), `${groups[6] >> 8}.${groups[6] & 255}.${groups[7] >> 8}.${groups[7] & 255}`] : hex;
+		if (compress) {
+			// Compress the longest run of zero groups with "::" (any run is legal; RFC 5952 picks the longest).
+			let start = -1;
+			let length = 0;
+			for (let i = 0; i < text.length; i++) {
+				let j = i;
+				while (j < text.length && /^0+$/.test(text[j])) j++;
+				if (j - i > length) [start, length] = [i, j - i];
+			}
+			if (length > 1) return `${text.slice(0, start).join(':')}::${text.slice(start + length).join(':')}`;
+		}
+		return text.join(':');
+	};
+	const v4 = fc.tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 }));
+	const style = fc.tuple(fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 8, maxLength: 8 }), fc.boolean(), fc.boolean(), fc.boolean());
+	const list = IpList.parse('10.0.0.0/8, 127.0.0.0/8, 169.254.0.0/16, 203.0.113.0/24, ::/112');
+
+	it('IPv4-mapped: every spelling is the IPv4 address', () => {
+		fc.assert(
+			fc.property(v4, style, ([a, b, c, d], [pad, upper, compress, dotted]) => {
+				const text = spell([0, 0, 0, 0, 0, 0xffff, (a << 8) | b, (c << 8) | d], pad, upper, compress, dotted);
+				const ip = `${a}.${b}.${c}.${d}`;
+				expect([text, parseAddress(text).address]).toEqual([text, ip]);
+				expect([text, list.matches(text)]).toEqual([text, list.matches(ip)]);
+			}),
+			{ numRuns: 500 },
+		);
+	});
+
+	it('IPv4-compatible: every spelling is the same IPv6 address, never an IPv4 entry', () => {
+		fc.assert(
+			fc.property(v4.filter(([a, b]) => a + b > 0), style, ([a, b, c, d], [pad, upper, compress, dotted]) => {
+				const text = spell([0, 0, 0, 0, 0, 0, (a << 8) | b, (c << 8) | d], pad, upper, compress, dotted);
+				const canonical = parseAddress(`::${a}.${b}.${c}.${d}`);
+				expect([text, parseAddress(text).value]).toEqual([text, canonical.value]);
+				expect(parseAddress(text).family).toBe('ipv6');
+				expect([text, list.matches(text)]).toEqual([text, false]); // ::/112 holds only ::0.0.x.x
+			}),
+			{ numRuns: 500 },
+		);
+	});
+});
