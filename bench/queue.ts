@@ -48,7 +48,8 @@ export async function runQueueBench(opts: QueueBenchOptions = {}): Promise<Queue
 			const perWorkerBefore = cluster.executionsPerWorker();
 			log(`${workers} worker(s): ${n} executions, ${parallel} in flight`);
 			const t0 = performance.now();
-			const results = await loadEcho(webhookUrl, 0, n, parallel);
+			// A reply n8n drops would hold a slot until the timeout: 20 s, not 60.
+			const results = await loadEcho(webhookUrl, 0, n, parallel, undefined, 20_000);
 			const seconds = (performance.now() - t0) / 1000;
 			await new Promise((r) => setTimeout(r, 1000));
 			const status = cluster.executionStatus(workflowId);

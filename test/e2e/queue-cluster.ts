@@ -292,26 +292,27 @@ export async function startQueueCluster(opts: QueueClusterOptions = {}): Promise
  * → LivePerson API Integration with an OAuth2 client-credentials credential (the emulator's Sentinel
  * token endpoint) → POST <emulator>/protected/echo {i}. Returns the webhook URL and the workflow id.
  */
+type EchoEmulator = { url: string; config: { accountId: string; oauth2Client: { clientId: string; clientSecret: string } } };
+
+/** The OAuth2 client-credentials credential data of the echo workflow (the emulator's Sentinel client). */
+export function echoCredentialData(emu: EchoEmulator): Record<string, unknown> {
+	const c = emu.config;
+	return {
+		clientId: c.oauth2Client.clientId,
+		clientSecret: c.oauth2Client.clientSecret,
+		accessTokenUrl: `${emu.url}/sentinel/api/v2/account/${c.accountId}/app/token`,
+		authentication: 'header',
+		scope: '',
+		tokenExpiredStatusCode: 401,
+	};
+}
+
 export async function setupEchoWorkflow(
 	cluster: QueueCluster,
-	emu: { url: string; config: { accountId: string; oauth2Client: { clientId: string; clientSecret: string } } },
+	emu: EchoEmulator,
 ): Promise<{ webhookUrl: string; workflowId: string }> {
 	const credential = { id: 'lpQueueOauth2cc01', name: 'LP OAuth2 CC (queue)' };
-	const c = emu.config;
-	await cluster.importCredentials([
-		{
-			...credential,
-			type: 'livePersonOAuth2ClientCredentialsApi',
-			data: {
-				clientId: c.oauth2Client.clientId,
-				clientSecret: c.oauth2Client.clientSecret,
-				accessTokenUrl: `${emu.url}/sentinel/api/v2/account/${c.accountId}/app/token`,
-				authentication: 'header',
-				scope: '',
-				tokenExpiredStatusCode: 401,
-			},
-		},
-	]);
+	await cluster.importCredentials([{ ...credential, type: 'livePersonOAuth2ClientCredentialsApi', data: echoCredentialData(emu) }]);
 	const webhookPath = `lp-queue-${randomUUID().slice(0, 8)}`;
 	const workflowId = await cluster.createActiveWorkflow(
 		'LP queue mode',

@@ -15,7 +15,10 @@
  */
 import { startEmulator, type Emulator } from '../../sandbox/emulator';
 import { createN8n, freePort, INSTALL_TIMEOUT_MS, itemsNode, manualTriggerWorkflow, nodeType, type N8nInstance } from './harness';
-import { callEcho, loadEcho, setupEchoWorkflow, startQueueCluster, type QueueCluster, type WebhookCall } from './queue-cluster';
+import { callEcho, echoCredentialData, loadEcho, setupEchoWorkflow, startQueueCluster, type QueueCluster, type WebhookCall } from './queue-cluster';
+import { clientCredentialsFrom } from '../../lib/auth/apply';
+import { clientCredentialsCacheKey } from '../../lib/auth/oauth2';
+import { RedisTokenStore } from '../../lib/auth/store/redis';
 import { postgresAvailable } from '../support/postgres-server';
 import { redisAvailable } from '../support/redis-server';
 
@@ -182,6 +185,16 @@ d('n8n 2.8.4 queue mode: main + 2 workers share tokens through Redis', () => {
 			expect(more.every((r) => r.ok)).toBe(true);
 			expect(tokens()).toBe(logins);
 			expect(survivor?.exited()).toBe(false);
+			// The shared token is intact: it opens with the cluster's key and the API accepts it.
+			const store = new RedisTokenStore({ host: cluster.redis.host, port: cluster.redis.port, encryptionKey: String(cluster.env.N8N_ENCRYPTION_KEY) });
+			try {
+				const shared = await store.read(clientCredentialsCacheKey(clientCredentialsFrom(echoCredentialData(emu))));
+				expect(shared?.token.value).toEqual(expect.any(String));
+				const check = await fetch(`${emu.url}/protected/echo`, { headers: { authorization: `Bearer ${shared?.token.value}` } });
+				expect(check.status).toBe(200);
+			} finally {
+				await store.close();
+			}
 		},
 		5 * 60_000,
 	);
