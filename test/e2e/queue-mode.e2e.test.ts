@@ -1,5 +1,5 @@
 /**
- * n8n 2.8.4 in queue mode (test/e2e/queue-cluster.ts): PostgreSQL + Redis, `n8n start` + 2 `n8n worker`,
+ * n8n in queue mode (2.8.4; LP_QUEUE_N8N=2.41.1 for the newest pinned version) (test/e2e/queue-cluster.ts): PostgreSQL + Redis, `n8n start` + 2 `n8n worker`,
  * this package installed as a community package in the shared user folder. A webhook workflow
  * (Webhook → LivePerson API Integration with the OAuth2 client-credentials credential → the emulator's
  * protected echo → reply with the last node) is called 500 times. The emulator runs in this process,
@@ -22,6 +22,8 @@ import { RedisTokenStore } from '../../lib/auth/store/redis';
 import { postgresAvailable } from '../support/postgres-server';
 import { redisAvailable } from '../support/redis-server';
 
+/** n8n version of the cluster: 2.8.4 (Node 20) by default; LP_QUEUE_N8N=2.41.1 runs the newest pinned one. */
+const VERSION = process.env.LP_QUEUE_N8N || '2.8.4';
 const EXECUTIONS = Number(process.env.LP_QUEUE_EXECUTIONS || 500);
 const PARALLEL = 25;
 const LEASE_MS = 3_000;
@@ -56,17 +58,17 @@ async function waitSettled(expected: number, timeoutMs = 90_000): Promise<Record
 const tokens = () => emu.count('sentinel.token');
 
 afterAll(() => {
-	process.stdout.write(`\n=== n8n queue mode (main + 2 workers, PostgreSQL, Redis) ===\n${report.join('\n')}\n\n`);
+	process.stdout.write(`\n=== n8n ${VERSION} queue mode (main + 2 workers, PostgreSQL, Redis) ===\n${report.join('\n')}\n\n`);
 });
 
 const canRun = postgresAvailable() && redisAvailable();
 const d = canRun ? describe : describe.skip;
 if (!canRun) console.warn('queue-mode e2e: PostgreSQL 15 or redis-server is not installed (apt-get install postgresql redis-server)');
 
-d('n8n 2.8.4 queue mode: main + 2 workers share tokens through Redis', () => {
+d(`n8n ${VERSION} queue mode: main + 2 workers share tokens through Redis`, () => {
 	beforeAll(async () => {
 		emu = await startEmulator();
-		cluster = await startQueueCluster({ workers: 2, env: { LP_TOKEN_LEASE_MS: String(LEASE_MS), LP_TOKEN_WAIT_MS: '20000' } });
+		cluster = await startQueueCluster({ version: VERSION, workers: 2, env: { LP_TOKEN_LEASE_MS: String(LEASE_MS), LP_TOKEN_WAIT_MS: '20000' } });
 		({ webhookUrl, workflowId } = await setupEchoWorkflow(cluster, emu));
 		// The production webhook is registered when activation returns; give the workers a moment.
 		const probe = await callEcho(webhookUrl, -1, CALL_TIMEOUT_MS);
@@ -200,7 +202,7 @@ d('n8n 2.8.4 queue mode: main + 2 workers share tokens through Redis', () => {
 	);
 });
 
-d('n8n 2.8.4 with the shared token store configured but Redis down', () => {
+d(`n8n ${VERSION} with the shared token store configured but Redis down`, () => {
 	let n8n: N8nInstance;
 	let emulator: Emulator;
 
@@ -208,7 +210,7 @@ d('n8n 2.8.4 with the shared token store configured but Redis down', () => {
 		emulator = await startEmulator();
 		// Nothing listens on this port: the store fails at once. LP_TOKEN_STORE=redis turns the store on
 		// without queue mode (queue mode itself cannot run without its Redis).
-		n8n = await createN8n('2.8.4', { env: { LP_TOKEN_STORE: 'redis', QUEUE_BULL_REDIS_HOST: '127.0.0.1', QUEUE_BULL_REDIS_PORT: String(await freePort()) } });
+		n8n = await createN8n(VERSION, { env: { LP_TOKEN_STORE: 'redis', QUEUE_BULL_REDIS_HOST: '127.0.0.1', QUEUE_BULL_REDIS_PORT: String(await freePort()) } });
 	}, INSTALL_TIMEOUT_MS);
 
 	afterAll(async () => {
