@@ -377,6 +377,19 @@ export async function callEcho(webhookUrl: string, i: number, timeoutMs = 60_000
 	}
 }
 
+/**
+ * Calls the echo webhook until it answers: n8n 2.41 registers a production webhook shortly after the
+ * activation request returns (404 meanwhile). Returns the last call.
+ */
+export async function waitForEcho(webhookUrl: string, timeoutMs = 20_000, waitMs = 60_000): Promise<WebhookCall> {
+	let probe = await callEcho(webhookUrl, -1, timeoutMs);
+	for (const t0 = Date.now(); !probe.ok && probe.status === 404 && Date.now() - t0 < waitMs; ) {
+		await sleep(1000);
+		probe = await callEcho(webhookUrl, -1, timeoutMs);
+	}
+	return probe;
+}
+
 /** Sends `count` calls (i = from..from+count-1) with `parallel` in flight; `during(done)` after each. */
 export async function loadEcho(
 	webhookUrl: string,
