@@ -7,18 +7,21 @@
  *   --n <executions>   BENCH_N            default 500
  *   --parallel <k>     BENCH_PARALLEL     webhook calls in flight, default 20
  *   --workers 1,2      BENCH_WORKERS      cluster sizes, default 1,2
+ *   BENCH_N8N          n8n version, default 2.8.4 (2.41.1 runs on its pinned Node 24)
  */
 import { startEmulator } from '../sandbox/emulator/index';
-import { loadEcho, setupEchoWorkflow, startQueueCluster } from '../test/e2e/queue-cluster';
+import { loadEcho, setupEchoWorkflow, startQueueCluster, waitForEcho } from '../test/e2e/queue-cluster';
 
 export interface QueueBenchOptions {
 	n?: number;
 	parallel?: number;
 	workers?: number[];
+	version?: string;
 	log?: (line: string) => void;
 }
 
 export interface QueueBenchRow {
+	n8n: string;
 	workers: number;
 	executions: number;
 	ok: number;
@@ -40,15 +43,17 @@ export async function runQueueBench(opts: QueueBenchOptions = {}): Promise<Queue
 	for (const workers of sizes) {
 		const emu = await startEmulator();
 		log(`starting PostgreSQL, Redis, n8n main + ${workers} worker(s)`);
-		const cluster = await startQueueCluster({ workers });
+		const cluster = await startQueueCluster({ workers, version: opts.version });
 		try {
 			const { webhookUrl, workflowId } = await setupEchoWorkflow(cluster, emu);
-			const warm = await loadEcho(webhookUrl, -20, 20, Math.min(parallel, 20));
-			if (!warm.some((r) => r.ok)) throw new Error(`the webhook does not answer:\n${cluster.main.logs().slice(-2000)}`);
+			const probe = await waitForEcho(webhookUrl);
+			if (!probe.ok) throw new Error(`the webhook does not answer (HTTP ${probe.status}):\n${cluster.main.logs().slice(-2000)}`);
+			await loadEcho(webhookUrl, -20, 19, Math.min(parallel, 19));
 			const perWorkerBefore = cluster.executionsPerWorker();
 			log(`${workers} worker(s): ${n} executions, ${parallel} in flight`);
 			const t0 = performance.now();
-			const results = await loadEcho(webhookUrl, 0, n, parallel);
+			// A reply n8n drops would hold a slot until the timeout: 20 s, not 60.
+			const results = await loadEcho(webhookUrl, 0, n, parallel, undefined, 20_000);
 			const seconds = (performance.now() - t0) / 1000;
 			await new Promise((r) => setTimeout(r, 1000));
 			const status = cluster.executionStatus(workflowId);
@@ -56,6 +61,7 @@ export async function runQueueBench(opts: QueueBenchOptions = {}): Promise<Queue
 			const all = Object.values(status).reduce((a, b) => a + b, 0);
 			const tokenRequests = emu.count('sentinel.token');
 			rows.push({
+				n8n: cluster.install.version,
 				workers,
 				executions: n,
 				ok,
@@ -78,7 +84,7 @@ export async function runQueueBench(opts: QueueBenchOptions = {}): Promise<Queue
 
 export function queueReport(rows: QueueBenchRow[]): string {
 	const lines = [
-		'n8n 2.8.4 queue mode, webhook → API Integration (OAuth2 client credentials) → emulator',
+		`n8n ${rows[0]?.n8n ?? ''} queue mode, webhook → API Integration (OAuth2 client credentials) → emulator`,
 		'workers | executions | replies ok | dropped | seconds | executions/s | success in DB | per worker | token requests | per 1000 executions',
 	];
 	for (const r of rows) {

@@ -448,6 +448,7 @@ function queueArgs(argv: string[], env: NodeJS.ProcessEnv): QueueBenchOptions {
 	if (env.BENCH_N) o.n = num('BENCH_N', env.BENCH_N);
 	if (env.BENCH_PARALLEL) o.parallel = num('BENCH_PARALLEL', env.BENCH_PARALLEL);
 	if (env.BENCH_WORKERS) o.workers = list('BENCH_WORKERS', env.BENCH_WORKERS);
+	if (env.BENCH_N8N) o.version = env.BENCH_N8N;
 	for (let i = 0; i < argv.length; i++) {
 		const [flag, inline] = argv[i].split('=', 2) as [string, string | undefined];
 		const value = () => inline ?? argv[++i];
@@ -455,7 +456,8 @@ function queueArgs(argv: string[], env: NodeJS.ProcessEnv): QueueBenchOptions {
 		else if (flag === '--n') o.n = num('--n', value());
 		else if (flag === '--parallel') o.parallel = num('--parallel', value());
 		else if (flag === '--workers') o.workers = list('--workers', value());
-		else throw new Error(`unknown option with --queue: ${argv[i]} (--n, --parallel, --workers)`);
+		else if (flag === '--n8n') o.version = value();
+		else throw new Error(`unknown option with --queue: ${argv[i]} (--n, --parallel, --workers, --n8n)`);
 	}
 	return o;
 }

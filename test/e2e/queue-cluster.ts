@@ -292,26 +292,27 @@ export async function startQueueCluster(opts: QueueClusterOptions = {}): Promise
  * → LivePerson API Integration with an OAuth2 client-credentials credential (the emulator's Sentinel
  * token endpoint) → POST <emulator>/protected/echo {i}. Returns the webhook URL and the workflow id.
  */
+type EchoEmulator = { url: string; config: { accountId: string; oauth2Client: { clientId: string; clientSecret: string } } };
+
+/** The OAuth2 client-credentials credential data of the echo workflow (the emulator's Sentinel client). */
+export function echoCredentialData(emu: EchoEmulator): Record<string, unknown> {
+	const c = emu.config;
+	return {
+		clientId: c.oauth2Client.clientId,
+		clientSecret: c.oauth2Client.clientSecret,
+		accessTokenUrl: `${emu.url}/sentinel/api/v2/account/${c.accountId}/app/token`,
+		authentication: 'header',
+		scope: '',
+		tokenExpiredStatusCode: 401,
+	};
+}
+
 export async function setupEchoWorkflow(
 	cluster: QueueCluster,
-	emu: { url: string; config: { accountId: string; oauth2Client: { clientId: string; clientSecret: string } } },
+	emu: EchoEmulator,
 ): Promise<{ webhookUrl: string; workflowId: string }> {
 	const credential = { id: 'lpQueueOauth2cc01', name: 'LP OAuth2 CC (queue)' };
-	const c = emu.config;
-	await cluster.importCredentials([
-		{
-			...credential,
-			type: 'livePersonOAuth2ClientCredentialsApi',
-			data: {
-				clientId: c.oauth2Client.clientId,
-				clientSecret: c.oauth2Client.clientSecret,
-				accessTokenUrl: `${emu.url}/sentinel/api/v2/account/${c.accountId}/app/token`,
-				authentication: 'header',
-				scope: '',
-				tokenExpiredStatusCode: 401,
-			},
-		},
-	]);
+	await cluster.importCredentials([{ ...credential, type: 'livePersonOAuth2ClientCredentialsApi', data: echoCredentialData(emu) }]);
 	const webhookPath = `lp-queue-${randomUUID().slice(0, 8)}`;
 	const workflowId = await cluster.createActiveWorkflow(
 		'LP queue mode',
@@ -374,6 +375,19 @@ export async function callEcho(webhookUrl: string, i: number, timeoutMs = 60_000
 	} catch {
 		return { ok: false, status: 0, dropped: true, ms: Date.now() - t0 };
 	}
+}
+
+/**
+ * Calls the echo webhook until it answers: n8n 2.41 registers a production webhook shortly after the
+ * activation request returns (404 meanwhile). Returns the last call.
+ */
+export async function waitForEcho(webhookUrl: string, timeoutMs = 20_000, waitMs = 60_000): Promise<WebhookCall> {
+	let probe = await callEcho(webhookUrl, -1, timeoutMs);
+	for (const t0 = Date.now(); !probe.ok && probe.status === 404 && Date.now() - t0 < waitMs; ) {
+		await sleep(1000);
+		probe = await callEcho(webhookUrl, -1, timeoutMs);
+	}
+	return probe;
 }
 
 /** Sends `count` calls (i = from..from+count-1) with `parallel` in flight; `during(done)` after each. */

@@ -1,5 +1,5 @@
 /**
- * n8n 2.8.4 in queue mode (test/e2e/queue-cluster.ts): PostgreSQL + Redis, `n8n start` + 2 `n8n worker`,
+ * n8n in queue mode (2.8.4; LP_QUEUE_N8N=2.41.1 for the newest pinned version) (test/e2e/queue-cluster.ts): PostgreSQL + Redis, `n8n start` + 2 `n8n worker`,
  * this package installed as a community package in the shared user folder. A webhook workflow
  * (Webhook → LivePerson API Integration with the OAuth2 client-credentials credential → the emulator's
  * protected echo → reply with the last node) is called 500 times. The emulator runs in this process,
@@ -15,10 +15,18 @@
  */
 import { startEmulator, type Emulator } from '../../sandbox/emulator';
 import { createN8n, freePort, INSTALL_TIMEOUT_MS, itemsNode, manualTriggerWorkflow, nodeType, type N8nInstance } from './harness';
-import { callEcho, loadEcho, setupEchoWorkflow, startQueueCluster, type QueueCluster, type WebhookCall } from './queue-cluster';
+import { echoCredentialData, waitForEcho, loadEcho, setupEchoWorkflow, startQueueCluster, type QueueCluster, type WebhookCall } from './queue-cluster';
+import { clientCredentialsFrom } from '../../lib/auth/apply';
+import { clientCredentialsCacheKey } from '../../lib/auth/oauth2';
+import { RedisTokenStore } from '../../lib/auth/store/redis';
 import { postgresAvailable } from '../support/postgres-server';
 import { redisAvailable } from '../support/redis-server';
 
+/**
+ * n8n versions to run: 2.8.4 (Node 20) by default, to keep the file under 5 minutes in CI;
+ * LP_QUEUE_N8N=2.41.1 (or "2.8.4,2.41.1") runs the newest pinned version (Node 24) too.
+ */
+const VERSIONS = (process.env.LP_QUEUE_N8N || '2.8.4').split(',').map((v) => v.trim()).filter(Boolean);
 const EXECUTIONS = Number(process.env.LP_QUEUE_EXECUTIONS || 500);
 const PARALLEL = 25;
 const LEASE_MS = 3_000;
@@ -57,197 +65,209 @@ afterAll(() => {
 });
 
 const canRun = postgresAvailable() && redisAvailable();
-const d = canRun ? describe : describe.skip;
-if (!canRun) console.warn('queue-mode e2e: PostgreSQL 15 or redis-server is not installed (apt-get install postgresql redis-server)');
+// No silent skip: without the servers the file fails and says what to install (`npm test` installs them).
+if (!canRun) throw new Error('queue-mode e2e needs PostgreSQL 15 and redis-server: apt-get install postgresql redis-server');
+const d = describe;
 
-d('n8n 2.8.4 queue mode: main + 2 workers share tokens through Redis', () => {
-	beforeAll(async () => {
-		emu = await startEmulator();
-		cluster = await startQueueCluster({ workers: 2, env: { LP_TOKEN_LEASE_MS: String(LEASE_MS), LP_TOKEN_WAIT_MS: '20000' } });
-		({ webhookUrl, workflowId } = await setupEchoWorkflow(cluster, emu));
-		// The production webhook is registered when activation returns; give the workers a moment.
-		const probe = await callEcho(webhookUrl, -1, CALL_TIMEOUT_MS);
-		if (!probe.ok) throw new Error(`the webhook does not answer as expected (HTTP ${probe.status}):\n${cluster.main.logs().slice(-3000)}`);
-		emu.reset();
-	}, INSTALL_TIMEOUT_MS);
-
-	afterAll(async () => {
-		await cluster?.stop();
-		await emu?.close();
-	}, 120_000);
-
-	test(
-		`${EXECUTIONS} webhook executions: all succeed in the database, both workers work, ONE token request`,
-		async () => {
-			const before = cluster.executionStatus(workflowId);
-			const perWorkerBefore = cluster.executionsPerWorker();
-			const t0 = Date.now();
-			const results = await load(0, EXECUTIONS);
-			const seconds = (Date.now() - t0) / 1000;
-			const after = await waitSettled(total(before) + EXECUTIONS);
-			const perWorker = cluster.executionsPerWorker();
-			const succeeded = (after.success ?? 0) - (before.success ?? 0);
-			const failed = total(after) - total(before) - succeeded;
-			const replies = results.filter((r) => r.ok).length;
-			const dropped = results.filter((r) => r.dropped).length;
-			const badReplies = EXECUTIONS - replies - dropped;
-			const workerCounts = Object.fromEntries(Object.entries(perWorker).map(([k, v]) => [k, v - (perWorkerBefore[k] ?? 0)]));
-			report.push(
-				`executions sent ${EXECUTIONS}, succeeded (database) ${succeeded}, failed ${failed}, lost ${EXECUTIONS - succeeded - failed}`,
-				`webhook replies: ${replies} ok, ${dropped} dropped by n8n (no reply although sent), ${badReplies} wrong`,
-				`executions per worker: ${JSON.stringify(workerCounts)}; ${(EXECUTIONS / seconds).toFixed(1)} executions/s`,
-				`token requests at the emulator: ${tokens()} (target 1 per credential); protected calls: ${emu.count('protected.echo')}`,
-			);
-			expect(succeeded).toBe(EXECUTIONS);
-			expect(failed).toBe(0);
-			expect(Object.values(workerCounts).every((n) => n > 0)).toBe(true);
-			expect(tokens()).toBe(1);
-			// A dropped reply is n8n's (the execution finished); any other bad reply is ours.
-			expect(badReplies).toBe(0);
-		},
-		10 * 60_000,
-	);
-
-	test(
-		'revoked-token storm (every call 401 until re-login): ONE re-login in the whole cluster',
-		async () => {
-			const tokensBefore = tokens();
-			const before = cluster.executionStatus(workflowId);
-			const n = 100;
-			const results = await load(10_000, n, PARALLEL, (done) => {
-				// After a few calls the emulator forgets every token: all in-flight and later requests get 401.
-				if (done === 10) emu.reset();
-			});
-			const after = await waitSettled(total(before) + n);
-			// reset() also zeroed the counters: what the emulator counted since is the storm.
-			const relogins = emu.count('sentinel.token');
-			const succeeded = (after.success ?? 0) - (before.success ?? 0);
-			report.push(
-				`revoked-token storm: ${n} executions, ${succeeded} succeeded, ${results.filter((r) => r.dropped).length} replies dropped by n8n, re-logins ${relogins} (target 1; token requests before the storm ${tokensBefore})`,
-			);
-			expect(succeeded).toBe(n);
-			expect(relogins).toBe(1);
-			expect(results.filter((r) => !r.ok && !r.dropped)).toHaveLength(0);
-		},
-		5 * 60_000,
-	);
-
-	test(
-		'SIGKILL of the worker holding the token lease: the other takes over, at most one extra login',
-		async () => {
-			// Slow token answers keep the lease held long enough to find its holder.
+describe.each(VERSIONS)('n8n %s', (VERSION) => {
+	d(`queue mode: main + 2 workers share tokens through Redis`, () => {
+		beforeAll(async () => {
+			emu = await startEmulator();
+			cluster = await startQueueCluster({ version: VERSION, workers: 2, env: { LP_TOKEN_LEASE_MS: String(LEASE_MS), LP_TOKEN_WAIT_MS: '20000' } });
+			({ webhookUrl, workflowId } = await setupEchoWorkflow(cluster, emu));
+			const probe = await waitForEcho(webhookUrl, CALL_TIMEOUT_MS);
+			if (!probe.ok) throw new Error(`the webhook does not answer as expected (HTTP ${probe.status}):\n${cluster.main.logs().slice(-3000)}`);
 			emu.reset();
-			emu.setFault('sentinel.token', { delayMs: 2_000, times: 1 });
-			const pids = new Map(cluster.workers.map((w) => [w.pid, w]));
-			let killed: string | undefined;
-			let holderSeenAt = 0;
-			const watch = (async () => {
+		}, INSTALL_TIMEOUT_MS);
+
+		afterAll(async () => {
+			await cluster?.stop();
+			await emu?.close();
+		}, 120_000);
+
+		test(
+			`${EXECUTIONS} webhook executions: all succeed in the database, both workers work, ONE token request`,
+			async () => {
+				const before = cluster.executionStatus(workflowId);
+				const perWorkerBefore = cluster.executionsPerWorker();
 				const t0 = Date.now();
-				while (!killed && Date.now() - t0 < 30_000) {
-					const keys = (await cluster.redis.cli('--scan', '--pattern', 'n8n-nodes-liveperson:*:lease')).split('\n').filter(Boolean);
-					for (const k of keys) {
-						const owner = await cluster.redis.cli('GET', k);
-						const pid = Number(owner.split(':')[0]);
-						const w = pids.get(pid);
-						if (w) {
-							holderSeenAt = Date.now();
-							killed = w.name;
-							await w.kill('SIGKILL');
+				const results = await load(0, EXECUTIONS);
+				const seconds = (Date.now() - t0) / 1000;
+				const after = await waitSettled(total(before) + EXECUTIONS);
+				const perWorker = cluster.executionsPerWorker();
+				const succeeded = (after.success ?? 0) - (before.success ?? 0);
+				const failed = total(after) - total(before) - succeeded;
+				const replies = results.filter((r) => r.ok).length;
+				const dropped = results.filter((r) => r.dropped).length;
+				const badReplies = EXECUTIONS - replies - dropped;
+				const workerCounts = Object.fromEntries(Object.entries(perWorker).map(([k, v]) => [k, v - (perWorkerBefore[k] ?? 0)]));
+				report.push(
+					`[${VERSION}] executions sent ${EXECUTIONS}, succeeded (database) ${succeeded}, failed ${failed}, lost ${EXECUTIONS - succeeded - failed}`,
+					`webhook replies: ${replies} ok, ${dropped} dropped by n8n (no reply although sent), ${badReplies} wrong`,
+					`executions per worker: ${JSON.stringify(workerCounts)}; ${(EXECUTIONS / seconds).toFixed(1)} executions/s`,
+					`token requests at the emulator: ${tokens()} (target 1 per credential); protected calls: ${emu.count('protected.echo')}`,
+				);
+				expect(succeeded).toBe(EXECUTIONS);
+				expect(failed).toBe(0);
+				expect(Object.values(workerCounts).every((n) => n > 0)).toBe(true);
+				expect(tokens()).toBe(1);
+				// A dropped reply is n8n's (the execution finished); any other bad reply is ours.
+				expect(badReplies).toBe(0);
+			},
+			10 * 60_000,
+		);
+
+		test(
+			'revoked-token storm (every call 401 until re-login): ONE re-login in the whole cluster',
+			async () => {
+				const tokensBefore = tokens();
+				const before = cluster.executionStatus(workflowId);
+				const n = 100;
+				const results = await load(10_000, n, PARALLEL, (done) => {
+					// After a few calls the emulator forgets every token: all in-flight and later requests get 401.
+					if (done === 10) emu.reset();
+				});
+				const after = await waitSettled(total(before) + n);
+				// reset() also zeroed the counters: what the emulator counted since is the storm.
+				const relogins = emu.count('sentinel.token');
+				const succeeded = (after.success ?? 0) - (before.success ?? 0);
+				report.push(
+					`[${VERSION}] revoked-token storm: ${n} executions, ${succeeded} succeeded, ${results.filter((r) => r.dropped).length} replies dropped by n8n, re-logins ${relogins} (target 1; token requests before the storm ${tokensBefore})`,
+				);
+				expect(succeeded).toBe(n);
+				expect(relogins).toBe(1);
+				expect(results.filter((r) => !r.ok && !r.dropped)).toHaveLength(0);
+			},
+			5 * 60_000,
+		);
+
+		test(
+			'SIGKILL of the worker holding the token lease: the other takes over, at most one extra login',
+			async () => {
+				// Slow token answers keep the lease held long enough to find its holder.
+				emu.reset();
+				emu.setFault('sentinel.token', { delayMs: 2_000, times: 1 });
+				const pids = new Map(cluster.workers.map((w) => [w.pid, w]));
+				let killed: string | undefined;
+				let holderSeenAt = 0;
+				const watch = (async () => {
+					const t0 = Date.now();
+					while (!killed && Date.now() - t0 < 30_000) {
+						const keys = (await cluster.redis.cli('--scan', '--pattern', 'n8n-nodes-liveperson:*:lease')).split('\n').filter(Boolean);
+						for (const k of keys) {
+							const owner = await cluster.redis.cli('GET', k);
+							const pid = Number(owner.split(':')[0]);
+							const w = pids.get(pid);
+							if (w) {
+								holderSeenAt = Date.now();
+								killed = w.name;
+								await w.kill('SIGKILL');
+							}
 						}
+						await new Promise((r) => setTimeout(r, 20));
 					}
-					await new Promise((r) => setTimeout(r, 20));
+				})();
+				const before = cluster.executionStatus(workflowId);
+				// Calls whose job died with the worker get no reply: give up on them sooner.
+				const results = await loadEcho(webhookUrl, 20_000, 60, 10, undefined, 10_000);
+				await watch;
+				const tookOver = Date.now() - holderSeenAt;
+				// The killed worker's executions never settle: do not wait for them long.
+				const after = await waitSettled(total(before) + 60, 3_000);
+				const survivor = cluster.workers.find((w) => w.name !== killed);
+				const succeeded = (after.success ?? 0) - (before.success ?? 0);
+				const logins = tokens();
+				const more = await load(30_000, 20, 5);
+				const lost = 60 - results.filter((r) => r.ok).length;
+				report.push(
+					`[${VERSION}] SIGKILL ${killed ?? '(no holder found)'} while it held the lease: logins ${logins} (target <= 2), ${succeeded}/60 executions succeeded meanwhile ` +
+						`(${results.filter((r) => r.ok).length} replies ok, ${lost} without reply: their jobs died with the worker or n8n dropped the reply); ` +
+						`after the kill ${more.filter((r) => r.ok).length}/20 ok on ${survivor?.name}; ${tookOver} ms from kill to the end of the load; ` +
+						`token requests after that: ${tokens() - logins}`,
+				);
+				expect(killed).toBeDefined();
+				expect(logins).toBeGreaterThanOrEqual(1);
+				expect(logins).toBeLessThanOrEqual(2);
+				expect(more.every((r) => r.ok)).toBe(true);
+				expect(tokens()).toBe(logins);
+				expect(survivor?.exited()).toBe(false);
+				// The shared token is intact: it opens with the cluster's key and the API accepts it.
+				const store = new RedisTokenStore({ host: cluster.redis.host, port: cluster.redis.port, encryptionKey: String(cluster.env.N8N_ENCRYPTION_KEY) });
+				try {
+					const shared = await store.read(clientCredentialsCacheKey(clientCredentialsFrom(echoCredentialData(emu))));
+					expect(shared?.token.value).toEqual(expect.any(String));
+					const check = await fetch(`${emu.url}/protected/echo`, { headers: { authorization: `Bearer ${shared?.token.value}` } });
+					expect(check.status).toBe(200);
+				} finally {
+					await store.close();
 				}
-			})();
-			const before = cluster.executionStatus(workflowId);
-			// Calls whose job died with the worker get no reply: give up on them sooner.
-			const results = await loadEcho(webhookUrl, 20_000, 60, 10, undefined, 10_000);
-			await watch;
-			const tookOver = Date.now() - holderSeenAt;
-			// The killed worker's executions never settle: do not wait for them long.
-			const after = await waitSettled(total(before) + 60, 3_000);
-			const survivor = cluster.workers.find((w) => w.name !== killed);
-			const succeeded = (after.success ?? 0) - (before.success ?? 0);
-			const logins = tokens();
-			const more = await load(30_000, 20, 5);
-			const lost = 60 - results.filter((r) => r.ok).length;
-			report.push(
-				`SIGKILL ${killed ?? '(no holder found)'} while it held the lease: logins ${logins} (target <= 2), ${succeeded}/60 executions succeeded meanwhile ` +
-					`(${results.filter((r) => r.ok).length} replies ok, ${lost} without reply: their jobs died with the worker or n8n dropped the reply); ` +
-					`after the kill ${more.filter((r) => r.ok).length}/20 ok on ${survivor?.name}; ${tookOver} ms from kill to the end of the load; ` +
-					`token requests after that: ${tokens() - logins}`,
-			);
-			expect(killed).toBeDefined();
-			expect(logins).toBeGreaterThanOrEqual(1);
-			expect(logins).toBeLessThanOrEqual(2);
-			expect(more.every((r) => r.ok)).toBe(true);
-			expect(tokens()).toBe(logins);
-			expect(survivor?.exited()).toBe(false);
-		},
-		5 * 60_000,
-	);
-});
-
-d('n8n 2.8.4 with the shared token store configured but Redis down', () => {
-	let n8n: N8nInstance;
-	let emulator: Emulator;
-
-	beforeAll(async () => {
-		emulator = await startEmulator();
-		// Nothing listens on this port: the store fails at once. LP_TOKEN_STORE=redis turns the store on
-		// without queue mode (queue mode itself cannot run without its Redis).
-		n8n = await createN8n('2.8.4', { env: { LP_TOKEN_STORE: 'redis', QUEUE_BULL_REDIS_HOST: '127.0.0.1', QUEUE_BULL_REDIS_PORT: String(await freePort()) } });
-	}, INSTALL_TIMEOUT_MS);
-
-	afterAll(async () => {
-		await n8n?.close();
-		await emulator?.close();
+			},
+			5 * 60_000,
+		);
 	});
 
-	test(
-		'every item succeeds with per-process tokens, and the log has exactly one warning',
-		async () => {
-			const c = emulator.config;
-			const credential = { id: 'lpRedisDownCc001', name: 'LP OAuth2 CC (Redis down)' };
-			await n8n.importCredentials([
-				{
-					...credential,
-					type: 'livePersonOAuth2ClientCredentialsApi',
-					data: {
-						clientId: c.oauth2Client.clientId,
-						clientSecret: c.oauth2Client.clientSecret,
-						accessTokenUrl: `${emulator.url}/sentinel/api/v2/account/${c.accountId}/app/token`,
-						authentication: 'header',
-						scope: '',
-						tokenExpiredStatusCode: 401,
-					},
-				},
-			]);
-			const id = await n8n.importWorkflow(
-				manualTriggerWorkflow('LP Redis down', [
-					itemsNode(40),
+	d(`the shared token store configured but Redis down`, () => {
+		let n8n: N8nInstance;
+		let emulator: Emulator;
+
+		beforeAll(async () => {
+			emulator = await startEmulator();
+			// Nothing listens on this port: the store fails at once. LP_TOKEN_STORE=redis turns the store on
+			// without queue mode (queue mode itself cannot run without its Redis).
+			n8n = await createN8n(VERSION, { env: { LP_TOKEN_STORE: 'redis', QUEUE_BULL_REDIS_HOST: '127.0.0.1', QUEUE_BULL_REDIS_PORT: String(await freePort()) } });
+		}, INSTALL_TIMEOUT_MS);
+
+		afterAll(async () => {
+			await n8n?.close();
+			await emulator?.close();
+		});
+
+		test(
+			'every item succeeds with per-process tokens, and the log has exactly one warning',
+			async () => {
+				const c = emulator.config;
+				const credential = { id: 'lpRedisDownCc001', name: 'LP OAuth2 CC (Redis down)' };
+				await n8n.importCredentials([
 					{
-						name: 'Echo',
-						type: nodeType('livePersonApiIntegration'),
-						typeVersion: 1,
-						parameters: {
-							authentication: 'oAuth2ClientCredentials',
-							method: 'GET',
-							url: `${emulator.url}/protected/echo`,
-							options: { allowedInternalNetworks: 'loopback', concurrency: 8 },
+						...credential,
+						type: 'livePersonOAuth2ClientCredentialsApi',
+						data: {
+							clientId: c.oauth2Client.clientId,
+							clientSecret: c.oauth2Client.clientSecret,
+							accessTokenUrl: `${emulator.url}/sentinel/api/v2/account/${c.accountId}/app/token`,
+							authentication: 'header',
+							scope: '',
+							tokenExpiredStatusCode: 401,
 						},
-						credentials: { livePersonOAuth2ClientCredentialsApi: credential },
 					},
-				]),
-			);
-			const run = await n8n.execute(id);
-			const warnings = run.logs.split('\n').filter((l) => l.includes('shared token store (redis) failed'));
-			report.push(`Redis down: ${run.items('Echo').filter((j) => j.ok === true).length}/40 items ok, token requests ${emulator.count('sentinel.token')}, warnings ${warnings.length}`);
-			expect(run.ok).toBe(true);
-			expect(run.items('Echo').filter((j) => j.ok === true)).toHaveLength(40);
-			expect(emulator.count('sentinel.token')).toBe(1);
-			expect(warnings).toHaveLength(1);
-			expect(run.logs).not.toContain(c.oauth2Client.clientSecret);
-		},
-		5 * 60_000,
-	);
+				]);
+				const id = await n8n.importWorkflow(
+					manualTriggerWorkflow('LP Redis down', [
+						itemsNode(40),
+						{
+							name: 'Echo',
+							type: nodeType('livePersonApiIntegration'),
+							typeVersion: 1,
+							parameters: {
+								authentication: 'oAuth2ClientCredentials',
+								method: 'GET',
+								url: `${emulator.url}/protected/echo`,
+								options: { allowedInternalNetworks: 'loopback', concurrency: 8 },
+							},
+							credentials: { livePersonOAuth2ClientCredentialsApi: credential },
+						},
+					]),
+				);
+				const run = await n8n.execute(id);
+				const warnings = run.logs.split('\n').filter((l) => l.includes('shared token store (redis) failed'));
+				report.push(`[${VERSION}] Redis down: ${run.items('Echo').filter((j) => j.ok === true).length}/40 items ok, token requests ${emulator.count('sentinel.token')}, warnings ${warnings.length}`);
+				expect(run.ok).toBe(true);
+				expect(run.items('Echo').filter((j) => j.ok === true)).toHaveLength(40);
+				expect(emulator.count('sentinel.token')).toBe(1);
+				expect(warnings).toHaveLength(1);
+				expect(run.logs).not.toContain(c.oauth2Client.clientSecret);
+			},
+			5 * 60_000,
+		);
+	});
 });

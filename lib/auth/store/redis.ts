@@ -100,6 +100,8 @@ export class RedisTokenStore implements TokenStore {
 			// Reconnect forever, at most every 2 s: the cache uses Redis again once it is back.
 			retryStrategy: (times: number) => (this.closed ? null : Math.min(100 * times, 2000)),
 			connectionName: 'n8n-nodes-liveperson-tokens',
+			// A socket that never connected is destroyed after this on close() (ioredis default: 2 s).
+			disconnectTimeout: 200,
 		};
 		if (settings.clusterNodes?.length) {
 			const nodes: ClusterNode[] = settings.clusterNodes.map((n) => ({ host: n.host, port: n.port }));
