@@ -66,6 +66,12 @@ export interface ClientCredentialsConfig extends ClientCredentials {
 	allowedInternalNetworks?: string;
 }
 
+/** The token cache key of a client credentials config: every field, the secret and the policy, hashed. */
+export function clientCredentialsCacheKey(cfg: ClientCredentialsConfig): string {
+	const policy = policyForAllowText(cfg.allowedInternalNetworks);
+	return `oauth2-cc:${fingerprint('oauth2-client-credentials', cfg.tokenUrl, cfg.clientId, cfg.clientSecret, cfg.scope ?? '', cfg.clientAuth ?? 'header', policy.fingerprint)}`;
+}
+
 export interface StrategyOptions extends Omit<TokenIoOptions, 'policy'> {
 	cache?: TokenCache;
 }
@@ -80,7 +86,7 @@ export function clientCredentialsStrategy(cfg: ClientCredentialsConfig, options:
 	const expiredStatus = cfg.expiredStatus ?? 401;
 	if (expiredStatus !== 401 && expiredStatus !== 403) throw inputError('tokenExpiredStatusCode', 'Token Expired Status must be 401 or 403');
 	const policy = policyForAllowText(cfg.allowedInternalNetworks);
-	const key = `oauth2-cc:${fingerprint('oauth2-client-credentials', cfg.tokenUrl, cfg.clientId, cfg.clientSecret, cfg.scope ?? '', cfg.clientAuth ?? 'header', policy.fingerprint)}`;
+	const key = clientCredentialsCacheKey(cfg);
 	const cache = options.cache ?? tokenCache;
 	const clientAuthHeader = clientSecretBasic(cfg.clientId, cfg.clientSecret);
 	return {

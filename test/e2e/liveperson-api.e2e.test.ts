@@ -25,8 +25,8 @@ describe.each(N8N_VERSIONS)('LivePerson API node in n8n %s', (version) => {
 		emulator = await startEmulator({ port: 0 });
 		n8n = await createN8n(version);
 		await n8n.importCredentials([
-			{ ...USER_CRED, type: 'livePersonAccountApi', data: { accountId: ACCOUNT, csdsHost: emulator.url, authMethod: 'userPassword', username: 'sandbox-agent', password: 'Sandbox-Passw0rd!' } },
-			{ ...CLIENT_CRED, type: 'livePersonAccountApi', data: { accountId: ACCOUNT, csdsHost: emulator.url, authMethod: 'clientCredentials', clientCredentialsFlow: 'sentinel', clientId: 'sandbox-client', clientSecret: 'sandbox-client-secret' } },
+			{ ...USER_CRED, type: 'livePersonAccountApi', data: { accountId: ACCOUNT, csdsHost: emulator.url, allowedInternalNetworks: 'loopback', authMethod: 'userPassword', username: 'sandbox-agent', password: 'Sandbox-Passw0rd!' } },
+			{ ...CLIENT_CRED, type: 'livePersonAccountApi', data: { accountId: ACCOUNT, csdsHost: emulator.url, allowedInternalNetworks: 'loopback', authMethod: 'clientCredentials', clientCredentialsFlow: 'sentinel', clientId: 'sandbox-client', clientSecret: 'sandbox-client-secret' } },
 		]);
 		[ids.interactions, ids.request, ids.selfService] = await n8n.importWorkflows([
 			example('liveperson-api-messaging-interactions.json'),

@@ -304,6 +304,8 @@ export function echoCredentialData(emu: EchoEmulator): Record<string, unknown> {
 		authentication: 'header',
 		scope: '',
 		tokenExpiredStatusCode: 401,
+		// The emulator's token endpoint is on 127.0.0.1.
+		allowedInternalNetworks: 'loopback',
 	};
 }
 

@@ -16,8 +16,8 @@
 import { startEmulator, type Emulator } from '../../sandbox/emulator';
 import { createN8n, freePort, INSTALL_TIMEOUT_MS, itemsNode, manualTriggerWorkflow, nodeType, type N8nInstance } from './harness';
 import { echoCredentialData, waitForEcho, loadEcho, setupEchoWorkflow, startQueueCluster, type QueueCluster, type WebhookCall } from './queue-cluster';
-import { clientCredentialsFrom } from '../../lib/auth/apply';
-import { clientCredentialsCacheKey } from '../../lib/auth/oauth2';
+import { clientCredentialsCacheKey } from '../../lib/auth/strategies';
+import { clientCredentialsConfig } from '../../nodes/shared/credentialConfig';
 import { RedisTokenStore } from '../../lib/auth/store/redis';
 import { postgresAvailable } from '../support/postgres-server';
 import { redisAvailable } from '../support/redis-server';
@@ -194,7 +194,7 @@ describe.each(VERSIONS)('n8n %s', (VERSION) => {
 				// The shared token is intact: it opens with the cluster's key and the API accepts it.
 				const store = new RedisTokenStore({ host: cluster.redis.host, port: cluster.redis.port, encryptionKey: String(cluster.env.N8N_ENCRYPTION_KEY) });
 				try {
-					const shared = await store.read(clientCredentialsCacheKey(clientCredentialsFrom(echoCredentialData(emu))));
+					const shared = await store.read(clientCredentialsCacheKey(clientCredentialsConfig(echoCredentialData(emu))));
 					expect(shared?.token.value).toEqual(expect.any(String));
 					const check = await fetch(`${emu.url}/protected/echo`, { headers: { authorization: `Bearer ${shared?.token.value}` } });
 					expect(check.status).toBe(200);
@@ -238,6 +238,7 @@ describe.each(VERSIONS)('n8n %s', (VERSION) => {
 							authentication: 'header',
 							scope: '',
 							tokenExpiredStatusCode: 401,
+							allowedInternalNetworks: 'loopback',
 						},
 					},
 				]);

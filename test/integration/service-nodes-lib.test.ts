@@ -38,7 +38,7 @@ beforeEach(() => {
 const LOOPBACK = 'loopback';
 const user = (): LivePersonAccountCredentials => ({
 	accountId: ACC,
-	csdsHost: emu.url, allowedInternalNetworks: 'loopback',
+	csdsHost: emu.url,
 	authMethod: 'userPassword',
 	username: 'sandbox-agent',
 	password: 'Sandbox-Passw0rd!',
@@ -46,7 +46,7 @@ const user = (): LivePersonAccountCredentials => ({
 });
 const sentinel = (): LivePersonAccountCredentials => ({
 	accountId: ACC,
-	csdsHost: emu.url, allowedInternalNetworks: 'loopback',
+	csdsHost: emu.url,
 	authMethod: 'clientCredentials',
 	clientId: 'sandbox-client',
 	clientSecret: 'sandbox-client-secret',
@@ -60,8 +60,8 @@ const coV2 = (url = emu.url): ConversationOrchestratorCredentials => ({
 	password: 'Sandbox-CO-Passw0rd!',
 	allowedInternalNetworks: LOOPBACK,
 });
-const coV1 = (): ConversationOrchestratorCredentials => ({ region: 'custom', customHost: emu.url, allowedInternalNetworks: 'loopback', apiVersion: 'v1', apiKey: 'sandbox-maven-api-key', allowedInternalNetworks: LOOPBACK });
-const c2mCreds = (): TransferToMessagingCredentials => ({ accountId: ACC, csdsHost: emu.url, allowedInternalNetworks: 'loopback', clientId: 'sandbox-client', clientSecret: 'sandbox-client-secret', allowedInternalNetworks: LOOPBACK });
+const coV1 = (): ConversationOrchestratorCredentials => ({ region: 'custom', customHost: emu.url, apiVersion: 'v1', apiKey: 'sandbox-maven-api-key', allowedInternalNetworks: LOOPBACK });
+const c2mCreds = (): TransferToMessagingCredentials => ({ accountId: ACC, csdsHost: emu.url, clientId: 'sandbox-client', clientSecret: 'sandbox-client-secret', allowedInternalNetworks: LOOPBACK });
 const echo = () => `${emu.mtlsTarget.url}/echo`;
 
 function noSecret(error: unknown, extra: string[] = []) {

@@ -63,14 +63,14 @@ function ctx(opts: { items?: number; params: Params; credentials: Record<string,
 
 /** The emulator listens on 127.0.0.1: each credential's "Allowed Internal Networks" allows loopback for its LivePerson hosts. */
 const LOOPBACK = { allowedInternalNetworks: 'loopback' };
-const account = () => ({ livePersonAccountApi: { accountId: ACC, csdsHost: emu.url, allowedInternalNetworks: 'loopback', authMethod: 'userPassword', username: 'sandbox-agent', password: 'Sandbox-Passw0rd!', ...LOOPBACK } });
+const account = () => ({ livePersonAccountApi: { accountId: ACC, csdsHost: emu.url, authMethod: 'userPassword', username: 'sandbox-agent', password: 'Sandbox-Passw0rd!', ...LOOPBACK } });
 const co = (version: 'v1' | 'v2' = 'v2') => ({
 	conversationOrchestratorApi:
 		version === 'v2'
-			? { region: 'custom', customHost: emu.url, allowedInternalNetworks: 'loopback', apiVersion: 'v2', userId: 'sandbox-co-user', password: 'Sandbox-CO-Passw0rd!', ...LOOPBACK }
-			: { region: 'custom', customHost: emu.url, allowedInternalNetworks: 'loopback', apiVersion: 'v1', apiKey: 'sandbox-maven-api-key', ...LOOPBACK },
+			? { region: 'custom', customHost: emu.url, apiVersion: 'v2', userId: 'sandbox-co-user', password: 'Sandbox-CO-Passw0rd!', ...LOOPBACK }
+			: { region: 'custom', customHost: emu.url, apiVersion: 'v1', apiKey: 'sandbox-maven-api-key', ...LOOPBACK },
 });
-const c2m = () => ({ livePersonTransferToMessagingApi: { accountId: ACC, csdsHost: emu.url, allowedInternalNetworks: 'loopback', clientId: 'sandbox-client', clientSecret: 'sandbox-client-secret', ...LOOPBACK } });
+const c2m = () => ({ livePersonTransferToMessagingApi: { accountId: ACC, csdsHost: emu.url, clientId: 'sandbox-client', clientSecret: 'sandbox-client-secret', ...LOOPBACK } });
 
 function noSecrets(value: unknown, extra: string[] = []) {
 	const text = JSON.stringify(value);
