@@ -66,6 +66,9 @@ export async function testMutualTlsCredential(settings: MutualTlsSettings, opts:
 				await Promise.all(opened.map((a) => a.close().catch(() => undefined)));
 			}
 		}
+		// n8n's editor shows only "Connection tested successfully" for an OK test: a warning (a
+		// certificate that expires within 30 days, no clientAuth usage) must be an Error to be read.
+		if (material.warnings.length) return { ok: false, message: `Warning: ${sentence(material.warnings.join('; '))} The key store itself is valid: ${message}` };
 		return { ok: true, message };
 	} catch (error) {
 		if (isLpError(error)) {

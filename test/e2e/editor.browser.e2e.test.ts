@@ -157,9 +157,9 @@ interface CredentialSample {
 	secrets: string[];
 }
 
-function makeKeyStore(dir: string): string {
+function makeKeyStore(dir: string, days = 365): string {
 	const o = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-	o('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'client.key', '-out', 'client.crt', '-days', '30', '-subj', '/CN=n8n-browser-test-client/O=n8n-nodes-liveperson tests');
+	o('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'client.key', '-out', 'client.crt', '-days', String(days), '-subj', '/CN=n8n-browser-test-client/O=n8n-nodes-liveperson tests');
 	o('pkcs12', '-export', '-inkey', 'client.key', '-in', 'client.crt', '-name', 'client', '-out', 'client.p12', '-passout', `pass:${KEY_STORE_PASSWORD}`);
 	return fs.readFileSync(path.join(dir, 'client.p12')).toString('base64');
 }
@@ -618,6 +618,30 @@ describe('the package in the n8n 2.8.4 editor (Chromium, headless)', () => {
 		}
 		expect(problems).toEqual([]);
 	}, 600_000);
+
+	test('warnings the editor shows: a certificate that expires soon, and a Test URL the policy refuses', async () => {
+		// A key store valid for 10 more days: the Test says so in the failure banner (n8n shows nothing
+		// but "Connection tested successfully" for an OK test).
+		const soon = makeKeyStore(keyDir, 10);
+		let modal = await newCredentialForm('LivePerson Mutual TLS API');
+		await fillField(page, modal, { name: 'keyStoreFormat', option: 'PKCS#12 / PFX (.P12, .PFX)' });
+		await fillField(page, modal, { name: 'keyStore', value: soon });
+		await fillField(page, modal, { name: 'keyStorePassword', value: KEY_STORE_PASSWORD });
+		await modal.locator('[data-test-id="credential-save-button"]').click();
+		await modal.getByText(/expires in (9|10) days/).first().waitFor({ timeout: 60_000 });
+		shots.push(await shot(modal, 'warning-certificate-expires-soon.png'));
+		await page.keyboard.press('Escape');
+		// A Test URL on loopback without "Allowed Internal Networks": an error that says how to allow it.
+		modal = await newCredentialForm('LivePerson Basic Auth API');
+		await fillField(page, modal, { name: 'user', value: 'browser-user' });
+		await fillField(page, modal, { name: 'password', value: 'browser-password-1' });
+		await fillField(page, modal, { name: 'testUrl', value: `${sandbox!.emulatorUrl}/protected/echo` });
+		await modal.locator('[data-test-id="credential-save-button"]').click();
+		await modal.getByText(/Blocked request to 127\.0\.0\.1/).first().waitFor({ timeout: 60_000 });
+		await modal.getByText(/Allowed Internal Networks/).first().waitFor({ timeout: 10_000 });
+		shots.push(await shot(modal, 'warning-test-url-refused.png'));
+		await page.keyboard.press('Escape');
+	}, 300_000);
 
 	test("every node's parameter panel opens, and every operation renders, without console errors", async () => {
 		const canvasNodes = nodes.map((n, i) => ({

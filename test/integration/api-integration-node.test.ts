@@ -132,6 +132,18 @@ describe('LivePerson API Integration node', () => {
 		expect(out[7].pairedItem).toEqual({ item: 7 });
 		expect(server.handshakes() - before).toBeLessThanOrEqual(8);
 		expect(keyStoreStats().parses).toBe(1);
+		// The 20-day test certificate: an n8n without execution hints gets the warning on the first item.
+		expect(out[0].json.warnings).toEqual([expect.stringMatching(/expires in \d+ days/)]);
+		expect(out[1].json.warnings).toBeUndefined();
+	});
+
+	test('a certificate that expires within 30 days is an execution hint where n8n has them', async () => {
+		const context = ctx({ items: 2, params: (n, i) => (n === 'url' ? `${server.url}/orders/${i}` : (base() as Record<string, unknown>)[n]), credentials: { livePersonMutualTlsApi: mtlsCredential() } });
+		const hints: Array<{ message: string; type?: string; location?: string }> = [];
+		(context as unknown as { addExecutionHints: (...h: typeof hints) => void }).addExecutionHints = (...h) => void hints.push(...h);
+		const [out] = await new LivePersonApiIntegration().execute.call(context);
+		expect(hints).toEqual([{ message: expect.stringMatching(/The client certificate "client-rsa" expires in \d+ days/), type: 'warning', location: 'outputPane' }]);
+		expect(out[0].json.warnings).toBeUndefined();
 	});
 
 	test('mutual TLS + Access Token: two credentials on one request; POST JSON body', async () => {
@@ -260,9 +272,10 @@ describe('Mutual TLS credential test button', () => {
 		return { ok: r.status === 'OK', message: r.message };
 	};
 
-	test('reports subject, issuer, validity, fingerprint and the 30-day warning', async () => {
+	test('reports subject, issuer, validity, fingerprint and the 30-day warning (as an Error, the only status the editor shows)', async () => {
 		const r = await testButton(mtlsCredential());
-		expect(r.ok).toBe(true);
+		expect(r.ok).toBe(false);
+		expect(r.message).toMatch(/^Warning: .*expires in \d+ days.*The key store itself is valid/);
 		expect(r.message).toMatch(/Certificate "client-rsa" \(RSA, PKCS#12\)/);
 		expect(r.message).toMatch(/issued by CN=test-ca/);
 		expect(r.message).toMatch(/SHA-256 ([0-9A-F]{2}:){31}[0-9A-F]{2}/);
@@ -273,14 +286,15 @@ describe('Mutual TLS credential test button', () => {
 		const pem = mtlsCredential({ keyStoreFormat: 'pem', keyStore: pki.ec.certPem, privateKey: pki.ec.keyPem, testUrl: `${server.url}/health`, allowedInternalNetworks: 'loopback' });
 		const before = server.handshakes();
 		const r = await testButton(pem);
-		expect(r).toMatchObject({ ok: true });
+		// The 20-day test certificate makes the answer a warning; the handshake itself succeeded.
+		expect(r.message).toMatch(/^Warning: .*expires in \d+ days/);
 		expect(r.message).toMatch(/Handshake with 127\.0\.0\.1:\d+ succeeded \(HTTP 200\)/);
 		expect(server.handshakes() - before).toBe(1);
 		const untrusted = await testButton(mtlsCredential({ keyStore: pki.p12Untrusted, testUrl: `${server.url}/health`, allowedInternalNetworks: 'loopback' }));
 		expect(untrusted.ok).toBe(false);
 		// lib's test with an explicit policy gives the same answer.
 		const viaLib = await testMutualTlsCredential(mutualTlsConfig(pem), { testUrl: `${server.url}/health`, policy: loopback });
-		expect(viaLib.ok).toBe(true);
+		expect(viaLib.message).toMatch(/^Warning: /);
 		expect(viaLib.message).toMatch(/Handshake with 127\.0\.0\.1:\d+ succeeded \(HTTP 200\)/);
 	});
 

@@ -1,5 +1,6 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { mapItems } from '../../shared/execute';
+import { showWarnings } from '../../shared/hints';
 import { parameterReader } from '../../shared/params';
 import { API_INTEGRATION_DEFAULTS } from '../../../lib/integration/api-request';
 import { resolveAuth } from '../transport';
@@ -26,5 +27,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		},
 		{ concurrency },
 	);
-	return [out];
+	// A client certificate that expires soon (or lacks clientAuth) is said above the output, every run.
+	const identity = 'value' in auth ? (auth.value.connection as { material?: { warnings?: string[] } } | undefined) : undefined;
+	return [showWarnings(this, out, identity?.material?.warnings ?? [])];
 }
