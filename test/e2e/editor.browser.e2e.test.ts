@@ -388,7 +388,7 @@ async function fillField(page: Page, scope: Locator, field: Field): Promise<void
 
 // ---------------------------------------------------------------------------------------------------
 
-describe('the package in the n8n 2.8.4 editor (Chromium, headless)', () => {
+describe(`the package in the n8n ${process.env.LP_N8N_VERSION ?? '2.8.4'} editor (Chromium, headless)`, () => {
 	const sandboxDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lp-browser-e2e-'));
 	const keyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lp-browser-keys-'));
 	let sandbox: SandboxHandle | undefined;

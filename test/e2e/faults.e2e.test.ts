@@ -28,7 +28,7 @@ import {
 } from './harness';
 
 /** Both n8n versions (about 2 minutes each); LP_FAULTS_VERSION=2.8.4 runs one for a quick local check. */
-const VERSIONS = process.env.LP_FAULTS_VERSION ? [process.env.LP_FAULTS_VERSION] : ['2.8.4', '2.41.1'];
+const VERSIONS = process.env.LP_FAULTS_VERSION ? [process.env.LP_FAULTS_VERSION] : ['2.8.4', '2.41.3'];
 const ACC = '12345678';
 const ITEMS = 3;
 const NODE = 'Under Test';

@@ -22,7 +22,7 @@ import * as path from 'node:path';
 import { ensureN8n, type N8nInstall } from '../../scripts/n8n-install';
 import { buildAndPack, installCommunityPackage } from '../../scripts/n8n-package';
 
-export const N8N_VERSIONS = ['2.8.4', '2.41.1'] as const;
+export const N8N_VERSIONS = ['2.8.4', '2.41.3'] as const;
 export type N8nVersion = (typeof N8N_VERSIONS)[number] | string;
 
 /** Jest timeouts: a cold n8n install takes minutes; each `n8n execute` starts n8n. */

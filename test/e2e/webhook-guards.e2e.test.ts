@@ -262,7 +262,7 @@ function alive(pid: number): boolean {
 	}
 }
 
-describe('Real webhook → IP Allowlist → Verify JWT → Respond to Webhook (n8n 2.8.4 sandbox)', () => {
+describe(`Real webhook → IP Allowlist → Verify JWT → Respond to Webhook (n8n ${process.env.LP_N8N_VERSION ?? '2.8.4'} sandbox)`, () => {
 	const sandboxDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lp-webhook-guards-'));
 	const t0 = Date.now();
 	let workflow: WorkflowRecord;
