@@ -221,11 +221,7 @@ export class C2mClient {
 
 	private async call<T>(req: PreparedRequest, action: 'eligibility' | 'invite'): Promise<T> {
 		const res = await send({
-			url: req.url,
-			method: req.method,
-			headers: req.headers,
-			body: req.body,
-			secrets: req.secrets,
+			...req,
 			serviceName: C2M_SERVICE,
 			auth: this.io.auth,
 			policy: this.io.policy,

@@ -376,11 +376,7 @@ async function withLoginRetries<T>(
 	const timing = timingOf(options);
 	const req = prepare();
 	const res = await send({
-		url: req.url,
-		method: req.method,
-		headers: req.headers,
-		body: req.body,
-		secrets: req.secrets,
+		...req,
 		serviceName: LOGIN_SERVICE,
 		policy: options.policy,
 		timeoutMs: options.timeoutMs ?? 20_000,

@@ -864,11 +864,7 @@ export class MtlsClient {
 	 */
 	private async exchange(req: PreparedRequest, serviceName: string, call: MtlsCall, reauthWhen?: (res: HttpResponse) => boolean): Promise<{ res: HttpResponse; secrets: string[] }> {
 		const res = await send({
-			url: req.url,
-			method: req.method,
-			headers: req.headers,
-			body: req.body,
-			secrets: req.secrets,
+			...req,
 			serviceName,
 			auth: this.io.auth(call),
 			reauthWhen,

@@ -400,11 +400,7 @@ export class OrchestratorClient {
 		const auth = (this.strategy ??= orchestratorStrategy(this.creds, this.options.tokenPlacement, this.options));
 		const req = build();
 		const res = await send({
-			url: req.url,
-			method: req.method,
-			headers: req.headers,
-			body: req.body,
-			secrets: req.secrets,
+			...req,
 			serviceName: CO_SERVICE,
 			auth,
 			policy: orchestratorPolicy(this.creds),

@@ -124,11 +124,7 @@ export async function fetchSentinelToken(creds: ClientCredentials, options: Sent
 	const sentinel = options.sentinelBase ?? (await resolveServiceBase(options.csdsHost, accountId, 'sentinel', { policy: options.policy }));
 	const req = buildSentinelTokenRequest(sentinel, { ...creds, accountId });
 	const res = await send({
-		url: req.url,
-		method: req.method,
-		headers: req.headers,
-		body: req.body,
-		secrets: req.secrets,
+		...req,
 		serviceName: SENTINEL_SERVICE,
 		policy: options.policy,
 		timeoutMs: options.timeoutMs ?? 20_000,
