@@ -84,7 +84,7 @@ export async function runQueueBench(opts: QueueBenchOptions = {}): Promise<Queue
 
 export function queueReport(rows: QueueBenchRow[]): string {
 	const lines = [
-		`n8n ${rows[0]?.n8n ?? ''} queue mode, webhook → API Integration (OAuth2 client credentials) → emulator`,
+		`n8n ${rows[0]?.n8n ?? ''} queue mode, webhook → Domains → API Integration (OAuth2 client credentials) → emulator`,
 		'workers | executions | replies ok | dropped | seconds | executions/s | success in DB | per worker | token requests | per 1000 executions',
 	];
 	for (const r of rows) {

@@ -289,8 +289,10 @@ export async function startQueueCluster(opts: QueueClusterOptions = {}): Promise
 
 /**
  * The load workflow of the queue test and bench: Webhook (POST, reply with the last node's first item)
- * → LivePerson API Integration with an OAuth2 client-credentials credential (the emulator's Sentinel
- * token endpoint) → POST <emulator>/protected/echo {i}. Returns the webhook URL and the workflow id.
+ * → LivePerson Domains (CSDS lookup of one service through a LivePerson Account credential, the
+ * emulator's CSDS) → LivePerson API Integration with an OAuth2 client-credentials credential (the
+ * emulator's Sentinel token endpoint) → POST <emulator>/protected/echo {i}. Returns the webhook URL and
+ * the workflow id.
  */
 type EchoEmulator = { url: string; config: { accountId: string; oauth2Client: { clientId: string; clientSecret: string } } };
 
@@ -314,7 +316,11 @@ export async function setupEchoWorkflow(
 	emu: EchoEmulator,
 ): Promise<{ webhookUrl: string; workflowId: string }> {
 	const credential = { id: 'lpQueueOauth2cc01', name: 'LP OAuth2 CC (queue)' };
-	await cluster.importCredentials([{ ...credential, type: 'livePersonOAuth2ClientCredentialsApi', data: echoCredentialData(emu) }]);
+	const account = { id: 'lpQueueAccount001', name: 'LP Account (queue)' };
+	await cluster.importCredentials([
+		{ ...credential, type: 'livePersonOAuth2ClientCredentialsApi', data: echoCredentialData(emu) },
+		{ ...account, type: 'livePersonAccountApi', data: { accountId: emu.config.accountId, csdsHost: emu.url, authMethod: 'none' } },
+	]);
 	const webhookPath = `lp-queue-${randomUUID().slice(0, 8)}`;
 	const workflowId = await cluster.createActiveWorkflow(
 		'LP queue mode',
@@ -327,6 +333,13 @@ export async function setupEchoWorkflow(
 				parameters: { httpMethod: 'POST', path: webhookPath, responseMode: 'lastNode', responseData: 'firstEntryJson', options: {} },
 			},
 			{
+				name: 'Domain',
+				type: nodeType('livePersonDomains'),
+				typeVersion: 1,
+				parameters: { operation: 'get', service: 'agentVep' },
+				credentials: { livePersonAccountApi: account },
+			},
+			{
 				name: 'Echo',
 				type: nodeType('livePersonApiIntegration'),
 				typeVersion: 1,
@@ -336,13 +349,13 @@ export async function setupEchoWorkflow(
 					url: `${emu.url}/protected/echo`,
 					sendBody: true,
 					bodyContentType: 'json',
-					jsonBody: '={{ JSON.stringify({ i: $json.body.i }) }}',
+					jsonBody: "={{ JSON.stringify({ i: $('Webhook').item.json.body.i }) }}",
 					options: { allowedInternalNetworks: 'loopback', concurrency: 1 },
 				},
 				credentials: { livePersonOAuth2ClientCredentialsApi: credential },
 			},
 		],
-		{ Webhook: { main: [[{ node: 'Echo', type: 'main', index: 0 }]] } },
+		{ Webhook: { main: [[{ node: 'Domain', type: 'main', index: 0 }]] }, Domain: { main: [[{ node: 'Echo', type: 'main', index: 0 }]] } },
 	);
 	return { webhookUrl: `${cluster.baseUrl}/webhook/${webhookPath}`, workflowId };
 }

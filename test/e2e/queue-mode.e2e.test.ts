@@ -1,7 +1,7 @@
 /**
  * n8n in queue mode (2.8.4; LP_QUEUE_N8N=2.41.1 for the newest pinned version) (test/e2e/queue-cluster.ts): PostgreSQL + Redis, `n8n start` + 2 `n8n worker`,
  * this package installed as a community package in the shared user folder. A webhook workflow
- * (Webhook → LivePerson API Integration with the OAuth2 client-credentials credential → the emulator's
+ * (Webhook → LivePerson Domains (CSDS) → LivePerson API Integration with the OAuth2 client-credentials credential → the emulator's
  * protected echo → reply with the last node) is called 500 times. The emulator runs in this process,
  * so its counters tell how many token requests the whole cluster made.
  *
@@ -59,6 +59,7 @@ async function waitSettled(expected: number, timeoutMs = 90_000): Promise<Record
 }
 
 const tokens = () => emu.count('sentinel.token');
+const csds = () => emu.count('csds.all') + emu.count('csds.one');
 
 afterAll(() => {
 	process.stdout.write(`\n=== n8n queue mode (main + 2 workers, PostgreSQL, Redis) ===\n${report.join('\n')}\n\n`);
@@ -105,7 +106,7 @@ describe.each(VERSIONS)('n8n %s', (VERSION) => {
 					`[${VERSION}] executions sent ${EXECUTIONS}, succeeded (database) ${succeeded}, failed ${failed}, lost ${EXECUTIONS - succeeded - failed}`,
 					`webhook replies: ${replies} ok, ${dropped} dropped by n8n (no reply although sent), ${badReplies} wrong`,
 					`executions per worker: ${JSON.stringify(workerCounts)}; ${(EXECUTIONS / seconds).toFixed(1)} executions/s`,
-					`token requests at the emulator: ${tokens()} (target 1 per credential); protected calls: ${emu.count('protected.echo')}`,
+					`token requests at the emulator: ${tokens()} (target 1 per credential); protected calls: ${emu.count('protected.echo')}; CSDS lookups (LivePerson Domains, cached per process): ${csds()}`,
 				);
 				expect(succeeded).toBe(EXECUTIONS);
 				expect(failed).toBe(0);
