@@ -319,7 +319,7 @@ export async function setupEchoWorkflow(
 	const account = { id: 'lpQueueAccount001', name: 'LP Account (queue)' };
 	await cluster.importCredentials([
 		{ ...credential, type: 'livePersonOAuth2ClientCredentialsApi', data: echoCredentialData(emu) },
-		{ ...account, type: 'livePersonAccountApi', data: { accountId: emu.config.accountId, csdsHost: emu.url, authMethod: 'none' } },
+		{ ...account, type: 'livePersonAccountApi', data: { accountId: emu.config.accountId, csdsHost: emu.url, authMethod: 'none', allowedInternalNetworks: 'loopback' } },
 	]);
 	const webhookPath = `lp-queue-${randomUUID().slice(0, 8)}`;
 	const workflowId = await cluster.createActiveWorkflow(
