@@ -282,9 +282,9 @@ describe.each(N8N_VERSIONS)('every credential type in n8n %s', (version) => {
 				query: { via: 'token' },
 				body: null,
 			});
-			const certificate = expect.objectContaining({ name: 'sandbox-client-cert' });
-			expect(r.items('Account (user + password): List Certificates')).toEqual([certificate]);
-			expect(r.items('Account (client credentials): List Certificates')).toEqual([certificate]);
+			const certificates = [expect.objectContaining({ name: 'sandbox-client-cert' }), expect.objectContaining({ name: 'sandbox-self-service-cert' })];
+			expect(r.items('Account (user + password): List Certificates')).toEqual(certificates);
+			expect(r.items('Account (client credentials): List Certificates')).toEqual(certificates);
 			expect(one('Transfer to Messaging: Check Eligibility')).toMatchObject({ eligible: true, callId: expect.any(String) });
 			expect(one('CO v2: Context get')).toMatchObject({ payload: { checked: 'co-v2' }, sessionId: 'credentials-1' });
 
@@ -301,14 +301,14 @@ describe.each(N8N_VERSIONS)('every credential type in n8n %s', (version) => {
 		EXECUTE_TIMEOUT_MS,
 	);
 
-	const expiryCase = (label: string, id: () => string, tokenRoute: string, apiRoute: string, apiCalls: number, check: (out: Array<Record<string, unknown>>) => void) =>
+	const expiryCase = (label: string, id: () => string, tokenRoute: string, apiRoute: string, apiCalls: number, check: (out: Array<Record<string, unknown>>) => void, perItem = 1) =>
 		test(
 			`${label}: token fetched by a 1-item call, expired after the Wait, then ${ITEMS} items → exactly one new token request`,
 			async () => {
 				const r = await run(id());
 				expect(r.items(`${ITEMS} Items`)).toHaveLength(ITEMS);
 				const out = r.items(`${ITEMS} calls`);
-				expect(out).toHaveLength(ITEMS);
+				expect(out).toHaveLength(ITEMS * perItem);
 				// 1 before the Wait + exactly 1 for all 200 items.
 				expect(calls(tokenRoute)).toBe(0);
 				expect(short.count(tokenRoute)).toBe(2);
@@ -327,7 +327,17 @@ describe.each(N8N_VERSIONS)('every credential type in n8n %s', (version) => {
 	expiryCase('Conversation Orchestrator v2 (Context Service)', () => ids.expiryCo, 'co.v2.login', 'co.ccs.v2', ITEMS, (out) => {
 		expect(out.filter((o) => 'error' in o)).toEqual([]);
 	});
-	expiryCase('LivePerson Account user login (mTLS List Certificates)', () => ids.expiryAccount, 'login.login', 'mtls.certificates.list', 1 + ITEMS, (out) => {
-		expect(out.every((o) => o.name === 'sandbox-client-cert')).toBe(true);
-	});
+	// The emulator's account has two certificates (the sample client certificate and the self-service one): two items per call.
+	expiryCase(
+		'LivePerson Account user login (mTLS List Certificates)',
+		() => ids.expiryAccount,
+		'login.login',
+		'mtls.certificates.list',
+		1 + ITEMS,
+		(out) => {
+			expect(out.filter((o) => o.name === 'sandbox-client-cert')).toHaveLength(ITEMS);
+			expect(out.filter((o) => o.name === 'sandbox-self-service-cert')).toHaveLength(ITEMS);
+		},
+		2,
+	);
 });
