@@ -4,6 +4,8 @@ const base = {
 	testEnvironment: 'node',
 	transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
 	setupFilesAfterEnv: ['<rootDir>/test/setup-dispatchers.ts'],
+	// bench/ imports node files as '….node.js' (tsx would read a bare '.node' path as a native addon).
+	moduleNameMapper: { '^\\.\\./nodes/(.*)\\.node\\.js$': '<rootDir>/nodes/$1.node.ts' },
 };
 module.exports = {
 	projects: [
