@@ -628,7 +628,13 @@ describe(`the package in the n8n ${process.env.LP_N8N_VERSION ?? '2.8.4'} editor
 		await fillField(page, modal, { name: 'keyStore', value: soon });
 		await fillField(page, modal, { name: 'keyStorePassword', value: KEY_STORE_PASSWORD });
 		await modal.locator('[data-test-id="credential-save-button"]').click();
-		await modal.getByText(/expires in (9|10) days/).first().waitFor({ timeout: 60_000 });
+		// n8n's banner says "Couldn't connect with these settings"; "More details" opens the message.
+		const details = async () => {
+			await modal.getByText(/Couldn.t connect with these settings/).first().waitFor({ timeout: 60_000 });
+			await modal.getByText('More details').first().click();
+		};
+		await details();
+		await modal.getByText(/expires in (9|10) days/).first().waitFor({ timeout: 20_000 });
 		shots.push(await shot(modal, 'warning-certificate-expires-soon.png'));
 		await page.keyboard.press('Escape');
 		// A Test URL on loopback without "Allowed Internal Networks": an error that says how to allow it.
@@ -637,7 +643,8 @@ describe(`the package in the n8n ${process.env.LP_N8N_VERSION ?? '2.8.4'} editor
 		await fillField(page, modal, { name: 'password', value: 'browser-password-1' });
 		await fillField(page, modal, { name: 'testUrl', value: `${sandbox!.emulatorUrl}/protected/echo` });
 		await modal.locator('[data-test-id="credential-save-button"]').click();
-		await modal.getByText(/Blocked request to 127\.0\.0\.1/).first().waitFor({ timeout: 60_000 });
+		await details();
+		await modal.getByText(/Blocked request to 127\.0\.0\.1/).first().waitFor({ timeout: 20_000 });
 		await modal.getByText(/Allowed Internal Networks/).first().waitFor({ timeout: 10_000 });
 		shots.push(await shot(modal, 'warning-test-url-refused.png'));
 		await page.keyboard.press('Escape');
