@@ -42,7 +42,9 @@ function oneOffConnection(settings: MutualTlsSettings, material: KeyMaterial, op
 export async function testMutualTlsCredential(settings: MutualTlsSettings, opts: { testUrl?: string; policy?: OutboundPolicy; timeoutMs?: number } = {}): Promise<CredentialTestResult> {
 	try {
 		const material = loadKeyStore(settings.input, { cache: false });
-		let message = describeMaterial(material, settings);
+		const described = describeMaterial(material, settings);
+		// The warnings are said first when there are any (below), not twice.
+		let message = material.warnings.length ? described.slice(0, described.lastIndexOf(' Warning: ')) : described;
 		const testUrl = (opts.testUrl ?? '').trim();
 		if (testUrl) {
 			let url: URL;
