@@ -108,6 +108,18 @@ interface Reply {
 const replies: string[] = [];
 
 /** POSTs from a chosen loopback source address (a real socket address, not a header). */
+/**
+ * n8n 2.41 registers an activated (or re-published) webhook a moment after the REST call returns:
+ * poll until `ready` says the new version answers (bounded, 30 s).
+ */
+async function until(what: string, ready: () => Promise<boolean>, ms = 30_000): Promise<void> {
+	const end = Date.now() + ms;
+	while (!(await ready())) {
+		if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+		await new Promise((r) => setTimeout(r, 250));
+	}
+}
+
 function post(url: string, opts: { from?: string; headers?: Record<string, string>; body?: unknown } = {}): Promise<Reply> {
 	const body = JSON.stringify(opts.body ?? { hello: 'world' });
 	return new Promise<Reply>((resolve, reject) => {
@@ -306,6 +318,7 @@ describe(`Real webhook → IP Allowlist → Verify JWT → Respond to Webhook (n
 		expect(workflow).toMatchObject({ id: created.id, active: true, activeVersionId: created.versionId });
 		hookViaProxy = `${proxyUrl}/webhook/${WEBHOOK_PATH}`;
 		hookDirect = `${sandbox.editorUrl}/webhook/${WEBHOOK_PATH}`;
+		await until('the webhook to be registered', async () => (await post(hookViaProxy, { from: '127.0.0.1' })).status !== 404);
 	}, INSTALL_TIMEOUT_MS);
 
 	afterAll(async () => {
@@ -398,6 +411,7 @@ describe(`Real webhook → IP Allowlist → Verify JWT → Respond to Webhook (n
 
 			const republished = await rest<WorkflowRecord>('POST', `/rest/workflows/${workflow.id}/activate`, { versionId: updated.versionId });
 			expect(republished).toMatchObject({ active: true, activeVersionId: updated.versionId });
+			await until('the new version to serve', async () => (await post(hookViaProxy, { from: '127.0.0.1', headers: bearer(tokens.valid) })).status === 403);
 
 			const nowDenied = await post(hookViaProxy, { from: '127.0.0.1', headers: bearer(tokens.valid) });
 			expect(nowDenied.status).toBe(403);
