@@ -8,6 +8,7 @@ import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 import { basicStrategy, accessTokenStrategy, clientCredentialsStrategy, type ClientCredentialsConfig } from '../../lib/auth/strategies';
 import type { ClientAuth } from '../../lib/auth/oauth2';
 import type { AuthStrategy } from '../../lib/http/types';
+import { nluStrategy, type NluConfig, type NluProvider } from '../../lib/auth/nlu';
 import { accountStrategy, type LivePersonAccountCredentials } from '../../lib/liveperson/account-auth';
 import { c2mStrategy, type TransferToMessagingCredentials } from '../../lib/liveperson/c2m-auth';
 import { orchestratorStrategy, type ConversationOrchestratorCredentials, type TokenPlacement } from '../../lib/liveperson/orchestrator-auth';
@@ -25,6 +26,7 @@ export const CREDENTIAL_TYPES = {
 	mutualTls: 'livePersonMutualTlsApi',
 	orchestrator: 'conversationOrchestratorApi',
 	transferToMessaging: 'livePersonTransferToMessagingApi',
+	nlu: 'livePersonNluApi',
 } as const;
 
 export type CredentialData = ICredentialDataDecryptedObject | Record<string, unknown>;
@@ -103,6 +105,18 @@ export function transferToMessagingConfig(data: CredentialData): TransferToMessa
 	};
 }
 
+/** The third-party NLU credential: provider, then the service-account JSON or the API key. */
+export function nluConfig(data: CredentialData): NluConfig {
+	return {
+		provider: (text(data, 'provider') || 'dialogflow') as NluProvider,
+		serviceAccountJson: text(data, 'serviceAccountJson'),
+		scope: text(data, 'scope'),
+		apiKey: text(data, 'apiKey'),
+		iamUrl: text(data, 'iamUrl'),
+		allowedInternalNetworks: allowTextOf(data),
+	};
+}
+
 /** The Mutual TLS credential's fields → key store input, TLS versions, server name (frozen). */
 export function mutualTlsConfig(data: CredentialData): MutualTlsSettings {
 	const format = checkKeyStoreFormat(text(data, 'keyStoreFormat'));
@@ -166,6 +180,8 @@ function buildStrategy(type: string, data: CredentialData, options: StrategyOpti
 			return orchestratorStrategy(orchestratorConfig(data), options.tokenPlacement);
 		case CREDENTIAL_TYPES.transferToMessaging:
 			return c2mStrategy(transferToMessagingConfig(data));
+		case CREDENTIAL_TYPES.nlu:
+			return nluStrategy(nluConfig(data));
 		default:
 			throw inputError('authentication', `Credential type "${type}" has no auth strategy in this package`, undefined, 'UNKNOWN_CREDENTIAL_TYPE');
 	}

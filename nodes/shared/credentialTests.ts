@@ -13,6 +13,7 @@
 import type { ICredentialDataDecryptedObject, ICredentialsDecrypted, ICredentialTestFunctions, INodeCredentialTestResult } from 'n8n-workflow';
 import { testHeaderCredential } from '../../lib/auth/credential-test';
 import { fetchClientCredentialsToken } from '../../lib/auth/oauth2';
+import { fetchNluToken, resolveNluConfig } from '../../lib/auth/nlu';
 import { isLpError } from '../../lib/errors';
 import { accountPolicy } from '../../lib/liveperson/account-auth';
 import { c2mPolicy } from '../../lib/liveperson/c2m-auth';
@@ -32,6 +33,7 @@ import {
 	clientCredentialsConfig,
 	CREDENTIAL_TYPES,
 	mutualTlsConfig,
+	nluConfig,
 	orchestratorConfig,
 	strategyFor,
 	transferToMessagingConfig,
@@ -134,6 +136,19 @@ export async function testClientCredentials(data: Data): Promise<INodeCredential
 	}
 }
 
+/** Third-party NLU: one real token request (no cache): a signed JWT grant (Google) or an IAM API-key grant (IBM). */
+export async function testNlu(data: Data): Promise<INodeCredentialTestResult> {
+	try {
+		const resolved = resolveNluConfig(nluConfig(data));
+		const token = await fetchNluToken(resolved, { retry: { retries: 0 } });
+		const lifetime = Number.isFinite(token.expiresAt) ? ` (valid for ${Math.max(0, Math.round((token.expiresAt - Date.now()) / 1000))} s)` : '';
+		const who = resolved.provider === 'dialogflow' ? `Google issued an access token for ${resolved.serviceAccount?.clientEmail}` : 'IBM Cloud IAM issued an access token';
+		return { status: 'OK', message: `${who}${lifetime}` };
+	} catch (error) {
+		return failure(error);
+	}
+}
+
 const asResult = (r: { ok: boolean; message: string }): INodeCredentialTestResult => ({ status: r.ok ? 'OK' : 'Error', message: r.message });
 
 export async function testBasic(data: Data): Promise<INodeCredentialTestResult> {
@@ -185,4 +200,5 @@ export const credentialTests: Record<string, TestFn> = {
 	livePersonBasicAuthApiTest: wrap(testBasic),
 	livePersonAccessTokenApiTest: wrap(testAccessToken),
 	livePersonMutualTlsApiTest: wrap(testMutualTls),
+	livePersonNluApiTest: wrap(testNlu),
 };

@@ -8,6 +8,7 @@
  * The registry is checked for completeness: a node operation, a credential Test or a source file
  * that sends (the pipeline's `send`, n8n's request helpers, undici) that no entry covers fails the test.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -85,6 +86,12 @@ const co = (env: Env, apiVersion = 'v2') => ({
 	allowedInternalNetworks: env.allow,
 });
 const c2m = (env: Env) => ({ accountId: ACC, csdsHost: env.base, clientId: DEFAULT_CONFIG.oauth2Client.clientId, clientSecret: DEFAULT_CONFIG.oauth2Client.clientSecret, allowedInternalNetworks: env.allow });
+let nluKeyPem: string | undefined;
+/** A Google service-account key made at test time (lazily: only entries that run need it). */
+const googleServiceAccount = (env: Env) => {
+	nluKeyPem ??= generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey;
+	return JSON.stringify({ type: 'service_account', client_email: 'registry@test.iam.gserviceaccount.com', private_key: nluKeyPem, token_uri: `${env.base}/token` });
+};
 const p12 = () => ({ keyStoreFormat: 'pkcs12', keyStore: pki.p12Modern, keyStorePassword: STORE_PASSWORD, trustCertificate: pki.caPem });
 
 const CCS_V2_OPS = ['v2Create', 'v2Get', 'v2GetProperties', 'v2Delete'];
@@ -226,6 +233,7 @@ function registry(): Entry[] {
 		livePersonOAuth2ClientCredentialsApi: { accessTokenUrl: `${env.base}/token`, clientId: 'c', clientSecret: 'registry-cc-secret', authentication: 'body', tokenExpiredStatusCode: 401, allowedInternalNetworks: env.allow },
 		livePersonOAuth2AuthCodeApi: { clientSecret: 'registry-auth-code-secret', oauthTokenData: { access_token: 'registry-oauth-token' }, allowedInternalNetworks: env.allow },
 		livePersonMutualTlsApi: { ...p12(), allowedInternalNetworks: env.allow },
+		livePersonNluApi: { provider: 'watson', apiKey: 'registry-ibm-api-key', iamUrl: `${env.base}/token`, allowedInternalNetworks: env.allow },
 	});
 	// Stands in for n8n's helper (n8n signs and sends; it follows no redirect when asked not to).
 	const n8nHelper = async (_type: string, req: unknown) => {
@@ -233,13 +241,13 @@ function registry(): Entry[] {
 		const res = await fetch(r.url, { method: r.method, headers: { ...r.headers, authorization: 'Bearer registry-oauth-token' }, redirect: r.disableFollowRedirect ? 'manual' : 'follow' });
 		return { statusCode: res.status, headers: Object.fromEntries(res.headers), body: Readable.from(Buffer.from(await res.arrayBuffer())) };
 	};
-	for (const authentication of ['none', 'basicAuth', 'accessToken', 'oAuth2ClientCredentials', 'oAuth2AuthCode']) {
+	for (const authentication of ['none', 'basicAuth', 'accessToken', 'oAuth2ClientCredentials', 'oAuth2AuthCode', 'thirdPartyNlu']) {
 		for (const mutualTls of authentication === 'oAuth2AuthCode' ? [false] : [false, true]) {
 			for (const maxRedirects of [0, 3]) {
 				entries.push({
 					id: `node:LivePersonApiIntegration:${authentication}${mutualTls ? '+mtls' : ''}:redirects=${maxRedirects}`,
 					server: 'echo',
-					sources: ['lib/integration/api-request.ts', 'lib/auth/oauth2.ts', 'lib/auth/strategies.ts', 'nodes/LivePersonApiIntegration/transport/index.ts'],
+					sources: ['lib/integration/api-request.ts', 'lib/auth/oauth2.ts', 'lib/auth/strategies.ts', 'lib/auth/nlu.ts', 'nodes/LivePersonApiIntegration/transport/index.ts'],
 					run: (env) =>
 						runNode(
 							'LivePersonApiIntegration',
@@ -268,8 +276,9 @@ function registry(): Entry[] {
 		livePersonBasicAuthApiTest: (env) => ({ ...apiCredentials(env).livePersonBasicAuthApi, testUrl: `${env.base}/me` }),
 		livePersonAccessTokenApiTest: (env) => ({ ...apiCredentials(env).livePersonAccessTokenApi, testUrl: `${env.base}/me` }),
 		livePersonMutualTlsApiTest: (env) => ({ ...apiCredentials(env).livePersonMutualTlsApi, testUrl: `${env.base}/me` }),
+		livePersonNluApiTest: (env) => apiCredentials(env).livePersonNluApi,
 	};
-	const onEcho = new Set(['livePersonOAuth2ClientCredentialsApiTest', 'livePersonBasicAuthApiTest', 'livePersonAccessTokenApiTest', 'livePersonMutualTlsApiTest']);
+	const onEcho = new Set(['livePersonNluApiTest', 'livePersonOAuth2ClientCredentialsApiTest', 'livePersonBasicAuthApiTest', 'livePersonAccessTokenApiTest', 'livePersonMutualTlsApiTest']);
 	for (const [name, data] of Object.entries(testData)) {
 		entries.push({
 			id: `credentialTest:${name}`,
@@ -282,6 +291,28 @@ function registry(): Entry[] {
 			},
 		});
 	}
+	// --- Third-party NLU, Google provider: the signed JWT grant to the key file's token_uri ---
+	entries.push({
+		id: 'credentialTest:livePersonNluApiTest:dialogflow',
+		server: 'echo',
+		sources: ['lib/auth/nlu.ts'],
+		run: async (env) => {
+			const result = await credentialTests.livePersonNluApiTest.call({} as never, { id: '1', name: 'nlu', type: 'livePersonNluApi', data: { provider: 'dialogflow', serviceAccountJson: googleServiceAccount(env), allowedInternalNetworks: env.allow } } as never);
+			if (result.status !== 'OK') throw new Error(result.message);
+			return result;
+		},
+	});
+	entries.push({
+		id: 'node:LivePersonApiIntegration:thirdPartyNlu+dialogflow',
+		server: 'echo',
+		sources: ['lib/auth/nlu.ts'],
+		run: (env) =>
+			runNode(
+				'LivePersonApiIntegration',
+				{ authentication: 'thirdPartyNlu', method: 'GET', url: `${env.base}/api/resource`, options: { retries: 0, allowedInternalNetworks: env.allow } },
+				{ livePersonNluApi: { provider: 'dialogflow', serviceAccountJson: googleServiceAccount(env), allowedInternalNetworks: env.allow } },
+			),
+	});
 	return entries;
 }
 

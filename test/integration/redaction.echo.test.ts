@@ -6,6 +6,7 @@
  * credential in any spelling (raw, URL/form/RFC 5849-encoded, JSON-escaped, base64 of the Basic
  * pair, header value), including a secret placed across the 300-character cut of the snippet.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { LpError } from '../../lib/errors';
 import { closeAllDispatchers } from '../../lib/http';
 import { c2mClientForCredentials } from '../../lib/liveperson/c2m';
@@ -121,9 +122,22 @@ describe('API Integration node (errors it builds from echoed requests)', () => {
 		],
 	];
 
+	// Third-party NLU: a service-account key made at test time (Google) and an IBM API key.
+	const nluKey = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey;
+	cases.push(
+		[
+			'Third-party NLU, Google Dialogflow',
+			'thirdPartyNlu',
+			{ livePersonNluApi: { provider: 'dialogflow', serviceAccountJson: JSON.stringify({ type: 'service_account', client_email: 'echo@p.iam.gserviceaccount.com', private_key: nluKey, token_uri: '__ECHO__/token' }), allowedInternalNetworks: 'loopback' } },
+			[['nlu private key (body)', nluKey.split('\n').filter((l) => l && !l.startsWith('-----')).join('')]],
+		],
+		['Third-party NLU, IBM Watson', 'thirdPartyNlu', { livePersonNluApi: { provider: 'watson', apiKey: 'echo-ibm/api+key=1', iamUrl: '__ECHO__/token', allowedInternalNetworks: 'loopback' } }, [['ibm api key', 'echo-ibm/api+key=1']]],
+	);
+
 	test.each(cases)('%s: no secret in errors or Continue-On-Fail items', async (label, authentication, credentials, secrets) => {
 		for (const c of Object.values(credentials)) for (const [k, v] of Object.entries(c)) if (typeof v === 'string') c[k] = v.replace('__ECHO__', echo.url);
 		const scanner = scannerWith(...secrets);
+		if (authentication === 'thirdPartyNlu') scanner.addPem('nlu private key', nluKey);
 		await expectNoLeak(scanner, `${label} (fail)`, () => run(authentication, credentials, false));
 		await expectNoLeak(scanner, `${label} (continue on fail)`, () => run(authentication, credentials, true), { mustFail: false });
 	});

@@ -18,6 +18,7 @@ export const description: INodeProperties[] = [
 			{ name: 'None', value: 'none' },
 			{ name: 'OAuth2 Authorization Code (or PKCE)', value: 'oAuth2AuthCode' },
 			{ name: 'OAuth2 Client Credentials', value: 'oAuth2ClientCredentials' },
+			{ name: 'Third-Party NLU (Dialogflow, Watson)', value: 'thirdPartyNlu' },
 		],
 		description: 'The bot-account credential that signs the request. Combine with Mutual TLS below for an API that wants both.',
 	},
