@@ -241,7 +241,7 @@ function registry(): Entry[] {
 		const res = await fetch(r.url, { method: r.method, headers: { ...r.headers, authorization: 'Bearer registry-oauth-token' }, redirect: r.disableFollowRedirect ? 'manual' : 'follow' });
 		return { statusCode: res.status, headers: Object.fromEntries(res.headers), body: Readable.from(Buffer.from(await res.arrayBuffer())) };
 	};
-	for (const authentication of ['none', 'basicAuth', 'accessToken', 'oAuth2ClientCredentials', 'oAuth2AuthCode', 'thirdPartyNlu']) {
+	for (const authentication of ['none', 'basicAuth', 'accessToken', 'oAuth2ClientCredentials', 'oAuth2AuthCode', 'thirdPartyNlu', 'consumerPreAuth']) {
 		for (const mutualTls of authentication === 'oAuth2AuthCode' ? [false] : [false, true]) {
 			for (const maxRedirects of [0, 3]) {
 				entries.push({
@@ -251,7 +251,8 @@ function registry(): Entry[] {
 					run: (env) =>
 						runNode(
 							'LivePersonApiIntegration',
-							{ authentication, mutualTls, method: 'GET', url: `${env.base}/api/resource`, options: { retries: 0, maxRedirects, allowedInternalNetworks: env.allow } },
+							// Consumer Pre-Authentication: the item's token, unverified here (the JWKS path is its own entry below).
+							{ authentication, mutualTls, consumerToken: 'registry-consumer-token', verifyConsumerToken: false, method: 'GET', url: `${env.base}/api/resource`, options: { retries: 0, maxRedirects, allowedInternalNetworks: env.allow } },
 							apiCredentials(env),
 							{ httpRequestWithAuthentication: n8nHelper },
 						),
@@ -291,6 +292,28 @@ function registry(): Entry[] {
 			},
 		});
 	}
+	// --- Consumer Pre-Authentication with verification: the identity provider's JWKS first ---
+	entries.push({
+		id: 'node:LivePersonApiIntegration:consumerPreAuth+jwks',
+		server: 'echo',
+		sources: ['lib/auth/consumer.ts', 'lib/jwt/verify.ts', 'nodes/LivePersonApiIntegration/actions/consumerPreAuth.ts'],
+		run: (env) =>
+			runNode(
+				'LivePersonApiIntegration',
+				{
+					authentication: 'consumerPreAuth',
+					consumerToken: jwt,
+					verifyConsumerToken: true,
+					consumerKeySource: 'jwks',
+					consumerJwksUrl: `${env.base}/jwks.json`,
+					consumerAlgorithms: ['RS256'],
+					method: 'GET',
+					url: `${env.base}/api/resource`,
+					options: { retries: 0, allowedInternalNetworks: env.allow },
+				},
+				{},
+			),
+	});
 	// --- Third-party NLU, Google provider: the signed JWT grant to the key file's token_uri ---
 	entries.push({
 		id: 'credentialTest:livePersonNluApiTest:dialogflow',

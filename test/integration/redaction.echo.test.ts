@@ -142,6 +142,13 @@ describe('API Integration node (errors it builds from echoed requests)', () => {
 		await expectNoLeak(scanner, `${label} (continue on fail)`, () => run(authentication, credentials, true), { mustFail: false });
 	});
 
+	test('Consumer Pre-Authentication: the consumer token never in errors or Continue-On-Fail items', async () => {
+		const token = 'consumer.pre-auth/token+value=7';
+		const scanner = scannerWith(['consumer token', token]);
+		await expectNoLeak(scanner, 'consumer pre-auth (fail)', () => run('consumerPreAuth', {}, false, { consumerToken: `Bearer ${token}`, verifyConsumerToken: false }));
+		await expectNoLeak(scanner, 'consumer pre-auth (continue on fail)', () => run('consumerPreAuth', {}, true, { consumerToken: token, verifyConsumerToken: false }), { mustFail: false });
+	});
+
 	test('OAuth2 Authorization Code (n8n signs): no token or client secret in errors', async () => {
 		const token = 'n8n-owned/oauth+token=1';
 		const scanner = scannerWith(['oauth2 access token', token], ['oauth2 client secret', 'auth-code client/secret']);
