@@ -8,6 +8,7 @@ import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 import { basicStrategy, accessTokenStrategy, clientCredentialsStrategy, type ClientCredentialsConfig } from '../../lib/auth/strategies';
 import type { ClientAuth } from '../../lib/auth/oauth2';
 import type { AuthStrategy } from '../../lib/http/types';
+import type { ConsumerAuthConfig } from '../../lib/auth/consumer-auth';
 import { nluStrategy, type NluConfig, type NluProvider } from '../../lib/auth/nlu';
 import { accountStrategy, type LivePersonAccountCredentials } from '../../lib/liveperson/account-auth';
 import { c2mStrategy, type TransferToMessagingCredentials } from '../../lib/liveperson/c2m-auth';
@@ -27,6 +28,7 @@ export const CREDENTIAL_TYPES = {
 	orchestrator: 'conversationOrchestratorApi',
 	transferToMessaging: 'livePersonTransferToMessagingApi',
 	nlu: 'livePersonNluApi',
+	consumerAuth: 'livePersonConsumerAuthApi',
 } as const;
 
 export type CredentialData = ICredentialDataDecryptedObject | Record<string, unknown>;
@@ -101,6 +103,19 @@ export function transferToMessagingConfig(data: CredentialData): TransferToMessa
 		csdsHost: text(data, 'csdsHost') || undefined,
 		clientId: text(data, 'clientId'),
 		clientSecret: text(data, 'clientSecret'),
+		allowedInternalNetworks: allowTextOf(data),
+	};
+}
+
+/** The Consumer Authentication credential: the OAuth 2.0 client the consumer authorizes. */
+export function consumerAuthConfig(data: CredentialData): ConsumerAuthConfig {
+	return {
+		authUrl: text(data, 'authUrl'),
+		tokenUrl: text(data, 'accessTokenUrl'),
+		clientId: text(data, 'clientId'),
+		clientSecret: text(data, 'clientSecret'),
+		scope: text(data, 'scope'),
+		clientAuth: (text(data, 'authentication') || 'header') as ClientAuth,
 		allowedInternalNetworks: allowTextOf(data),
 	};
 }

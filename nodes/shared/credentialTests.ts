@@ -14,6 +14,7 @@ import type { ICredentialDataDecryptedObject, ICredentialsDecrypted, ICredential
 import { testHeaderCredential } from '../../lib/auth/credential-test';
 import { fetchClientCredentialsToken } from '../../lib/auth/oauth2';
 import { fetchNluToken, resolveNluConfig } from '../../lib/auth/nlu';
+import { testConsumerAuthClient } from '../../lib/auth/consumer-auth';
 import { isLpError } from '../../lib/errors';
 import { accountPolicy } from '../../lib/liveperson/account-auth';
 import { c2mPolicy } from '../../lib/liveperson/c2m-auth';
@@ -31,6 +32,7 @@ import {
 	allowTextOf,
 	basicConfig,
 	clientCredentialsConfig,
+	consumerAuthConfig,
 	CREDENTIAL_TYPES,
 	mutualTlsConfig,
 	nluConfig,
@@ -149,6 +151,16 @@ export async function testNlu(data: Data): Promise<INodeCredentialTestResult> {
 	}
 }
 
+/** Consumer Authentication: the client authenticates at the Token URL with a made-up code (invalid_grant = accepted). */
+export async function testConsumerAuth(data: Data): Promise<INodeCredentialTestResult> {
+	try {
+		const r = await testConsumerAuthClient(consumerAuthConfig(data), { retry: { retries: 0 } });
+		return { status: r.ok ? 'OK' : 'Error', message: r.message };
+	} catch (error) {
+		return failure(error);
+	}
+}
+
 const asResult = (r: { ok: boolean; message: string }): INodeCredentialTestResult => ({ status: r.ok ? 'OK' : 'Error', message: r.message });
 
 export async function testBasic(data: Data): Promise<INodeCredentialTestResult> {
@@ -201,4 +213,5 @@ export const credentialTests: Record<string, TestFn> = {
 	livePersonAccessTokenApiTest: wrap(testAccessToken),
 	livePersonMutualTlsApiTest: wrap(testMutualTls),
 	livePersonNluApiTest: wrap(testNlu),
+	livePersonConsumerAuthApiTest: wrap(testConsumerAuth),
 };

@@ -86,6 +86,7 @@ const co = (env: Env, apiVersion = 'v2') => ({
 	allowedInternalNetworks: env.allow,
 });
 const c2m = (env: Env) => ({ accountId: ACC, csdsHost: env.base, clientId: DEFAULT_CONFIG.oauth2Client.clientId, clientSecret: DEFAULT_CONFIG.oauth2Client.clientSecret, allowedInternalNetworks: env.allow });
+const consumerAuthCredential = (env: Env) => ({ authUrl: `${env.base}/auth`, accessTokenUrl: `${env.base}/token`, clientId: 'bot', clientSecret: 'registry-consumer-auth-secret', authentication: 'header', allowedInternalNetworks: env.allow });
 let nluKeyPem: string | undefined;
 /** A Google service-account key made at test time (lazily: only entries that run need it). */
 const googleServiceAccount = (env: Env) => {
@@ -278,8 +279,9 @@ function registry(): Entry[] {
 		livePersonAccessTokenApiTest: (env) => ({ ...apiCredentials(env).livePersonAccessTokenApi, testUrl: `${env.base}/me` }),
 		livePersonMutualTlsApiTest: (env) => ({ ...apiCredentials(env).livePersonMutualTlsApi, testUrl: `${env.base}/me` }),
 		livePersonNluApiTest: (env) => apiCredentials(env).livePersonNluApi,
+		livePersonConsumerAuthApiTest: (env) => consumerAuthCredential(env),
 	};
-	const onEcho = new Set(['livePersonNluApiTest', 'livePersonOAuth2ClientCredentialsApiTest', 'livePersonBasicAuthApiTest', 'livePersonAccessTokenApiTest', 'livePersonMutualTlsApiTest']);
+	const onEcho = new Set(['livePersonConsumerAuthApiTest', 'livePersonNluApiTest', 'livePersonOAuth2ClientCredentialsApiTest', 'livePersonBasicAuthApiTest', 'livePersonAccessTokenApiTest', 'livePersonMutualTlsApiTest']);
 	for (const [name, data] of Object.entries(testData)) {
 		entries.push({
 			id: `credentialTest:${name}`,
@@ -292,6 +294,18 @@ function registry(): Entry[] {
 			},
 		});
 	}
+	// --- Consumer Authentication: Start (no request) then Complete (the code exchange at the Token URL) ---
+	entries.push({
+		id: 'node:LivePersonConsumerAuth:start:complete',
+		server: 'echo',
+		sources: ['lib/auth/consumer-auth.ts', 'lib/auth/oauth2.ts', 'nodes/LivePersonConsumerAuth/LivePersonConsumerAuth.node.ts'],
+		run: async (env) => {
+			const credentials = { livePersonConsumerAuthApi: consumerAuthCredential(env) };
+			const out = (await runNode('LivePersonConsumerAuth', { operation: 'start', conversationId: 'conv-registry', redirectUri: 'https://n8n.example.test/webhook/cb', options: {} }, credentials)) as Array<Array<{ json: Record<string, unknown> }>>;
+			const state = new URL(out[0][0].json.authorizationUrl as string).searchParams.get('state');
+			return runNode('LivePersonConsumerAuth', { operation: 'complete', state, code: 'registry-code', error: '', options: {} }, credentials);
+		},
+	});
 	// --- Consumer Pre-Authentication with verification: the identity provider's JWKS first ---
 	entries.push({
 		id: 'node:LivePersonApiIntegration:consumerPreAuth+jwks',

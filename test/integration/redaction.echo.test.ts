@@ -14,6 +14,7 @@ import { mtlsClientForAccount } from '../../lib/liveperson/mtls-gateway';
 import { OrchestratorClient } from '../../lib/liveperson/orchestrator';
 import { tokenCache } from '../../lib/auth/token-cache';
 import { LivePersonApiIntegration } from '../../nodes/LivePersonApiIntegration/LivePersonApiIntegration.node';
+import { LivePersonConsumerAuth } from '../../nodes/LivePersonConsumerAuth/LivePersonConsumerAuth.node';
 import { accountConfig, orchestratorConfig, transferToMessagingConfig } from '../../nodes/shared/credentialConfig';
 import { errorItem, toNodeError } from '../../nodes/shared/errors';
 import { DEFAULT_CONFIG, Emulator, startEmulator } from '../../sandbox/emulator';
@@ -166,6 +167,27 @@ describe('API Integration node (errors it builds from echoed requests)', () => {
 			);
 		await expectNoLeak(scanner, 'OAuth2 auth code (fail)', () => run(false));
 		await expectNoLeak(scanner, 'OAuth2 auth code (continue on fail)', () => run(true), { mustFail: false });
+	});
+});
+
+describe('Consumer Authentication Complete (the code exchange answered by the echo)', () => {
+	test('client secret, authorization code and PKCE verifier never in errors or Continue-On-Fail items', async () => {
+		const secret = 'echo consumer/auth+secret';
+		const code = 'echo-consumer-auth-code/+=9';
+		const credentials = { livePersonConsumerAuthApi: { authUrl: `${echo.url}/auth`, accessTokenUrl: `${echo.url}/oauth/token`, clientId: 'echo-bot', clientSecret: secret, authentication: 'header', allowedInternalNetworks: 'loopback' } };
+		// The verifiers are server-side: read back from what the echo received, to scan for them too.
+		const verifiers = () => echo.requests.map((r) => new URLSearchParams(String(r.body ?? '')).get('code_verifier')).filter((v): v is string => !!v);
+		const scanner = scannerWith(['consumer auth client secret', secret], ['consumer auth code', code]).addSource(verifiers);
+		const run = async (continueOnFail: boolean) => {
+			const started = (await new LivePersonConsumerAuth().execute.call(
+				nodeCtx({ credentials, params: { operation: 'start', conversationId: 'c1', redirectUri: 'https://n8n.example.test/webhook/cb', options: {} } }),
+			)) as Array<Array<{ json: Record<string, unknown> }>>;
+			const state = new URL(started[0][0].json.authorizationUrl as string).searchParams.get('state');
+			return new LivePersonConsumerAuth().execute.call(nodeCtx({ continueOnFail, credentials, params: { operation: 'complete', state, code, error: '', options: {} } }));
+		};
+		await expectNoLeak(scanner, 'consumer auth complete (fail)', () => run(false));
+		await expectNoLeak(scanner, 'consumer auth complete (continue on fail)', () => run(true), { mustFail: false });
+		expect(verifiers().length).toBeGreaterThan(0);
 	});
 });
 
