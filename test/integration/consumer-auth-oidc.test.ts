@@ -6,8 +6,7 @@
  * Refused: a reused state, a tampered state, an expired state (injected clock), a state of another
  * client, access_denied from the provider, and invalid_grant from the token endpoint.
  */
-import { ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { completeConsumerAuth, MemoryStateStore, startConsumerAuth, testConsumerAuthClient, type ConsumerAuthConfig } from '../../lib/auth/consumer-auth';
 import { LpError } from '../../lib/errors';
 import { closeAllDispatchers, send } from '../../lib/http';
@@ -15,6 +14,7 @@ import { OutboundPolicy } from '../../lib/net/policy';
 import { LivePersonConsumerAuth } from '../../nodes/LivePersonConsumerAuth/LivePersonConsumerAuth.node';
 import { credentialTests } from '../../nodes/shared/credentialTests';
 import { nodeCtx } from '../support/node-ctx';
+import { followAuthorization, startOidcFixture } from '../support/oidc-fixture';
 
 jest.setTimeout(60_000);
 
@@ -26,26 +26,12 @@ let child: ChildProcess;
 let issuer: string;
 
 beforeAll(async () => {
-	const config = {
+	({ issuer, child } = await startOidcFixture({
 		ttlSeconds: 300,
 		clients: [
 			{ client_id: 'bot', client_secret: SECRET, grant_types: ['authorization_code'], response_types: ['code'], redirect_uris: [REDIRECT], token_endpoint_auth_method: 'client_secret_basic' },
 		],
-	};
-	child = spawn(process.execPath, [path.join(__dirname, '..', 'fixtures', 'oidc-server.mjs')], { env: { ...process.env, OIDC_FIXTURE: JSON.stringify(config) }, stdio: ['ignore', 'pipe', 'pipe'] });
-	let stderr = '';
-	child.stderr!.on('data', (c) => (stderr += String(c)));
-	issuer = await new Promise<string>((resolve, reject) => {
-		let out = '';
-		const timer = setTimeout(() => reject(new Error(`oidc fixture did not start: ${stderr}`)), 15_000);
-		child.stdout!.on('data', (c) => {
-			out += String(c);
-			if (out.includes('\n')) {
-				clearTimeout(timer);
-				resolve((JSON.parse(out.split('\n')[0]) as { issuer: string }).issuer);
-			}
-		});
-	});
+	}));
 }, 20_000);
 afterAll(async () => {
 	child?.kill();
@@ -64,25 +50,7 @@ const cfg = (extra: Partial<ConsumerAuthConfig> = {}): ConsumerAuthConfig => ({
 const io = { retry: { retries: 0 } };
 
 /** The consumer's browser, without a browser: follows redirects (keeping cookies) until the redirect URI. */
-async function consumerSignsIn(url: string): Promise<URL> {
-	const jar = new Map<string, string>();
-	let next = url;
-	for (let hop = 0; hop < 15; hop++) {
-		const res = await send({ url: next, headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') }, policy: loopback });
-		const setCookie = res.headers['set-cookie'];
-		for (const c of Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : []) {
-			const [pair] = c.split(';');
-			const eq = pair.indexOf('=');
-			jar.set(pair.slice(0, eq).trim(), pair.slice(eq + 1));
-		}
-		const location = res.headers.location;
-		if (res.status < 300 || res.status >= 400 || typeof location !== 'string') throw new Error(`authorization stopped at HTTP ${res.status}`);
-		const target = new URL(location, next);
-		if (target.toString().startsWith(REDIRECT)) return target;
-		next = target.toString();
-	}
-	throw new Error('too many redirects');
-}
+const consumerSignsIn = (url: string) => followAuthorization(url, REDIRECT, loopback);
 
 const query = (u: URL) => ({ state: u.searchParams.get('state') ?? undefined, code: u.searchParams.get('code') ?? undefined, error: u.searchParams.get('error') ?? undefined });
 
