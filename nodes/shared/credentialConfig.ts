@@ -8,6 +8,8 @@ import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 import { basicStrategy, accessTokenStrategy, clientCredentialsStrategy, type ClientCredentialsConfig } from '../../lib/auth/strategies';
 import type { ClientAuth } from '../../lib/auth/oauth2';
 import type { AuthStrategy } from '../../lib/http/types';
+import type { ConsumerAuthConfig } from '../../lib/auth/consumer-auth';
+import { nluStrategy, type NluConfig, type NluProvider } from '../../lib/auth/nlu';
 import { accountStrategy, type LivePersonAccountCredentials } from '../../lib/liveperson/account-auth';
 import { c2mStrategy, type TransferToMessagingCredentials } from '../../lib/liveperson/c2m-auth';
 import { orchestratorStrategy, type ConversationOrchestratorCredentials, type TokenPlacement } from '../../lib/liveperson/orchestrator-auth';
@@ -25,6 +27,8 @@ export const CREDENTIAL_TYPES = {
 	mutualTls: 'livePersonMutualTlsApi',
 	orchestrator: 'conversationOrchestratorApi',
 	transferToMessaging: 'livePersonTransferToMessagingApi',
+	nlu: 'livePersonNluApi',
+	consumerAuth: 'livePersonConsumerAuthApi',
 } as const;
 
 export type CredentialData = ICredentialDataDecryptedObject | Record<string, unknown>;
@@ -103,6 +107,31 @@ export function transferToMessagingConfig(data: CredentialData): TransferToMessa
 	};
 }
 
+/** The Consumer Authentication credential: the OAuth 2.0 client the consumer authorizes. */
+export function consumerAuthConfig(data: CredentialData): ConsumerAuthConfig {
+	return {
+		authUrl: text(data, 'authUrl'),
+		tokenUrl: text(data, 'accessTokenUrl'),
+		clientId: text(data, 'clientId'),
+		clientSecret: text(data, 'clientSecret'),
+		scope: text(data, 'scope'),
+		clientAuth: (text(data, 'authentication') || 'header') as ClientAuth,
+		allowedInternalNetworks: allowTextOf(data),
+	};
+}
+
+/** The third-party NLU credential: provider, then the service-account JSON or the API key. */
+export function nluConfig(data: CredentialData): NluConfig {
+	return {
+		provider: (text(data, 'provider') || 'dialogflow') as NluProvider,
+		serviceAccountJson: text(data, 'serviceAccountJson'),
+		scope: text(data, 'scope'),
+		apiKey: text(data, 'apiKey'),
+		iamUrl: text(data, 'iamUrl'),
+		allowedInternalNetworks: allowTextOf(data),
+	};
+}
+
 /** The Mutual TLS credential's fields → key store input, TLS versions, server name (frozen). */
 export function mutualTlsConfig(data: CredentialData): MutualTlsSettings {
 	const format = checkKeyStoreFormat(text(data, 'keyStoreFormat'));
@@ -166,6 +195,8 @@ function buildStrategy(type: string, data: CredentialData, options: StrategyOpti
 			return orchestratorStrategy(orchestratorConfig(data), options.tokenPlacement);
 		case CREDENTIAL_TYPES.transferToMessaging:
 			return c2mStrategy(transferToMessagingConfig(data));
+		case CREDENTIAL_TYPES.nlu:
+			return nluStrategy(nluConfig(data));
 		default:
 			throw inputError('authentication', `Credential type "${type}" has no auth strategy in this package`, undefined, 'UNKNOWN_CREDENTIAL_TYPE');
 	}

@@ -13,6 +13,8 @@
 import type { ICredentialDataDecryptedObject, ICredentialsDecrypted, ICredentialTestFunctions, INodeCredentialTestResult } from 'n8n-workflow';
 import { testHeaderCredential } from '../../lib/auth/credential-test';
 import { fetchClientCredentialsToken } from '../../lib/auth/oauth2';
+import { fetchNluToken, resolveNluConfig } from '../../lib/auth/nlu';
+import { testConsumerAuthClient } from '../../lib/auth/consumer-auth';
 import { isLpError } from '../../lib/errors';
 import { accountPolicy } from '../../lib/liveperson/account-auth';
 import { c2mPolicy } from '../../lib/liveperson/c2m-auth';
@@ -30,8 +32,10 @@ import {
 	allowTextOf,
 	basicConfig,
 	clientCredentialsConfig,
+	consumerAuthConfig,
 	CREDENTIAL_TYPES,
 	mutualTlsConfig,
+	nluConfig,
 	orchestratorConfig,
 	strategyFor,
 	transferToMessagingConfig,
@@ -134,6 +138,29 @@ export async function testClientCredentials(data: Data): Promise<INodeCredential
 	}
 }
 
+/** Third-party NLU: one real token request (no cache): a signed JWT grant (Google) or an IAM API-key grant (IBM). */
+export async function testNlu(data: Data): Promise<INodeCredentialTestResult> {
+	try {
+		const resolved = resolveNluConfig(nluConfig(data));
+		const token = await fetchNluToken(resolved, { retry: { retries: 0 } });
+		const lifetime = Number.isFinite(token.expiresAt) ? ` (valid for ${Math.max(0, Math.round((token.expiresAt - Date.now()) / 1000))} s)` : '';
+		const who = resolved.provider === 'dialogflow' ? `Google issued an access token for ${resolved.serviceAccount?.clientEmail}` : 'IBM Cloud IAM issued an access token';
+		return { status: 'OK', message: `${who}${lifetime}` };
+	} catch (error) {
+		return failure(error);
+	}
+}
+
+/** Consumer Authentication: the client authenticates at the Token URL with a made-up code (invalid_grant = accepted). */
+export async function testConsumerAuth(data: Data): Promise<INodeCredentialTestResult> {
+	try {
+		const r = await testConsumerAuthClient(consumerAuthConfig(data), { retry: { retries: 0 } });
+		return { status: r.ok ? 'OK' : 'Error', message: r.message };
+	} catch (error) {
+		return failure(error);
+	}
+}
+
 const asResult = (r: { ok: boolean; message: string }): INodeCredentialTestResult => ({ status: r.ok ? 'OK' : 'Error', message: r.message });
 
 export async function testBasic(data: Data): Promise<INodeCredentialTestResult> {
@@ -185,4 +212,6 @@ export const credentialTests: Record<string, TestFn> = {
 	livePersonBasicAuthApiTest: wrap(testBasic),
 	livePersonAccessTokenApiTest: wrap(testAccessToken),
 	livePersonMutualTlsApiTest: wrap(testMutualTls),
+	livePersonNluApiTest: wrap(testNlu),
+	livePersonConsumerAuthApiTest: wrap(testConsumerAuth),
 };

@@ -24,6 +24,7 @@ import { sentinelRoutes } from './services/sentinel';
 import { ccsModule, coLoginRoutes } from './services/orchestrator';
 import { messagingRoutes } from './services/messaging';
 import { protectedRoutes } from './services/protected';
+import { thirdPartyRoutes } from './services/third-party';
 import { mtlsModule } from './services/mtls';
 import { c2mModule } from './services/c2m';
 
@@ -132,7 +133,7 @@ export function getEmulatorClientIdentity(p12Password = 'sandbox-p12-password') 
 type ModuleFactory = (state: EmulatorState) => ServiceModule | Route[];
 
 /** Route modules in matching order (overlapping paths: the earlier module wins). */
-const MODULES: ModuleFactory[] = [csdsRoutes, loginRoutes, sentinelRoutes, coLoginRoutes, mtlsModule, ccsModule, c2mModule, messagingRoutes, protectedRoutes];
+const MODULES: ModuleFactory[] = [csdsRoutes, loginRoutes, sentinelRoutes, coLoginRoutes, mtlsModule, ccsModule, c2mModule, messagingRoutes, protectedRoutes, thirdPartyRoutes];
 
 export async function startEmulator(opts: StartOptions = {}): Promise<Emulator> {
 	const config = mergeConfig(DEFAULT_CONFIG, opts.config);

@@ -27,6 +27,7 @@ import * as path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 
 import { freePort, INSTALL_TIMEOUT_MS, REPO_DIR } from './harness';
+import { EMULATOR_IBM_API_KEY } from '../../sandbox/emulator/services/third-party';
 
 interface SandboxHandle {
 	editorUrl: string;
@@ -227,6 +228,25 @@ function credentialSamples(emulatorUrl: string, keyStoreB64: string): Record<str
 				{ name: 'allowedInternalNetworks', value: 'loopback' },
 				{ name: 'clientId', value: c.oauth2Client.clientId },
 				{ name: 'clientSecret', value: c.oauth2Client.clientSecret },
+			],
+			secrets: [c.oauth2Client.clientSecret],
+		},
+		livePersonNluApi: {
+			fields: [
+				{ name: 'provider', option: 'IBM Watson' },
+				{ name: 'apiKey', value: EMULATOR_IBM_API_KEY },
+				{ name: 'iamUrl', value: `${emulatorUrl}/identity/token` },
+				{ name: 'allowedInternalNetworks', value: 'loopback' },
+			],
+			secrets: [EMULATOR_IBM_API_KEY],
+		},
+		livePersonConsumerAuthApi: {
+			fields: [
+				{ name: 'authUrl', value: `${emulatorUrl}/consumer-auth/authorize` },
+				{ name: 'accessTokenUrl', value: `${emulatorUrl}/consumer-auth/token` },
+				{ name: 'clientId', value: c.oauth2Client.clientId },
+				{ name: 'clientSecret', value: c.oauth2Client.clientSecret },
+				{ name: 'allowedInternalNetworks', value: 'loopback' },
 			],
 			secrets: [c.oauth2Client.clientSecret],
 		},

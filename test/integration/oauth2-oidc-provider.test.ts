@@ -4,8 +4,7 @@
  * Client credentials (client_secret_basic and client_secret_post), invalid_client, invalid_scope,
  * expiry, revocation with refetch on the configured status, authorization code + PKCE (required).
  */
-import { ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { LpError } from '../../lib/errors';
 import { send, type AuthStrategy } from '../../lib/http';
 import { OutboundPolicy } from '../../lib/net/policy';
@@ -20,6 +19,7 @@ import { clientSecretBasic } from '../../lib/auth/basic';
 import { clientCredentialsStrategy } from '../../lib/auth/strategies';
 import { TokenCache } from '../../lib/auth/token-cache';
 import { clientCredentialsConfig } from '../../nodes/shared/credentialConfig';
+import { followAuthorization, startOidcFixture } from '../support/oidc-fixture';
 
 const SECRET_BASIC = 'cc-basic-Secret-9f3a1c';
 const SECRET_POST = 'cc-post-Secret-7b2e44';
@@ -67,25 +67,7 @@ async function startFixture(): Promise<void> {
 			},
 		],
 	};
-	child = spawn(process.execPath, [path.join(__dirname, '..', 'fixtures', 'oidc-server.mjs')], {
-		env: { ...process.env, OIDC_FIXTURE: JSON.stringify(config) },
-		stdio: ['ignore', 'pipe', 'pipe'],
-	});
-	let stderr = '';
-	child.stderr!.on('data', (c) => (stderr += String(c)));
-	issuer = await new Promise<string>((resolve, reject) => {
-		let out = '';
-		const timer = setTimeout(() => reject(new Error(`oidc fixture did not start: ${stderr}`)), 15_000);
-		child.stdout!.on('data', (c) => {
-			out += String(c);
-			const line = out.split('\n')[0];
-			if (out.includes('\n')) {
-				clearTimeout(timer);
-				resolve((JSON.parse(line) as { issuer: string }).issuer);
-			}
-		});
-		child.on('exit', (code) => reject(new Error(`oidc fixture exited with ${code}: ${stderr}`)));
-	});
+	({ issuer, child } = await startOidcFixture(config));
 }
 
 beforeAll(startFixture, 20_000);
@@ -259,27 +241,7 @@ describe('client credentials', () => {
 });
 
 /** Follows the authorization request through the interaction to the redirect URI, keeping cookies. */
-async function authorize(url: string): Promise<URL> {
-	const jar = new Map<string, string>();
-	let next = url;
-	for (let hop = 0; hop < 15; hop++) {
-		const res = await send({ url: next, headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') }, policy: loopback });
-		const setCookie = res.headers['set-cookie'];
-		for (const c of Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : []) {
-			const [pair] = c.split(';');
-			const eq = pair.indexOf('=');
-			jar.set(pair.slice(0, eq).trim(), pair.slice(eq + 1));
-		}
-		const location = res.headers.location;
-		if (res.status < 300 || res.status >= 400 || typeof location !== 'string') {
-			throw new Error(`authorization stopped at HTTP ${res.status}: ${res.body.toString().slice(0, 300)}`);
-		}
-		const target = new URL(location, next);
-		if (target.toString().startsWith(REDIRECT)) return target;
-		next = target.toString();
-	}
-	throw new Error('too many redirects');
-}
+const authorize = (url: string): Promise<URL> => followAuthorization(url, REDIRECT, loopback);
 
 describe('authorization code + PKCE (required by the server)', () => {
 	const authUrl = () => `${issuer}/auth`;

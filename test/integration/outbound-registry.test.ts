@@ -8,6 +8,7 @@
  * The registry is checked for completeness: a node operation, a credential Test or a source file
  * that sends (the pipeline's `send`, n8n's request helpers, undici) that no entry covers fails the test.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -85,6 +86,13 @@ const co = (env: Env, apiVersion = 'v2') => ({
 	allowedInternalNetworks: env.allow,
 });
 const c2m = (env: Env) => ({ accountId: ACC, csdsHost: env.base, clientId: DEFAULT_CONFIG.oauth2Client.clientId, clientSecret: DEFAULT_CONFIG.oauth2Client.clientSecret, allowedInternalNetworks: env.allow });
+const consumerAuthCredential = (env: Env) => ({ authUrl: `${env.base}/auth`, accessTokenUrl: `${env.base}/token`, clientId: 'bot', clientSecret: 'registry-consumer-auth-secret', authentication: 'header', allowedInternalNetworks: env.allow });
+let nluKeyPem: string | undefined;
+/** A Google service-account key made at test time (lazily: only entries that run need it). */
+const googleServiceAccount = (env: Env) => {
+	nluKeyPem ??= generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey;
+	return JSON.stringify({ type: 'service_account', client_email: 'registry@test.iam.gserviceaccount.com', private_key: nluKeyPem, token_uri: `${env.base}/token` });
+};
 const p12 = () => ({ keyStoreFormat: 'pkcs12', keyStore: pki.p12Modern, keyStorePassword: STORE_PASSWORD, trustCertificate: pki.caPem });
 
 const CCS_V2_OPS = ['v2Create', 'v2Get', 'v2GetProperties', 'v2Delete'];
@@ -226,6 +234,7 @@ function registry(): Entry[] {
 		livePersonOAuth2ClientCredentialsApi: { accessTokenUrl: `${env.base}/token`, clientId: 'c', clientSecret: 'registry-cc-secret', authentication: 'body', tokenExpiredStatusCode: 401, allowedInternalNetworks: env.allow },
 		livePersonOAuth2AuthCodeApi: { clientSecret: 'registry-auth-code-secret', oauthTokenData: { access_token: 'registry-oauth-token' }, allowedInternalNetworks: env.allow },
 		livePersonMutualTlsApi: { ...p12(), allowedInternalNetworks: env.allow },
+		livePersonNluApi: { provider: 'watson', apiKey: 'registry-ibm-api-key', iamUrl: `${env.base}/token`, allowedInternalNetworks: env.allow },
 	});
 	// Stands in for n8n's helper (n8n signs and sends; it follows no redirect when asked not to).
 	const n8nHelper = async (_type: string, req: unknown) => {
@@ -233,17 +242,18 @@ function registry(): Entry[] {
 		const res = await fetch(r.url, { method: r.method, headers: { ...r.headers, authorization: 'Bearer registry-oauth-token' }, redirect: r.disableFollowRedirect ? 'manual' : 'follow' });
 		return { statusCode: res.status, headers: Object.fromEntries(res.headers), body: Readable.from(Buffer.from(await res.arrayBuffer())) };
 	};
-	for (const authentication of ['none', 'basicAuth', 'accessToken', 'oAuth2ClientCredentials', 'oAuth2AuthCode']) {
+	for (const authentication of ['none', 'basicAuth', 'accessToken', 'oAuth2ClientCredentials', 'oAuth2AuthCode', 'thirdPartyNlu', 'consumerPreAuth']) {
 		for (const mutualTls of authentication === 'oAuth2AuthCode' ? [false] : [false, true]) {
 			for (const maxRedirects of [0, 3]) {
 				entries.push({
 					id: `node:LivePersonApiIntegration:${authentication}${mutualTls ? '+mtls' : ''}:redirects=${maxRedirects}`,
 					server: 'echo',
-					sources: ['lib/integration/api-request.ts', 'lib/auth/oauth2.ts', 'lib/auth/strategies.ts', 'nodes/LivePersonApiIntegration/transport/index.ts'],
+					sources: ['lib/integration/api-request.ts', 'lib/auth/oauth2.ts', 'lib/auth/strategies.ts', 'lib/auth/nlu.ts', 'nodes/LivePersonApiIntegration/transport/index.ts'],
 					run: (env) =>
 						runNode(
 							'LivePersonApiIntegration',
-							{ authentication, mutualTls, method: 'GET', url: `${env.base}/api/resource`, options: { retries: 0, maxRedirects, allowedInternalNetworks: env.allow } },
+							// Consumer Pre-Authentication: the item's token, unverified here (the JWKS path is its own entry below).
+							{ authentication, mutualTls, consumerToken: 'registry-consumer-token', verifyConsumerToken: false, method: 'GET', url: `${env.base}/api/resource`, options: { retries: 0, maxRedirects, allowedInternalNetworks: env.allow } },
 							apiCredentials(env),
 							{ httpRequestWithAuthentication: n8nHelper },
 						),
@@ -268,8 +278,10 @@ function registry(): Entry[] {
 		livePersonBasicAuthApiTest: (env) => ({ ...apiCredentials(env).livePersonBasicAuthApi, testUrl: `${env.base}/me` }),
 		livePersonAccessTokenApiTest: (env) => ({ ...apiCredentials(env).livePersonAccessTokenApi, testUrl: `${env.base}/me` }),
 		livePersonMutualTlsApiTest: (env) => ({ ...apiCredentials(env).livePersonMutualTlsApi, testUrl: `${env.base}/me` }),
+		livePersonNluApiTest: (env) => apiCredentials(env).livePersonNluApi,
+		livePersonConsumerAuthApiTest: (env) => consumerAuthCredential(env),
 	};
-	const onEcho = new Set(['livePersonOAuth2ClientCredentialsApiTest', 'livePersonBasicAuthApiTest', 'livePersonAccessTokenApiTest', 'livePersonMutualTlsApiTest']);
+	const onEcho = new Set(['livePersonConsumerAuthApiTest', 'livePersonNluApiTest', 'livePersonOAuth2ClientCredentialsApiTest', 'livePersonBasicAuthApiTest', 'livePersonAccessTokenApiTest', 'livePersonMutualTlsApiTest']);
 	for (const [name, data] of Object.entries(testData)) {
 		entries.push({
 			id: `credentialTest:${name}`,
@@ -282,6 +294,62 @@ function registry(): Entry[] {
 			},
 		});
 	}
+	// --- Consumer Authentication: Start (no request) then Complete (the code exchange at the Token URL) ---
+	entries.push({
+		id: 'node:LivePersonConsumerAuth:start:complete',
+		server: 'echo',
+		sources: ['lib/auth/consumer-auth.ts', 'lib/auth/oauth2.ts', 'nodes/LivePersonConsumerAuth/LivePersonConsumerAuth.node.ts'],
+		run: async (env) => {
+			const credentials = { livePersonConsumerAuthApi: consumerAuthCredential(env) };
+			const out = (await runNode('LivePersonConsumerAuth', { operation: 'start', conversationId: 'conv-registry', redirectUri: 'https://n8n.example.test/webhook/cb', options: {} }, credentials)) as Array<Array<{ json: Record<string, unknown> }>>;
+			const state = new URL(out[0][0].json.authorizationUrl as string).searchParams.get('state');
+			return runNode('LivePersonConsumerAuth', { operation: 'complete', state, code: 'registry-code', error: '', options: {} }, credentials);
+		},
+	});
+	// --- Consumer Pre-Authentication with verification: the identity provider's JWKS first ---
+	entries.push({
+		id: 'node:LivePersonApiIntegration:consumerPreAuth+jwks',
+		server: 'echo',
+		sources: ['lib/auth/consumer.ts', 'lib/jwt/verify.ts', 'nodes/LivePersonApiIntegration/actions/consumerPreAuth.ts'],
+		run: (env) =>
+			runNode(
+				'LivePersonApiIntegration',
+				{
+					authentication: 'consumerPreAuth',
+					consumerToken: jwt,
+					verifyConsumerToken: true,
+					consumerKeySource: 'jwks',
+					consumerJwksUrl: `${env.base}/jwks.json`,
+					consumerAlgorithms: ['RS256'],
+					method: 'GET',
+					url: `${env.base}/api/resource`,
+					options: { retries: 0, allowedInternalNetworks: env.allow },
+				},
+				{},
+			),
+	});
+	// --- Third-party NLU, Google provider: the signed JWT grant to the key file's token_uri ---
+	entries.push({
+		id: 'credentialTest:livePersonNluApiTest:dialogflow',
+		server: 'echo',
+		sources: ['lib/auth/nlu.ts'],
+		run: async (env) => {
+			const result = await credentialTests.livePersonNluApiTest.call({} as never, { id: '1', name: 'nlu', type: 'livePersonNluApi', data: { provider: 'dialogflow', serviceAccountJson: googleServiceAccount(env), allowedInternalNetworks: env.allow } } as never);
+			if (result.status !== 'OK') throw new Error(result.message);
+			return result;
+		},
+	});
+	entries.push({
+		id: 'node:LivePersonApiIntegration:thirdPartyNlu+dialogflow',
+		server: 'echo',
+		sources: ['lib/auth/nlu.ts'],
+		run: (env) =>
+			runNode(
+				'LivePersonApiIntegration',
+				{ authentication: 'thirdPartyNlu', method: 'GET', url: `${env.base}/api/resource`, options: { retries: 0, allowedInternalNetworks: env.allow } },
+				{ livePersonNluApi: { provider: 'dialogflow', serviceAccountJson: googleServiceAccount(env), allowedInternalNetworks: env.allow } },
+			),
+	});
 	return entries;
 }
 

@@ -6,6 +6,7 @@
  * credential in any spelling (raw, URL/form/RFC 5849-encoded, JSON-escaped, base64 of the Basic
  * pair, header value), including a secret placed across the 300-character cut of the snippet.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { LpError } from '../../lib/errors';
 import { closeAllDispatchers } from '../../lib/http';
 import { c2mClientForCredentials } from '../../lib/liveperson/c2m';
@@ -13,6 +14,7 @@ import { mtlsClientForAccount } from '../../lib/liveperson/mtls-gateway';
 import { OrchestratorClient } from '../../lib/liveperson/orchestrator';
 import { tokenCache } from '../../lib/auth/token-cache';
 import { LivePersonApiIntegration } from '../../nodes/LivePersonApiIntegration/LivePersonApiIntegration.node';
+import { LivePersonConsumerAuth } from '../../nodes/LivePersonConsumerAuth/LivePersonConsumerAuth.node';
 import { accountConfig, orchestratorConfig, transferToMessagingConfig } from '../../nodes/shared/credentialConfig';
 import { errorItem, toNodeError } from '../../nodes/shared/errors';
 import { DEFAULT_CONFIG, Emulator, startEmulator } from '../../sandbox/emulator';
@@ -121,11 +123,31 @@ describe('API Integration node (errors it builds from echoed requests)', () => {
 		],
 	];
 
+	// Third-party NLU: a service-account key made at test time (Google) and an IBM API key.
+	const nluKey = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey;
+	cases.push(
+		[
+			'Third-party NLU, Google Dialogflow',
+			'thirdPartyNlu',
+			{ livePersonNluApi: { provider: 'dialogflow', serviceAccountJson: JSON.stringify({ type: 'service_account', client_email: 'echo@p.iam.gserviceaccount.com', private_key: nluKey, token_uri: '__ECHO__/token' }), allowedInternalNetworks: 'loopback' } },
+			[['nlu private key (body)', nluKey.split('\n').filter((l) => l && !l.startsWith('-----')).join('')]],
+		],
+		['Third-party NLU, IBM Watson', 'thirdPartyNlu', { livePersonNluApi: { provider: 'watson', apiKey: 'echo-ibm/api+key=1', iamUrl: '__ECHO__/token', allowedInternalNetworks: 'loopback' } }, [['ibm api key', 'echo-ibm/api+key=1']]],
+	);
+
 	test.each(cases)('%s: no secret in errors or Continue-On-Fail items', async (label, authentication, credentials, secrets) => {
 		for (const c of Object.values(credentials)) for (const [k, v] of Object.entries(c)) if (typeof v === 'string') c[k] = v.replace('__ECHO__', echo.url);
 		const scanner = scannerWith(...secrets);
+		if (authentication === 'thirdPartyNlu') scanner.addPem('nlu private key', nluKey);
 		await expectNoLeak(scanner, `${label} (fail)`, () => run(authentication, credentials, false));
 		await expectNoLeak(scanner, `${label} (continue on fail)`, () => run(authentication, credentials, true), { mustFail: false });
+	});
+
+	test('Consumer Pre-Authentication: the consumer token never in errors or Continue-On-Fail items', async () => {
+		const token = 'consumer.pre-auth/token+value=7';
+		const scanner = scannerWith(['consumer token', token]);
+		await expectNoLeak(scanner, 'consumer pre-auth (fail)', () => run('consumerPreAuth', {}, false, { consumerToken: `Bearer ${token}`, verifyConsumerToken: false }));
+		await expectNoLeak(scanner, 'consumer pre-auth (continue on fail)', () => run('consumerPreAuth', {}, true, { consumerToken: token, verifyConsumerToken: false }), { mustFail: false });
 	});
 
 	test('OAuth2 Authorization Code (n8n signs): no token or client secret in errors', async () => {
@@ -145,6 +167,27 @@ describe('API Integration node (errors it builds from echoed requests)', () => {
 			);
 		await expectNoLeak(scanner, 'OAuth2 auth code (fail)', () => run(false));
 		await expectNoLeak(scanner, 'OAuth2 auth code (continue on fail)', () => run(true), { mustFail: false });
+	});
+});
+
+describe('Consumer Authentication Complete (the code exchange answered by the echo)', () => {
+	test('client secret, authorization code and PKCE verifier never in errors or Continue-On-Fail items', async () => {
+		const secret = 'echo consumer/auth+secret';
+		const code = 'echo-consumer-auth-code/+=9';
+		const credentials = { livePersonConsumerAuthApi: { authUrl: `${echo.url}/auth`, accessTokenUrl: `${echo.url}/oauth/token`, clientId: 'echo-bot', clientSecret: secret, authentication: 'header', allowedInternalNetworks: 'loopback' } };
+		// The verifiers are server-side: read back from what the echo received, to scan for them too.
+		const verifiers = () => echo.requests.map((r) => new URLSearchParams(String(r.body ?? '')).get('code_verifier')).filter((v): v is string => !!v);
+		const scanner = scannerWith(['consumer auth client secret', secret], ['consumer auth code', code]).addSource(verifiers);
+		const run = async (continueOnFail: boolean) => {
+			const started = (await new LivePersonConsumerAuth().execute.call(
+				nodeCtx({ credentials, params: { operation: 'start', conversationId: 'c1', redirectUri: 'https://n8n.example.test/webhook/cb', options: {} } }),
+			)) as Array<Array<{ json: Record<string, unknown> }>>;
+			const state = new URL(started[0][0].json.authorizationUrl as string).searchParams.get('state');
+			return new LivePersonConsumerAuth().execute.call(nodeCtx({ continueOnFail, credentials, params: { operation: 'complete', state, code, error: '', options: {} } }));
+		};
+		await expectNoLeak(scanner, 'consumer auth complete (fail)', () => run(false));
+		await expectNoLeak(scanner, 'consumer auth complete (continue on fail)', () => run(true), { mustFail: false });
+		expect(verifiers().length).toBeGreaterThan(0);
 	});
 });
 

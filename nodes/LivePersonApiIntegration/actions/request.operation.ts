@@ -4,6 +4,7 @@ import { policyForAllowText } from '../../../lib/net/policy';
 import { parameterReader, type ParameterReader } from '../../shared/params';
 import { allowedInternalNetworksOption, nameValueList, nameValuePairs } from '../../shared/properties';
 import { apiRequest, AuthSetup } from '../transport';
+import { consumerAuth, consumerPreAuthFields } from './consumerPreAuth';
 
 export const description: INodeProperties[] = [
 	{
@@ -15,12 +16,15 @@ export const description: INodeProperties[] = [
 		options: [
 			{ name: 'Access Token', value: 'accessToken' },
 			{ name: 'Basic Auth', value: 'basicAuth' },
+			{ name: 'Consumer Pre-Authentication', value: 'consumerPreAuth', description: "The consumer's own token (from the item), optionally verified first" },
 			{ name: 'None', value: 'none' },
 			{ name: 'OAuth2 Authorization Code (or PKCE)', value: 'oAuth2AuthCode' },
 			{ name: 'OAuth2 Client Credentials', value: 'oAuth2ClientCredentials' },
+			{ name: 'Third-Party NLU (Dialogflow, Watson)', value: 'thirdPartyNlu' },
 		],
 		description: 'The bot-account credential that signs the request. Combine with Mutual TLS below for an API that wants both.',
 	},
+	...consumerPreAuthFields(),
 	{
 		displayName: 'Mutual TLS (Client Certificate)',
 		name: 'mutualTls',
@@ -278,7 +282,9 @@ export async function execute(
 	const built = buildApiRequest(params);
 	// The node's option and the credentials' own "Allowed Internal Networks" together.
 	const policy = policyForAllowText([options.allowedInternalNetworks, auth.allowedInternalNetworks].filter(Boolean).join(', '));
-	const res = await apiRequest(built, auth, {
+	// Consumer Pre-Authentication: this item's token, verified (when asked) before anything is sent.
+	const itemAuth = auth.authentication === 'consumerPreAuth' ? { ...auth, auth: await consumerAuth(param, i, policy) } : auth;
+	const res = await apiRequest(built, itemAuth, {
 		policy,
 		maxRedirects: options.maxRedirects ?? 0,
 		timeoutMs: Math.round((options.timeout ?? API_INTEGRATION_DEFAULTS.timeoutMs / 1000) * 1000),

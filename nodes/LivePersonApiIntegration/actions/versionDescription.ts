@@ -20,6 +20,7 @@ export const versionDescription: INodeTypeDescription = {
 		{ name: 'livePersonOAuth2ClientCredentialsApi', required: true, testedBy: 'livePersonOAuth2ClientCredentialsApiTest', displayOptions: { show: { authentication: ['oAuth2ClientCredentials'] } } },
 		{ name: 'livePersonBasicAuthApi', required: true, testedBy: 'livePersonBasicAuthApiTest', displayOptions: { show: { authentication: ['basicAuth'] } } },
 		{ name: 'livePersonAccessTokenApi', required: true, testedBy: 'livePersonAccessTokenApiTest', displayOptions: { show: { authentication: ['accessToken'] } } },
+		{ name: 'livePersonNluApi', required: true, testedBy: 'livePersonNluApiTest', displayOptions: { show: { authentication: ['thirdPartyNlu'] } } },
 		{ name: 'livePersonMutualTlsApi', required: true, testedBy: 'livePersonMutualTlsApiTest', displayOptions: { show: { mutualTls: [true] } } },
 	],
 	properties: request.description,

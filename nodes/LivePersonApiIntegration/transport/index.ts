@@ -25,6 +25,7 @@ const TOKEN_TYPES: Record<string, string> = {
 	accessToken: CREDENTIAL_TYPES.accessToken,
 	basicAuth: CREDENTIAL_TYPES.basic,
 	oAuth2ClientCredentials: CREDENTIAL_TYPES.clientCredentials,
+	thirdPartyNlu: CREDENTIAL_TYPES.nlu,
 };
 
 export async function resolveAuth(this: IExecuteFunctions): Promise<AuthSetup> {

@@ -1,0 +1,135 @@
+/**
+ * API Integration's "Consumer Pre-Authentication": the consumer's token from the item, optionally
+ * verified (lib/jwt/verify.ts, the Verify JWT node's logic) before any request, then sent as a
+ * bearer by a per-item strategy (lib/auth/consumer.ts). No credential: the token belongs to the
+ * consumer, not to the workflow.
+ */
+import type { INodeProperties } from 'n8n-workflow';
+import { consumerTokenStrategy, checkConsumerToken, verifyConsumerToken } from '../../../lib/auth/consumer';
+import { inputError } from '../../../lib/errors';
+import type { AuthStrategy } from '../../../lib/http/types';
+import { SUPPORTED_ALGORITHMS, type KeySource } from '../../../lib/jwt/verify';
+import type { OutboundPolicy } from '../../../lib/net/policy';
+import type { ParameterReader } from '../../shared/params';
+
+const show = (extra: Record<string, unknown[]> = {}) => ({ show: { authentication: ['consumerPreAuth'], ...extra } });
+
+export function consumerPreAuthFields(): INodeProperties[] {
+	return [
+		{
+			displayName: 'Consumer Token',
+			name: 'consumerToken',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '={{ $json.consumerToken }}',
+			required: true,
+			displayOptions: show(),
+			description:
+				"The consumer's token issued by your identity provider, with or without \"Bearer \" (e.g. from the conversation's authenticated data). Sent as Authorization: Bearer; never copied into the output.",
+		},
+		{
+			displayName: 'Verify Consumer Token',
+			name: 'verifyConsumerToken',
+			type: 'boolean',
+			default: true,
+			displayOptions: show(),
+			description: 'Whether to verify the token (signature, expiry, issuer, audience) before the request; a refused token fails the item and nothing is sent',
+		},
+		{
+			displayName: 'Key Source',
+			name: 'consumerKeySource',
+			type: 'options',
+			default: 'jwks',
+			displayOptions: show({ verifyConsumerToken: [true] }),
+			options: [
+				{ name: 'JWKS URL', value: 'jwks', description: "The identity provider's published key set" },
+				{ name: 'Public Key (PEM)', value: 'pem' },
+				{ name: 'JWK', value: 'jwk' },
+			],
+		},
+		{
+			displayName: 'JWKS URL',
+			name: 'consumerJwksUrl',
+			type: 'string',
+			default: '',
+			required: true,
+			placeholder: 'https://idp.example.com/.well-known/jwks.json',
+			displayOptions: show({ verifyConsumerToken: [true], consumerKeySource: ['jwks'] }),
+		},
+		{
+			displayName: 'Public Key',
+			name: 'consumerPublicKey',
+			type: 'string',
+			typeOptions: { rows: 6 },
+			default: '',
+			required: true,
+			placeholder: '-----BEGIN PUBLIC KEY-----',
+			displayOptions: show({ verifyConsumerToken: [true], consumerKeySource: ['pem'] }),
+		},
+		{
+			displayName: 'JWK',
+			name: 'consumerJwk',
+			type: 'json',
+			default: '{}',
+			required: true,
+			displayOptions: show({ verifyConsumerToken: [true], consumerKeySource: ['jwk'] }),
+		},
+		{
+			displayName: 'Algorithms',
+			name: 'consumerAlgorithms',
+			type: 'multiOptions',
+			default: ['RS256'],
+			options: SUPPORTED_ALGORITHMS.map((alg) => ({ name: alg, value: alg })),
+			displayOptions: show({ verifyConsumerToken: [true] }),
+			description: 'The signature algorithms accepted ("none" never is)',
+		},
+		{
+			displayName: 'Issuer',
+			name: 'consumerIssuer',
+			type: 'string',
+			default: '',
+			displayOptions: show({ verifyConsumerToken: [true] }),
+			description: 'Expected "iss" (several separated by commas). Leave empty to not check.',
+		},
+		{
+			displayName: 'Audience',
+			name: 'consumerAudience',
+			type: 'string',
+			default: '',
+			displayOptions: show({ verifyConsumerToken: [true] }),
+			description: 'Expected "aud" (several separated by commas): the API this token is meant for. Leave empty to not check (not recommended).',
+		},
+	];
+}
+
+function list(value: unknown): string | string[] | undefined {
+	const parts = String(value ?? '')
+		.split(/[\s,]+/)
+		.filter(Boolean);
+	if (!parts.length) return undefined;
+	return parts.length === 1 ? parts[0] : parts;
+}
+
+/** This item's strategy: the token read, verified when asked (JWKS fetched under `policy`). */
+export async function consumerAuth(param: ParameterReader, i: number, policy: OutboundPolicy): Promise<AuthStrategy> {
+	const token = checkConsumerToken(param('consumerToken', i, ''));
+	if (param<boolean>('verifyConsumerToken', i, true) !== false) {
+		const source = param('consumerKeySource', i, 'jwks') as string;
+		if (source === 'jwks' && !String(param('consumerJwksUrl', i, '')).trim()) {
+			throw inputError('consumerJwksUrl', 'JWKS URL is required to verify the consumer token', "Enter the identity provider's JWKS URL, or turn off Verify Consumer Token.", 'JWKS_URL_MISSING');
+		}
+		const key: KeySource =
+			source === 'pem'
+				? { type: 'pem', pem: param('consumerPublicKey', i, '') as string }
+				: source === 'jwk'
+					? { type: 'jwk', jwk: param('consumerJwk', i, '') as string }
+					: { type: 'jwks', url: String(param('consumerJwksUrl', i, '')).trim(), policy };
+		await verifyConsumerToken(token, {
+			key,
+			algorithms: param('consumerAlgorithms', i, ['RS256']) as string[],
+			issuer: list(param('consumerIssuer', i, '')),
+			audience: list(param('consumerAudience', i, '')),
+		});
+	}
+	return consumerTokenStrategy(token);
+}

@@ -1,0 +1,166 @@
+/**
+ * API Integration, Authentication = Consumer Pre-Authentication, against a local API and a local
+ * identity provider's JWKS (127.0.0.1; keys made at test time):
+ *   - a valid consumer token passes verification and is sent as the bearer; the output never
+ *     contains it;
+ *   - an expired, wrong-audience, wrong-issuer or wrongly signed token is refused with a clear item
+ *     error and NO request reaches the API;
+ *   - verification off: the token is sent as given; an empty token fails the item.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as jose from 'jose';
+import { closeAllDispatchers } from '../../lib/http';
+import { sharedJwksCache } from '../../lib/jwt/verify';
+import { LivePersonApiIntegration } from '../../nodes/LivePersonApiIntegration/LivePersonApiIntegration.node';
+import { nodeCtx } from '../support/node-ctx';
+
+jest.setTimeout(60_000);
+
+const ISSUER = 'https://idp.brand.example';
+const AUDIENCE = 'orders-api';
+
+let server: { url: string; apiCalls: Array<{ authorization?: string }>; jwksCalls: number; close(): Promise<void> };
+let idpKey: jose.KeyLike;
+let otherKey: jose.KeyLike;
+let idpPublicPem: string;
+
+async function startServer(jwks: jose.JSONWebKeySet): Promise<typeof server> {
+	const state = { apiCalls: [] as Array<{ authorization?: string }>, jwksCalls: 0 };
+	const srv = http.createServer((req, res) => {
+		req.resume();
+		res.setHeader('content-type', 'application/json');
+		if (req.url === '/.well-known/jwks.json') {
+			state.jwksCalls++;
+			return res.end(JSON.stringify(jwks));
+		}
+		if (req.url?.startsWith('/orders')) {
+			state.apiCalls.push({ authorization: req.headers.authorization });
+			return res.end(JSON.stringify({ orders: [{ id: 'A-1001', status: 'shipped' }] }));
+		}
+		res.statusCode = 404;
+		return res.end('{}');
+	});
+	await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+	return { ...state, get apiCalls() { return state.apiCalls; }, get jwksCalls() { return state.jwksCalls; }, url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`, close: () => new Promise((r) => srv.close(() => r())) } as typeof server;
+}
+
+beforeAll(async () => {
+	const pair = await jose.generateKeyPair('RS256', { extractable: true });
+	idpKey = pair.privateKey;
+	idpPublicPem = await jose.exportSPKI(pair.publicKey);
+	otherKey = (await jose.generateKeyPair('RS256')).privateKey;
+	const jwk = { ...(await jose.exportJWK(pair.publicKey)), kid: 'idp-1', alg: 'RS256', use: 'sig' };
+	server = await startServer({ keys: [jwk] });
+});
+afterAll(async () => {
+	await server?.close();
+	await closeAllDispatchers();
+});
+beforeEach(() => {
+	server.apiCalls.length = 0;
+	sharedJwksCache().clear?.();
+});
+
+function consumerToken(opts: { key?: jose.KeyLike; aud?: string; iss?: string; exp?: number | string; sub?: string } = {}) {
+	return new jose.SignJWT({ name: 'Consumer' })
+		.setProtectedHeader({ alg: 'RS256', kid: 'idp-1' })
+		.setSubject(opts.sub ?? 'consumer-42')
+		.setIssuer(opts.iss ?? ISSUER)
+		.setAudience(opts.aud ?? AUDIENCE)
+		.setIssuedAt()
+		.setExpirationTime(opts.exp ?? '10m')
+		.sign(opts.key ?? idpKey);
+}
+
+function run(tokens: string[], extra: Record<string, unknown> = {}, continueOnFail = false) {
+	const params: Record<string, unknown> = {
+		authentication: 'consumerPreAuth',
+		consumerToken: undefined,
+		verifyConsumerToken: true,
+		consumerKeySource: 'jwks',
+		consumerJwksUrl: `${server.url}/.well-known/jwks.json`,
+		consumerAlgorithms: ['RS256'],
+		consumerIssuer: ISSUER,
+		consumerAudience: AUDIENCE,
+		method: 'GET',
+		url: `${server.url}/orders`,
+		options: { retries: 0, allowedInternalNetworks: 'loopback' },
+		...extra,
+	};
+	return new LivePersonApiIntegration().execute.call(
+		nodeCtx({
+			items: tokens.map((t) => ({ json: { consumerToken: t } })),
+			continueOnFail,
+			params: (name, i) => (name === 'consumerToken' ? (extra.consumerToken ?? tokens[i]) : params[name]),
+		}),
+	);
+}
+
+describe('Consumer Pre-Authentication', () => {
+	test('a valid consumer token passes verification and calls the API as the bearer; never in the output', async () => {
+		const token = await consumerToken();
+		const out = await run([`Bearer ${token}`]);
+		expect(out[0].map((i) => i.json)).toEqual([{ orders: [{ id: 'A-1001', status: 'shipped' }] }]);
+		expect(server.apiCalls).toEqual([{ authorization: `Bearer ${token}` }]);
+		expect(JSON.stringify(out)).not.toContain(token);
+	});
+
+	test.each([
+		['expired', () => consumerToken({ exp: Math.floor(Date.now() / 1000) - 60 }), /expired/i, 'CONSUMER_TOKEN_EXPIRED'],
+		['wrong audience', () => consumerToken({ aud: 'another-api' }), /aud/i, 'CONSUMER_TOKEN_WRONG_AUDIENCE'],
+		['wrong issuer', () => consumerToken({ iss: 'https://evil.example' }), /iss/i, 'CONSUMER_TOKEN_WRONG_ISSUER'],
+		['wrongly signed', () => consumerToken({ key: otherKey }), /signature/i, 'CONSUMER_TOKEN_BAD_SIGNATURE'],
+	])('%s: refused before any request, with a clear item error', async (_label, make, message, code) => {
+		const token = await make();
+		const error = await run([token]).catch((e: unknown) => e);
+		expect(error).toBeInstanceOf(Error);
+		const text = String((error as Error).message);
+		expect(text).toMatch(/consumer token was refused before any request/);
+		expect(text).toMatch(message);
+		expect(JSON.stringify(error)).not.toContain(token);
+		expect(server.apiCalls).toHaveLength(0);
+		// Continue On Fail: one error item naming the cause, without the token; still no request.
+		const out = await run([token], {}, true);
+		expect(out[0]).toHaveLength(1);
+		expect(JSON.stringify(out[0][0].json)).toMatch(message);
+		expect(JSON.stringify(out)).not.toContain(token);
+		expect(server.apiCalls).toHaveLength(0);
+		// The typed code travels with the n8n error (NodeApiError keeps it as lpErrorCode).
+		expect((error as { errorResponse?: { lpErrorCode?: string } }).errorResponse?.lpErrorCode).toBe(code);
+	});
+
+	test('per item: only the valid tokens reach the API (continue on fail)', async () => {
+		const good = await consumerToken({ sub: 'c1' });
+		const bad = await consumerToken({ key: otherKey, sub: 'c2' });
+		const good2 = await consumerToken({ sub: 'c3' });
+		const out = await run([good, bad, good2], {}, true);
+		expect(out[0]).toHaveLength(3);
+		expect(out[0][1].json).toHaveProperty('error');
+		expect(server.apiCalls.map((c) => c.authorization)).toEqual(expect.arrayContaining([`Bearer ${good}`, `Bearer ${good2}`]));
+		expect(server.apiCalls).toHaveLength(2);
+	});
+
+	test('a pasted public key works too; a wrong key there refuses the token', async () => {
+		const token = await consumerToken();
+		await run([token], { consumerKeySource: 'pem', consumerPublicKey: idpPublicPem });
+		expect(server.apiCalls).toHaveLength(1);
+		const other = await consumerToken({ key: otherKey });
+		await expect(run([other], { consumerKeySource: 'pem', consumerPublicKey: idpPublicPem })).rejects.toThrow(/signature/i);
+		expect(server.apiCalls).toHaveLength(1);
+	});
+
+	test('verification off: the token is sent as given; an empty token fails the item before any request', async () => {
+		await run(['opaque-consumer-token-123'], { verifyConsumerToken: false });
+		expect(server.apiCalls).toEqual([{ authorization: 'Bearer opaque-consumer-token-123' }]);
+		await expect(run([''], { verifyConsumerToken: false })).rejects.toThrow(/Consumer Token is empty/);
+		await expect(run(['two words'], { verifyConsumerToken: false })).rejects.toThrow(/without spaces/);
+		expect(server.apiCalls).toHaveLength(1);
+	});
+
+	test('JWKS on 127.0.0.1 without "loopback" allowed: refused, nothing sent to the API', async () => {
+		const token = await consumerToken();
+		await expect(run([token], { options: { retries: 0 } })).rejects.toThrow(/Blocked request/);
+		expect(server.apiCalls).toHaveLength(0);
+	});
+});
