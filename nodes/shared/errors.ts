@@ -50,6 +50,13 @@ export function errorJson(error: unknown): IDataObject {
 	return { error: `Unexpected internal error (${error instanceof Error ? error.constructor.name : typeof error})` };
 }
 
-export function errorItem(error: unknown, itemIndex: number): INodeExecutionData {
-	return { json: errorJson(error), pairedItem: { item: itemIndex } };
+/**
+ * The Continue-On-Fail item of a failed input item. With the node, the n8n error is set on the item
+ * too: n8n sends an item to the node's error output ("On Error: Continue (using error output)") only
+ * when `item.error` is set or its JSON is exactly `{error}`, and ours carries a description as well.
+ */
+export function errorItem(error: unknown, itemIndex: number, node?: INode): INodeExecutionData {
+	const item: INodeExecutionData = { json: errorJson(error), pairedItem: { item: itemIndex } };
+	if (node) item.error = toNodeError(node, error, itemIndex);
+	return item;
 }

@@ -46,7 +46,7 @@ export async function mapItems(
 				results[index] = normalise(await fn(index), index);
 			} catch (error) {
 				if (continueOnFail) {
-					results[index] = [errorItem(error, index)];
+					results[index] = [errorItem(error, index, ctx.getNode())];
 				} else {
 					failures.push({ index, error });
 					stop = true;
