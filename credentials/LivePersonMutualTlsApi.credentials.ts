@@ -40,7 +40,8 @@ export class LivePersonMutualTlsApi implements ICredentialType {
 			displayName: 'Key Certificate',
 			name: 'keyStore',
 			type: 'string',
-			typeOptions: { password: true, rows: 4 },
+			// One masked line: n8n 2.41 shows a multi-row password field unmasked (base64 needs no newlines).
+			typeOptions: { password: true },
 			default: '',
 			required: true,
 			displayOptions: { show: { keyStoreFormat: ['pkcs12', 'jks'] } },
