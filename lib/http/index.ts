@@ -23,7 +23,7 @@ import { Dispatcher, errors as undiciErrors, request } from 'undici';
 import { LpError, MIN_SECRET_LENGTH, REDACTED, isSecretName, redactError, safeUrl, snippet } from '../errors';
 import { OutboundPolicy, hostLiteral, policyDispatcher, policyForAllowText } from '../net/policy';
 import { explainTlsFailure, type TlsFailureContext } from '../tls/errors';
-import type { Applied, Dispatch, Exchange, Headers, HttpRequest, HttpResponse, Interceptor, RetryPolicy } from './types';
+import type { Applied, AuthStrategy, Dispatch, Exchange, Headers, HttpRequest, HttpResponse, Interceptor, RetryPolicy } from './types';
 
 export * from './types';
 export { closeAllDispatchers, registerCloser, sharedDispatcher } from './dispatchers';
@@ -296,26 +296,36 @@ const transport: Dispatch = (ex) => (ex.req.transport ?? undiciTransport)(ex);
  * resolves on its own, so its host name is resolved and checked here first (the remaining window,
  * a re-resolution between this check and its connect, is documented in SECURITY.md).
  */
-export const policyInterceptor: Interceptor = (next) => async (ex) => {
+export const policyInterceptor: Interceptor = (next) => (ex) => {
+	// Synchronous on the hot path (no extra promise per request); a refusal is a rejected promise.
 	const policy = ex.policy;
-	policy.checkUrl(ex.url);
-	if (ex.req.transport) {
-		if (policy.enabled && !hostLiteral(ex.url.hostname)) {
+	try {
+		policy.checkUrl(ex.url);
+		if (ex.req.transport) {
+			if (!policy.enabled || hostLiteral(ex.url.hostname)) return next(ex);
 			// A DNS failure here is the same network error the default transport reports.
-			await policy.resolve(ex.url.hostname).catch((error: unknown) => {
-				throw networkError(ex, error);
-			});
+			return policy.resolve(ex.url.hostname).then(
+				() => next(ex),
+				(error: unknown) => {
+					throw networkError(ex, error);
+				},
+			);
 		}
-		return next(ex);
+		ex.dispatcher = ex.useConnection && ex.req.connection ? ex.req.connection.dispatcher(policy) : policyDispatcher(policy);
+	} catch (error) {
+		return Promise.reject(error);
 	}
-	ex.dispatcher = ex.useConnection && ex.req.connection ? ex.req.connection.dispatcher(policy) : policyDispatcher(policy);
 	return next(ex);
 };
 
 /** Retries network failures and retryable statuses per `req.retry` (default: none). */
-export const retryInterceptor: Interceptor = (next) => async (ex) => {
+export const retryInterceptor: Interceptor = (next) => (ex) => {
 	const policy = ex.req.retry;
 	if (!policy || (policy.retries <= 0 && !policy.decide)) return next(ex);
+	return withRetries(next, ex, policy);
+};
+
+async function withRetries(next: Dispatch, ex: Exchange, policy: RetryPolicy): Promise<HttpResponse> {
 	const wait = policy.sleep ?? sleep;
 	for (let attempt = 1; ; attempt++) {
 		let delay: number | undefined;
@@ -336,7 +346,7 @@ export const retryInterceptor: Interceptor = (next) => async (ex) => {
 		ex.req.onRetry?.({ attempt, delayMs: delay, reason, ...(status !== undefined ? { status } : {}) });
 		await wait(delay);
 	}
-};
+}
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const ALWAYS_CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie']);
@@ -397,9 +407,12 @@ export function redirectExchange(current: Exchange, status: number, location: st
 }
 
 /** Follows up to `req.maxRedirects` redirects; each hop goes through the policy again. */
-export const redirectInterceptor: Interceptor = (next) => async (ex) => {
+export const redirectInterceptor: Interceptor = (next) => (ex) => {
 	const max = ex.req.maxRedirects ?? 0;
-	if (max <= 0) return next(ex);
+	return max <= 0 ? next(ex) : followRedirects(next, ex, max);
+};
+
+async function followRedirects(next: Dispatch, ex: Exchange, max: number): Promise<HttpResponse> {
 	let current = ex;
 	const redirects: string[] = [];
 	for (let hop = 0; ; hop++) {
@@ -416,7 +429,7 @@ export const redirectInterceptor: Interceptor = (next) => async (ex) => {
 		current = redirectExchange(current, res.status, location);
 		redirects.push(safeUrl(current.url));
 	}
-};
+}
 
 function rememberSecrets(ex: Exchange, values: Iterable<string | undefined>): void {
 	for (const v of values) if (v && v.length >= MIN_SECRET_LENGTH && !ex.scope.secrets.includes(v)) ex.scope.secrets.push(v);
@@ -449,9 +462,12 @@ function signed(ex: Exchange, applied: Applied): Exchange {
  * (`isRejected`, narrowed by `req.reauthWhen`) and the strategy drops what it used, the request is
  * signed again and sent once more. No other code re-sends on 401/403.
  */
-export const reauthInterceptor: Interceptor = (next) => async (ex) => {
+export const reauthInterceptor: Interceptor = (next) => (ex) => {
 	const auth = ex.req.auth;
-	if (!auth) return next(ex);
+	return auth ? withAuth(next, ex, auth) : next(ex);
+};
+
+async function withAuth(next: Dispatch, ex: Exchange, auth: AuthStrategy): Promise<HttpResponse> {
 	const firstApplied = await auth.apply({ method: ex.method, url: ex.url, headers: ex.headers, body: ex.body });
 	const res = await next(signed(ex, firstApplied));
 	const rejected = auth.isRejected ? auth.isRejected(res) : res.status === 401;
@@ -461,18 +477,25 @@ export const reauthInterceptor: Interceptor = (next) => async (ex) => {
 	const second = await next(signed(ex, secondApplied));
 	second.reauthenticated = true;
 	return second;
-};
+}
 
 /** Outermost: every error leaves redacted with every secret of the request, strategy and identity. */
-export const errorInterceptor: Interceptor = (next) => async (ex) => {
+export const errorInterceptor: Interceptor = (next) => (ex) => {
+	let pending: Promise<HttpResponse>;
 	try {
-		const res = await next(ex);
-		res.secrets = ex.scope.secrets;
-		return res;
+		pending = next(ex);
 	} catch (error) {
-		if (error instanceof LpError) throw redactError(error, ex.scope.secrets);
-		throw error;
+		pending = Promise.reject(error);
 	}
+	return pending.then(
+		(res) => {
+			res.secrets = ex.scope.secrets;
+			return res;
+		},
+		(error: unknown) => {
+			throw error instanceof LpError ? redactError(error, ex.scope.secrets) : error;
+		},
+	);
 };
 
 /** `compose(base, a, b, c)` = a(b(c(base))): the first interceptor is the outermost. */
