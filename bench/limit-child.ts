@@ -7,7 +7,7 @@
  * Parent → child: { type: 'sequential' | 'round', id, job }   child → parent: { type: 'result', id, ... }
  * Child → parent: { type: 'server', id, op: 'reset' | 'counts', opts }  parent → child: { type: 'server-reply', id, value }
  */
-import { closeAllDispatchers } from '../lib/net/transport';
+import { closeAllDispatchers } from '../lib/http';
 import { closeAllAgents } from '../lib/tls/agent-pool';
 import { measureLibThroughput, type LibRun, type StoreFixture } from './lib-level';
 import type { CountingServer, ServerCounts } from './mtls-server';

@@ -33,7 +33,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { API_INTEGRATION_DEFAULTS } from '../lib/integration/api-request';
-import { closeAllDispatchers } from '../lib/net/transport';
+import { closeAllDispatchers } from '../lib/http';
 import { closeAllAgents } from '../lib/tls/agent-pool';
 import { createN8n, packPackage } from '../test/e2e/harness';
 import { makeTestPki, STORE_PASSWORD } from '../test/helpers/pki';

@@ -19,12 +19,12 @@ import { allowedInternalNetworksCredentialField } from '../nodes/shared/properti
  *   refreshes shortly before `expires_in` / the JWT `exp`, and still refetches on the configured
  *   status (401 or 403) by the pipeline's re-login interceptor (lib/http), invalidating by value so N items that saw
  *   the same rejection cause ONE new token request.
- * - Our nodes send through undici (`lib/net/transport.ts`, per-credential mTLS / outbound-policy
+ * - Our nodes send through undici (`lib/http`, the one request pipeline; per-credential mTLS / outbound-policy
  *   dispatchers) which n8n's OAuth2 helper cannot use; n8n's helper would also write the token
  *   into the stored credential on every fetch (a database write per refresh).
  * - Client credentials need no user interaction, so nothing is lost by not persisting the token:
  *   each n8n process (main, worker) fetches its own on first use.
- * Cost: tokens are per process, not shared between queue-mode workers.
+ * In n8n queue mode the cache shares its tokens through Redis (lib/auth/store), one fetch per cluster.
  *
  * `authenticate` (used by `httpRequestWithAuthentication` and by the Test button) adds
  * `Authorization: <token_type> <access_token>` from the cache. The Test button POSTs the

@@ -19,7 +19,7 @@
  * Login Service or Sentinel, or an OAuth1 signature of method + full URL) through `MtlsIo.authorize`.
  *
  * Pure `build*Request` / `process*Response` functions (oauth4webapi style) sit beside the I/O
- * (`MtlsClient`), which adds authentication, sends through lib/net/transport and retries once with a
+ * (`MtlsClient`), which sends through the pipeline (lib/http) with the account strategy; it re-logs in once with a
  * fresh token after a 401 that the gateway itself gave.
  */
 import { randomBytes, X509Certificate } from 'node:crypto';

@@ -9,7 +9,7 @@ import {
 	validateAccountId,
 	validateServiceName,
 } from '../../lib/liveperson/csds';
-import type { HttpResponse } from '../../lib/net/transport';
+import type { HttpResponse } from '../../lib/http';
 
 const res = (status: number, body: string, contentType = 'application/json'): HttpResponse => ({
 	status,

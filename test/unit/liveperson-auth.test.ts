@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { SignJWT } from 'jose';
 import { createSecretKey } from 'node:crypto';
 import { LpError } from '../../lib/errors';
-import type { HttpResponse } from '../../lib/net/transport';
+import type { HttpResponse } from '../../lib/http';
 import {
 	buildLoginRequest,
 	buildLogoutRequest,

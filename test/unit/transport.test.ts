@@ -1,5 +1,5 @@
 import { LpError, redact, safeUrl, snippet } from '../../lib/errors';
-import { parseJsonBody, parseRetryAfter, statusError } from '../../lib/net/transport';
+import { parseJsonBody, parseRetryAfter, statusError } from '../../lib/http';
 
 describe('errors and redaction', () => {
 	it('redacts secrets in plain, URL-encoded and base64 form', () => {

@@ -12,7 +12,7 @@ import { expiresAtFrom } from '../../../lib/auth/token-cache';
 import { LpError } from '../../../lib/errors';
 import { readOrchestratorToken } from '../../../lib/liveperson/orchestrator-auth';
 import { processSentinelTokenResponse } from '../../../lib/liveperson/sentinel';
-import type { HttpResponse } from '../../../lib/net/transport';
+import type { HttpResponse } from '../../../lib/http';
 
 const NOW = 1_800_000_000_000;
 const b64url = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { UnsecuredJWT } from 'jose';
 import { LpError } from '../../../lib/errors';
-import type { HttpResponse } from '../../../lib/net/transport';
+import type { HttpResponse } from '../../../lib/http';
 import { codeChallengeS256, createPkcePair, generateCodeVerifier, isValidCodeVerifier } from '../../../lib/auth/pkce';
 import { basicAuthorization, clientSecretBasic } from '../../../lib/auth/basic';
 import {

@@ -1,6 +1,6 @@
 /** Pure request building and response processing of the API Integration node. */
 import { buildApiRequest, processApiResponse } from '../../../lib/integration/api-request';
-import type { HttpResponse } from '../../../lib/net/transport';
+import type { HttpResponse } from '../../../lib/http';
 
 const res = (status: number, type: string, body: string | Buffer, extra: Record<string, string> = {}): HttpResponse => ({
 	status,

@@ -1,5 +1,5 @@
 import { LpError } from '../../../lib/errors';
-import type { HttpResponse } from '../../../lib/net/transport';
+import type { HttpResponse } from '../../../lib/http';
 import { buildLpApiRequest, lpRetryPolicy, nextOffset, processLpApiResponse, readOffsetPage, validateApiPath } from '../../../lib/liveperson/api';
 import { buildConversationSearchBody, buildConversationSearchCall, buildGetConversationCall, processGetConversationBody, transcriptOf, validateLimit } from '../../../lib/liveperson/messaging-interactions';
 import { buildCurrentQueueHealthCall, processCurrentQueueHealthBody } from '../../../lib/liveperson/messaging-operations';

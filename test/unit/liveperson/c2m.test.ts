@@ -1,5 +1,5 @@
 import { LpError } from '../../../lib/errors';
-import type { HttpResponse } from '../../../lib/net/transport';
+import type { HttpResponse } from '../../../lib/http';
 import { buildEligibilityRequest, buildInviteRequest, C2M_LIMITS, normalisePhone, processC2mResponse } from '../../../lib/liveperson/c2m';
 
 const BASE = 'https://va.connect-to-messaging.liveperson.net';

@@ -1,6 +1,6 @@
 import forge from 'node-forge';
 import { LpError } from '../../../lib/errors';
-import type { HttpResponse } from '../../../lib/net/transport';
+import type { HttpResponse } from '../../../lib/http';
 import {
 	buildCheckMappingRequest,
 	buildCreateMappingRequest,

@@ -1,5 +1,5 @@
 import { LpError, safeUrl } from '../../../lib/errors';
-import type { HttpResponse } from '../../../lib/net/transport';
+import type { HttpResponse } from '../../../lib/http';
 import { orchestratorApiHost, orchestratorCacheKey, orchestratorStrategy } from '../../../lib/liveperson/orchestrator-auth';
 import { tokenCache } from '../../../lib/auth/token-cache';
 import {

@@ -1,2 +1,0 @@
-/** Moved to lib/http (the one request pipeline); kept as an alias for older imports. */
-export * from '../http';
