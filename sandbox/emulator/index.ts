@@ -1,7 +1,7 @@
 /**
  * LivePerson API emulator: one HTTP port on 127.0.0.1 serves CSDS, Login Service, Sentinel, the mTLS
  * gateway, Conversation Orchestrator, Connect-to-Messaging and a protected echo API, following
- * /work/shared/reference/liveperson-api.md. Each route has an id (see ROUTE_IDS) for call counts and
+ * the project's LivePerson API reference notes. Each route has an id (see ROUTE_IDS) for call counts and
  * injected faults. A sample mutual-TLS target (HTTPS, client certificate required) runs beside it.
  *
  * Admin API on the same port: GET /__emulator/counts, POST /__emulator/faults {route, fault|null},
