@@ -22,6 +22,7 @@ import { send } from '../http';
 import type { Applied, AuthStrategy } from '../http/types';
 import { policyForAllowText, type OutboundPolicy } from '../net/policy';
 import { checkUrl, processTokenResponse, TOKEN_RETRY, type BuiltRequest, type TokenIoOptions } from './oauth2';
+import { pemBlocks } from '../tls/certs';
 import { fingerprint, tokenCache, type CachedToken, type TokenCache } from './token-cache';
 
 export type NluProvider = 'dialogflow' | 'watson';
@@ -96,8 +97,8 @@ export function parseServiceAccountJson(text: unknown): ServiceAccount {
 	let privateKeyPem = jsonField(obj, 'private_key', true)!;
 	// A key pasted with literal "\n" sequences (copied out of a JSON string twice) is accepted too.
 	if (!privateKeyPem.includes('\n') && privateKeyPem.includes('\\n')) privateKeyPem = privateKeyPem.replace(/\\n/g, '\n');
-	if (!/-----BEGIN (RSA )?PRIVATE KEY-----/.test(privateKeyPem)) {
-		throw inputError(FIELD, `${FIELD_LABEL}: "private_key" is not a PEM private key`, 'It must start with -----BEGIN PRIVATE KEY-----.', 'NLU_JSON_KEY_INVALID');
+	if (!pemBlocks(privateKeyPem).some((b) => /PRIVATE KEY$/.test(b.label))) {
+		throw inputError(FIELD, `${FIELD_LABEL}: "private_key" is not a PEM private key`, 'It must be the PEM "PRIVATE KEY" block of the key file.', 'NLU_JSON_KEY_INVALID');
 	}
 	let privateKey: KeyObject;
 	try {
