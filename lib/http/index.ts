@@ -183,20 +183,6 @@ function describeNetworkError(error: unknown, tlsContext?: TlsFailureContext): {
 	return { kind: 'network', reason: code ? `network error ${code}` : 'network error', code };
 }
 
-async function readBody(body: Dispatcher.ResponseData['body'], max: number, service: string, url: () => string): Promise<Buffer> {
-	const chunks: Buffer[] = [];
-	let size = 0;
-	for await (const chunk of body) {
-		size += chunk.length;
-		if (size > max) {
-			body.destroy();
-			throw tooLarge(service, max, url());
-		}
-		chunks.push(chunk as Buffer);
-	}
-	return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-}
-
 export function tooLarge(service: string, max: number, printableUrl: string): LpError {
 	return new LpError('response', `${service} answered with more than ${max} bytes from ${printableUrl}`, {
 		code: 'RESPONSE_TOO_LARGE',
@@ -204,8 +190,8 @@ export function tooLarge(service: string, max: number, printableUrl: string): Lp
 	});
 }
 
-/** Reads a Node stream (a custom transport's body) with the same size cap. */
-export async function readStreamCapped(stream: AsyncIterable<unknown> & { destroy?: () => void }, max: number, service: string, printableUrl: string): Promise<Buffer> {
+/** Reads a body (undici's, or a custom transport's Node stream) up to `max` bytes: a larger one is destroyed unread. */
+async function readCapped(stream: AsyncIterable<unknown> & { destroy?: () => void }, max: number, service: string, url: () => string): Promise<Buffer> {
 	const chunks: Buffer[] = [];
 	let size = 0;
 	for await (const chunk of stream) {
@@ -213,11 +199,16 @@ export async function readStreamCapped(stream: AsyncIterable<unknown> & { destro
 		size += buf.length;
 		if (size > max) {
 			stream.destroy?.();
-			throw tooLarge(service, max, printableUrl);
+			throw tooLarge(service, max, url());
 		}
 		chunks.push(buf);
 	}
-	return Buffer.concat(chunks);
+	return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+}
+
+/** `readCapped` for a custom transport's stream. */
+export function readStreamCapped(stream: AsyncIterable<unknown> & { destroy?: () => void }, max: number, service: string, printableUrl: string): Promise<Buffer> {
+	return readCapped(stream, max, service, () => printableUrl);
 }
 
 export function serviceOf(ex: Exchange): string {
@@ -274,7 +265,7 @@ const undiciTransport = async (ex: Exchange): Promise<HttpResponse> => {
 			headersTimeout: timeout,
 			bodyTimeout: timeout,
 		});
-		const body = await readBody(res.body, maxBytes, serviceOf(ex), () => safeUrl(ex.url));
+		const body = await readCapped(res.body, maxBytes, serviceOf(ex), () => safeUrl(ex.url));
 		return { status: res.statusCode, headers: res.headers, body, attempts: 1 };
 	} catch (error) {
 		const typed = networkError(ex, error);

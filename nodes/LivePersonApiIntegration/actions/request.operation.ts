@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { API_INTEGRATION_DEFAULTS, ApiRequestParams, BodyType, buildApiRequest, processApiResponse, ResponseFormat } from '../../../lib/integration/api-request';
-import { policyForAllowText } from '../../../lib/net/policy';
+import { policyForAllowText, type OutboundPolicy } from '../../../lib/net/policy';
 import { parameterReader, type ParameterReader } from '../../shared/params';
 import { allowedInternalNetworksOption, nameValueList, nameValuePairs } from '../../shared/properties';
 import { apiRequest, AuthSetup } from '../transport';
@@ -251,6 +251,21 @@ export interface RequestOptions {
 	timeout?: number;
 }
 
+const policies = new WeakMap<AuthSetup, Map<string, OutboundPolicy>>();
+
+/**
+ * The node's option and the credentials' own "Allowed Internal Networks" together, once per
+ * execution (one auth setup) and option text, not per item.
+ */
+function policyFor(auth: AuthSetup, optionText: string | undefined): OutboundPolicy {
+	let byText = policies.get(auth);
+	if (!byText) policies.set(auth, (byText = new Map()));
+	const key = optionText ?? '';
+	let policy = byText.get(key);
+	if (!policy) byText.set(key, (policy = policyForAllowText([optionText, auth.allowedInternalNetworks].filter(Boolean).join(', '))));
+	return policy;
+}
+
 /** One item: parameters → lib request → response → output item(s). */
 export async function execute(
 	this: IExecuteFunctions,
@@ -280,8 +295,7 @@ export async function execute(
 		params.binary = { data: await this.helpers.getBinaryDataBuffer(i, field), mimeType: meta.mimeType };
 	}
 	const built = buildApiRequest(params);
-	// The node's option and the credentials' own "Allowed Internal Networks" together.
-	const policy = policyForAllowText([options.allowedInternalNetworks, auth.allowedInternalNetworks].filter(Boolean).join(', '));
+	const policy = policyFor(auth, options.allowedInternalNetworks);
 	// Consumer Pre-Authentication: this item's token, verified (when asked) before anything is sent.
 	const itemAuth = auth.authentication === 'consumerPreAuth' ? { ...auth, auth: await consumerAuth(param, i, policy) } : auth;
 	const res = await apiRequest(built, itemAuth, {

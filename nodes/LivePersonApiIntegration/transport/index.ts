@@ -10,7 +10,7 @@
  */
 import type { IExecuteFunctions, IHttpRequestMethods, IHttpRequestOptions } from 'n8n-workflow';
 import { LpError } from '../../../lib/errors';
-import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT_MS, networkError, readStreamCapped, serviceOf } from '../../../lib/http';
+import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT_MS, networkError, readStreamCapped, serviceOf, tooLarge } from '../../../lib/http';
 import type { AuthStrategy, Exchange, HttpResponse, Transport } from '../../../lib/http/types';
 import { API_INTEGRATION_DEFAULTS, ApiAuth, BuiltApiRequest, SendApiOptions, sendApiRequest } from '../../../lib/integration/api-request';
 import { safeUrl } from '../../../lib/errors';
@@ -117,7 +117,7 @@ function n8nOAuth2Transport(ctx: IExecuteFunctions): Transport {
 				: Buffer.isBuffer(raw)
 					? raw
 					: Buffer.from(typeof raw === 'string' ? raw : JSON.stringify(raw ?? ''));
-		if (body.length > max) throw new LpError('response', `${serviceOf(ex)} answered with more than ${max} bytes from ${safeUrl(ex.url)}`, { code: 'RESPONSE_TOO_LARGE' });
+		if (body.length > max) throw tooLarge(serviceOf(ex), max, safeUrl(ex.url));
 		return { status: res.statusCode, headers: res.headers ?? {}, body, attempts: 1 };
 	};
 }
