@@ -71,11 +71,6 @@ export function c2mStrategy(creds: TransferToMessagingCredentials, options: C2mA
 	};
 }
 
-/** After a 401 from C2M (errorCode 1100 "invalid Bearer"): drop the token if it is still `value`. */
-export function invalidateC2mToken(creds: TransferToMessagingCredentials, value?: string): void {
-	tokenCache.invalidate(c2mCacheKey(creds), value?.replace(/^Bearer\s+/i, ''));
-}
-
 /** Origin of the account's C2M host (CSDS `connectToMessagingDomain`). */
 export function resolveC2mBase(creds: Pick<TransferToMessagingCredentials, 'accountId' | 'csdsHost' | 'allowedInternalNetworks'>): Promise<string> {
 	return resolveServiceBase(creds.csdsHost, validateAccountId(creds.accountId), C2M_CSDS_SERVICE, { policy: c2mPolicy(creds) });
