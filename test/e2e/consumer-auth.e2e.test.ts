@@ -1,7 +1,7 @@
 /**
  * Consumer Authentication in a REAL n8n 2.8.4 (`npm start`'s sandbox on free ports in a temp
- * folder) against a REAL authorization server (oidc-provider, PKCE required), the consumer's
- * browser played by HTTP requests that follow the sign-in redirects (no Chromium):
+ * folder) against a REAL authorization server (oidc-provider, PKCE required, with an HTML sign-in
+ * form and consent page), the consumer's browser a REAL Chromium (playwright-core, headless):
  *
  *   Start workflow:    Webhook POST → Consumer Authentication (Start)  → answers { authorizationUrl }
  *   Callback workflow: Webhook GET (the redirect URI) → Consumer Authentication (Complete)
@@ -9,18 +9,22 @@
  *                                          │            consumer's token) → Respond 200 with the resource's answer
  *                                          └ false → Respond 400 { error }  (Complete continues on fail)
  *
- * The consumer signs in, the provider redirects to n8n's webhook with code + state, n8n completes
- * and calls the protected resource with the consumer's token. The same redirect again (reused
- * state) and an altered state are refused. n8n's log never holds the token or the client secret.
+ * The consumer opens the URL from Start in the browser, mistypes the password once, signs in,
+ * allows access; the provider redirects the browser to n8n's webhook with code + state, n8n
+ * completes and calls the protected resource as that consumer. Reloading the page (reused state)
+ * and a second consumer's redirect with an altered state are refused; that consumer's genuine
+ * redirect still completes. n8n's log never holds the client secret or an authorization code, and
+ * no page the consumer sees holds a token.
  */
 import { randomUUID } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
 import { closeAllDispatchers } from '../../lib/http';
-import { OutboundPolicy } from '../../lib/net/policy';
-import { followAuthorization, startOidcFixture } from '../support/oidc-fixture';
+import { assertChromium, launchChromium } from '../support/chromium';
+import { startOidcFixture } from '../support/oidc-fixture';
 import { freePort, INSTALL_TIMEOUT_MS, nodeType, type Connections, type WorkflowNode } from './harness';
 
 interface SandboxHandle {
@@ -38,12 +42,14 @@ const STEP_TIMEOUT_MS = 2 * 60 * 1000;
 const SECRET = `consumer-e2e-Secret-${randomUUID().slice(0, 8)}`;
 const START_PATH = `lp-consumer-start-${randomUUID().slice(0, 8)}`;
 const CALLBACK_PATH = `lp-consumer-cb-${randomUUID().slice(0, 8)}`;
-const loopback = new OutboundPolicy({ allow: ['loopback'] });
+/** The consumers' account at the authorization server (its sign-in form). */
+const CONSUMER = { username: 'consumer-ana', password: `Ana-${randomUUID().slice(0, 8)}` };
 
 let sandbox: SandboxHandle | undefined;
 let oidc: { issuer: string; child: ChildProcess } | undefined;
+let browser: Browser | undefined;
 let cookie = '';
-const seenTokens: string[] = [];
+const seenCodes: string[] = [];
 
 async function rest<T = Record<string, unknown>>(method: string, p: string, body?: unknown): Promise<T> {
 	const res = await fetch(sandbox!.editorUrl + p, {
@@ -146,12 +152,14 @@ describe('Consumer Authentication in real n8n against oidc-provider', () => {
 	let redirectUri = '';
 
 	beforeAll(async () => {
+		assertChromium();
 		const port = await freePort();
 		sandbox = await start({ port, emulatorPort: await freePort(), sandboxDir, echo: false });
 		redirectUri = `${sandbox.editorUrl}/webhook/${CALLBACK_PATH}`;
 		oidc = await startOidcFixture({
 			ttlSeconds: 300,
 			clients: [{ client_id: 'bot', client_secret: SECRET, grant_types: ['authorization_code'], response_types: ['code'], redirect_uris: [redirectUri], token_endpoint_auth_method: 'client_secret_basic' }],
+			signIn: CONSUMER,
 		});
 		await rest('POST', '/rest/login', { emailOrLdapLoginId: sandbox.email, password: sandbox.password });
 		const credential = await rest<{ id: string }>('POST', '/rest/credentials', {
@@ -161,53 +169,133 @@ describe('Consumer Authentication in real n8n against oidc-provider', () => {
 		});
 		await activate('LP consumer auth e2e: start', startWorkflow(credential.id, redirectUri));
 		await activate('LP consumer auth e2e: callback', callbackWorkflow(credential.id, oidc.issuer));
+		browser = await launchChromium();
 	}, INSTALL_TIMEOUT_MS);
 
 	afterAll(async () => {
+		await browser?.close();
 		oidc?.child.kill();
 		await sandbox?.stop();
 		await closeAllDispatchers();
 		fs.rmSync(sandboxDir, { recursive: true, force: true });
 	}, STEP_TIMEOUT_MS);
 
-	/** The consumer's browser: sign in at the provider, then land on n8n's webhook with code + state. */
-	async function consumerCompletes(authorizationUrl: string): Promise<{ back: URL; status: number; json: Record<string, unknown> }> {
-		const back = await followAuthorization(authorizationUrl, redirectUri, loopback);
-		const res = await fetch(back);
-		return { back, status: res.status, json: (await res.json()) as Record<string, unknown> };
+	/** The bot's side: Start for one conversation, through the Start workflow's webhook. */
+	async function startFor(conversationId: string): Promise<string> {
+		const res = await fetch(`${sandbox!.editorUrl}/webhook/${START_PATH}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ conversationId }) });
+		expect(res.status).toBe(200);
+		const out = (await res.json()) as { authorizationUrl: string; conversationId: string };
+		expect(out.conversationId).toBe(conversationId);
+		return out.authorizationUrl;
+	}
+
+	/** A consumer's own browser (fresh cookies); only loopback is reachable, nothing else is asked. */
+	async function consumerBrowser(): Promise<{ context: BrowserContext; page: Page; visited: string[] }> {
+		const context = await browser!.newContext();
+		await context.route(
+			(url) => !['127.0.0.1', 'localhost'].includes(url.hostname),
+			(route) => route.abort(),
+		);
+		const page = await context.newPage();
+		const visited: string[] = [];
+		page.on('framenavigated', (f) => {
+			if (f === page.mainFrame()) visited.push(`${new URL(f.url()).origin}${new URL(f.url()).pathname}`);
+		});
+		return { context, page, visited };
+	}
+
+	/** Opens the authorization URL, signs in on the provider's form and allows access. */
+	async function signInAndAllow(page: Page, authorizationUrl: string, opts: { mistypeFirst?: boolean } = {}): Promise<void> {
+		await page.goto(authorizationUrl);
+		await page.getByRole('heading', { name: 'Sign in' }).waitFor({ timeout: 15_000 });
+		if (opts.mistypeFirst) {
+			await page.fill('input[name="username"]', CONSUMER.username);
+			await page.fill('input[name="password"]', `${CONSUMER.password}x`);
+			await page.getByRole('button', { name: 'Sign in' }).click();
+			await expect(page.locator('#message').innerText()).resolves.toBe('Wrong username or password.');
+		}
+		await page.fill('input[name="username"]', CONSUMER.username);
+		await page.fill('input[name="password"]', CONSUMER.password);
+		await page.getByRole('button', { name: 'Sign in' }).click();
+		await page.getByRole('heading', { name: 'Allow access' }).waitFor({ timeout: 15_000 });
+		await expect(page.locator('body').innerText()).resolves.toContain('bot asks for: openid');
+	}
+
+	/** What the consumer's browser shows for a response from n8n's webhook. */
+	async function shown(res: Response | null): Promise<{ status: number; text: string }> {
+		expect(res).not.toBeNull();
+		return { status: res!.status(), text: await res!.text() };
 	}
 
 	it(
-		'Start → the consumer signs in → n8n completes and calls the protected API with the consumer token; a reused and an altered state are refused',
+		'Start → the consumer signs in in Chromium → n8n completes and calls the protected API as that consumer; a reload (reused state) and an altered state are refused',
 		async () => {
-			const started = await fetch(`${sandbox!.editorUrl}/webhook/${START_PATH}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ conversationId: 'conv-e2e-1' }) });
-			expect(started.status).toBe(200);
-			const out = (await started.json()) as { authorizationUrl: string; conversationId: string };
-			expect(out.conversationId).toBe('conv-e2e-1');
-			const url = new URL(out.authorizationUrl);
+			const authorizationUrl = await startFor('conv-e2e-1');
+			const url = new URL(authorizationUrl);
 			expect(url.searchParams.get('code_challenge_method')).toBe('S256');
 			expect(url.searchParams.get('redirect_uri')).toBe(redirectUri);
+			// The verifier never leaves n8n: the URL has the challenge only.
+			expect(url.searchParams.get('code_verifier')).toBeNull();
 
-			const done = await consumerCompletes(out.authorizationUrl);
-			expect(done.status).toBe(200);
-			expect(done.json).toMatchObject({ resource: { ok: true, clientId: 'bot' }, conversationId: 'conv-e2e-1' });
+			const ana = await consumerBrowser();
+			await signInAndAllow(ana.page, authorizationUrl, { mistypeFirst: true });
+			const landed = ana.page.waitForResponse((r) => r.url().startsWith(redirectUri) && r.request().isNavigationRequest(), { timeout: STEP_TIMEOUT_MS });
+			await ana.page.getByRole('button', { name: 'Allow' }).click();
+			const first = await shown(await landed);
+			process.stdout.write(`[consumer-auth e2e] browser went through: ${ana.visited.join(' -> ')}\n[consumer-auth e2e] first: ${first.status} ${first.text.slice(0, 300)}\n`);
+			expect(first.status).toBe(200);
+			const answer = JSON.parse(first.text) as Record<string, unknown>;
+			// The resource answered for the consumer who signed in, through the bot's client, for this conversation.
+			expect(answer).toEqual({ resource: { ok: true, clientId: 'bot', scope: 'openid', accountId: CONSUMER.username }, conversationId: 'conv-e2e-1' });
+			// The browser was on the provider's pages, then on n8n's redirect URI (nowhere else).
+			expect(ana.visited[0].startsWith(`${oidc!.issuer}/interaction/`)).toBe(true);
+			expect(ana.visited.at(-1)).toBe(redirectUri);
+			expect(ana.visited.every((v) => v.startsWith(`${oidc!.issuer}/`) || v === redirectUri)).toBe(true);
+			const back = new URL(ana.page.url());
+			seenCodes.push(back.searchParams.get('code')!);
 
-			// The browser's back button: the same redirect again.
-			const replay = await fetch(done.back);
-			const replayText = await replay.text();
-			process.stdout.write(`[consumer-auth e2e] first: ${done.status} ${JSON.stringify(done.json)}\n[consumer-auth e2e] replay: ${replay.status} ${replayText.slice(0, 300)}\n`);
-			expect({ replay: replay.status, text: replayText }).toEqual({ replay: 400, text: expect.stringMatching(/already used/) });
+			// The consumer reloads the page: the same code and state again.
+			const replay = await shown(await ana.page.reload());
+			process.stdout.write(`[consumer-auth e2e] reload: ${replay.status} ${replay.text.slice(0, 300)}\n`);
+			expect(replay).toEqual({ status: 400, text: expect.stringMatching(/already used/) });
+			await ana.context.close();
 
-			// A second authorization whose state is altered on the way back.
-			const again = (await (await fetch(`${sandbox!.editorUrl}/webhook/${START_PATH}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ conversationId: 'conv-e2e-2' }) })).json()) as { authorizationUrl: string };
-			const back = await followAuthorization(again.authorizationUrl, redirectUri, loopback);
-			const state = back.searchParams.get('state')!;
-			back.searchParams.set('state', `${state.slice(0, -2)}${state.endsWith('AA') ? 'BB' : 'AA'}`);
-			const tampered = await fetch(back);
-			const tamperedText = await tampered.text();
-			process.stdout.write(`[consumer-auth e2e] tampered: ${tampered.status} ${tamperedText.slice(0, 300)}\n`);
-			expect({ status: tampered.status, state: back.searchParams.get('state') === state, text: tamperedText }).toEqual({ status: 400, state: false, text: expect.stringMatching(/Unknown or already used state/) });
-			seenTokens.push(back.searchParams.get('code')!);
+			// Another consumer, another conversation: the browser's way back to n8n is held (Playwright does
+			// not route the hops of a redirect, so the "Allow" POST and the provider's resume hop are made
+			// with the browser context's own cookies, and the last redirect is kept instead of followed).
+			const authorizationUrl2 = await startFor('conv-e2e-2');
+			const ben = await consumerBrowser();
+			let hold!: (url: string) => void;
+			const heldBack = new Promise<string>((resolve) => (hold = resolve));
+			await ben.page.route(
+				(u) => u.origin === oidc!.issuer && /^\/interaction\/[^/]+\/confirm$/.test(u.pathname),
+				async (route) => {
+					const allowed = await route.fetch({ maxRedirects: 0 });
+					const resume = await ben.context.request.get(new URL(allowed.headers().location, oidc!.issuer).toString(), { maxRedirects: 0 });
+					hold(new URL(resume.headers().location, oidc!.issuer).toString());
+					await route.fulfill({ status: 200, contentType: 'text/html', body: '<h1>Held</h1>' });
+				},
+			);
+			await signInAndAllow(ben.page, authorizationUrl2);
+			await ben.page.getByRole('button', { name: 'Allow' }).click();
+			const held = await heldBack;
+			expect(held.startsWith(`${redirectUri}?`)).toBe(true);
+			await ben.page.unrouteAll();
+			const genuine = new URL(held);
+			const state = genuine.searchParams.get('state')!;
+			const altered = new URL(genuine);
+			altered.searchParams.set('state', `${state.slice(0, -2)}${state.endsWith('AA') ? 'BB' : 'AA'}`);
+			const tampered = await shown(await ben.page.goto(altered.toString()));
+			process.stdout.write(`[consumer-auth e2e] altered state: ${tampered.status} ${tampered.text.slice(0, 300)}\n`);
+			expect(tampered).toEqual({ status: 400, text: expect.stringMatching(/Unknown or already used state/) });
+			// The altered attempt did not use up the genuine state: the real redirect still completes.
+			const real = await shown(await ben.page.goto(genuine.toString()));
+			expect(real.status).toBe(200);
+			expect(JSON.parse(real.text)).toMatchObject({ resource: { ok: true, accountId: CONSUMER.username }, conversationId: 'conv-e2e-2' });
+			seenCodes.push(genuine.searchParams.get('code')!);
+			await ben.context.close();
+			// No page the consumers saw holds a token.
+			for (const text of [first.text, replay.text, tampered.text, real.text]) expect(text).not.toMatch(/access_?token|refresh_?token|"token"/i);
 		},
 		STEP_TIMEOUT_MS,
 	);
@@ -218,7 +306,8 @@ describe('Consumer Authentication in real n8n against oidc-provider', () => {
 			const log = fs.readFileSync(path.join(sandboxDir, 'n8n.log'), 'utf8');
 			expect(log.length).toBeGreaterThan(0);
 			expect(log).not.toContain(SECRET);
-			for (const t of seenTokens) expect(log).not.toContain(t);
+			expect(seenCodes).toHaveLength(2);
+			for (const code of seenCodes) expect(log).not.toContain(code);
 		},
 		STEP_TIMEOUT_MS,
 	);

@@ -24,9 +24,10 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 
 import { freePort, INSTALL_TIMEOUT_MS, REPO_DIR } from './harness';
+import { assertChromium, launchChromium } from '../support/chromium';
 import { EMULATOR_IBM_API_KEY } from '../../sandbox/emulator/services/third-party';
 
 interface SandboxHandle {
@@ -40,18 +41,6 @@ const { start } = require('../../scripts/start.js') as {
 	start(opts: { port: number; emulatorPort: number; sandboxDir: string; echo?: boolean }): Promise<SandboxHandle>;
 };
 
-const CHROMIUM = process.env.LP_CHROMIUM ?? '/usr/bin/chromium';
-/** The flags the machines here need (docs: .library/env/machines/node.md). */
-const CHROMIUM_ARGS = [
-	'--headless',
-	'--no-sandbox',
-	'--disable-gpu',
-	'--disable-quic',
-	'--no-first-run',
-	'--disable-background-networking',
-	'--disable-component-update',
-	'--disable-sync',
-];
 /**
  * Screenshots: test-results/screenshots by default (ignored by git, so `npm test` leaves the checkout
  * clean); LP_UPDATE_SCREENSHOTS=1 writes the committed ones in docs/screenshots (used by the README).
@@ -425,9 +414,7 @@ describe(`the package in the n8n ${process.env.LP_N8N_VERSION ?? '2.8.4'} editor
 	const errorsSince = (mark: number) => consoleErrors.filter((e) => e.at >= mark && !isNoise(e));
 
 	beforeAll(async () => {
-		if (!fs.existsSync(CHROMIUM)) {
-			throw new Error(`${CHROMIUM} not found: install Debian's Chromium (apt-get install -y chromium; npm test does this as root) or set LP_CHROMIUM`);
-		}
+		assertChromium();
 		const port = await freePort();
 		const emulatorPort = await freePort();
 		const [s, o] = await Promise.all([
@@ -446,7 +433,7 @@ describe(`the package in the n8n ${process.env.LP_N8N_VERSION ?? '2.8.4'} editor
 			}),
 		);
 
-		browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+		browser = await launchChromium();
 		context = await browser.newContext({ viewport: { width: 1400, height: 1200 } });
 		// The editor asks api.n8n.io for banners, templates and community node lists; this machine has no
 		// internet, so answer those with an empty list instead of logging network errors. Loopback (n8n, the
