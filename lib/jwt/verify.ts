@@ -91,12 +91,15 @@ export function checkAlgorithms(algorithms: string[] | undefined): string[] {
 /** The largest clock tolerance accepted, in seconds (the node's form has the same limit). */
 export const MAX_CLOCK_TOLERANCE_SEC = 600;
 
-/** Validates the clock tolerance (throws LpError('input') naming the field): finite, 0 to 600 s. */
-export function checkClockTolerance(value: unknown): number {
+/** The clock tolerance the nodes' forms start with, in seconds. */
+export const DEFAULT_CLOCK_TOLERANCE_SEC = 30;
+
+/** Validates the clock tolerance (throws LpError('input') naming `field`): finite, 0 to 600 s. */
+export function checkClockTolerance(value: unknown, field = 'clockTolerance'): number {
 	if (value === undefined || value === null) return 0;
 	if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_CLOCK_TOLERANCE_SEC)
 		throw inputError(
-			'clockTolerance',
+			field,
 			`The clock tolerance must be a number of seconds from 0 to ${MAX_CLOCK_TOLERANCE_SEC}`,
 			'Use a small leeway such as 30 seconds; a large one keeps expired tokens valid.',
 			'INVALID_CLOCK_TOLERANCE',

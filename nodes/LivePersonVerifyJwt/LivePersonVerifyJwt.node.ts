@@ -1,8 +1,8 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
-import { KeySource, SUPPORTED_ALGORITHMS, verifyJwt } from '../../lib/jwt/verify';
+import { DEFAULT_CLOCK_TOLERANCE_SEC, KeySource, SUPPORTED_ALGORITHMS, verifyJwt } from '../../lib/jwt/verify';
 import { policyForAllowText } from '../../lib/net/policy';
 import { mapItems } from '../shared/execute';
-import { allowedInternalNetworksOption } from '../shared/properties';
+import { allowedInternalNetworksOption, clockToleranceField } from '../shared/properties';
 
 const SENTINEL_JWKS = 'https://va.sentinel.liveperson.net/sentinel/well-known/jwks';
 
@@ -109,14 +109,7 @@ export class LivePersonVerifyJwt implements INodeType {
 				default: {},
 				options: [
 					allowedInternalNetworksOption('the JWKS URL'),
-					{
-						displayName: 'Clock Tolerance (Seconds)',
-						name: 'clockTolerance',
-						type: 'number',
-						typeOptions: { minValue: 0, maxValue: 600 },
-						default: 30,
-						description: 'Leeway for "exp" and "nbf", from 0 to 600 seconds',
-					},
+					clockToleranceField('clockTolerance'),
 					{
 						displayName: 'Require Expiration',
 						name: 'requireExpiration',
@@ -149,7 +142,7 @@ export class LivePersonVerifyJwt implements INodeType {
 				issuer: list(this.getNodeParameter('issuer', i, '') as string),
 				audience: list(this.getNodeParameter('audience', i, '') as string),
 				// Checked in lib (finite, 0-600 s): an expression can give anything.
-				clockToleranceSec: (options.clockTolerance ?? 30) as number,
+				clockToleranceSec: (options.clockTolerance ?? DEFAULT_CLOCK_TOLERANCE_SEC) as number,
 				requireExpiration: options.requireExpiration !== false,
 			});
 			if (result.valid) {

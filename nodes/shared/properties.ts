@@ -1,4 +1,5 @@
 import type { INodeProperties } from 'n8n-workflow';
+import { DEFAULT_CLOCK_TOLERANCE_SEC, MAX_CLOCK_TOLERANCE_SEC } from '../../lib/jwt/verify';
 import { ALLOW_OPTION_NAME, BLOCKED_CLASSES } from '../../lib/net/policy';
 
 /**
@@ -61,6 +62,19 @@ export function allowedInternalNetworksCredentialField(what = 'this credential\'
 		default: '',
 		placeholder: 'loopback, 10.0.0.0/8',
 		description: `Internal networks ${what} may resolve to (CIDR, ranges, IPs, or ${BLOCKED_CLASSES.join(', ')}). Empty: internal addresses (loopback, private, link-local, cloud metadata…) are refused, for a host name and an IP literal alike. Set "loopback" for the LivePerson emulator on this machine.`,
+	};
+}
+
+/** "Clock Tolerance (Seconds)" of a JWT check (Verify JWT, Consumer Pre-Authentication); checked in lib too. */
+export function clockToleranceField(name: string, displayOptions?: INodeProperties['displayOptions']): INodeProperties {
+	return {
+		displayName: 'Clock Tolerance (Seconds)',
+		name,
+		type: 'number',
+		typeOptions: { minValue: 0, maxValue: MAX_CLOCK_TOLERANCE_SEC },
+		default: DEFAULT_CLOCK_TOLERANCE_SEC,
+		...(displayOptions ? { displayOptions } : {}),
+		description: `Leeway for "exp" and "nbf", from 0 to ${MAX_CLOCK_TOLERANCE_SEC} seconds (for clocks that differ a little)`,
 	};
 }
 

@@ -130,6 +130,20 @@ describe('Consumer Pre-Authentication', () => {
 		expect((error as { errorResponse?: { lpErrorCode?: string } }).errorResponse?.lpErrorCode).toBe(code);
 	});
 
+	test('Clock Tolerance: 30 s by default; 0 refuses a token expired 10 s ago; an out-of-range value names the field', async () => {
+		const token = await consumerToken({ exp: Math.floor(Date.now() / 1000) - 10 });
+		await run([token]);
+		expect(server.apiCalls).toHaveLength(1);
+		await expect(run([token], { consumerClockTolerance: 0 })).rejects.toThrow(/expired/i);
+		for (const bad of [601, -1, Number.NaN, '30']) {
+			await expect(run([token], { consumerClockTolerance: bad })).rejects.toThrow(/clock tolerance must be a number of seconds from 0 to 600/);
+			// Continue On Fail: the error item names the field.
+			const out = await run([token], { consumerClockTolerance: bad }, true);
+			expect(out[0][0].json).toMatchObject({ details: { field: 'consumerClockTolerance', code: 'INVALID_CLOCK_TOLERANCE' } });
+		}
+		expect(server.apiCalls).toHaveLength(1);
+	});
+
 	test('per item: only the valid tokens reach the API (continue on fail)', async () => {
 		const good = await consumerToken({ sub: 'c1' });
 		const bad = await consumerToken({ key: otherKey, sub: 'c2' });

@@ -8,9 +8,10 @@ import type { INodeProperties } from 'n8n-workflow';
 import { consumerTokenStrategy, checkConsumerToken, verifyConsumerToken } from '../../../lib/auth/consumer';
 import { inputError } from '../../../lib/errors';
 import type { AuthStrategy } from '../../../lib/http/types';
-import { SUPPORTED_ALGORITHMS, type KeySource } from '../../../lib/jwt/verify';
+import { checkClockTolerance, DEFAULT_CLOCK_TOLERANCE_SEC, SUPPORTED_ALGORITHMS, type KeySource } from '../../../lib/jwt/verify';
 import type { OutboundPolicy } from '../../../lib/net/policy';
 import type { ParameterReader } from '../../shared/params';
+import { clockToleranceField } from '../../shared/properties';
 
 const show = (extra: Record<string, unknown[]> = {}) => ({ show: { authentication: ['consumerPreAuth'], ...extra } });
 
@@ -99,6 +100,7 @@ export function consumerPreAuthFields(): INodeProperties[] {
 			displayOptions: show({ verifyConsumerToken: [true] }),
 			description: 'Expected "aud" (several separated by commas): the API this token is meant for. Leave empty to not check (not recommended).',
 		},
+		clockToleranceField('consumerClockTolerance', show({ verifyConsumerToken: [true] })),
 	];
 }
 
@@ -129,6 +131,8 @@ export async function consumerAuth(param: ParameterReader, i: number, policy: Ou
 			algorithms: param('consumerAlgorithms', i, ['RS256']) as string[],
 			issuer: list(param('consumerIssuer', i, '')),
 			audience: list(param('consumerAudience', i, '')),
+			// An expression can give anything: checked here so the error names this field.
+			clockToleranceSec: checkClockTolerance(param('consumerClockTolerance', i, DEFAULT_CLOCK_TOLERANCE_SEC), 'consumerClockTolerance'),
 		});
 	}
 	return consumerTokenStrategy(token);
