@@ -8,6 +8,9 @@ const base = {
 	moduleNameMapper: { '^\\.\\./nodes/(.*)\\.node\\.js$': '<rootDir>/nodes/$1.node.ts' },
 };
 module.exports = {
+	// A temp folder per run, checked empty at the end: no test leaves files behind.
+	globalSetup: '<rootDir>/test/global/tmp-setup.js',
+	globalTeardown: '<rootDir>/test/global/tmp-teardown.js',
 	projects: [
 		{ ...base, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
 		{ ...base, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },

@@ -175,6 +175,15 @@ function sourceHash() {
 	return h.digest('hex');
 }
 
+/** The path of `request` as installed under `dir`, or undefined when it is not installed. */
+function resolveFrom(dir, request) {
+	try {
+		return require.resolve(request, { paths: [dir] });
+	} catch {
+		return undefined;
+	}
+}
+
 function loadJson(file) {
 	return JSON.parse(fs.readFileSync(file, 'utf8'));
 }
@@ -327,8 +336,11 @@ async function start(opts = {}) {
 	try {
 		t = Date.now();
 		const emulatorPort = await firstFreePort(emulatorPortWanted);
-		const tsxBin = path.join(REPO, 'node_modules', '.bin', 'tsx');
-		const emuCmd = fs.existsSync(tsxBin) ? [tsxBin, ['sandbox/emulator/main.ts', '--port', String(emulatorPort)]] : ['npx', ['tsx', 'sandbox/emulator/main.ts', '--port', String(emulatorPort)]];
+		// The emulator runs in one Node process with tsx's CommonJS hook (tsx's CLI would add a second
+		// process and an IPC folder in the temp directory).
+		const emuArgs = ['sandbox/emulator/main.ts', '--port', String(emulatorPort)];
+		const tsxHook = resolveFrom(REPO, 'tsx/cjs');
+		const emuCmd = tsxHook ? [process.execPath, ['--require', tsxHook, ...emuArgs]] : ['npx', ['tsx', ...emuArgs]];
 		const emulator = spawnService('emulator', emuCmd[0], emuCmd[1], {
 			env: { ...process.env, LP_EMULATOR_PORT: String(emulatorPort) },
 			cwd: REPO,

@@ -4,7 +4,7 @@
  * (`ssl_verify_client on`) started from a temp config on 127.0.0.1.
  */
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -182,17 +182,24 @@ http {
 		if (up && !exited) {
 			return {
 				url: `https://127.0.0.1:${port}`,
-				close: () =>
-					new Promise<void>((resolve) => {
-						if (exited) return resolve();
-						child.once('exit', () => resolve());
-						child.kill('SIGTERM');
-					}),
+				close: async () => {
+					if (!exited) {
+						await new Promise<void>((resolve) => {
+							child.once('exit', () => resolve());
+							child.kill('SIGTERM');
+						});
+					}
+					rmSync(dir, { recursive: true, force: true });
+				},
 			};
 		}
 		child.kill('SIGKILL');
 		const log = existsSync(join(dir, 'logs/error.log')) ? readFileSync(join(dir, 'logs/error.log'), 'utf8') : '';
-		if (!/Address already in use/.test(log)) throw new Error(`nginx did not start: ${log.slice(-500)}`);
+		if (!/Address already in use/.test(log)) {
+			rmSync(dir, { recursive: true, force: true });
+			throw new Error(`nginx did not start: ${log.slice(-500)}`);
+		}
 	}
+	rmSync(dir, { recursive: true, force: true });
 	throw new Error('nginx did not start: no free port after 3 attempts');
 }

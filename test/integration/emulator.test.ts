@@ -17,11 +17,11 @@ jest.setTimeout(20_000);
 const ACC = '12345678';
 let emu: Emulator;
 
-/** The CLI child starts first (it needs a few seconds to compile and boot) and is checked at the end. */
+/** The CLI child (as `npm start` runs it: Node + tsx's CommonJS hook) starts first (it needs a few seconds to compile and boot) and is checked at the end. */
 let cli: { child: ChildProcess; output(): string; exited: Promise<number | null> };
 
 beforeAll(async () => {
-	const child = spawn(process.execPath, [require.resolve('tsx/cli'), 'sandbox/emulator/main.ts', '--port', '0'], {
+	const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), 'sandbox/emulator/main.ts', '--port', '0'], {
 		cwd: path.join(__dirname, '../..'),
 		env: { ...process.env, LP_EMULATOR_PORT: '1' },
 		stdio: ['ignore', 'pipe', 'pipe'],
