@@ -19,4 +19,6 @@ export function cacheRoot(): string;
 export function findNodeDir(nodeDir?: string): { nodedir: string; source: string } | undefined;
 /** dir when dir/include/node/node.h exists (and, given expectVersion, node_version.h says that version). */
 export function headersDir(dir: string, expectVersion?: string): string | undefined;
+/** One n8n instance's environment: the install's env without inherited n8n settings (N8N_*, DB_*, EXECUTIONS_*, QUEUE_*, GENERIC_TIMEZONE, `dropAlso`), N8N_USER_FOLDER, and TMPDIR inside the user folder. */
+export function instanceEnv(install: N8nInstall, userFolder: string, dropAlso?: RegExp): NodeJS.ProcessEnv;
 export function ensureN8n(version?: string, opts?: { updateLock?: boolean }): Promise<N8nInstall>;

@@ -375,7 +375,27 @@ async function ensureN8n(version = DEFAULT_VERSION, opts = {}) {
 	});
 }
 
-module.exports = { ensureN8n, cacheRoot, findNodeDir, headersDir, N8N_VERSIONS, DEFAULT_VERSION };
+/**
+ * The environment of one n8n instance's processes, on top of an install's `env`: n8n's own settings
+ * (N8N_*, DB_*, EXECUTIONS_*, QUEUE_*, GENERIC_TIMEZONE and `dropAlso`) inherited from the caller are
+ * dropped, N8N_USER_FOLDER is set, and TMPDIR points into the user folder: n8n keeps folders in the temp
+ * directory (e.g. n8nDataTableUploads) that it never removes, so they go where the instance's files are.
+ * @param {import('./n8n-install').N8nInstall} install
+ * @param {string} userFolder
+ * @param {RegExp} [dropAlso]
+ */
+function instanceEnv(install, userFolder, dropAlso) {
+	const env = {};
+	for (const [k, v] of Object.entries(install.env)) {
+		if (/^(N8N_|DB_|EXECUTIONS_|QUEUE_|GENERIC_TIMEZONE)/.test(k) || (dropAlso && dropAlso.test(k))) continue;
+		env[k] = v;
+	}
+	const tmp = path.join(userFolder, 'tmp');
+	fs.mkdirSync(tmp, { recursive: true });
+	return { ...env, N8N_USER_FOLDER: userFolder, TMPDIR: tmp };
+}
+
+module.exports = { ensureN8n, instanceEnv, cacheRoot, findNodeDir, headersDir, N8N_VERSIONS, DEFAULT_VERSION };
 
 if (require.main === module) {
 	const args = process.argv.slice(2);

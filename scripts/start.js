@@ -20,7 +20,7 @@ const fs = require('fs');
 const net = require('net');
 const path = require('path');
 
-const { ensureN8n, DEFAULT_VERSION } = require('./n8n-install');
+const { ensureN8n, instanceEnv, DEFAULT_VERSION } = require('./n8n-install');
 const { buildAndPack, installCommunityPackage, REPO } = require('./n8n-package');
 
 const SANDBOX_EMAIL = 'sandbox@example.com';
@@ -295,11 +295,8 @@ async function start(opts = {}) {
 
 	const userFolder = path.join(sandboxDir, `n8n-${version}`);
 	fs.mkdirSync(userFolder, { recursive: true });
-	const baseEnv = {};
-	for (const [k, v] of Object.entries(n8n.env)) if (!/^(N8N_|DB_)/.test(k)) baseEnv[k] = v;
 	const env = {
-		...baseEnv,
-		N8N_USER_FOLDER: userFolder,
+		...instanceEnv(n8n, userFolder),
 		DB_TYPE: 'sqlite',
 		N8N_DIAGNOSTICS_ENABLED: 'false',
 		N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',

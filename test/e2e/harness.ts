@@ -19,7 +19,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { ensureN8n, type N8nInstall } from '../../scripts/n8n-install';
+import { ensureN8n, instanceEnv as n8nInstanceEnv, type N8nInstall } from '../../scripts/n8n-install';
 import { buildAndPack, installCommunityPackage } from '../../scripts/n8n-package';
 
 export const N8N_VERSIONS = ['2.8.4', '2.41.3'] as const;
@@ -410,14 +410,8 @@ export interface N8nInstance {
 
 /** Environment that n8n commands of an instance get; inherited N8N_* / DB_* settings are dropped. */
 function instanceEnv(install: N8nInstall, userFolder: string, opts: CreateN8nOptions): NodeJS.ProcessEnv {
-	const env: NodeJS.ProcessEnv = {};
-	for (const [k, v] of Object.entries(install.env)) {
-		if (/^(N8N_|DB_|EXECUTIONS_|QUEUE_|GENERIC_TIMEZONE)/.test(k)) continue;
-		env[k] = v;
-	}
 	return {
-		...env,
-		N8N_USER_FOLDER: userFolder,
+		...n8nInstanceEnv(install, userFolder),
 		N8N_ENCRYPTION_KEY: randomBytes(24).toString('hex'),
 		DB_TYPE: 'sqlite',
 		N8N_DIAGNOSTICS_ENABLED: 'false',

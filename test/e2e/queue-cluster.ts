@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { ensureN8n, type N8nInstall } from '../../scripts/n8n-install';
+import { ensureN8n, instanceEnv, type N8nInstall } from '../../scripts/n8n-install';
 import { installCommunityPackage } from '../../scripts/n8n-package';
 import { startPostgres, type PostgresServer } from '../support/postgres-server';
 import { startRedis, type RedisServer } from '../support/redis-server';
@@ -159,11 +159,8 @@ export async function startQueueCluster(opts: QueueClusterOptions = {}): Promise
 		const redis = await startRedis();
 		started.push(() => redis.stop());
 		const port = await freePort();
-		const base: NodeJS.ProcessEnv = {};
-		for (const [k, v] of Object.entries(install.env)) if (!/^(N8N_|DB_|EXECUTIONS_|QUEUE_|LP_TOKEN_)/.test(k)) base[k] = v;
 		const env: NodeJS.ProcessEnv = {
-			...base,
-			N8N_USER_FOLDER: userFolder,
+			...instanceEnv(install, userFolder, /^LP_TOKEN_/),
 			N8N_ENCRYPTION_KEY: randomBytes(24).toString('hex'),
 			DB_TYPE: 'postgresdb',
 			DB_POSTGRESDB_HOST: pg.host,
