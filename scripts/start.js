@@ -175,6 +175,28 @@ function sourceHash() {
 	return h.digest('hex');
 }
 
+/**
+ * The sandbox's Google service account (the sample Dialogflow credential signs its token requests with
+ * it; the emulator's /google/token checks them): made once, kept in the sandbox folder (0600), so the
+ * imported credential stays valid across starts. A test key for the emulator only, never a Google one.
+ */
+function sandboxGoogleServiceAccount(sandboxDir) {
+	const file = path.join(sandboxDir, 'google-service-account.json');
+	if (!fs.existsSync(file)) {
+		const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+		const keyFile = {
+			type: 'service_account',
+			project_id: 'lp-sandbox',
+			private_key_id: crypto.randomBytes(20).toString('hex'),
+			private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }),
+			client_email: 'sandbox-nlu@lp-sandbox.iam.gserviceaccount.com',
+			client_id: '100000000000000000001',
+		};
+		fs.writeFileSync(file, JSON.stringify(keyFile, null, 2) + '\n', { mode: 0o600 });
+	}
+	return { file, keyFile: loadJson(file) };
+}
+
 /** The path of `request` as installed under `dir`, or undefined when it is not installed. */
 function resolveFrom(dir, request) {
 	try {
@@ -188,7 +210,7 @@ function loadJson(file) {
 	return JSON.parse(fs.readFileSync(file, 'utf8'));
 }
 
-/** Replaces {{EMULATOR_URL}}, {{EMULATOR_HOSTPORT}}, {{MTLS_TARGET_URL}} and {{config:a.b}} (emulator config). */
+/** Replaces {{EMULATOR_URL}}, {{EMULATOR_HOSTPORT}}, {{GOOGLE_SERVICE_ACCOUNT_JSON}} and {{config:a.b}} (emulator config). */
 function template(value, vars, config) {
 	if (typeof value === 'string') {
 		return value.replace(/\{\{\s*([A-Za-z_:.0-9]+)\s*\}\}/g, (m, key) => {
@@ -338,8 +360,9 @@ async function start(opts = {}) {
 		const emuArgs = ['sandbox/emulator/main.ts', '--port', String(emulatorPort)];
 		const tsxHook = resolveFrom(REPO, 'tsx/cjs');
 		const emuCmd = tsxHook ? [process.execPath, ['--require', tsxHook, ...emuArgs]] : ['npx', ['tsx', ...emuArgs]];
+		const google = sandboxGoogleServiceAccount(sandboxDir);
 		const emulator = spawnService('emulator', emuCmd[0], emuCmd[1], {
-			env: { ...process.env, LP_EMULATOR_PORT: String(emulatorPort) },
+			env: { ...process.env, LP_EMULATOR_PORT: String(emulatorPort), LP_EMULATOR_GOOGLE_SA_FILE: google.file },
 			cwd: REPO,
 			logFile: path.join(sandboxDir, 'emulator.log'),
 			echo,
@@ -360,6 +383,7 @@ async function start(opts = {}) {
 		const vars = {
 			EMULATOR_URL: emulatorUrl,
 			EMULATOR_HOSTPORT: `${HOST}:${emulatorPort}`,
+			GOOGLE_SERVICE_ACCOUNT_JSON: JSON.stringify({ ...google.keyFile, token_uri: `${emulatorUrl}/google/token` }),
 		};
 		const credsFile = path.join(REPO, 'sandbox', 'samples', 'credentials.json');
 		const credentials = fs.existsSync(credsFile) ? template(loadJson(credsFile), vars, emulatorConfig) : [];

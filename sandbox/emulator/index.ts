@@ -5,7 +5,8 @@
  * injected faults. A sample mutual-TLS target (HTTPS, client certificate required) runs beside it.
  *
  * Admin API on the same port: GET /__emulator/counts, POST /__emulator/faults {route, fault|null},
- * POST /__emulator/reset, GET /__emulator/health, GET /__emulator/ca.pem.
+ * POST /__emulator/reset, GET /__emulator/health, GET /__emulator/ca.pem,
+ * GET /__emulator/google-service-account.json (the key file of the Google service account it made).
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -24,7 +25,7 @@ import { sentinelRoutes } from './services/sentinel';
 import { ccsModule, coLoginRoutes } from './services/orchestrator';
 import { messagingRoutes } from './services/messaging';
 import { protectedRoutes } from './services/protected';
-import { thirdPartyRoutes } from './services/third-party';
+import { googleAccount, thirdPartyRoutes } from './services/third-party';
 import { mtlsModule } from './services/mtls';
 import { c2mModule } from './services/c2m';
 
@@ -71,6 +72,8 @@ export interface Emulator {
 	reset(): void;
 	close(): Promise<void>;
 	mtlsTarget: { url: string; handshakes(): number; requests(): number };
+	/** The client_email of the Google service account /google/token accepts. */
+	googleClientEmail: string;
 }
 
 export interface StartOptions {
@@ -82,6 +85,12 @@ export interface StartOptions {
 	 */
 	https?: boolean;
 	config?: Partial<EmulatorConfig> | DeepPartial<EmulatorConfig>;
+	/**
+	 * A Google service-account key file (JSON text) whose assertions POST /google/token accepts (only
+	 * client_email and the public half of the key are kept). Without it the emulator makes an account at
+	 * start and serves its key file at GET /__emulator/google-service-account.json.
+	 */
+	googleServiceAccountJson?: string;
 }
 
 export type { ServiceModule } from './http';
@@ -138,6 +147,7 @@ const MODULES: ModuleFactory[] = [csdsRoutes, loginRoutes, sentinelRoutes, coLog
 export async function startEmulator(opts: StartOptions = {}): Promise<Emulator> {
 	const config = mergeConfig(DEFAULT_CONFIG, opts.config);
 	const state = new EmulatorState(config);
+	state.googleAccount = googleAccount(opts.googleServiceAccountJson);
 	await preparePki(); // keys and certificates before the first request
 	const target = await startMtlsTarget();
 	state.mtlsTargetUrl = target.url;
@@ -216,6 +226,11 @@ export async function startEmulator(opts: StartOptions = {}): Promise<Emulator> 
 		}
 		if (p === '/__emulator/counts' && ctx.method === 'GET') return sendJson(ctx, 200, countsObj());
 		if (p === '/__emulator/ca.pem' && ctx.method === 'GET') return sendText(ctx, 200, emulatorPki().caPem, 'application/x-pem-file');
+		if (p === '/__emulator/google-service-account.json' && ctx.method === 'GET') {
+			const keyFile = state.googleAccount.keyFile;
+			if (!keyFile) return sendJson(ctx, 404, { message: 'the emulator was given its Google service account (LP_EMULATOR_GOOGLE_SA_FILE): use that key file' });
+			return sendJson(ctx, 200, { ...keyFile, token_uri: `${state.url}/google/token` });
+		}
 		if (p === '/__emulator/reset' && ctx.method === 'POST') {
 			reset();
 			return sendEmpty(ctx, 204);
@@ -322,6 +337,7 @@ export async function startEmulator(opts: StartOptions = {}): Promise<Emulator> 
 		count: (route) => counts.get(route) ?? 0,
 		setFault,
 		issuedTokens: () => [...state.issued],
+		googleClientEmail: state.googleAccount.clientEmail,
 		reset,
 		close: async () => {
 			if (closed) return;

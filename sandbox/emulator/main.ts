@@ -1,8 +1,10 @@
 /**
- * CLI: `npm run emulator [-- --config file] [--port N] [--https]` (or LP_EMULATOR_PORT). Default port 8090,
+ * CLI: `npm run emulator [-- --config file] [--port N] [--https] [--google-service-account file]` (or
+ * LP_EMULATOR_PORT, LP_EMULATOR_GOOGLE_SA_FILE). Default port 8090,
  * default config sandbox/emulator/config.json. Prints the URL and the account identifiers (secrets
  * stay in the config file). Stops cleanly on SIGINT/SIGTERM.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfigFile } from './config';
 import { startEmulator } from './index';
@@ -20,7 +22,10 @@ async function main(): Promise<void> {
 	const port = Number(portText);
 	if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: expected 0-65535, got "${portText}"`);
 	const config = loadConfigFile(configFile);
-	const emu = await startEmulator({ port, config, https: process.argv.includes('--https') });
+	// The Google service account whose assertions /google/token accepts (the sandbox keeps one in its folder).
+	const saFile = arg('google-service-account') ?? process.env.LP_EMULATOR_GOOGLE_SA_FILE;
+	const googleServiceAccountJson = saFile ? fs.readFileSync(path.resolve(saFile), 'utf8') : undefined;
+	const emu = await startEmulator({ port, config, https: process.argv.includes('--https'), googleServiceAccountJson });
 	const c = emu.config;
 	const out = [
 		`LivePerson emulator listening on ${emu.url} (config ${configFile})`,
@@ -28,6 +33,7 @@ async function main(): Promise<void> {
 		`  Login Service user: ${c.user.username}`,
 		`  OAuth1 app key: ${c.oauth1.appKey}`,
 		`  Sentinel / OAuth2 client id: ${c.oauth2Client.clientId}`,
+		`  Google service account: ${emu.googleClientEmail} (token URL ${emu.url}/google/token)`,
 		`  Conversation Orchestrator v2 user: ${c.orchestrator.v2.userId}`,
 		`  sample mTLS target: ${emu.mtlsTarget.url}/echo (CA: ${emu.url}/__emulator/ca.pem)`,
 		`  admin: ${emu.url}/__emulator/health | counts | faults | reset`,

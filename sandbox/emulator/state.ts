@@ -5,6 +5,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { SignJWT, jwtVerify } from 'jose';
 import type { EmulatorConfig } from './config';
+import type { EmulatorGoogleAccount } from './services/third-party';
 import { emulatorPki } from './pki';
 import { basicCredentials, bearerToken, oauth1ConsumerKey } from './http';
 
@@ -31,6 +32,8 @@ export class EmulatorState {
 	url = '';
 	hostPort = '';
 	mtlsTargetUrl = '';
+	/** The service account the emulated Google token endpoint accepts (set by startEmulator). */
+	googleAccount!: EmulatorGoogleAccount;
 	sessions = new Map<string, LoginSession>();
 	bearers = new Map<string, LoginSession>();
 	jwts = new Map<string, IssuedJwt>();

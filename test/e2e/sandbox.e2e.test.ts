@@ -13,6 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { freePort, INSTALL_TIMEOUT_MS, REPO_DIR } from './harness';
+import { fetchNluToken, resolveNluConfig } from '../../lib/auth/nlu';
 
 const { SANDBOX_EMAIL, SANDBOX_PASSWORD } = require('../../scripts/start.js') as {
 	SANDBOX_EMAIL: string;
@@ -221,6 +222,14 @@ describe(`npm start sandbox (n8n ${process.env.LP_N8N_VERSION ?? '2.8.4'})`, () 
 			const credsText = JSON.stringify(creds);
 			expect(credsText).not.toContain(emulatorConfig.user.password);
 			expect(credsText).not.toContain(emulatorConfig.oauth2Client.clientSecret);
+
+			// The sample Dialogflow credential's service account (kept in the sandbox folder, owner-only) is
+			// the one the emulator's Google token endpoint accepts.
+			const saFile = path.join(sandboxDir, 'google-service-account.json');
+			expect(fs.statSync(saFile).mode & 0o077).toBe(0);
+			const keyFile = JSON.parse(fs.readFileSync(saFile, 'utf8')) as Record<string, string>;
+			const google = resolveNluConfig({ provider: 'dialogflow', serviceAccountJson: JSON.stringify({ ...keyFile, token_uri: `${first.ready.emulatorUrl}/google/token` }), allowedInternalNetworks: 'loopback' });
+			await expect(fetchNluToken(google)).resolves.toMatchObject({ value: expect.stringMatching(/^ya29\./) });
 
 			// Ctrl-C stops n8n, its task runner and the emulator.
 			const firstExit = await stopSandbox(first);

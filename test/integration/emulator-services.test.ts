@@ -2,7 +2,10 @@
  * The emulator's Conversation Orchestrator (CCS v1/v2, Next Actions v1/v2) and Connect-to-Messaging
  * routes over real HTTP.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { request } from 'undici';
+import { buildGoogleAssertion, GOOGLE_DEFAULT_SCOPE, JWT_BEARER_GRANT, parseServiceAccountJson } from '../../lib/auth/nlu';
+import { credentialTests } from '../../nodes/shared/credentialTests';
 import { startEmulator } from '../../sandbox/emulator/index';
 import type { Emulator } from '../../sandbox/emulator/index';
 
@@ -184,5 +187,53 @@ describe('Connect-to-Messaging', () => {
 		expect((await inv({ callId: ok.json.callId, overrideChannel: 'twilio', overrideSkill: 'sales' })).status).toBe(200);
 		expect(await code(inv({ callId: 'unknown' }))).toEqual([400, 1000]);
 		expect((await inv({ callId: ok.json.callId, overrideMessage: 'm'.repeat(1600) })).status).toBe(200);
+	});
+});
+
+describe('emulated Google token endpoint (third-party NLU, Dialogflow service account)', () => {
+	const saUrl = () => `${emu.url}/__emulator/google-service-account.json`;
+	const nlu = (serviceAccountJson: string) => ({ provider: 'dialogflow', serviceAccountJson, allowedInternalNetworks: 'loopback' });
+
+	it("accepts the service account it made (the credential's Test gets a token) and refuses a forged, expired or misaddressed assertion", async () => {
+		const keyFile = (await (await request(saUrl())).body.json()) as Record<string, string>;
+		expect(keyFile).toMatchObject({ type: 'service_account', client_email: emu.googleClientEmail, token_uri: `${emu.url}/google/token` });
+		const ok = await credentialTests.livePersonNluApiTest.call({} as never, { id: '1', name: 'n', type: 'livePersonNluApi', data: nlu(JSON.stringify(keyFile)) } as never);
+		expect(ok).toMatchObject({ status: 'OK' });
+		expect(emu.count('google.token')).toBe(1);
+
+		const sa = parseServiceAccountJson(JSON.stringify(keyFile));
+		const post = async (assertion: string, grant = JWT_BEARER_GRANT) => {
+			const res = await request(`${emu.url}/google/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: grant, assertion }).toString() });
+			return { status: res.statusCode, json: (await res.body.json()) as Record<string, string> };
+		};
+		const good = await post(await buildGoogleAssertion(sa, GOOGLE_DEFAULT_SCOPE));
+		expect(good.status).toBe(200);
+		expect(good.json).toMatchObject({ token_type: 'Bearer', expires_in: 3599, access_token: expect.stringMatching(/^ya29\./) });
+		// Signed by another key.
+		const other = parseServiceAccountJson(JSON.stringify({ ...keyFile, private_key: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() }));
+		expect(await post(await buildGoogleAssertion(other, GOOGLE_DEFAULT_SCOPE))).toEqual({ status: 400, json: { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' } });
+		// Expired (made two hours ago), and addressed to Google rather than this endpoint, and another issuer.
+		const expired = await post(await buildGoogleAssertion(sa, GOOGLE_DEFAULT_SCOPE, Date.now() - 2 * 3600_000));
+		expect([expired.status, expired.json.error, expired.json.error_description]).toEqual([400, 'invalid_grant', expect.stringMatching(/short-lived/)]);
+		const toGoogle = await post(await buildGoogleAssertion({ ...sa, tokenUri: 'https://oauth2.googleapis.com/token' }, GOOGLE_DEFAULT_SCOPE));
+		expect([toGoogle.status, toGoogle.json.error]).toEqual([400, 'invalid_grant']);
+		const otherIssuer = await post(await buildGoogleAssertion({ ...sa, clientEmail: 'someone@else.iam.gserviceaccount.com' }, GOOGLE_DEFAULT_SCOPE));
+		expect([otherIssuer.status, otherIssuer.json.error]).toEqual([400, 'invalid_grant']);
+		expect((await post('x', 'client_credentials')).json.error).toBe('unsupported_grant_type');
+	});
+
+	it('given a key file, accepts that account and serves no key file', async () => {
+		const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+		const keyFile = { type: 'service_account', client_email: 'given@lp-test.iam.gserviceaccount.com', private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+		const given = await startEmulator({ port: 0, googleServiceAccountJson: JSON.stringify(keyFile) });
+		try {
+			expect((await request(`${given.url}/__emulator/google-service-account.json`)).statusCode).toBe(404);
+			const data = nlu(JSON.stringify({ ...keyFile, token_uri: `${given.url}/google/token` }));
+			const ok = await credentialTests.livePersonNluApiTest.call({} as never, { id: '1', name: 'n', type: 'livePersonNluApi', data } as never);
+			expect(ok).toMatchObject({ status: 'OK' });
+			expect(given.googleClientEmail).toBe(keyFile.client_email);
+		} finally {
+			await given.close();
+		}
 	});
 });
