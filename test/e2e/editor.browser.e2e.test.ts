@@ -1,7 +1,8 @@
 /**
  * The package in the n8n editor, in a real browser (Debian's Chromium driven by playwright-core,
- * headless): the `npm start` sandbox (scripts/start.js: real n8n 2.8.4 + this package installed
- * like "Community nodes -> Install" + the LivePerson emulator) on free ports in a temp folder.
+ * headless): the `npm start` sandbox (scripts/start.js: real n8n 2.8.4, or LP_N8N_VERSION such as 2.41.3,
+ * + this package installed like "Community nodes -> Install" + the LivePerson emulator) on free ports in a
+ * temp folder. `npm test` runs it on 2.8.4 and on 2.41.3.
  *
  *   1. Every node of the package is found in the node panel by its display name, with an icon
  *      that really loads (HTTP 200 SVG, decoded by the browser: no broken placeholder).
@@ -720,8 +721,13 @@ describe(`the package in the n8n ${process.env.LP_N8N_VERSION ?? '2.8.4'} editor
 		}
 		await assertNoSecretVisible(page, secrets, 'OAuth2 form');
 		await modal.locator('[data-test-id="credential-save-button"]').click();
-		const connect = modal.locator('[data-test-id="oauth-connect-button"]');
+		// The Connect button: n8n 2.8's "Connect my account" (oauth-connect-button); n8n 2.41's "Connect" in
+		// the "Connect your account to use this credential" banner (quick-connect-button inside it).
+		const connect = modal
+			.locator('[data-test-id="oauth-connect-button"], [data-test-id="oauth-not-connected-banner"] [data-test-id="quick-connect-button"]')
+			.first();
 		await connect.waitFor({ timeout: 20_000 });
+		await connect.scrollIntoViewIfNeeded();
 		shots.push(await shot(modal, 'credential-livePersonOAuth2AuthCodeApi-connect.png'));
 		const grantsBefore = await oidcGrants(issuer);
 		// The authorization request n8n builds, as the popup sends it (recorded, not changed).

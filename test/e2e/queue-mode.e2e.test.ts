@@ -1,5 +1,5 @@
 /**
- * n8n in queue mode (2.8.4; LP_QUEUE_N8N=2.41.1 for the newest pinned version) (test/e2e/queue-cluster.ts): PostgreSQL + Redis, `n8n start` + 2 `n8n worker`,
+ * n8n in queue mode (2.8.4; LP_QUEUE_N8N for other versions) (test/e2e/queue-cluster.ts): PostgreSQL + Redis, `n8n start` + 2 `n8n worker`,
  * this package installed as a community package in the shared user folder. A webhook workflow
  * (Webhook → LivePerson Domains (CSDS) → LivePerson API Integration with the OAuth2 client-credentials credential → the emulator's
  * protected echo → reply with the last node) is called 500 times. The emulator runs in this process,
@@ -24,7 +24,7 @@ import { redisAvailable } from '../support/redis-server';
 
 /**
  * n8n versions to run: 2.8.4 (Node 20) by default, to keep the file under 5 minutes in CI;
- * LP_QUEUE_N8N=2.41.1 (or "2.8.4,2.41.1") runs the newest pinned version (Node 24) too.
+ * LP_QUEUE_N8N=2.41.1 (or "2.8.4,2.41.1") runs n8n 2.41.1 (Node 24) too; not yet run on the newest pinned 2.41.3.
  */
 const VERSIONS = (process.env.LP_QUEUE_N8N || '2.8.4').split(',').map((v) => v.trim()).filter(Boolean);
 const EXECUTIONS = Number(process.env.LP_QUEUE_EXECUTIONS || 500);
