@@ -7,7 +7,7 @@
  *                       Login Service application login with OAuth2 fields is used instead (bot user
  *                       name + client ID/secret, access token fields "dummy") → session bearer.
  * - `oauth1`            DEPRECATED (see OAUTH1_DEPRECATION_NOTICE). Each request is signed with an
- *                       OAuth 1.0a HMAC-SHA1 `Authorization: OAuth …` header (`getAccountAuthHeaders`).
+ *                       OAuth 1.0a HMAC-SHA1 `Authorization: OAuth …` header (`accountStrategy`).
  *                       A bearer (`getAccountBearer`) needs Application Login with the bot's user name.
  * - `none`              no login (CSDS lookups only).
  *
@@ -227,28 +227,6 @@ export function invalidateAccountBearer(creds: LivePersonAccountCredentials, val
 	tokenCache.invalidate(key, raw);
 	const state = keepAlive.get(key);
 	if (state && (raw === undefined || state.value === raw)) keepAlive.delete(key);
-}
-
-/**
- * Headers for one request: OAuth1 credentials sign `method url` (and form parameters); every other
- * method sends the cached bearer.
- */
-export async function getAccountAuthHeaders(
-	creds: LivePersonAccountCredentials,
-	request: { method: string; url: string | URL; formParams?: OAuth1SignOptions['formParams'] },
-	options: AccountAuthOptions & { oauth1?: Omit<OAuth1SignOptions, 'formParams'> } = {},
-): Promise<{ authorization: string }> {
-	if (methodOf(creds) === 'oauth1') {
-		return {
-			authorization: oauth1AuthorizationHeader(
-				oauth1Keys(creds),
-				request.method,
-				request.url,
-				{ ...(options.oauth1 ?? {}), formParams: request.formParams },
-			),
-		};
-	}
-	return getAccountBearer(creds, options);
 }
 
 /** The credential's secrets, redacted from every error of its requests. */

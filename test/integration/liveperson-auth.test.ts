@@ -13,7 +13,6 @@ import { LpError } from '../../lib/errors';
 import { send, type AuthStrategy } from '../../lib/http';
 import {
 	accountStrategy,
-	getAccountAuthHeaders,
 	getAccountBearer,
 	getAccountSession,
 	invalidateAccountBearer,
@@ -183,13 +182,12 @@ describe('Login Service: user and application login', () => {
 
 	it('OAuth1 without a user name signs each request (Authorization: OAuth …), no login', async () => {
 		const url = `${emu.url}/protected/echo?v=2.0`;
-		const headers = await getAccountAuthHeaders(oauth1(), { method: 'POST', url });
-		expect(headers.authorization).toMatch(/^OAuth .*oauth_signature_method="HMAC-SHA1"/);
-		expect(headers.authorization).not.toContain('sandbox-app-secret');
-		const res = await send({ url, method: 'POST', headers, policy: loopback });
-		expect(res.status).toBe(200);
-		expect(JSON.parse(res.body.toString())).toMatchObject({ ok: true, authType: 'oauth1' });
-		// The same through the pipeline with the account strategy (it signs each request itself).
+		const strategy = accountStrategy(oauth1());
+		const applied = await strategy.apply({ method: 'POST', url: new URL(url), headers: {} });
+		const authorization = String(applied.headers?.authorization);
+		expect(authorization).toMatch(/^OAuth .*oauth_signature_method="HMAC-SHA1"/);
+		expect(authorization).not.toContain('sandbox-app-secret');
+		// Through the pipeline the strategy signs each request itself.
 		const viaStrategy = await send({ url, method: 'POST', auth: accountStrategy(oauth1()), policy: loopback });
 		expect(viaStrategy.status).toBe(200);
 		expect(JSON.parse(viaStrategy.body.toString())).toMatchObject({ ok: true, authType: 'oauth1' });
