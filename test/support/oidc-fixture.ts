@@ -1,6 +1,7 @@
 /**
  * test/fixtures/oidc-server.mjs (oidc-provider 9) as a child process, and the consumer's browser
- * without a browser: the authorization request followed through the fixture's login/consent
+ * without a browser (integration tests; the e2e test drives the fixture's sign-in form in Chromium): the
+ * authorization request followed through the fixture's login/consent
  * interaction (cookies kept) to the redirect URI.
  */
 import { ChildProcess, spawn } from 'node:child_process';
