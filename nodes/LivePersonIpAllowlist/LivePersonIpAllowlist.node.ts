@@ -1,3 +1,4 @@
+import { NodeConnectionTypes } from 'n8n-workflow';
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { inputError } from '../../lib/errors';
 import { IpList, normaliseForLivePerson, resolveClientIp } from '../../lib/net/ip-list';
@@ -25,7 +26,7 @@ export class LivePersonIpAllowlist implements INodeType {
 		subtitle: '={{ $parameter["operation"] === "normalize" ? "Normalize List for LivePerson" : "Check IP" }}',
 		description: 'Check a caller IP against an allowlist (with X-Forwarded-For behind trusted proxies), or prepare a list for LivePerson IP Restriction.',
 		defaults: { name: 'LivePerson IP Allowlist' },
-		inputs: ['main'],
+		inputs: [NodeConnectionTypes.Main],
 		outputs: `={{ $parameter["operation"] !== "normalize" && $parameter["outputMode"] !== "field" ? [{ "type": "main", "displayName": "Allowed" }, { "type": "main", "displayName": "Denied" }] : ["main"] }}`,
 		properties: [
 			{

@@ -1,3 +1,4 @@
+import { NodeConnectionTypes } from 'n8n-workflow';
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { DEFAULT_CLOCK_TOLERANCE_SEC, KeySource, SUPPORTED_ALGORITHMS, verifyJwt } from '../../lib/jwt/verify';
 import { policyForAllowText } from '../../lib/net/policy';
@@ -24,9 +25,8 @@ export class LivePersonVerifyJwt implements INodeType {
 		subtitle: '={{ $parameter["keySource"] === "jwks" ? "JWKS" : "Public key" }}',
 		description: 'Verify a bearer token (JWT) against a JWKS URL or a public key; route to Valid or Invalid.',
 		defaults: { name: 'LivePerson Verify JWT' },
-		inputs: ['main'],
-		// eslint-disable-next-line n8n-nodes-base/node-class-description-outputs-wrong
-		outputs: ['main', 'main'],
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main],
 		outputNames: ['Valid', 'Invalid'],
 		properties: [
 			{
