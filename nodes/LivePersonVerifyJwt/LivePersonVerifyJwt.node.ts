@@ -15,6 +15,10 @@ function list(value: string | undefined): string | string[] | undefined {
 	return parts.length === 1 ? parts[0] : parts;
 }
 
+// Not offered as an AI tool (no usableAsTool; the type allows no `false`): the agent would have to pass the
+// bearer token through the language model, a check the model may skip gates nothing, and n8n gives an
+// agent only the first output ("Valid"), so an invalid token would come back as an empty answer.
+// eslint-disable-next-line @n8n/community-nodes/node-usable-as-tool -- a guard, not a tool (above)
 export class LivePersonVerifyJwt implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'LivePerson Verify JWT',
