@@ -157,6 +157,7 @@ export class LivePersonOAuth2AuthCodeApi implements ICredentialType {
 			description:
 				'How the client ID and secret are sent to the Token URL. Note: with PKCE, n8n sends the secret in the Basic Auth header whatever this setting says.',
 		},
+		// eslint-disable-next-line @n8n/community-nodes/credential-password-field -- an HTTP status (401/403), not a secret; n8n's oAuth2Api field name
 		{
 			displayName: 'Token Expired Status',
 			name: 'tokenExpiredStatusCode',

@@ -87,6 +87,7 @@ export class LivePersonOAuth2ClientCredentialsApi implements ICredentialType {
 			],
 			default: 'header',
 		},
+		// eslint-disable-next-line @n8n/community-nodes/credential-password-field -- an HTTP status (401/403), not a secret; n8n's oAuth2Api field name
 		{
 			displayName: 'Token Expired Status',
 			name: 'tokenExpiredStatusCode',
