@@ -61,3 +61,27 @@ test('n8n can load every credential: the file names its class (n8n loader), the 
 	expect(new LivePersonAuthCodeOAuth2Api().name).toBe('livePersonOAuth2AuthCodeApi');
 	expect(new LivePersonClientCredentialsOAuth2Api().name).toBe('livePersonOAuth2ClientCredentialsApi');
 });
+
+test('every credential has a Test: a node names it with a testedBy of credentialTests (none defines an n8n test request)', async () => {
+	const { credentialTests } = await import('../../../nodes/shared/credentialTests');
+	const testedBy = new Map<string, Set<string>>();
+	for (const entry of pkg.n8n.nodes as string[]) {
+		const name = entry.split('/').pop()!.split('.')[0];
+		const dir = entry.split('/').slice(1, -1).join('/');
+		const mod = (await import(`../../../${dir}/${name}.node`)) as Record<string, new () => { description: { credentials?: Array<{ name: string; testedBy?: unknown }> } }>;
+		for (const c of new mod[name]().description.credentials ?? []) {
+			if (typeof c.testedBy !== 'string') continue;
+			expect({ node: name, testedBy: c.testedBy, defined: c.testedBy in credentialTests }).toEqual({ node: name, testedBy: c.testedBy, defined: true });
+			testedBy.set(c.name, (testedBy.get(c.name) ?? new Set()).add(c.testedBy));
+		}
+	}
+	for (const entry of pkg.n8n.credentials as string[]) {
+		const className = entry.split('/').pop()!.split('.')[0];
+		const mod = (await import(`../../../credentials/${className}.credentials`)) as Record<string, new () => { name: string; test?: unknown; extends?: string[] }>;
+		const cred = new mod[className]();
+		expect({ cred: cred.name, test: cred.test }).toEqual({ cred: cred.name, test: undefined });
+		// n8n's own OAuth2 flow (Connect) checks an oAuth2Api credential.
+		if (cred.extends?.includes('oAuth2Api')) continue;
+		expect({ cred: cred.name, testedBy: [...(testedBy.get(cred.name) ?? [])] }).toEqual({ cred: cred.name, testedBy: [`${cred.name}Test`] });
+	}
+});
