@@ -28,6 +28,7 @@ export class LivePersonAccessTokenApi implements ICredentialType {
 			required: true,
 			description: 'The token to use',
 		},
+		// eslint-disable-next-line @n8n/community-nodes/credential-password-field -- "Bearer", "Basic": a scheme name, not a secret
 		{
 			displayName: 'Token Type',
 			name: 'tokenType',

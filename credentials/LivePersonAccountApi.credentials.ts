@@ -136,6 +136,7 @@ export class LivePersonAccountApi implements ICredentialType {
 			description: 'Optional: login name of the bot user. With it, Application Login gives a session bearer; without it, requests are signed with OAuth 1.0.',
 			displayOptions: { show: { authMethod: ['oauth1'] } },
 		},
+		// eslint-disable-next-line @n8n/community-nodes/credential-unnecessary-password -- LivePerson treats the OAuth 1.0 app key as a secret; masked on purpose
 		{
 			displayName: 'App Key',
 			name: 'appKey',

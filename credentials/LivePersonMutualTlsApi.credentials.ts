@@ -36,6 +36,7 @@ export class LivePersonMutualTlsApi implements ICredentialType {
 			],
 			description: 'Format of the key certificate. A PKCS#12 file made by keytool is also accepted as JKS and the other way round: the content decides.',
 		},
+		// eslint-disable-next-line @n8n/community-nodes/credential-unnecessary-password -- the key store holds the client's private key
 		{
 			displayName: 'Key Certificate',
 			name: 'keyStore',
@@ -48,6 +49,7 @@ export class LivePersonMutualTlsApi implements ICredentialType {
 			placeholder: 'MIIKCQIBAzCCCc8GCSqGSIb3DQEHAaCCCcAEggm8MIIJuDCCBG8GCSqGSIb3...',
 			description: 'The key store file (private key and certificate) as base64 text, e.g. the output of "base64 -w0 client.p12"',
 		},
+		// eslint-disable-next-line @n8n/community-nodes/credential-unnecessary-password -- the key store holds the client's private key
 		{
 			displayName: 'Key Certificate',
 			name: 'keyStore',
@@ -77,6 +79,7 @@ export class LivePersonMutualTlsApi implements ICredentialType {
 			default: '',
 			description: 'Password of the key store (for JKS also the key password), or passphrase of an encrypted PEM key. Leave empty if there is none.',
 		},
+		// eslint-disable-next-line @n8n/community-nodes/credential-password-field -- a server's or CA's public certificate, not a secret
 		{
 			displayName: 'Trust Certificate',
 			name: 'trustCertificate',

@@ -3,7 +3,6 @@
  */
 import { inputError } from '../errors';
 
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /**

@@ -17,7 +17,6 @@ import { fingerprint, TokenCache, tokenCache } from './token-cache';
 
 /** A token type is one HTTP token (RFC 9110 §5.6.2): letters, digits and !#$%&'*+-.^_`|~. */
 const TOKEN68_SCHEME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-// eslint-disable-next-line no-control-regex
 const HEADER_UNSAFE = /[\r\n\u0000]/;
 
 export interface BasicConfig {

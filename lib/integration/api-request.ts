@@ -44,7 +44,6 @@ export interface BuiltApiRequest {
 }
 
 const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
-// eslint-disable-next-line no-control-regex
 const HEADER_VALUE_UNSAFE = /[\r\n\u0000]/;
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 

@@ -216,7 +216,6 @@ export class CsdsClient {
 		options: CsdsClientOptions = {},
 	) {
 		this.staleMaxMs = options.staleMaxMs ?? DEFAULT_CSDS_STALE_MAX_MS;
-		// eslint-disable-next-line no-console
 		this.warn = options.onWarning ?? ((message) => console.warn(message));
 	}
 

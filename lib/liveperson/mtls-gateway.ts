@@ -113,7 +113,6 @@ export function validateTargetUrl(value: unknown, field = 'url'): string {
 	if (!text) throw inputError(field, 'Target URL is empty', 'Enter the full https URL of the endpoint that requires the client certificate.', 'MTLS_URL_EMPTY');
 	const ambiguous = (why: string) =>
 		inputError(field, `Target URL is ambiguous: ${why}`, 'Write the URL plainly, e.g. https://api.example.com/endpoint (parsers differ on such spellings, so another host could be reached than the one checked).', 'MTLS_URL_AMBIGUOUS');
-	// eslint-disable-next-line no-control-regex
 	if (/[\x00-\x1f\x7f]/.test(text)) throw ambiguous('it contains a tab, line break or other control character');
 	if (text.includes('\\')) throw ambiguous('it contains a backslash');
 	if (!HEADER_SAFE.test(text) || text.length > 4096) {

@@ -1,3 +1,4 @@
+import { NodeConnectionTypes } from 'n8n-workflow';
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { completeConsumerAuth, DEFAULT_STATE_LIFETIME_MS, startConsumerAuth } from '../../lib/auth/consumer-auth';
 import { consumerAuthConfig, CREDENTIAL_TYPES } from '../shared/credentialConfig';
@@ -21,8 +22,8 @@ export class LivePersonConsumerAuth implements INodeType {
 		description: "Let the consumer authorize the bot during a conversation (OAuth 2.0 authorization code with PKCE), then use the consumer's token",
 		defaults: { name: 'LivePerson Consumer Authentication' },
 		usableAsTool: true,
-		inputs: ['main'],
-		outputs: ['main'],
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'livePersonConsumerAuthApi', required: true, testedBy: 'livePersonConsumerAuthApiTest' }],
 		properties: [
 			{

@@ -1,3 +1,4 @@
+import { NodeConnectionTypes } from 'n8n-workflow';
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { inputError } from '../../lib/errors';
 import { IpList, normaliseForLivePerson, resolveClientIp } from '../../lib/net/ip-list';
@@ -25,7 +26,9 @@ export class LivePersonIpAllowlist implements INodeType {
 		subtitle: '={{ $parameter["operation"] === "normalize" ? "Normalize List for LivePerson" : "Check IP" }}',
 		description: 'Check a caller IP against an allowlist (with X-Forwarded-For behind trusted proxies), or prepare a list for LivePerson IP Restriction.',
 		defaults: { name: 'LivePerson IP Allowlist' },
-		inputs: ['main'],
+		// Both operations are lookups an agent can use (is this address allowed? this list as CIDR blocks).
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
 		outputs: `={{ $parameter["operation"] !== "normalize" && $parameter["outputMode"] !== "field" ? [{ "type": "main", "displayName": "Allowed" }, { "type": "main", "displayName": "Denied" }] : ["main"] }}`,
 		properties: [
 			{
@@ -176,11 +179,13 @@ export class LivePersonIpAllowlist implements INodeType {
 			};
 			if (outputMode === 'field') {
 				const fieldName = (this.getNodeParameter('fieldName', i, 'ipAllowed') as string) || 'ipAllowed';
-				return { json: { ...item.json, [fieldName]: isAllowed, [`${fieldName}Details`]: verdict }, binary: item.binary };
+				return { json: { ...item.json, [fieldName]: isAllowed, [`${fieldName}Details`]: verdict }, binary: item.binary, pairedItem: { item: i } };
 			}
-			return { json: { ...item.json, ipCheck: verdict }, binary: item.binary };
+			return { json: { ...item.json, ipCheck: verdict }, binary: item.binary, pairedItem: { item: i } };
 		});
-		if (outputMode === 'field') return [out];
+		// As an AI tool (node type "…Tool") n8n hands the agent only the first output: every item goes
+		// there, each with its verdict (`ipCheck.allowed`), so a denied address is not an empty answer.
+		if (outputMode === 'field' || this.getNode().type.endsWith('Tool')) return [out];
 		return splitByRoute(out, allowed);
 	}
 }

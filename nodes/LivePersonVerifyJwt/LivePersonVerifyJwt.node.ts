@@ -1,3 +1,4 @@
+import { NodeConnectionTypes } from 'n8n-workflow';
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { DEFAULT_CLOCK_TOLERANCE_SEC, KeySource, SUPPORTED_ALGORITHMS, verifyJwt } from '../../lib/jwt/verify';
 import { policyForAllowText } from '../../lib/net/policy';
@@ -14,6 +15,10 @@ function list(value: string | undefined): string | string[] | undefined {
 	return parts.length === 1 ? parts[0] : parts;
 }
 
+// Not offered as an AI tool (no usableAsTool; the type allows no `false`): the agent would have to pass the
+// bearer token through the language model, a check the model may skip gates nothing, and n8n gives an
+// agent only the first output ("Valid"), so an invalid token would come back as an empty answer.
+// eslint-disable-next-line @n8n/community-nodes/node-usable-as-tool -- a guard, not a tool (above)
 export class LivePersonVerifyJwt implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'LivePerson Verify JWT',
@@ -24,9 +29,8 @@ export class LivePersonVerifyJwt implements INodeType {
 		subtitle: '={{ $parameter["keySource"] === "jwks" ? "JWKS" : "Public key" }}',
 		description: 'Verify a bearer token (JWT) against a JWKS URL or a public key; route to Valid or Invalid.',
 		defaults: { name: 'LivePerson Verify JWT' },
-		inputs: ['main'],
-		// eslint-disable-next-line n8n-nodes-base/node-class-description-outputs-wrong
-		outputs: ['main', 'main'],
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main],
 		outputNames: ['Valid', 'Invalid'],
 		properties: [
 			{

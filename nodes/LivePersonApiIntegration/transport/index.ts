@@ -102,7 +102,11 @@ function n8nOAuth2Transport(ctx: IExecuteFunctions): Transport {
 			const status = thrownStatus(error);
 			// After a refresh, an error status is the answer (its body is not kept by n8n).
 			if (refresh && status !== undefined) return { status, headers: {}, body: Buffer.alloc(0), attempts: 1 };
+			// A pipeline transport throws LpError: lib/http retries and redacts only LpError, and the node's
+			// mapItems turns it into a NodeApiError (toNodeError). A NodeApiError here would skip both.
+			// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- LpError for the pipeline (above)
 			if (error instanceof LpError) throw error;
+			// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- LpError for the pipeline (above)
 			throw new LpError('network', `${serviceOf(ex)} could not be reached at ${safeUrl(ex.url)}`, {
 				code: networkError(ex, error).code ?? 'NETWORK',
 				cause: error,

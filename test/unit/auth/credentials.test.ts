@@ -1,7 +1,7 @@
 import { LivePersonBasicAuthApi } from '../../../credentials/LivePersonBasicAuthApi.credentials';
 import { LivePersonAccessTokenApi } from '../../../credentials/LivePersonAccessTokenApi.credentials';
-import { LivePersonOAuth2ClientCredentialsApi } from '../../../credentials/LivePersonOAuth2ClientCredentialsApi.credentials';
-import { LivePersonOAuth2AuthCodeApi } from '../../../credentials/LivePersonOAuth2AuthCodeApi.credentials';
+import { LivePersonClientCredentialsOAuth2Api } from '../../../credentials/LivePersonClientCredentialsOAuth2Api.credentials';
+import { LivePersonAuthCodeOAuth2Api } from '../../../credentials/LivePersonAuthCodeOAuth2Api.credentials';
 import { clientSecretBasic } from '../../../lib/auth/basic';
 import pkg from '../../../package.json';
 
@@ -21,7 +21,7 @@ test('Access Token: "<type> <token>", default Bearer', async () => {
 });
 
 test('Client credentials: the test request to the Token URL becomes the client-authenticated token request', async () => {
-	const c = new LivePersonOAuth2ClientCredentialsApi();
+	const c = new LivePersonClientCredentialsOAuth2Api();
 	const creds = { clientId: 'id', clientSecret: 'sec', scope: 'a b', accessTokenUrl: 'https://auth.example/token', authentication: 'header', tokenExpiredStatusCode: 401 };
 	const out = await c.authenticate(creds, { url: 'https://auth.example/token', method: 'POST' });
 	expect(out.headers?.authorization).toBe(clientSecretBasic('id', 'sec'));
@@ -32,7 +32,7 @@ test('Client credentials: the test request to the Token URL becomes the client-a
 });
 
 test('Authorization code: extends oAuth2Api, visible grant type with n8n values, seed order, redeclared expiry status', () => {
-	const c = new LivePersonOAuth2AuthCodeApi();
+	const c = new LivePersonAuthCodeOAuth2Api();
 	expect(c.extends).toEqual(['oAuth2Api']);
 	const grant = c.properties.find((p) => p.name === 'grantType')!;
 	expect(grant.type).toBe('options');
@@ -45,7 +45,43 @@ test('Authorization code: extends oAuth2Api, visible grant type with n8n values,
 });
 
 test('all four are registered in package.json', () => {
-	for (const n of ['LivePersonOAuth2AuthCodeApi', 'LivePersonOAuth2ClientCredentialsApi', 'LivePersonBasicAuthApi', 'LivePersonAccessTokenApi']) {
+	for (const n of ['LivePersonAuthCodeOAuth2Api', 'LivePersonClientCredentialsOAuth2Api', 'LivePersonBasicAuthApi', 'LivePersonAccessTokenApi']) {
 		expect(pkg.n8n.credentials).toContain(`dist/credentials/${n}.credentials.js`);
+	}
+});
+
+test('n8n can load every credential: the file names its class (n8n loader), the type names stored credentials use are unchanged', async () => {
+	// n8n-core's DirectoryLoader: className = the file name up to the first ".", then `new (require(file)[className])()`.
+	for (const entry of pkg.n8n.credentials as string[]) {
+		const className = entry.split('/').pop()!.split('.')[0];
+		const mod = (await import(`../../../credentials/${className}.credentials`)) as Record<string, new () => { name: string }>;
+		expect({ entry, exported: typeof mod[className] }).toEqual({ entry, exported: 'function' });
+	}
+	// Stored credentials and workflows reference the type name (`name`), not the class name.
+	expect(new LivePersonAuthCodeOAuth2Api().name).toBe('livePersonOAuth2AuthCodeApi');
+	expect(new LivePersonClientCredentialsOAuth2Api().name).toBe('livePersonOAuth2ClientCredentialsApi');
+});
+
+test('every credential has a Test: a node names it with a testedBy of credentialTests (none defines an n8n test request)', async () => {
+	const { credentialTests } = await import('../../../nodes/shared/credentialTests');
+	const testedBy = new Map<string, Set<string>>();
+	for (const entry of pkg.n8n.nodes as string[]) {
+		const name = entry.split('/').pop()!.split('.')[0];
+		const dir = entry.split('/').slice(1, -1).join('/');
+		const mod = (await import(`../../../${dir}/${name}.node`)) as Record<string, new () => { description: { credentials?: Array<{ name: string; testedBy?: unknown }> } }>;
+		for (const c of new mod[name]().description.credentials ?? []) {
+			if (typeof c.testedBy !== 'string') continue;
+			expect({ node: name, testedBy: c.testedBy, defined: c.testedBy in credentialTests }).toEqual({ node: name, testedBy: c.testedBy, defined: true });
+			testedBy.set(c.name, (testedBy.get(c.name) ?? new Set()).add(c.testedBy));
+		}
+	}
+	for (const entry of pkg.n8n.credentials as string[]) {
+		const className = entry.split('/').pop()!.split('.')[0];
+		const mod = (await import(`../../../credentials/${className}.credentials`)) as Record<string, new () => { name: string; test?: unknown; extends?: string[] }>;
+		const cred = new mod[className]();
+		expect({ cred: cred.name, test: cred.test }).toEqual({ cred: cred.name, test: undefined });
+		// n8n's own OAuth2 flow (Connect) checks an oAuth2Api credential.
+		if (cred.extends?.includes('oAuth2Api')) continue;
+		expect({ cred: cred.name, testedBy: [...(testedBy.get(cred.name) ?? [])] }).toEqual({ cred: cred.name, testedBy: [`${cred.name}Test`] });
 	}
 });

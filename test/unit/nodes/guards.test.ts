@@ -5,7 +5,7 @@ import * as jose from 'jose';
 import { LivePersonIpAllowlist } from '../../../nodes/LivePersonIpAllowlist/LivePersonIpAllowlist.node';
 import { LivePersonVerifyJwt } from '../../../nodes/LivePersonVerifyJwt/LivePersonVerifyJwt.node';
 
-function ctx(items: INodeExecutionData[], params: (name: string, i: number) => unknown, continueOnFail = false): IExecuteFunctions {
+function ctx(items: INodeExecutionData[], params: (name: string, i: number) => unknown, continueOnFail = false, type = 't'): IExecuteFunctions {
 	return {
 		getInputData: () => items,
 		getNodeParameter: (name: string, i: number, fallback?: unknown) => {
@@ -13,7 +13,7 @@ function ctx(items: INodeExecutionData[], params: (name: string, i: number) => u
 			return v === undefined ? fallback : v;
 		},
 		continueOnFail: () => continueOnFail,
-		getNode: () => ({ id: '1', name: 'Guard', type: 't', typeVersion: 1, position: [0, 0], parameters: {} }),
+		getNode: () => ({ id: '1', name: 'Guard', type, typeVersion: 1, position: [0, 0], parameters: {} }),
 	} as unknown as IExecuteFunctions;
 }
 
@@ -28,6 +28,14 @@ describe('LivePerson IP Allowlist node', () => {
 		expect(denied.map((x) => x.json.ip)).toEqual(['8.8.8.8', '0x7f.1']);
 		expect(denied[1].json.ipCheck).toMatchObject({ allowed: false, clientIp: null });
 		expect(allowed[0].pairedItem).toEqual({ item: 0 });
+	});
+
+	it('as an AI tool, every item is on the one output n8n gives the agent, with its verdict', async () => {
+		const out = await new LivePersonIpAllowlist().execute.call(ctx(items, base, false, 'n8n-nodes-liveperson.livePersonIpAllowlistTool'));
+		expect(out).toHaveLength(1);
+		expect(out[0].map((x) => (x.json.ipCheck as { allowed: boolean }).allowed)).toEqual([true, false, false]);
+		expect(out[0].map((x) => x.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
+		expect(new LivePersonIpAllowlist().description.usableAsTool).toBe(true);
 	});
 
 	it('field mode adds a boolean', async () => {

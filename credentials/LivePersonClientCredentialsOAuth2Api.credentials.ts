@@ -31,7 +31,9 @@ import { allowedInternalNetworksCredentialField } from '../nodes/shared/properti
  * client-credentials token request itself to the Token URL (a request to the Token URL is
  * client-authenticated instead of bearer-signed), so a wrong secret or scope fails the test.
  */
-export class LivePersonOAuth2ClientCredentialsApi implements ICredentialType {
+// The class name ends in OAuth2Api (n8n loads the class named like this file and registers it under
+// `name`); the type name stays, since stored credentials and workflows reference it.
+export class LivePersonClientCredentialsOAuth2Api implements ICredentialType {
 	name = 'livePersonOAuth2ClientCredentialsApi';
 
 	displayName = 'LivePerson OAuth2 Client Credentials API';
@@ -87,6 +89,7 @@ export class LivePersonOAuth2ClientCredentialsApi implements ICredentialType {
 			],
 			default: 'header',
 		},
+		// eslint-disable-next-line @n8n/community-nodes/credential-password-field -- an HTTP status (401/403), not a secret; n8n's oAuth2Api field name
 		{
 			displayName: 'Token Expired Status',
 			name: 'tokenExpiredStatusCode',

@@ -26,11 +26,11 @@ import { allowedInternalNetworksCredentialField } from '../nodes/shared/properti
  *   appended visible fields through `$self` (resolved by n8n when the credential is decrypted).
  * - `tokenExpiredStatusCode` is `doNotInherit` in oAuth2Api, so it is declared again here.
  */
-// The class, type and display names are fixed by the package design (Conversation Builder's
-// "OAuth 2.0 / Authorization Code" wording, and colleagues code against them); the n8n lint rules
-// below only want "OAuth2" at the end of each, which these names carry in the middle instead.
-// eslint-disable-next-line n8n-nodes-base/cred-class-name-missing-oauth2-suffix
-export class LivePersonOAuth2AuthCodeApi implements ICredentialType {
+// The type and display names are fixed (stored credentials and workflows reference the type name;
+// Conversation Builder's "OAuth 2.0 / Authorization Code" wording): the n8n lint rules below want
+// "OAuth2" at the end of each, which these names carry in the middle instead. The class name is
+// free (n8n loads the class named like this file and registers it under `name`): it ends in OAuth2Api.
+export class LivePersonAuthCodeOAuth2Api implements ICredentialType {
 	// eslint-disable-next-line n8n-nodes-base/cred-class-field-name-missing-oauth2
 	name = 'livePersonOAuth2AuthCodeApi';
 
@@ -157,6 +157,7 @@ export class LivePersonOAuth2AuthCodeApi implements ICredentialType {
 			description:
 				'How the client ID and secret are sent to the Token URL. Note: with PKCE, n8n sends the secret in the Basic Auth header whatever this setting says.',
 		},
+		// eslint-disable-next-line @n8n/community-nodes/credential-password-field -- an HTTP status (401/403), not a secret; n8n's oAuth2Api field name
 		{
 			displayName: 'Token Expired Status',
 			name: 'tokenExpiredStatusCode',

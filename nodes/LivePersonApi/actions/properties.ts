@@ -1,0 +1,108 @@
+import type { INodeProperties } from 'n8n-workflow';
+import * as currentQueueHealth from './currentQueueHealth.operation';
+import * as getConversation from './getConversation.operation';
+import * as request from './request.operation';
+import * as searchConversations from './searchConversations.operation';
+
+/** The node's parameters; the node class (../LivePersonApi.node.ts) holds the rest of its description. */
+export const properties: INodeProperties[] = [
+	{
+		displayName: 'Resource',
+		name: 'resource',
+		type: 'options',
+		noDataExpression: true,
+		default: 'api',
+		options: [
+			{ name: 'API Request', value: 'api', description: 'Any LivePerson REST API by CSDS service name and path' },
+			{ name: 'Messaging Interaction', value: 'messagingInteractions', description: 'Conversation history (CSDS service msgHist)' },
+			{ name: 'Messaging Operation', value: 'messagingOperations', description: 'Real-time queue data (CSDS service leDataReporting)' },
+		],
+	},
+	{
+		displayName: 'Operation',
+		name: 'operation',
+		type: 'options',
+		noDataExpression: true,
+		default: 'request',
+		displayOptions: { show: { resource: ['api'] } },
+		options: [{ name: 'Send Request', value: 'request', action: 'Send a request', description: 'The credential\'s authentication attached; one new login after a 401' }],
+	},
+	{
+		displayName: 'Operation',
+		name: 'operation',
+		type: 'options',
+		noDataExpression: true,
+		default: 'searchConversations',
+		displayOptions: { show: { resource: ['messagingInteractions'] } },
+		options: [
+			{ name: 'Get Conversation', value: 'getConversation', action: 'Get a conversation with its transcript', description: 'POST …/conversations/conversation/search by conversation ID' },
+			{ name: 'Search Conversations', value: 'searchConversations', action: 'Search conversations', description: 'POST …/conversations/search, paged by offset / limit (at most 100 per page)' },
+		],
+	},
+	{
+		displayName: 'Operation',
+		name: 'operation',
+		type: 'options',
+		noDataExpression: true,
+		default: 'currentQueueHealth',
+		displayOptions: { show: { resource: ['messagingOperations'] } },
+		options: [{ name: 'Get Current Queue Health', value: 'currentQueueHealth', action: 'Get the current messaging queue health', description: 'GET …/msgqueuehealth/current/?v=1 (rate limited: 429 is retried)' }],
+	},
+	{
+		displayName: 'Account ID',
+		name: 'accountId',
+		type: 'string',
+		default: '',
+		placeholder: '12345678',
+		description: 'The account to call; empty for the credential\'s account (the host still comes from the credential\'s CSDS lookup)',
+	},
+	...request.description,
+	...searchConversations.description,
+	...getConversation.description,
+	...currentQueueHealth.description,
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add option',
+		default: {},
+		options: [
+			{ displayName: 'Concurrency', name: 'concurrency', type: 'number', typeOptions: { minValue: 1, maxValue: 64 }, default: 5, description: 'How many items are sent at the same time' },
+			{ displayName: 'CSDS Cache Minutes', name: 'cacheMinutes', type: 'number', typeOptions: { minValue: 1, maxValue: 1440 }, default: 10, description: 'How long the hosts found through CSDS are reused for the account' },
+			{
+				displayName: 'Full Response',
+				name: 'fullResponse',
+				type: 'boolean',
+				default: false,
+				displayOptions: { show: { '/resource': ['api'] } },
+				description: 'Whether to return the status code and headers with the body',
+			},
+			{
+				displayName: 'Host Override',
+				name: 'hostOverride',
+				type: 'string',
+				default: '',
+				placeholder: 'https://va.msghist.liveperson.net',
+				description: 'Use this host instead of the one CSDS gives for the service (https; http only for a loopback emulator)',
+			},
+			{ displayName: 'Max Response Size (MB)', name: 'maxResponseSizeMb', type: 'number', typeOptions: { minValue: 1, maxValue: 512 }, default: 10, description: 'Larger answers fail instead of filling the memory' },
+			{
+				displayName: 'Never Error',
+				name: 'neverError',
+				type: 'boolean',
+				default: false,
+				displayOptions: { show: { '/resource': ['api'] } },
+				description: 'Whether an answer outside 2xx is returned as output instead of failing (not with pagination)',
+			},
+			{
+				displayName: 'Retry',
+				name: 'retry',
+				type: 'boolean',
+				default: true,
+				description:
+					'Whether to follow LivePerson\'s retry policy: 429 retried (Retry-After honoured), 5xx and network errors retried only for GET/PUT/DELETE and read-only searches, 3 retries after 5, 10 and 15 s. A POST is never sent twice after a 5xx.',
+			},
+			{ displayName: 'Timeout (Seconds)', name: 'timeout', type: 'number', typeOptions: { minValue: 1, maxValue: 300 }, default: 20, description: 'Time limit of each request' },
+		],
+	},
+];
