@@ -6,17 +6,19 @@
  *   (b) n8n's HTTP Request node 4.2 with its SSL Certificates credential, same n8n, same server
  *   (c) raw undici with one keep-alive Agent (the limit), one at a time and with (a)'s concurrency
  *
- * (c) and the lib row run in a child process on the Node binary of the n8n under test
- * (bench/limit-child.ts), so every ratio compares one runtime.
- *
  * against a local Node `https` server requiring a client certificate (own process, counts
- * handshakes and requests). Keys are generated at run time in a temp dir and deleted afterwards.
+ * handshakes and requests), for every n8n version given (default: each pinned one, N8N_VERSIONS in
+ * test/e2e/harness.ts). Each version has its own (c) and lib row, run in a child process on the Node
+ * binary of that n8n (bench/limit-child.ts), so every ratio compares one runtime; each round visits
+ * the versions in turn. Token requests of the lib, key store parse times and the IP Allowlist row do
+ * not depend on the n8n version and run once. Keys are generated at run time in a temp dir and
+ * deleted afterwards.
  *
  * Options (flags or environment):
  *   --n <items>            BENCH_N            default 2000
  *   --concurrency <k>      BENCH_CONCURRENCY  default: the API Integration node's default
- *   --n8n <version>        BENCH_N8N          default 2.8.4
- *   --repeat <k>           BENCH_REPEAT       rounds of (a) + (c) + lib; best round reported (default 5)
+ *   --n8n <v>[,<v>...]     BENCH_N8N          n8n versions (default: every pinned one, e.g. 2.8.4,2.41.3)
+ *   --repeat <k>           BENCH_REPEAT       rounds of (a) + (c) + lib per version; best round reported (default 5)
  *   --out <dir>                               where results.json / results.svg go (default bench/)
  *   --profile                                 CPU-profile the n8n runs (bench/out/profiles), print where time goes
  *   --no-n8n                                  skip the n8n runs
@@ -35,23 +37,24 @@ import { performance } from 'node:perf_hooks';
 import { API_INTEGRATION_DEFAULTS } from '../lib/integration/api-request';
 import { closeAllDispatchers } from '../lib/http';
 import { closeAllAgents } from '../lib/tls/agent-pool';
-import { createN8n, packPackage } from '../test/e2e/harness';
+import { createN8n, N8N_VERSIONS, packPackage, type N8nInstance } from '../test/e2e/harness';
 import { makeTestPki, STORE_PASSWORD } from '../test/helpers/pki';
 import { startEmulator } from '../sandbox/emulator/index';
 import { clientCredentialsData, measureCredentialRuns, measureParseTimes, measureTokenRequests, storeFixtures, type BenchPki, type LibRun } from './lib-level';
 import { ipAllowlistReport, measureIpAllowlist } from './ip-allowlist';
 import type { LimitJob, LimitReply, LimitRequest } from './limit-child';
 import { startCountingServer, type CountingServer } from './mtls-server';
-import { prepareN8nScenarios, type N8nRun, type ScenarioKey } from './n8n-runs';
+import { prepareN8nScenarios, type N8nRun, type PreparedScenarios, type ScenarioKey } from './n8n-runs';
 import type { RawRun } from './raw-undici';
 import { ensureN8n } from '../scripts/n8n-install';
 import { queueReport, runQueueBench, type QueueBenchOptions } from './queue';
-import { byScenario, computeRatios, computeTargets, README_BEGIN, README_END, readmeFigures, svgChart, textReport, type BenchResults } from './report';
+import { byScenario, computeRatios, computeTargets, README_BEGIN, README_END, readmeFigures, svgChart, textReport, type BenchResults, type VersionResults } from './report';
 
 export interface BenchOptions {
 	n?: number;
 	concurrency?: number;
-	n8nVersion?: string;
+	/** n8n versions, each with its own (a), (b), (c) and lib rows (default: the pinned ones, N8N_VERSIONS). */
+	n8nVersions?: string[];
 	/** Folder for results.json and results.svg. */
 	outDir?: string;
 	profile?: boolean;
@@ -73,7 +76,8 @@ export interface BenchOptions {
 
 const REPO = path.resolve(__dirname, '..');
 export const DEFAULT_N = 2000;
-export const DEFAULT_N8N = '2.8.4';
+/** Every pinned n8n (test/e2e/harness.ts), oldest first. */
+export const DEFAULT_N8N_VERSIONS: string[] = [...N8N_VERSIONS];
 export const DEFAULT_REPEAT = 5;
 
 /** One round: (a) and (a with expression) executions, then (c) and the lib run right after. */
@@ -168,19 +172,82 @@ function startLimitRunner(nodeBin: string, server: CountingServer): Promise<Limi
 	});
 }
 
+/** One n8n version under test: its n8n, the limit child on that n8n's Node, and its measurements. */
+interface Lane {
+	/** Undefined with --no-n8n: (c) and lib alone, on the bench's own Node. */
+	version?: string;
+	limit: LimitRunner;
+	n8nNode?: string;
+	inst?: N8nInstance;
+	prepared?: PreparedScenarios;
+	sequential?: RawRun;
+	rounds: Round[];
+	/** (b) and the token requests: one long run each, after the rounds. */
+	runs: N8nRun[];
+}
+
+async function openLane(version: string | undefined, server: CountingServer, log: (line: string) => void): Promise<Lane> {
+	// The Node that runs the n8n under test also runs (c) and the lib row.
+	const nodeBin = version ? (await ensureN8n(version)).nodeBin : process.execPath;
+	const limit = await startLimitRunner(nodeBin, server);
+	log(`${version ? `n8n ${version}` : 'no n8n'}: (c) and the lib row run on Node ${limit.node} (${nodeBin})`);
+	return { version, limit, rounds: [], runs: [] };
+}
+
+/** The figures of one lane: the best round of each kind, ratios to its own (c). */
+function laneResults(lane: Lane): VersionResults {
+	const { rounds } = lane;
+	const samples = rounds.map((r) => ({
+		aCold: r.a?.find((x) => x.phase === 'cold')?.itemsPerSec,
+		aWarm: r.a?.find((x) => x.phase === 'warm')?.itemsPerSec,
+		aExprCold: r.aExpr?.find((x) => x.phase === 'cold')?.itemsPerSec,
+		aExprWarm: r.aExpr?.find((x) => x.phase === 'warm')?.itemsPerSec,
+		c: (r.c as RawRun).itemsPerSec,
+		lib: (r.lib as LibRun).itemsPerSec,
+	}));
+	// Short runs on a shared machine: the best round of each kind is the least disturbed one
+	// (best-of, as usual for micro-benchmarks); every round is kept in `samples`.
+	const best = <T>(items: T[], value: (x: T) => number | undefined): T | undefined =>
+		items.filter((x) => Number.isFinite(value(x))).sort((x, y) => (value(y) as number) - (value(x) as number))[0];
+	const phase = (runsOf: N8nRun[] | undefined, p: 'cold' | 'warm') => runsOf?.find((x) => x.phase === p);
+	const runs = [...lane.runs];
+	for (const get of [(r: Round) => r.a, (r: Round) => r.aExpr]) {
+		for (const p of ['cold', 'warm'] as const) {
+			const top = best(rounds, (r) => phase(get(r), p)?.itemsPerSec);
+			const run = top ? phase(get(top), p) : undefined;
+			if (run) runs.push(run);
+		}
+	}
+	const partial = {
+		...(lane.version ? { n8n: { version: lane.version, node: lane.n8nNode ?? lane.limit.node } } : {}),
+		limitNode: lane.limit.node,
+		samples,
+		throughput: {
+			a: byScenario(runs, 'a'),
+			aExpr: byScenario(runs, 'aExpr'),
+			b: byScenario(runs, 'b'),
+			c: { sequential: lane.sequential as RawRun, concurrent: (best(rounds, (r) => r.c?.itemsPerSec) as Round).c as RawRun },
+			lib: (best(rounds, (r) => r.lib?.itemsPerSec) as Round).lib as LibRun,
+		},
+		tokens: runs.find((r) => r.scenario === 'tokens'),
+	};
+	return { ...partial, ratios: computeRatios(partial) };
+}
+
 export async function runBench(opts: BenchOptions = {}): Promise<BenchResults> {
 	const log = opts.log ?? ((line: string) => process.stderr.write(`[bench] ${line}\n`));
 	const n = opts.n ?? DEFAULT_N;
 	const concurrency = opts.concurrency ?? API_INTEGRATION_DEFAULTS.concurrency;
 	if (!Number.isInteger(n) || n < 1) throw new Error(`--n: expected a positive integer, got ${n}`);
 	if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`--concurrency: expected a positive integer, got ${concurrency}`);
-	const n8nVersion = opts.n8nVersion ?? DEFAULT_N8N;
+	const versions = opts.n8n === false ? [undefined] : (opts.n8nVersions ?? DEFAULT_N8N_VERSIONS);
+	if (!versions.length) throw new Error('--n8n: expected at least one version');
 	const repeat = opts.repeat ?? DEFAULT_REPEAT;
 	if (!Number.isInteger(repeat) || repeat < 1) throw new Error(`--repeat: expected a positive integer, got ${repeat}`);
 	const outDir = opts.outDir ?? __dirname;
 	const t0 = performance.now();
 	const loadBefore = os.loadavg();
-	log(`N=${n}, concurrency ${concurrency}, load ${loadBefore.map((x) => x.toFixed(2)).join(' ')} on ${nproc()} cores`);
+	log(`N=${n}, concurrency ${concurrency}, n8n ${opts.n8n === false ? 'none' : versions.join(', ')}, load ${loadBefore.map((x) => x.toFixed(2)).join(' ')} on ${nproc()} cores`);
 
 	log('generating the test PKI (openssl, keytool) in a temp dir');
 	const testPki = makeTestPki();
@@ -198,13 +265,11 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResults> {
 	const stores = storeFixtures(pki);
 	const server = await startCountingServer({ key: pki.serverKey, cert: pki.serverCert, ca: pki.caPem });
 	const emulator = await startEmulator();
-	let n8nNode = process.version;
-	let limit: LimitRunner | undefined;
+	const lanes: Lane[] = [];
 	try {
-		// The Node that runs the n8n under test also runs (c) and the lib row.
-		const limitNodeBin = opts.n8n !== false ? (await ensureN8n(n8nVersion)).nodeBin : process.execPath;
-		limit = await startLimitRunner(limitNodeBin, server);
-		log(`(c) and the lib row run on Node ${limit.node} (${limitNodeBin})`);
+		for (const version of versions) lanes.push(await openLane(version, server, log));
+
+		// Figures that do not depend on the n8n version: measured once, in this process.
 		log('key store parse times (cache bypassed)');
 		const parseTimes = measureParseTimes(stores);
 
@@ -214,33 +279,28 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResults> {
 			ipAllowlist = await measureIpAllowlist({ items: opts.ipItems, entries: opts.ipEntries });
 		}
 
-		const warmup = Math.min(n, 300);
-		const job: LimitJob = { url: server.url, tls: clientTls, store: stores[0], n, concurrency, warmup };
-		log('(c) raw undici, one keep-alive Agent, one at a time (timed after a warm-up on the same Agent)');
-		const sequential = await limit.sequential(job);
-
 		log(`lib: key store parses, agents and handshakes per credential, each format`);
 		const perCredential = await measureCredentialRuns(server, stores, (s) => (s.name === 'pkcs12Modern' ? n : Math.min(n, 200)), concurrency);
 
 		log('token requests (client credentials, Conversation Orchestrator v2) against the emulator');
 		const tokenRuns = await measureTokenRequests(emulator, n, concurrency);
 
-		// (c) and the lib run at (a)'s concurrency are measured right after each (a) execution, in
-		// `repeat` rounds, so that every kind gets the same chances of an undisturbed run.
-		const rounds: Round[] = [];
-		const measureLimit = async (round: Round) => {
-			const r = await (limit as LimitRunner).round(job);
-			round.c = r.c;
-			round.lib = r.lib;
-		};
-		let runs: N8nRun[] = [];
+		const warmup = Math.min(n, 300);
+		const job: LimitJob = { url: server.url, tls: clientTls, store: stores[0], n, concurrency, warmup };
+		for (const lane of lanes) {
+			log(`(c) on Node ${lane.limit.node}: raw undici, one keep-alive Agent, one at a time (timed after a warm-up on the same Agent)`);
+			lane.sequential = await lane.limit.sequential(job);
+		}
+
 		if (opts.n8n !== false) {
-			log(`packing the package and preparing n8n ${n8nVersion} (first time: minutes)`);
+			log(`packing the package and preparing n8n ${versions.join(', ')} (first time: minutes)`);
 			await packPackage();
-			const inst = await createN8n(n8nVersion);
-			try {
-				n8nNode = execFileSync(inst.install.nodeBin, ['--version'], { encoding: 'utf8' }).trim();
-				const prepared = await prepareN8nScenarios(inst, {
+			const profileRoot = opts.profile ? path.join(__dirname, 'out', 'profiles', new Date().toISOString().replace(/[:.]/g, '-')) : undefined;
+			for (const lane of lanes) {
+				const version = lane.version as string;
+				lane.inst = await createN8n(version);
+				lane.n8nNode = execFileSync(lane.inst.install.nodeBin, ['--version'], { encoding: 'utf8' }).trim();
+				lane.prepared = await prepareN8nScenarios(lane.inst, {
 					n,
 					concurrency,
 					server,
@@ -253,52 +313,29 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResults> {
 						counts: () => ({ tokenRequests: emulator.count('sentinel.token'), apiRequests: emulator.count('protected.echo') }),
 					},
 					only: opts.only,
-					profileDir: opts.profile ? path.join(__dirname, 'out', 'profiles', new Date().toISOString().replace(/[:.]/g, '-')) : undefined,
-					log,
+					profileDir: profileRoot && path.join(profileRoot, version),
+					log: (line) => log(`n8n ${version}: ${line}`),
 				});
-				const has = (k: ScenarioKey) => prepared.keys.includes(k);
-				for (let i = 0; i < repeat; i++) {
-					if (repeat > 1) log(`round ${i + 1} of ${repeat}`);
-					const round: Round = {};
-					if (has('a')) round.a = await prepared.run('a');
-					if (has('aExpr')) round.aExpr = await prepared.run('aExpr');
-					await measureLimit(round);
-					rounds.push(round);
-				}
-				if (has('b')) runs.push(...(await prepared.run('b')));
-				if (has('tokens')) runs.push(...(await prepared.run('tokens')));
-			} finally {
-				await inst.close();
 			}
-		} else {
-			for (let i = 0; i < repeat; i++) {
+		}
+
+		// (c) and the lib run at (a)'s concurrency are measured right after each (a) execution, on the
+		// same version's Node, in `repeat` rounds; each round visits every version in turn, so that a
+		// quiet or a busy spell of the shared machine falls on all of them alike.
+		for (let i = 0; i < repeat; i++) {
+			if (repeat > 1) log(`round ${i + 1} of ${repeat}`);
+			for (const lane of lanes) {
 				const round: Round = {};
-				await measureLimit(round);
-				rounds.push(round);
+				const has = (k: ScenarioKey) => lane.prepared?.keys.includes(k) === true;
+				if (has('a')) round.a = await lane.prepared?.run('a');
+				if (has('aExpr')) round.aExpr = await lane.prepared?.run('aExpr');
+				Object.assign(round, await lane.limit.round(job));
+				lane.rounds.push(round);
 			}
 		}
-		const samples = rounds.map((r) => ({
-			aCold: r.a?.find((x) => x.phase === 'cold')?.itemsPerSec,
-			aWarm: r.a?.find((x) => x.phase === 'warm')?.itemsPerSec,
-			aExprCold: r.aExpr?.find((x) => x.phase === 'cold')?.itemsPerSec,
-			aExprWarm: r.aExpr?.find((x) => x.phase === 'warm')?.itemsPerSec,
-			c: (r.c as RawRun).itemsPerSec,
-			lib: (r.lib as LibRun).itemsPerSec,
-		}));
-		// Short runs on a shared machine: the best round of each kind is the least disturbed one
-		// (best-of, as usual for micro-benchmarks); every round is kept in `samples`.
-		const best = <T>(items: T[], value: (x: T) => number | undefined): T | undefined =>
-			items.filter((x) => Number.isFinite(value(x))).sort((x, y) => (value(y) as number) - (value(x) as number))[0];
-		const phase = (runsOf: N8nRun[] | undefined, p: 'cold' | 'warm') => runsOf?.find((x) => x.phase === p);
-		for (const get of [(r: Round) => r.a, (r: Round) => r.aExpr]) {
-			for (const p of ['cold', 'warm'] as const) {
-				const top = best(rounds, (r) => phase(get(r), p)?.itemsPerSec);
-				const run = top ? phase(get(top), p) : undefined;
-				if (run) runs.push(run);
-			}
+		for (const lane of lanes) {
+			for (const k of ['b', 'tokens'] as const) if (lane.prepared?.keys.includes(k)) lane.runs.push(...(await lane.prepared.run(k)));
 		}
-		const concurrent = (best(rounds, (r) => r.c?.itemsPerSec) as Round).c as RawRun;
-		const lib = (best(rounds, (r) => r.lib?.itemsPerSec) as Round).lib as LibRun;
 
 		const partial = {
 			meta: {
@@ -307,29 +344,18 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResults> {
 				concurrency,
 				machine: { nproc: nproc(), cpuModel: cpuModel(), memGiB: round(os.totalmem() / 2 ** 30), loadBefore: loadBefore.map((x) => round(x, 2)), loadAfter: os.loadavg().map((x) => round(x, 2)) },
 				node: process.version,
-				n8n: { version: n8nVersion, node: n8nNode },
-				/** Node that ran (c) and the lib row: the n8n's own. */
-				limitNode: limit.node,
 				undici: versionOf('undici'),
 				key: 'RSA-2048 client and server keys',
 				durationSec: round((performance.now() - t0) / 1000),
 				profiled: opts.profile === true,
 				repeat,
 			},
-			samples,
-			throughput: {
-				a: byScenario(runs, 'a'),
-				aExpr: byScenario(runs, 'aExpr'),
-				b: byScenario(runs, 'b'),
-				c: { sequential, concurrent },
-				lib,
-			},
-			tokens: { lib: tokenRuns, n8n: runs.find((r) => r.scenario === 'tokens') },
+			versions: lanes.map(laneResults),
+			tokens: { lib: tokenRuns },
 			keyStores: { parseTimes, perCredential },
 			...(ipAllowlist ? { guards: { ipAllowlist } } : {}),
 		};
-		const withRatios = { ...partial, ratios: computeRatios(partial) };
-		const results: BenchResults = { ...withRatios, targets: computeTargets(withRatios) };
+		const results: BenchResults = { ...partial, targets: computeTargets(partial) };
 		fs.mkdirSync(outDir, { recursive: true });
 		fs.writeFileSync(path.join(outDir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
 		fs.writeFileSync(path.join(outDir, 'results.svg'), svgChart(results));
@@ -338,7 +364,10 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResults> {
 		log(`wrote ${path.join(outDir, 'results.json')} and results.svg in ${results.meta.durationSec} s`);
 		return results;
 	} finally {
-		if (limit) await limit.close();
+		for (const lane of lanes) {
+			await lane.inst?.close();
+			await lane.limit.close();
+		}
 		await server.close();
 		await emulator.close();
 		await closeAllAgents();
@@ -373,11 +402,19 @@ function num(name: string, v: string | undefined): number {
 	return x;
 }
 
+/** "2.8.4,2.41.3" → ['2.8.4', '2.41.3'] */
+function versionList(name: string, v: string | undefined): string[] {
+	const list = (v ?? '').split(',').map((x) => x.trim());
+	const bad = list.filter((x) => !/^\d+\.\d+\.\d+$/.test(x));
+	if (!list.length || bad.length) throw new Error(`${name}: expected n8n versions like ${N8N_VERSIONS.join(',')}, got ${JSON.stringify(v)}`);
+	return [...new Set(list)];
+}
+
 function parseArgs(argv: string[], env: NodeJS.ProcessEnv): BenchOptions & { onlyIp?: boolean } {
 	const o: BenchOptions & { onlyIp?: boolean } = {};
 	if (env.BENCH_N) o.n = num('BENCH_N', env.BENCH_N);
 	if (env.BENCH_CONCURRENCY) o.concurrency = num('BENCH_CONCURRENCY', env.BENCH_CONCURRENCY);
-	if (env.BENCH_N8N) o.n8nVersion = env.BENCH_N8N;
+	if (env.BENCH_N8N) o.n8nVersions = versionList('BENCH_N8N', env.BENCH_N8N);
 	if (env.BENCH_REPEAT) o.repeat = num('BENCH_REPEAT', env.BENCH_REPEAT);
 	for (let i = 0; i < argv.length; i++) {
 		const [flag, inline] = argv[i].split('=', 2) as [string, string | undefined];
@@ -393,7 +430,7 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv): BenchOptions & { onl
 				o.repeat = num('--repeat', value());
 				break;
 			case '--n8n':
-				o.n8nVersion = value();
+				o.n8nVersions = versionList('--n8n', value());
 				break;
 			case '--out':
 				o.outDir = path.resolve(value());
