@@ -10,6 +10,9 @@ const path = require('node:path');
 
 module.exports = async function tmpSetup() {
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lp-jest-run-'));
+	// Like /tmp (world-writable, sticky): servers the tests start as their own users (PostgreSQL runs as
+	// "postgres") make their folders in it too.
+	fs.chmodSync(dir, 0o1777);
 	process.env.LP_JEST_TMP = dir;
 	process.env.TMPDIR = dir;
 	// tsx (the emulator's and the bench child's TypeScript hook) keeps a compile cache in TMPDIR: not

@@ -33,9 +33,14 @@ export async function startPostgres(opts: { database?: string } = {}): Promise<P
 	const data = path.join(dir, 'data');
 	const runAs = (bin: string, args: string[]): [string, string[]] =>
 		asRoot ? ['runuser', ['-u', 'postgres', '--', path.join(PG_BIN, bin), ...args]] : [path.join(PG_BIN, bin), args];
-	if (asRoot) execFileSync('chown', ['postgres:', dir]);
-	const [initCmd, initArgs] = runAs('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
-	execFileSync(initCmd, initArgs, { stdio: 'pipe' });
+	try {
+		if (asRoot) execFileSync('chown', ['postgres:', dir]);
+		const [initCmd, initArgs] = runAs('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
+		execFileSync(initCmd, initArgs, { stdio: 'pipe' });
+	} catch (error) {
+		fs.rmSync(dir, { recursive: true, force: true });
+		throw error;
+	}
 	const port = await freePort();
 	const [cmd, args] = runAs('postgres', [
 		'-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1',
