@@ -24,7 +24,7 @@ import { redisAvailable } from '../support/redis-server';
 
 /**
  * n8n versions to run: 2.8.4 (Node 20) by default, to keep the file under 5 minutes in CI;
- * LP_QUEUE_N8N=2.41.1 (or "2.8.4,2.41.1") runs n8n 2.41.1 (Node 24) too; not yet run on the newest pinned 2.41.3.
+ * LP_QUEUE_N8N=2.41.3 (or "2.8.4,2.41.3") runs the newest pinned n8n (Node 24) too (passed on both).
  */
 const VERSIONS = (process.env.LP_QUEUE_N8N || '2.8.4').split(',').map((v) => v.trim()).filter(Boolean);
 const EXECUTIONS = Number(process.env.LP_QUEUE_EXECUTIONS || 500);
