@@ -4,13 +4,17 @@
  *   1. system packages the tests need (Debian: chromium for browser tests, nginx for mTLS tests,
  *      redis-server and postgresql for the queue-mode test), installed when missing and we may (root);
  *      otherwise the tests that need them fail clearly
- *   2. lint, type check, build
- *   3. jest unit + integration (parallel), then e2e (real n8n, one file at a time)
+ *   2. the pinned n8n installs, started in the background (they overlap the next steps)
+ *   3. lint, type check, build
+ *   4. jest unit + integration (parallel), then e2e (real n8n, one file at a time), then the sandbox,
+ *      webhook and browser tests on the newest pinned n8n
  * Set LP_TEST_ONLY=unit|integration|e2e to run one tier.
  */
 'use strict';
-const { spawnSync } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
 
 const only = process.env.LP_TEST_ONLY;
 const started = Date.now();
@@ -58,7 +62,47 @@ function ensureDebianPackages() {
 	run(`apt-get install ${wanted.map(([, p]) => p).join(' ')}`, 'apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...wanted.map(([, p]) => p)], { env });
 }
 
+/**
+ * The pinned n8n installs (minutes when the cache is cold) start in the background, so they overlap
+ * lint, type check, build and the unit/integration tests. The e2e files call the same installer, which
+ * waits on its per-version lock, so a file needing a version still being installed waits for it, and a
+ * failed background install is simply tried again there (its output is printed at the end).
+ */
+function prefetchN8n() {
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lp-n8n-prefetch-'));
+	const logFile = path.join(dir, 'install.log');
+	const codeFile = path.join(dir, 'exit-code');
+	const fd = fs.openSync(logFile, 'w');
+	// Its own process group (so that stopping it stops pnpm too); the exit code goes to a file, since
+	// this script runs its steps synchronously and never sees the child's exit event.
+	const child = spawn('sh', ['-c', '"$0" "$1"; echo $? > "$2"', process.execPath, path.join(__dirname, 'n8n-install.js'), codeFile], {
+		stdio: ['ignore', fd, fd],
+		detached: true,
+	});
+	fs.closeSync(fd);
+	process.stdout.write('=== pinned n8n installs: started in the background\n');
+	return {
+		/** Stops the install if it still runs, reports a failed one, and removes its folder. */
+		finish() {
+			const code = fs.existsSync(codeFile) ? fs.readFileSync(codeFile, 'utf8').trim() : undefined;
+			if (code === undefined) {
+				try {
+					process.kill(-child.pid, 'SIGTERM');
+				} catch {
+					/* already gone */
+				}
+			} else if (code !== '0') {
+				process.stdout.write(`=== pinned n8n installs (background) failed; the e2e files installed again:\n${fs.readFileSync(logFile, 'utf8').slice(-3000)}\n`);
+			}
+			fs.rmSync(dir, { recursive: true, force: true });
+		},
+	};
+}
+
 if (!only || only === 'e2e' || only === 'integration') ensureDebianPackages();
+const prefetch = !only || only === 'e2e' ? prefetchN8n() : undefined;
+process.on('exit', () => prefetch?.finish());
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130));
 if (!only) {
 	run('lint', 'npm', ['run', '--silent', 'lint']);
 	run('type check', 'npm', ['run', '--silent', 'typecheck']);
