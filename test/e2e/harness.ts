@@ -12,7 +12,7 @@
  * Every CLI call starts n8n (a few seconds): import several workflows at once, then execute each.
  * Commands of one instance run one after the other (one SQLite database).
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -21,6 +21,28 @@ import * as path from 'node:path';
 
 import { ensureN8n, instanceEnv as n8nInstanceEnv, type N8nInstall } from '../../scripts/n8n-install';
 import { buildAndPack, installCommunityPackage } from '../../scripts/n8n-package';
+
+/**
+ * The processes still running (zombies excluded: they have exited and only wait to be reaped) whose
+ * pid or process group is one of `ids`, polled until none is left or `ms` passed: a process killed a
+ * moment ago may still be on its way out. Each as "pid command line".
+ */
+export async function processesLeft(ids: number[], ms = 10_000): Promise<string[]> {
+	const running = () =>
+		execFileSync('ps', ['-eo', 'pid=,pgid=,stat=,args='])
+			.toString()
+			.split('\n')
+			.map((l) => l.trim().split(/\s+/))
+			.filter(([pid, pgid, stat]) => pid && stat && !stat.startsWith('Z') && (ids.includes(Number(pid)) || ids.includes(Number(pgid))))
+			.map(([pid, , , ...args]) => `${pid} ${args.join(' ').slice(0, 120)}`);
+	const t0 = Date.now();
+	let left = running();
+	while (left.length && Date.now() - t0 < ms) {
+		await new Promise((r) => setTimeout(r, 200));
+		left = running();
+	}
+	return left;
+}
 
 export const N8N_VERSIONS = ['2.8.4', '2.41.3'] as const;
 export type N8nVersion = (typeof N8N_VERSIONS)[number] | string;

@@ -12,7 +12,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { freePort, INSTALL_TIMEOUT_MS, REPO_DIR } from './harness';
+import { freePort, INSTALL_TIMEOUT_MS, processesLeft, REPO_DIR } from './harness';
 import { fetchNluToken, resolveNluConfig } from '../../lib/auth/nlu';
 
 const { SANDBOX_EMAIL, SANDBOX_PASSWORD } = require('../../scripts/start.js') as {
@@ -64,25 +64,6 @@ function startSandbox(env: Record<string, string>, timeoutMs: number): Promise<S
 			reject(new Error(`start.js exited (${signal ?? code}) before READY:\n${out.slice(-5000)}`));
 		});
 	});
-}
-
-function alive(pid: number): boolean {
-	try {
-		process.kill(pid, 0);
-		return true;
-	} catch {
-		return false;
-	}
-}
-
-async function waitGone(pids: number[], ms: number): Promise<number[]> {
-	const t0 = Date.now();
-	while (Date.now() - t0 < ms) {
-		const left = pids.filter(alive);
-		if (!left.length) return [];
-		await new Promise((r) => setTimeout(r, 200));
-	}
-	return pids.filter(alive);
 }
 
 async function stopSandbox(
@@ -234,7 +215,7 @@ describe(`npm start sandbox (n8n ${process.env.LP_N8N_VERSION ?? '2.8.4'})`, () 
 			// Ctrl-C stops n8n, its task runner and the emulator.
 			const firstExit = await stopSandbox(first);
 			expect(firstExit.code).toBe(0);
-			expect(await waitGone([pids.n8n, pids.emulator], 15000)).toEqual([]);
+			expect(await processesLeft([pids.n8n, pids.emulator], 15000)).toEqual([]);
 			await expect(fetch(`${editorUrl}/healthz`)).rejects.toThrow();
 			await expect(fetch(`${first.ready.emulatorUrl}/__emulator/health`)).rejects.toThrow();
 
@@ -263,7 +244,7 @@ describe(`npm start sandbox (n8n ${process.env.LP_N8N_VERSION ?? '2.8.4'})`, () 
 				secondExit = await stopSandbox(second, 'SIGTERM');
 			}
 			expect(secondExit.code).toBe(0);
-			expect(await waitGone([second.ready.pids.n8n, second.ready.pids.emulator], 15000)).toEqual([]);
+			expect(await processesLeft([second.ready.pids.n8n, second.ready.pids.emulator], 15000)).toEqual([]);
 			expect(processesUsing(sandboxDir)).toEqual([]);
 			const emulatorPort = Number(new URL(second.ready.emulatorUrl).port);
 			expect(await portFree(Number(env.LP_SANDBOX_PORT))).toBe(true);

@@ -19,7 +19,6 @@
  * leaves the active version serving).
  */
 import { randomUUID, generateKeyPairSync } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -27,7 +26,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as jose from 'jose';
 
-import { freePort, INSTALL_TIMEOUT_MS, nodeType, type Connections, type WorkflowNode } from './harness';
+import { freePort, INSTALL_TIMEOUT_MS, nodeType, processesLeft, type Connections, type WorkflowNode } from './harness';
 
 interface SandboxHandle {
 	editorUrl: string;
@@ -256,24 +255,6 @@ interface WorkflowRecord {
 
 // ---------------------------------------------------------------------------------------------------
 
-function processGroupMembers(pgids: number[]): number[] {
-	const out = execFileSync('ps', ['-eo', 'pid=,pgid=']).toString();
-	return out
-		.split('\n')
-		.map((l) => l.trim().split(/\s+/).map(Number))
-		.filter(([pid, pgid]) => pid && pgids.includes(pgid))
-		.map(([pid]) => pid);
-}
-
-function alive(pid: number): boolean {
-	try {
-		process.kill(pid, 0);
-		return true;
-	} catch {
-		return false;
-	}
-}
-
 describe(`Real webhook → IP Allowlist → Verify JWT → Respond to Webhook (n8n ${process.env.LP_N8N_VERSION ?? '2.8.4'} sandbox)`, () => {
 	const sandboxDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lp-webhook-guards-'));
 	const t0 = Date.now();
@@ -328,8 +309,7 @@ describe(`Real webhook → IP Allowlist → Verify JWT → Respond to Webhook (n
 		await closeServer(jwksServer);
 		fs.rmSync(sandboxDir, { recursive: true, force: true });
 		// No leftovers: n8n, its task runner (same process group) and the emulator are gone.
-		expect(pids.filter(alive)).toEqual([]);
-		expect(processGroupMembers(pids)).toEqual([]);
+		expect(await processesLeft(pids)).toEqual([]);
 		process.stdout.write(`[webhook-guards] replies:\n  ${replies.join('\n  ')}\n`);
 		process.stdout.write(`[webhook-guards] sandbox start ${JSON.stringify(sandbox?.timings)}; whole file ${Math.round((Date.now() - t0) / 1000)}s\n`);
 	}, STEP_TIMEOUT_MS);
