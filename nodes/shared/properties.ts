@@ -78,6 +78,33 @@ export function clockToleranceField(name: string, displayOptions?: INodeProperti
 	};
 }
 
+/** How many items a node sends at the same time: its default and limit, for the form and the run alike. */
+export interface ConcurrencySpec {
+	default: number;
+	max: number;
+	displayName?: string;
+	/** Why the limit, shown after the description. */
+	why?: string;
+}
+
+/** The "Concurrency" option of a node's Options (read back with `concurrencyOf` and the same spec). */
+export function concurrencyOption(spec: ConcurrencySpec): INodeProperties {
+	const initial = spec.default;
+	return {
+		displayName: spec.displayName ?? 'Concurrency',
+		name: 'concurrency',
+		type: 'number',
+		typeOptions: { minValue: 1, maxValue: spec.max },
+		default: initial,
+		description: `How many items are sent at the same time${spec.why ? ` (${spec.why})` : ''}`,
+	};
+}
+
+/** The concurrency an execution uses: the option (an expression can give anything) within 1 and the spec's max. */
+export function concurrencyOf(options: { concurrency?: number }, spec: ConcurrencySpec): number {
+	return Math.max(1, Math.min(options.concurrency ?? spec.default, spec.max));
+}
+
 /** The pairs of a `nameValueList` parameter value: names trimmed, values as text. */
 export function nameValuePairs(value: unknown): Array<{ name: string; value: string }> {
 	const list = (value as { parameters?: Array<{ name?: unknown; value?: unknown }> } | undefined)?.parameters ?? [];

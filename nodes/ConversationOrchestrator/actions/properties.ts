@@ -2,6 +2,10 @@ import type { INodeProperties } from 'n8n-workflow';
 import * as contextService from './contextService.operation';
 import * as login from './login.operation';
 import * as nextActions from './nextActions.operation';
+import { concurrencyOption, type ConcurrencySpec } from '../../shared/properties';
+
+/** Items sent at the same time. */
+export const CONCURRENCY: ConcurrencySpec = { default: 5, max: 64 };
 
 /** The node's parameters; the node class (../ConversationOrchestrator.node.ts) holds the rest of its description. */
 export const properties: INodeProperties[] = [
@@ -56,14 +60,7 @@ export const properties: INodeProperties[] = [
 		placeholder: 'Add option',
 		default: {},
 		options: [
-			{
-				displayName: 'Concurrency',
-				name: 'concurrency',
-				type: 'number',
-				typeOptions: { minValue: 1, maxValue: 64 },
-				default: 5,
-				description: 'How many items are sent at the same time',
-			},
+			concurrencyOption(CONCURRENCY),
 			{
 				displayName: 'Timeout (Seconds)',
 				name: 'timeout',

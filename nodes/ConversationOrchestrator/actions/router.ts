@@ -3,6 +3,8 @@ import { inputError } from '../../../lib/errors';
 import type { TokenPlacement } from '../../../lib/liveperson/orchestrator';
 import { orchestratorClient } from '../transport';
 import { mapItems } from '../../shared/execute';
+import { concurrencyOf } from '../../shared/properties';
+import { CONCURRENCY } from './properties';
 import * as contextService from './contextService.operation';
 import * as login from './login.operation';
 import * as nextActions from './nextActions.operation';
@@ -12,7 +14,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const options = this.getNodeParameter('options', 0, {}) as { concurrency?: number; timeout?: number; tokenPlacement?: TokenPlacement };
 	// One client per execution: the token cache (process-wide) gives one login per token lifetime.
 	const client = await orchestratorClient.call(this, { tokenPlacement: options.tokenPlacement ?? 'query', timeoutMs: options.timeout ? options.timeout * 1000 : undefined });
-	const concurrency = Math.max(1, Math.min(options.concurrency ?? 5, 64));
+	const concurrency = concurrencyOf(options, CONCURRENCY);
 	const out = await mapItems(
 		this,
 		async (i) => {

@@ -1,4 +1,8 @@
 import type { INodeProperties } from 'n8n-workflow';
+import { concurrencyOption, type ConcurrencySpec } from '../../shared/properties';
+
+/** Items sent at the same time. */
+export const CONCURRENCY: ConcurrencySpec = { default: 5, max: 64 };
 import * as currentQueueHealth from './currentQueueHealth.operation';
 import * as getConversation from './getConversation.operation';
 import * as request from './request.operation';
@@ -67,7 +71,7 @@ export const properties: INodeProperties[] = [
 		placeholder: 'Add option',
 		default: {},
 		options: [
-			{ displayName: 'Concurrency', name: 'concurrency', type: 'number', typeOptions: { minValue: 1, maxValue: 64 }, default: 5, description: 'How many items are sent at the same time' },
+			concurrencyOption(CONCURRENCY),
 			{ displayName: 'CSDS Cache Minutes', name: 'cacheMinutes', type: 'number', typeOptions: { minValue: 1, maxValue: 1440 }, default: 10, description: 'How long the hosts found through CSDS are reused for the account' },
 			{
 				displayName: 'Full Response',

@@ -1,6 +1,8 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { inputError } from '../../../lib/errors';
 import { mapItems } from '../../shared/execute';
+import { concurrencyOf } from '../../shared/properties';
+import { CONCURRENCY } from './properties';
 import { lpApiCaller, type LpApiCaller, type LpApiNodeOptions } from '../transport';
 import * as currentQueueHealth from './currentQueueHealth.operation';
 import * as getConversation from './getConversation.operation';
@@ -13,7 +15,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const options = this.getNodeParameter('options', 0, {}) as LpApiNodeOptions & { fullResponse?: boolean; neverError?: boolean };
 	// Made on first use inside the item loop: a credential problem is an item error (Continue On Fail).
 	let made: Promise<LpApiCaller> | undefined;
-	const concurrency = Math.max(1, Math.min(options.concurrency ?? 5, 64));
+	const concurrency = concurrencyOf(options, CONCURRENCY);
 	const out = await mapItems(
 		this,
 		async (i) => {

@@ -2,8 +2,8 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 import { API_INTEGRATION_DEFAULTS, ApiRequestParams, BodyType, buildApiRequest, processApiResponse, ResponseFormat } from '../../../lib/integration/api-request';
 import { policyForAllowText, type OutboundPolicy } from '../../../lib/net/policy';
 import { parameterReader, type ParameterReader } from '../../shared/params';
-import { allowedInternalNetworksOption, nameValueList, nameValuePairs } from '../../shared/properties';
-import { apiRequest, AuthSetup } from '../transport';
+import { allowedInternalNetworksOption, concurrencyOption, nameValueList, nameValuePairs } from '../../shared/properties';
+import { apiRequest, AuthSetup, CONCURRENCY } from '../transport';
 import { consumerAuth, consumerPreAuthFields } from './consumerPreAuth';
 
 export const description: INodeProperties[] = [
@@ -158,14 +158,7 @@ export const description: INodeProperties[] = [
 		default: {},
 		options: [
 			allowedInternalNetworksOption('the URL'),
-			{
-				displayName: 'Batch Concurrency',
-				name: 'concurrency',
-				type: 'number',
-				typeOptions: { minValue: 1, maxValue: 64 },
-				default: 8,
-				description: 'How many items are sent at the same time (they share the kept-alive connections)',
-			},
+			concurrencyOption(CONCURRENCY),
 			{
 				displayName: 'Include Status and Headers',
 				name: 'fullResponse',

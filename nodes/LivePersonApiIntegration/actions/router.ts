@@ -2,8 +2,8 @@ import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { mapItems } from '../../shared/execute';
 import { showWarnings } from '../../shared/hints';
 import { parameterReader } from '../../shared/params';
-import { API_INTEGRATION_DEFAULTS } from '../../../lib/integration/api-request';
-import { resolveAuth } from '../transport';
+import { concurrencyOf } from '../../shared/properties';
+import { CONCURRENCY, resolveAuth } from '../transport';
 import * as request from './request.operation';
 
 /** One resource/operation today (a request); the router keeps the Airtable v2 layout for more. */
@@ -16,7 +16,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		(error: unknown) => ({ error }),
 	);
 	const options = this.getNodeParameter('options', 0, {}) as request.RequestOptions;
-	const concurrency = Math.max(1, Math.min(options.concurrency ?? API_INTEGRATION_DEFAULTS.concurrency, 64));
+	const concurrency = concurrencyOf(options, CONCURRENCY);
 	// Parameters without expressions are resolved once per execution, not once per item.
 	const param = parameterReader(this);
 	const out = await mapItems(

@@ -16,6 +16,10 @@ import { API_INTEGRATION_DEFAULTS, ApiAuth, BuiltApiRequest, SendApiOptions, sen
 import { safeUrl } from '../../../lib/errors';
 import { mutualTlsConnection } from '../../../lib/tls/credential';
 import { allowTextOf, CREDENTIAL_TYPES, mutualTlsConfigOnce, oauth2Secrets, strategyFor } from '../../shared/credentialConfig';
+import { concurrencyOf, type ConcurrencySpec } from '../../shared/properties';
+
+/** Items sent at the same time; the pooled agent gets as many connections. */
+export const CONCURRENCY: ConcurrencySpec = { displayName: 'Batch Concurrency', default: API_INTEGRATION_DEFAULTS.concurrency, max: 64, why: 'they share the kept-alive connections' };
 
 export interface AuthSetup extends ApiAuth {
 	authentication: string;
@@ -51,7 +55,7 @@ export async function resolveAuth(this: IExecuteFunctions): Promise<AuthSetup> {
 		const options = this.getNodeParameter('options', 0, {}) as { concurrency?: number };
 		setup.connection = mutualTlsConnection(mutualTlsConfigOnce(data), {
 			credentialId,
-			connections: Math.max(options.concurrency ?? API_INTEGRATION_DEFAULTS.concurrency, 1),
+			connections: concurrencyOf(options, CONCURRENCY),
 		});
 		allow.push(allowTextOf(data));
 	}

@@ -1,5 +1,9 @@
 import type { INodeProperties } from 'n8n-workflow';
 import { MTLS_SERVICE_NAMES } from '../../../lib/liveperson/mtls-gateway';
+import { concurrencyOption, type ConcurrencySpec } from '../../shared/properties';
+
+/** Items sent at the same time. */
+export const CONCURRENCY: ConcurrencySpec = { default: 5, max: 64, why: 'the mTLS service is throttle protected' };
 
 export const serviceNameOptions = MTLS_SERVICE_NAMES.map((name) => ({ name, value: name }));
 
@@ -13,14 +17,7 @@ export const commonOptions: INodeProperties[] = [
 		default: 10,
 		description: 'How long the hosts found through CSDS are reused for the account',
 	},
-	{
-		displayName: 'Concurrency',
-		name: 'concurrency',
-		type: 'number',
-		typeOptions: { minValue: 1, maxValue: 64 },
-		default: 5,
-		description: 'How many items are sent at the same time (the mTLS service is throttle protected)',
-	},
+	concurrencyOption(CONCURRENCY),
 	{
 		displayName: 'Configuration Host',
 		name: 'configHost',

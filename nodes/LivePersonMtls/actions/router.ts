@@ -1,6 +1,8 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { inputError } from '../../../lib/errors';
 import { mapItems } from '../../shared/execute';
+import { concurrencyOf } from '../../shared/properties';
+import { CONCURRENCY } from './common';
 import type { MtlsClient } from '../../../lib/liveperson/mtls-gateway';
 import { mtlsClient, type MtlsNodeOptions } from '../transport';
 import * as checkMapping from './checkMapping.operation';
@@ -17,7 +19,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	// Made on first use inside the item loop, so that a setting the credential cannot satisfy is an
 	// item error (Continue On Fail, NodeOperationError) rather than a raw exception.
 	let made: Promise<MtlsClient> | undefined;
-	const concurrency = Math.max(1, Math.min(options.concurrency ?? 5, 64));
+	const concurrency = concurrencyOf(options, CONCURRENCY);
 	const out = await mapItems(
 		this,
 		async (i) => {

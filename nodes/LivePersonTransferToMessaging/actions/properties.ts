@@ -1,6 +1,10 @@
 import type { INodeProperties } from 'n8n-workflow';
 import * as eligibility from './eligibility.operation';
 import * as invite from './invite.operation';
+import { concurrencyOption, type ConcurrencySpec } from '../../shared/properties';
+
+/** Items sent at the same time. */
+export const CONCURRENCY: ConcurrencySpec = { default: 5, max: 30, why: 'the API allows 30 requests per second' };
 
 /** The node's parameters; the node class (../LivePersonTransferToMessaging.node.ts) holds the rest of its description. */
 export const properties: INodeProperties[] = [
@@ -24,14 +28,7 @@ export const properties: INodeProperties[] = [
 		placeholder: 'Add option',
 		default: {},
 		options: [
-			{
-				displayName: 'Concurrency',
-				name: 'concurrency',
-				type: 'number',
-				typeOptions: { minValue: 1, maxValue: 30 },
-				default: 5,
-				description: 'How many items are sent at the same time (the API allows 30 requests per second)',
-			},
+			concurrencyOption(CONCURRENCY),
 			{
 				displayName: 'Host',
 				name: 'host',
