@@ -25,7 +25,7 @@ import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
 import { closeAllDispatchers } from '../../lib/http';
 import { assertChromium, launchChromium } from '../support/chromium';
 import { startOidcFixture } from '../support/oidc-fixture';
-import { freePort, INSTALL_TIMEOUT_MS, nodeType, type Connections, type WorkflowNode } from './harness';
+import { freePort, INSTALL_TIMEOUT_MS, n8nRestClient, nodeType, type Connections, type WorkflowNode } from './harness';
 
 interface SandboxHandle {
 	editorUrl: string;
@@ -48,26 +48,9 @@ const CONSUMER = { username: 'consumer-ana', password: `Ana-${randomUUID().slice
 let sandbox: SandboxHandle | undefined;
 let oidc: { issuer: string; child: ChildProcess } | undefined;
 let browser: Browser | undefined;
-let cookie = '';
 const seenCodes: string[] = [];
 
-async function rest<T = Record<string, unknown>>(method: string, p: string, body?: unknown): Promise<T> {
-	const res = await fetch(sandbox!.editorUrl + p, {
-		method,
-		headers: { 'content-type': 'application/json', 'browser-id': 'lp-consumer-auth-e2e', ...(cookie ? { cookie } : {}) },
-		body: body === undefined ? undefined : JSON.stringify(body),
-	});
-	const text = await res.text();
-	if (res.status !== 200) throw new Error(`${method} ${p}: HTTP ${res.status} ${text.slice(0, 500)}`);
-	if (!cookie) {
-		const auth = res.headers
-			.getSetCookie()
-			.map((c) => c.split(';')[0])
-			.find((c) => c.startsWith('n8n-auth='));
-		if (auth) cookie = auth;
-	}
-	return (JSON.parse(text) as { data: T }).data;
-}
+const rest = n8nRestClient(() => sandbox!.editorUrl, 'lp-consumer-auth-e2e').rest;
 
 function respond(name: string, code: number, body: string, y: number): WorkflowNode {
 	return { name, type: 'n8n-nodes-base.respondToWebhook', typeVersion: 1.5, position: [900, y], parameters: { respondWith: 'json', responseBody: body, options: { responseCode: code } } };

@@ -44,6 +44,37 @@ export async function processesLeft(ids: number[], ms = 10_000): Promise<string[
 	return left;
 }
 
+/**
+ * n8n's REST API as the editor calls it: JSON in, `data` out, any status but 200 an error quoting the
+ * answer; the `n8n-auth` cookie of the first answer that sets it (the login) goes with every later call.
+ */
+export function n8nRestClient(baseUrl: () => string, browserId: string): {
+	rest<T = Record<string, unknown>>(method: string, p: string, body?: unknown): Promise<T>;
+	cookie(): string;
+} {
+	let cookie = '';
+	return {
+		cookie: () => cookie,
+		async rest<T>(method: string, p: string, body?: unknown): Promise<T> {
+			const res = await fetch(baseUrl() + p, {
+				method,
+				headers: { 'content-type': 'application/json', 'browser-id': browserId, ...(cookie ? { cookie } : {}) },
+				body: body === undefined ? undefined : JSON.stringify(body),
+			});
+			const text = await res.text();
+			if (res.status !== 200) throw new Error(`${method} ${p}: HTTP ${res.status} ${text.slice(0, 500)}`);
+			if (!cookie) {
+				const auth = res.headers
+					.getSetCookie()
+					.map((c) => c.split(';')[0])
+					.find((c) => c.startsWith('n8n-auth='));
+				if (auth) cookie = auth;
+			}
+			return (JSON.parse(text) as { data: T }).data;
+		},
+	};
+}
+
 export const N8N_VERSIONS = ['2.8.4', '2.41.3'] as const;
 export type N8nVersion = (typeof N8N_VERSIONS)[number] | string;
 

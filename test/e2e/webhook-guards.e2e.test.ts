@@ -26,7 +26,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as jose from 'jose';
 
-import { freePort, INSTALL_TIMEOUT_MS, nodeType, processesLeft, type Connections, type WorkflowNode } from './harness';
+import { freePort, INSTALL_TIMEOUT_MS, n8nRestClient, nodeType, processesLeft, type Connections, type WorkflowNode } from './harness';
 
 interface SandboxHandle {
 	editorUrl: string;
@@ -159,25 +159,8 @@ function post(url: string, opts: { from?: string; headers?: Record<string, strin
 // n8n REST API (as the editor calls it)
 
 let sandbox: SandboxHandle | undefined;
-let cookie = '';
-
-async function rest<T = Record<string, unknown>>(method: string, p: string, body?: unknown): Promise<T> {
-	const res = await fetch(sandbox!.editorUrl + p, {
-		method,
-		headers: { 'content-type': 'application/json', 'browser-id': BROWSER_ID, ...(cookie ? { cookie } : {}) },
-		body: body === undefined ? undefined : JSON.stringify(body),
-	});
-	const text = await res.text();
-	if (res.status !== 200) throw new Error(`${method} ${p}: HTTP ${res.status} ${text.slice(0, 500)}`);
-	if (!cookie) {
-		const auth = res.headers
-			.getSetCookie()
-			.map((c) => c.split(';')[0])
-			.find((c) => c.startsWith('n8n-auth='));
-		if (auth) cookie = auth;
-	}
-	return (JSON.parse(text) as { data: T }).data;
-}
+const n8nApi = n8nRestClient(() => sandbox!.editorUrl, BROWSER_ID);
+const rest = n8nApi.rest;
 
 // ---------------------------------------------------------------------------------------------------
 // The workflow
@@ -286,7 +269,7 @@ describe(`Real webhook → IP Allowlist → Verify JWT → Respond to Webhook (n
 		upstreamPort = port;
 		sandbox = await start({ port, emulatorPort: await freePort(), sandboxDir, echo: false });
 		await rest('POST', '/rest/login', { emailOrLdapLoginId: sandbox.email, password: sandbox.password });
-		expect(cookie).toMatch(/^n8n-auth=/);
+		expect(n8nApi.cookie()).toMatch(/^n8n-auth=/);
 
 		// Create, then activate (publish) the version just saved.
 		const created = await rest<WorkflowRecord>('POST', '/rest/workflows', {
