@@ -24,7 +24,7 @@ const USAGE = `Usage: npm test                         everything, as CI runs it
        LP_TEST_ONLY=integration npm test build + integration tests on local servers (a few minutes)
        LP_TEST_ONLY=e2e npm test         build + the e2e files on real n8n (about 30 min)
        npx jest <file> --selectProjects unit|integration       one test file
-       npx jest <file> --selectProjects e2e --runInBand         one e2e file (real n8n, 1-7 min)
+       npx jest <file> --selectProjects e2e --runInBand         one e2e file (real n8n, 1-10 min)
        npm test -- --help                this text
 Details: docs/testing.md`;
 
