@@ -34,18 +34,21 @@ function markdownFiles(): string[] {
 	return out;
 }
 
-/** The text of a markdown file without fenced code blocks and inline code spans (links there are examples). */
+/** The text of a markdown file without fenced code blocks. */
+function withoutFences(text: string): string {
+	return text.replace(/^(```|~~~)[^\n]*\n[\s\S]*?^\1[^\n]*$/gm, '');
+}
+
+/** ... and without inline code spans (links there are examples). */
 function proseOf(text: string): string {
-	return text
-		.replace(/^(```|~~~)[^\n]*\n[\s\S]*?^\1[^\n]*$/gm, '')
-		.replace(/`[^`\n]*`/g, '');
+	return withoutFences(text).replace(/`[^`\n]*`/g, '');
 }
 
 /** GitHub's heading anchors: rendered text, lower case, punctuation dropped, spaces to hyphens, -1/-2 for repeats. */
 export function headingAnchors(text: string): Set<string> {
 	const anchors = new Set<string>();
 	const seen = new Map<string, number>();
-	for (const line of proseOf(text).split('\n')) {
+	for (const line of withoutFences(text).split('\n')) {
 		const m = /^#{1,6}\s+(.+?)\s*#*\s*$/.exec(line);
 		if (m) {
 			const rendered = m[1]
@@ -109,6 +112,7 @@ describe('links in README.md and docs/', () => {
 			'## Tested: 500 executions on main + 2 workers',
 			'## LivePerson OAuth2 Authorization Code API',
 			'## LivePerson OAuth2 Authorization Code API',
+			'## The e2e files (`npm test` runs them all)',
 			'<a id="csds"></a>',
 			'See [a](docs/x.md#y), ![b](../screenshots/p.png), [c](https://example.com), `[d](not/a/link.md)`.',
 			'```bash',
@@ -120,6 +124,7 @@ describe('links in README.md and docs/', () => {
 			'tested-500-executions-on-main--2-workers',
 			'liveperson-oauth2-authorization-code-api',
 			'liveperson-oauth2-authorization-code-api-1',
+			'the-e2e-files-npm-test-runs-them-all',
 			'csds',
 		]);
 		expect(relativeLinks(sample)).toEqual(['docs/x.md#y', '../screenshots/p.png']);
