@@ -17,16 +17,15 @@ const os = require('node:os');
 const path = require('node:path');
 
 const USAGE = `Usage: npm test                         everything, as CI runs it: lint, type check, build, unit +
-                                       integration, then every e2e file on real n8n (about 32 min cold;
-                                       as root on Debian it first apt-get installs chromium, nginx-light,
-                                       redis-server and postgresql when missing)
+                                       integration, then every e2e file on real n8n (about 32 min cold)
        LP_TEST_ONLY=unit npm test        build + unit tests (about 1 min)
        LP_TEST_ONLY=integration npm test build + integration tests on local servers (a few minutes)
        LP_TEST_ONLY=e2e npm test         build + the e2e files on real n8n (about 30 min)
        npx jest <file> --selectProjects unit|integration       one test file
        npx jest <file> --selectProjects e2e --runInBand         one e2e file (real n8n, 1-10 min)
        npm test -- --help                this text
-Details: docs/testing.md`;
+All but the unit mode first apt-get install chromium, nginx-light, redis-server and postgresql when
+missing and run as root on Debian/Ubuntu. Details: docs/testing.md`;
 
 const TIERS = ['unit', 'integration', 'e2e'];
 const args = process.argv.slice(2);
