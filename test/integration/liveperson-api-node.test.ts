@@ -134,6 +134,8 @@ describe('LivePerson API node', () => {
 			service: 'msgHist',
 			method: 'POST',
 			path: '/messaging_history/api/account/{accountId}/conversations/search',
+			sendQuery: true,
+			queryParameters: { parameters: [{ name: 'source', value: 'Test_API_Paging' }] },
 			sendBody: true,
 			bodyContentType: 'json',
 			jsonBody: JSON.stringify(searchBody),
@@ -153,7 +155,7 @@ describe('LivePerson API node', () => {
 		const all = await run({ resource: 'messagingInteractions', operation: 'searchConversations', startFrom: new Date(MI_BASE_TIME).toISOString(), startTo: new Date(MI_BASE_TIME + 40 * DAY).toISOString(), returnAll: true, filters: { sort: 'start:asc' } });
 		expect(all).toHaveLength(MI_CONVERSATIONS);
 		expect(emu.count('msgHist.search')).toBe(2); // 100 + 20
-		const open = await run({ resource: 'messagingInteractions', operation: 'searchConversations', startFrom: MI_BASE_TIME, startTo: MI_BASE_TIME + 40 * DAY, returnAll: false, limit: 7, filters: { status: ['OPEN'], skillIds: '1234' }, addTranscript: true });
+		const open = await run({ resource: 'messagingInteractions', operation: 'searchConversations', startFrom: MI_BASE_TIME, startTo: MI_BASE_TIME + 40 * DAY, returnAll: false, limit: 7, filters: { status: ['OPEN'], latestSkillIds: '1234' }, addTranscript: true });
 		expect(open).toHaveLength(7);
 		for (const o of open) {
 			expect((o.json.info as { status: string }).status).toBe('OPEN');
@@ -162,6 +164,34 @@ describe('LivePerson API node', () => {
 		}
 		const e = await failure(run({ resource: 'messagingInteractions', operation: 'searchConversations', startFrom: '2026-01-01T00:00:00Z', startTo: '2026-04-02T00:00:00Z', returnAll: true }));
 		expect(e.message).toMatch(/longer than three months/);
+	});
+
+	it('Messaging Interactions send the required source: the default, or the Source option; a bad one never leaves', async () => {
+		// Without source the emulator answers 400, as LivePerson's pages make it Required.
+		const [conv] = await run({ resource: 'messagingInteractions', operation: 'getConversation', conversationId: 'emu-conv-0005' });
+		expect((conv.json.info as { conversationId: string }).conversationId).toBe('emu-conv-0005');
+		const found = await run({ resource: 'messagingInteractions', operation: 'searchConversations', startFrom: MI_BASE_TIME, startTo: MI_BASE_TIME + DAY, returnAll: true, options: { source: 'Acme_n8n_Audit' } });
+		expect(found.length).toBeGreaterThan(0);
+		const before = emu.count('msgHist.conversation');
+		const e = await failure(run({ resource: 'messagingInteractions', operation: 'getConversation', conversationId: 'emu-conv-0005', options: { source: 'a-source-name-of-21ch' } }));
+		expect(e.message).toMatch(/Source is 21 characters; LivePerson allows at most 20/);
+		expect(emu.count('msgHist.conversation')).toBe(before);
+	});
+
+	it('Get Conversation: several IDs (conversationIds), and the get-by-ID page\'s own content types', async () => {
+		const out = await run({ resource: 'messagingInteractions', operation: 'getConversation', conversationId: 'emu-conv-0001, emu-conv-0002', conversationContent: ['transfers', 'skillChanges', 'intents', 'uniqueIntents', 'latestAgentSurvey', 'previouslySubmittedAgentSurveys'] });
+		expect(out.map((o) => (o.json.info as { conversationId: string }).conversationId)).toEqual(['emu-conv-0001', 'emu-conv-0002']);
+		expect(out[0].json.transfers).toHaveLength(1);
+		expect(out[0].json.messageRecords).toBeUndefined();
+		expect(emu.count('msgHist.conversation')).toBe(1);
+	});
+
+	it('Search Conversations: Skill IDs match any skill of the conversation, Latest Skill IDs the latest', async () => {
+		const range = { startFrom: MI_BASE_TIME, startTo: MI_BASE_TIME + 18 * 3600 * 1000 + 60_000, returnAll: true, filters: { sort: 'start:asc' } };
+		const any = await run({ resource: 'messagingInteractions', operation: 'searchConversations', ...range, filters: { ...range.filters, skillIds: '1234' } });
+		expect(any.map((o) => (o.json.info as { conversationId: string }).conversationId)).toEqual(['emu-conv-0000', 'emu-conv-0001', 'emu-conv-0002']);
+		const latest = await run({ resource: 'messagingInteractions', operation: 'searchConversations', ...range, filters: { ...range.filters, latestSkillIds: '1234' } });
+		expect(latest.map((o) => (o.json.info as { conversationId: string }).conversationId)).toEqual(['emu-conv-0000', 'emu-conv-0002']);
 	});
 
 	it('Get Conversation: one conversation with its transcript; an unknown ID is a clear 404', async () => {
