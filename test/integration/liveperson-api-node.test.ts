@@ -7,7 +7,8 @@
  * the documented shapes and limits. No secret in any output or error.
  */
 import { startEmulator, type Emulator } from '../../sandbox/emulator/index';
-import { MI_BASE_TIME, MI_CONVERSATIONS } from '../../sandbox/emulator/services/messaging';
+import { MI_BASE_TIME, MI_CONVERSATIONS, setMessagingRateLimit } from '../../sandbox/emulator/services/messaging';
+import { setRetrySleep } from '../../lib/http';
 import { tokenCache } from '../../lib/auth/token-cache';
 import { LpError } from '../../lib/errors';
 import { csds } from '../../lib/liveperson/csds';
@@ -211,6 +212,40 @@ describe('LivePerson API node', () => {
 		expect(split.find((s) => s.json.skillId === '999')?.json.unassignedConversations).toBe(-1);
 		const e = await failure(run({ resource: 'messagingOperations', operation: 'currentQueueHealth', queueSkillIds: 'abc' }));
 		expect(e.message).toMatch(/Skill ID "abc" is not a number/);
+	});
+
+	it('follows LivePerson\'s published retry policy with a fake clock: 429 after 1 s then 2 s, 5xx after 5 s, 4xx never', async () => {
+		let now = 0;
+		const slept: number[] = [];
+		setRetrySleep(async (ms) => {
+			slept.push(ms);
+			now += ms;
+		});
+		try {
+			// The emulator's 429 mode refills one call per 3 s of the same clock: the node waits 1 s (still
+			// limited), then 2 s (refilled), and gets its answer.
+			await run({ resource: 'messagingOperations', operation: 'currentQueueHealth', queueSkillIds: '' });
+			setMessagingRateLimit(emu.hostPort, { capacity: 1, refillPerSecond: 1 / 3, retryAfterSeconds: 0, now: () => now });
+			await run({ resource: 'messagingOperations', operation: 'currentQueueHealth', queueSkillIds: '' });
+			const before = emu.count('leDataReporting.queueHealth');
+			const [health] = await run({ resource: 'messagingOperations', operation: 'currentQueueHealth', queueSkillIds: '' });
+			expect(Object.keys(health.json.skillsMetrics as object).sort()).toEqual(['1234', '5678']);
+			expect(slept).toEqual([1_000, 2_000]);
+			expect(emu.count('leDataReporting.queueHealth')).toBe(before + 3);
+			setMessagingRateLimit(emu.hostPort, null);
+
+			slept.length = 0;
+			emu.setFault('msgHist.conversation', { status: 503, body: 'busy', times: 1 });
+			await run({ resource: 'messagingInteractions', operation: 'getConversation', conversationId: 'emu-conv-0005' });
+			expect(slept).toEqual([5_000]);
+
+			slept.length = 0;
+			emu.setFault('msgHist.conversation', { status: 404, body: { error: 'not found' }, times: 1 });
+			await failure(run({ resource: 'messagingInteractions', operation: 'getConversation', conversationId: 'emu-conv-0005' }));
+			expect(slept).toEqual([]);
+		} finally {
+			setRetrySleep(undefined);
+		}
 	});
 
 	it('a refused call names the authentication that was sent', async () => {

@@ -12,6 +12,7 @@ import { csds } from '../../lib/liveperson/csds';
 import { resetAccountAuthState, type LivePersonAccountCredentials } from '../../lib/liveperson/account-auth';
 import { mtlsClientForAccount } from '../../lib/liveperson/mtls-gateway';
 import { OrchestratorClient } from '../../lib/liveperson/orchestrator';
+import { setRetrySleep } from '../../lib/http';
 import type { ConversationOrchestratorCredentials } from '../../lib/liveperson/orchestrator-auth';
 import { c2mClientForCredentials } from '../../lib/liveperson/c2m';
 import type { TransferToMessagingCredentials } from '../../lib/liveperson/c2m-auth';
@@ -352,10 +353,17 @@ describe('Conversation Orchestrator', () => {
 		expect(v2[0].type).toBe('SEND_MESSAGE');
 	});
 
-	it('a login 429 then success', async () => {
-		emu.setFault('co.v2.login', { status: 429, retryAfter: 0, times: 1 });
-		await new OrchestratorClient(coV2(), { accountId: ACC }).ccsV2({ op: 'create', namespace: 'n', ttlSeconds: 60, payload: { a: 1 } });
-		expect(emu.count('co.v2.login')).toBe(2);
+	it('a login 429 then success, after at least 5 s (LivePerson: "Login requests should be retried only after 5 seconds")', async () => {
+		const slept: number[] = [];
+		setRetrySleep(async (ms) => void slept.push(ms));
+		try {
+			emu.setFault('co.v2.login', { status: 429, retryAfter: 0, times: 1 });
+			await new OrchestratorClient(coV2(), { accountId: ACC }).ccsV2({ op: 'create', namespace: 'n', ttlSeconds: 60, payload: { a: 1 } });
+			expect(emu.count('co.v2.login')).toBe(2);
+			expect(slept).toEqual([5_000]);
+		} finally {
+			setRetrySleep(undefined);
+		}
 	});
 
 	it('a 403 that repeats: exactly one re-login, then a clear error without the token', async () => {

@@ -105,7 +105,7 @@ export const properties: INodeProperties[] = [
 				type: 'boolean',
 				default: true,
 				description:
-					'Whether to follow LivePerson\'s retry policy: 429 retried (Retry-After honoured), 5xx and network errors retried only for GET/PUT/DELETE and read-only searches, 3 retries after 5, 10 and 15 s. A POST is never sent twice after a 5xx.',
+					'Whether to follow LivePerson\'s published retry policy: 4xx not retried; 429 retried after 1, 2 and 4 s (a longer Retry-After honoured); 5xx and network errors retried 3 times after 5, 10 and 15 s, only for GET/PUT/DELETE and read-only searches. A POST is never sent twice after a 5xx.',
 			},
 			{
 				// Required by every Messaging Interactions page (developers.liveperson.com/messaging-interactions-api-methods-conversations.html).
