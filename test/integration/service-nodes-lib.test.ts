@@ -13,6 +13,7 @@ import { resetAccountAuthState, type LivePersonAccountCredentials } from '../../
 import { mtlsClientForAccount } from '../../lib/liveperson/mtls-gateway';
 import { OrchestratorClient } from '../../lib/liveperson/orchestrator';
 import { setRetrySleep } from '../../lib/http';
+import { testConversationOrchestrator } from '../../nodes/shared/credentialTests';
 import type { ConversationOrchestratorCredentials } from '../../lib/liveperson/orchestrator-auth';
 import { c2mClientForCredentials } from '../../lib/liveperson/c2m';
 import type { TransferToMessagingCredentials } from '../../lib/liveperson/c2m-auth';
@@ -361,6 +362,20 @@ describe('Conversation Orchestrator', () => {
 			await new OrchestratorClient(coV2(), { accountId: ACC }).ccsV2({ op: 'create', namespace: 'n', ttlSeconds: 60, payload: { a: 1 } });
 			expect(emu.count('co.v2.login')).toBe(2);
 			expect(slept).toEqual([5_000]);
+		} finally {
+			setRetrySleep(undefined);
+		}
+	});
+
+	it('the credential Test keeps LivePerson\'s login minimum but answers fast: one 5xx retry after 2 s', async () => {
+		const slept: number[] = [];
+		setRetrySleep(async (ms) => void slept.push(ms));
+		try {
+			emu.setFault('co.v2.login', { status: 503, body: 'busy' });
+			const result = await testConversationOrchestrator(coV2() as unknown as Record<string, unknown>);
+			expect(result.status).toBe('Error');
+			expect(slept).toEqual([2_000]);
+			expect(emu.count('co.v2.login')).toBe(2);
 		} finally {
 			setRetrySleep(undefined);
 		}
