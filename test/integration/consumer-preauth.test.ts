@@ -97,6 +97,16 @@ function run(tokens: string[], extra: Record<string, unknown> = {}, continueOnFa
 	);
 }
 
+/** The error a run fails with (a run that succeeds fails the test). */
+async function refusal(p: Promise<unknown>): Promise<Error & { description?: string }> {
+	try {
+		await p;
+	} catch (error) {
+		return error as Error & { description?: string };
+	}
+	throw new Error('expected the run to fail');
+}
+
 describe('Consumer Pre-Authentication', () => {
 	test('a valid consumer token passes verification and calls the API as the bearer; never in the output', async () => {
 		const token = await consumerToken();
@@ -133,7 +143,7 @@ describe('Consumer Pre-Authentication', () => {
 	test('an opaque access token: a clear choice (Token Type), the id_token verified instead, or sent unverified', async () => {
 		const opaque = 'opq_8f3Kd92LmQzX7vB1nT5wYc';
 		// Token Type JWT with verification on: refused before any request, pointing at Token Type.
-		const refused = await run([opaque]).catch((e: unknown) => e as Error & { description?: string });
+		const refused = await refusal(run([opaque]));
 		expect(String(refused.message)).toMatch(/consumer token was refused before any request/);
 		expect(String(refused.description)).toMatch(/Token Type to "Opaque, Verify the ID Token"/);
 		expect(JSON.stringify(refused)).not.toContain(opaque);
@@ -149,10 +159,10 @@ describe('Consumer Pre-Authentication', () => {
 		// A bad id_token refuses the item, naming the ID Token field; nothing is sent.
 		server.apiCalls.length = 0;
 		const forged = await consumerToken({ aud: 'brand-web-app', key: otherKey });
-		const bad = await run([opaque], { consumerTokenType: 'idToken', consumerIdToken: forged, consumerAudience: 'brand-web-app' }).catch((e: unknown) => e as Error);
+		const bad = await refusal(run([opaque], { consumerTokenType: 'idToken', consumerIdToken: forged, consumerAudience: 'brand-web-app' }));
 		expect(String(bad.message)).toMatch(/consumer's ID token was refused before any request.*signature/i);
 		expect(server.apiCalls).toHaveLength(0);
-		const empty = await run([opaque], { consumerTokenType: 'idToken', consumerIdToken: '' }).catch((e: unknown) => e as Error);
+		const empty = await refusal(run([opaque], { consumerTokenType: 'idToken', consumerIdToken: '' }));
 		expect(String(empty.message)).toMatch(/ID Token is empty/);
 
 		// Opaque, Not Verified: sent as is, the verification settings ignored.
