@@ -80,3 +80,22 @@ test('community package rules: name, keyword, n8n block, peer dependency, no ins
 	// ioredis: the shared token store in n8n queue mode (README "Queue mode"), loaded only there.
 	expect(Object.keys(pkg.dependencies).sort()).toEqual(['ioredis', 'ipaddr.js', 'jose', 'node-forge', 'undici']);
 });
+
+test('publishing workflow: npm publish --provenance --access public with the OIDC token, on a release', () => {
+	// js-yaml: already in the lockfile (through Jest), not a dependency of ours.
+	const yaml = require('js-yaml') as { load(text: string): unknown };
+	const wf = yaml.load(fs.readFileSync(path.join(root, '.github', 'workflows', 'publish.yml'), 'utf8')) as {
+		on: { release: { types: string[] } };
+		permissions: Record<string, string>;
+		jobs: { publish: { steps: Array<{ run?: string; uses?: string }> } };
+	};
+	expect(wf.on.release.types).toEqual(['published']);
+	expect(wf.permissions).toEqual({ contents: 'read', 'id-token': 'write' });
+	const runs = wf.jobs.publish.steps.map((s) => s.run ?? '');
+	const publish = runs.findIndex((r) => r.startsWith('npm publish --provenance --access public'));
+	expect(publish).toBeGreaterThan(0);
+	// Installs without dependency scripts, tests before publishing.
+	expect(runs.indexOf('npm ci --ignore-scripts')).toBeGreaterThanOrEqual(0);
+	expect(runs.indexOf('npm test')).toBeGreaterThan(runs.indexOf('npm ci --ignore-scripts'));
+	expect(runs.indexOf('npm test')).toBeLessThan(publish);
+});
