@@ -75,6 +75,9 @@ test('community package rules: name, keyword, n8n block, peer dependency, no ins
 	expect(pkg.files).toEqual(['dist']);
 	expect(pkg.n8n.n8nNodesApiVersion).toBe(1);
 	expect(pkg.peerDependencies).toEqual({ 'n8n-workflow': '*' });
+	// Optional: a plain `npm i n8n-nodes-liveperson` in .n8n/nodes (n8n's manual route) does not install a
+	// second n8n-workflow (npm 7+ installs required peers; the newest n8n-workflow even needs Node 24).
+	expect(pkg.peerDependenciesMeta).toEqual({ 'n8n-workflow': { optional: true } });
 	expect(pkg.devDependencies['n8n-workflow']).toMatch(/^\d+\.\d+\.\d+$/); // pinned
 	for (const script of ['preinstall', 'install', 'postinstall', 'prepare', 'prepublish']) expect(pkg.scripts[script]).toBeUndefined();
 	// ioredis: the shared token store in n8n queue mode (README "Queue mode"), loaded only there.
