@@ -48,9 +48,10 @@ function unexpected(error: unknown): { message: string; description: string } {
 	const name = error instanceof Error ? error.constructor.name : typeof error;
 	const code = codeOf(error);
 	return {
-		message: `The node stopped on an unexpected error (${name}${code ? `, ${code}` : ''})`,
+		// The code goes in the description: n8n swaps a message that contains one (ECONNREFUSED…) for a generic text.
+		message: `The node stopped on an unexpected error (${name})`,
 		description:
-			"Its text is not shown because it could quote a credential. Check the node's input items and parameters, the credential, " +
+			`${code ? `Its code is ${code}; its` : 'Its'} text is not shown because it could quote a credential. Check the node's input items and parameters, the credential, ` +
 			'and the shared token store (Redis) when n8n runs in queue mode. If all of them are right, please report it at ' +
 			'https://github.com/n8n-nodes-liveperson/n8n-nodes-liveperson/issues with the node settings (not the credentials).',
 	};
