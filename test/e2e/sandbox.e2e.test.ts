@@ -225,20 +225,42 @@ describe(`npm start sandbox (n8n ${process.env.LP_N8N_VERSION ?? '2.8.4'})`, () 
 			const google = resolveNluConfig({ provider: 'dialogflow', serviceAccountJson: JSON.stringify({ ...keyFile, token_uri: `${first.ready.emulatorUrl}/google/token` }), allowedInternalNetworks: 'loopback' });
 			await expect(fetchNluToken(google)).resolves.toMatchObject({ value: expect.stringMatching(/^ya29\./) });
 
-			// The start page lists every sample and its button reaches n8n's webhook (not listening: n8n's 404 names it).
+			// The start page lists every sample; a webhook sample's button reaches n8n: before the workflow is
+			// active n8n's 404 names the webhook, once it is active the Start sample answers a sign-in link.
 			const startPage = await fetch(`${first.ready.emulatorUrl}/`);
 			expect(startPage.status).toBe(200);
 			const pageText = await startPage.text();
 			for (const w of examples) expect(pageText).toContain(`${editorUrl}/workflow/${w.id}`);
-			const triggered = await fetch(`${first.ready.emulatorUrl}/__emulator/samples/trigger`, {
+			const trigger = async () => {
+				const res = await fetch(`${first!.ready.emulatorUrl}/__emulator/samples/trigger`, {
+					method: 'POST',
+					body: JSON.stringify({ workflowId: 'lpExampleCAuthSt', node: 'Bot Asks To Authenticate', mode: 'production' }),
+				});
+				expect(res.status).toBe(200);
+				return (await res.json()) as { url: string; status: number; body: string };
+			};
+			const before = await trigger();
+			expect(before.url).toBe(`${editorUrl}/webhook/consumer-auth/start`);
+			expect(before.status).toBe(404);
+			expect(before.body).toMatch(/consumer-auth\/start.*not registered/);
+			const { versionId } = ((await get('/rest/workflows/lpExampleCAuthSt')) as { data: { versionId: string } }).data;
+			const activated = await fetch(`${editorUrl}/rest/workflows/lpExampleCAuthSt/activate`, {
 				method: 'POST',
-				body: JSON.stringify({ workflowId: 'lpExampleCAuthSt', node: 'Bot Asks To Authenticate', mode: 'production' }),
+				headers: { ...headers, cookie: cookie as string },
+				body: JSON.stringify({ versionId }),
 			});
-			expect(triggered.status).toBe(200);
-			const answer = (await triggered.json()) as { url: string; status: number; body: string };
-			expect(answer.url).toBe(`${editorUrl}/webhook/consumer-auth/start`);
-			expect(answer.status).toBe(404);
-			expect(answer.body).toMatch(/consumer-auth\/start.*not registered/);
+			expect(activated.status).toBe(200);
+			// n8n 2.41 registers an activated webhook a moment after the REST call returns.
+			let after = await trigger();
+			for (let i = 0; i < 20 && after.status === 404; i++) {
+				await new Promise((r) => setTimeout(r, 250));
+				after = await trigger();
+			}
+			expect(after.status).toBe(200);
+			expect(JSON.parse(after.body)).toMatchObject({
+				conversationId: 'conv-1001',
+				authorizationUrl: expect.stringMatching(new RegExp(`^${first.ready.emulatorUrl}/consumer-auth/authorize\\?`)),
+			});
 
 			// SIGINT to the npm process alone stops start.js, n8n, its task runner and the emulator.
 			const firstExit = await stopSandbox(first);
