@@ -16,6 +16,7 @@ import type { INode } from 'n8n-workflow';
 import { LpError } from '../../../lib/errors';
 import { LivePersonApiIntegration } from '../../../nodes/LivePersonApiIntegration/LivePersonApiIntegration.node';
 import { CREDENTIAL_TYPES } from '../../../nodes/shared/credentialConfig';
+import { failure } from '../../../nodes/shared/credentialTests';
 import { errorItem, errorJson, isN8nError, toNodeError } from '../../../nodes/shared/errors';
 import { nodeCtx } from '../../support/node-ctx';
 
@@ -150,6 +151,8 @@ describe('every family of n8n error from the second copy passes through toNodeEr
 		expect(item.pairedItem).toEqual({ item: 4 });
 		expect(item.error).toBe(error);
 		expect(errorJson(error)).toEqual(item.json);
+		// A credential test that meets it shows n8n's words too.
+		expect(failure(error).message).toBe(error.description ? `${error.message}. ${error.description}` : error.message);
 	});
 });
 
