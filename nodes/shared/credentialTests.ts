@@ -17,6 +17,7 @@ import { fetchNluToken, resolveNluConfig } from '../../lib/auth/nlu';
 import { testConsumerAuthClient } from '../../lib/auth/consumer-auth';
 import { isLpError } from '../../lib/errors';
 import { livePersonRetryPolicy } from '../../lib/http';
+import { isN8nError } from './errors';
 import { accountPolicy } from '../../lib/liveperson/account-auth';
 import { c2mPolicy } from '../../lib/liveperson/c2m-auth';
 import { csds } from '../../lib/liveperson/csds';
@@ -54,6 +55,8 @@ export function failure(error: unknown): INodeCredentialTestResult {
 		const message = /[.!?]$/.test(error.message) ? error.message : `${error.message}.`;
 		return { status: 'Error', message: error.hint ? `${message} ${error.hint}` : message };
 	}
+	// n8n's own errors (from whichever copy of n8n-workflow) say what is wrong: shown as n8n wrote them.
+	if (isN8nError(error)) return { status: 'Error', message: error.description ? `${error.message}. ${error.description}` : error.message };
 	return { status: 'Error', message: `Unexpected error (${error instanceof Error ? error.constructor.name : typeof error})` };
 }
 
