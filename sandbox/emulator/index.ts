@@ -31,6 +31,8 @@ import { mtlsModule } from './services/mtls';
 import { c2mModule } from './services/c2m';
 import { handleStartPage } from './start-page';
 import path from 'node:path';
+import { webhooksModule } from './services/webhooks';
+import { conversationBuilderModule } from './services/conversation-builder';
 
 export type { EmulatorConfig } from './config';
 export { DEFAULT_CONFIG } from './config';
@@ -150,7 +152,7 @@ export function getEmulatorClientIdentity(p12Password = 'sandbox-p12-password') 
 type ModuleFactory = (state: EmulatorState) => ServiceModule | Route[];
 
 /** Route modules in matching order (overlapping paths: the earlier module wins). */
-const MODULES: ModuleFactory[] = [csdsRoutes, loginRoutes, sentinelRoutes, coLoginRoutes, mtlsModule, ccsModule, c2mModule, messagingRoutes, protectedRoutes, thirdPartyRoutes];
+const MODULES: ModuleFactory[] = [csdsRoutes, loginRoutes, sentinelRoutes, coLoginRoutes, mtlsModule, ccsModule, c2mModule, messagingRoutes, protectedRoutes, thirdPartyRoutes, webhooksModule, conversationBuilderModule];
 
 export async function startEmulator(opts: StartOptions = {}): Promise<Emulator> {
 	const config = mergeConfig(DEFAULT_CONFIG, opts.config);
