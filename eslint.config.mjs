@@ -63,4 +63,19 @@ export default [
 		...c,
 		files: ['lib/**/*.ts', 'credentials/**/*.ts', 'nodes/**/*.ts'],
 	})),
+	{
+		// n8n and this package often load two copies of n8n-workflow: a class of one never matches an error
+		// of the other. Recognise n8n's errors by shape (isN8nError in nodes/shared/errors.ts).
+		files: ['lib/**/*.ts', 'credentials/**/*.ts', 'nodes/**/*.ts'],
+		rules: {
+			'no-restricted-syntax': [
+				'error',
+				{
+					selector:
+						"BinaryExpression[operator='instanceof'][right.name=/^(NodeApiError|NodeOperationError|NodeError|NodeSslError|ExpressionError|ExecutionBaseError|ApplicationError|BaseError|UserError|OperationalError|UnexpectedError|WorkflowOperationError)$/]",
+					message: "No instanceof on n8n-workflow's error classes (two copies of n8n-workflow): use isN8nError() from nodes/shared/errors.ts.",
+				},
+			],
+		},
+	},
 ];

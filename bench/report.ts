@@ -1,6 +1,6 @@
 /**
  * Results of one benchmark run: the JSON shape, the printed table, the hand-written SVG chart and
- * the generated part of README.md's "Performance" section.
+ * the generated part of docs/performance.md.
  */
 import type { IpAllowlistRun } from './ip-allowlist';
 import { ipAllowlistReport } from './ip-allowlist';
@@ -400,7 +400,7 @@ function versionMarkdown(v: VersionResults): string[] {
 	];
 }
 
-/** The generated part of README.md's "Performance" section (markdown, between the markers). */
+/** The generated part of docs/performance.md (markdown, between the markers; links relative to docs/). */
 export function readmeFigures(r: BenchResults): string {
 	const m = r.meta;
 	const probes = r.versions.flatMap((v) => {
@@ -411,7 +411,7 @@ export function readmeFigures(r: BenchResults): string {
 		README_BEGIN,
 		`Measured ${m.date.slice(0, 10)}: N = ${m.n} items, ${m.concurrency} in flight, ${m.machine.nproc} cores (${m.machine.cpuModel}), load average ${m.machine.loadBefore[0].toFixed(1)} at the start and ${m.machine.loadAfter[0].toFixed(1)} at the end; ${r.versions.map(versionName).join(' and ')}, interleaved round by round (${m.repeat} rounds); the bench itself on Node ${m.node}, undici ${m.undici}, ${m.key}.`,
 		'',
-		'![items per second](bench/results.svg)',
+		'![items per second](../bench/results.svg)',
 		'',
 		...r.versions.flatMap(versionMarkdown),
 		mdRow(['token requests', 'calls', 'token requests']),
@@ -423,7 +423,7 @@ export function readmeFigures(r: BenchResults): string {
 		mdRow(['---', '---', '---:', '---:']),
 		...r.keyStores.parseTimes.map((p) => mdRow([p.label, p.source, `${fmt(p.medianMs, 1)} ms`, String(r.keyStores.perCredential.find((x) => x.store === p.store)?.parses ?? 'n/a')])),
 		'',
-		`Inside the n8n process of (a), both runs: ${probes.length ? probes.join('; ') : 'n/a'}. Raw figures: [bench/results.json](bench/results.json).`,
+		`Inside the n8n process of (a), both runs: ${probes.length ? probes.join('; ') : 'n/a'}. Raw figures: [bench/results.json](../bench/results.json).`,
 		README_END,
 	];
 	return lines.join('\n');

@@ -25,7 +25,7 @@
  *   --only a,aExpr,b,tokens,ip                run only these scenarios; `--only ip` runs the IP Allowlist
  *                                             row alone (no n8n, no TLS server, seconds)
  *   --ip-items <k>, --ip-entries <k>          IP Allowlist row size (default 2000 items x 100000 entries)
- *   --readme                                  rewrite README.md's "Performance" section from the results
+ *   --readme                                  rewrite the figures in docs/performance.md from the results
  *   --queue [--n N --parallel K --workers 1,2]  n8n queue mode instead (bench/queue.ts): executions/s with
  *                                             1 and 2 workers, token requests per 1000 executions
  */
@@ -377,10 +377,10 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResults> {
 }
 
 /**
- * Replaces the generated figures between the bench markers of README.md's "## Performance" section
- * (the hand-written text around them stays). Without markers, adds a section before "## License".
+ * Replaces the generated figures between the bench markers of docs/performance.md (the hand-written text
+ * around them stays). Without markers, adds a section before "## License" (or at the end).
  */
-export function updateReadme(results: BenchResults, file = path.join(REPO, 'README.md')): void {
+export function updateReadme(results: BenchResults, file = path.join(REPO, 'docs', 'performance.md')): void {
 	const text = fs.readFileSync(file, 'utf8');
 	const figures = readmeFigures(results);
 	const begin = text.indexOf(README_BEGIN);

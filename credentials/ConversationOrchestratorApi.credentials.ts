@@ -16,7 +16,7 @@ export class ConversationOrchestratorApi implements ICredentialType {
 
 	icon = { light: 'file:liveperson.svg', dark: 'file:liveperson.dark.svg' } as const;
 
-	documentationUrl = 'https://developers.liveperson.com/conversation-orchestrator-api-authorization.html';
+	documentationUrl = 'https://github.com/n8n-nodes-liveperson/n8n-nodes-liveperson/blob/main/docs/credentials/conversation-orchestrator.md';
 
 	properties: INodeProperties[] = [
 		{

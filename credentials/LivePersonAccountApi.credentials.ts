@@ -14,7 +14,7 @@ export class LivePersonAccountApi implements ICredentialType {
 
 	icon = { light: 'file:liveperson.svg', dark: 'file:liveperson.dark.svg' } as const;
 
-	documentationUrl = 'https://developers.liveperson.com/login-service-api-overview.html';
+	documentationUrl = 'https://github.com/n8n-nodes-liveperson/n8n-nodes-liveperson/blob/main/docs/credentials/liveperson-account.md';
 
 	properties: INodeProperties[] = [
 		{

@@ -17,7 +17,7 @@ export class LivePersonBasicAuthApi implements ICredentialType {
 
 	icon = { light: 'file:liveperson.svg', dark: 'file:liveperson.dark.svg' } as const;
 
-	documentationUrl = 'https://developers.liveperson.com/conversation-builder-bot-accounts-credentials.html';
+	documentationUrl = 'https://github.com/n8n-nodes-liveperson/n8n-nodes-liveperson/blob/main/docs/credentials/oauth2-and-bot-accounts.md#liveperson-basic-auth-api';
 
 	properties: INodeProperties[] = [
 		{

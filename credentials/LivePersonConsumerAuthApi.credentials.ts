@@ -17,7 +17,7 @@ export class LivePersonConsumerAuthApi implements ICredentialType {
 
 	icon = { light: 'file:liveperson.svg', dark: 'file:liveperson.dark.svg' } as const;
 
-	documentationUrl = 'https://developers.liveperson.com/conversation-builder-bot-accounts-consumer-authentication.html';
+	documentationUrl = 'https://github.com/n8n-nodes-liveperson/n8n-nodes-liveperson/blob/main/docs/credentials/consumer-authentication.md';
 
 	properties: INodeProperties[] = [
 		{

@@ -20,7 +20,7 @@ export class LivePersonNluApi implements ICredentialType {
 
 	icon = { light: 'file:liveperson.svg', dark: 'file:liveperson.dark.svg' } as const;
 
-	documentationUrl = 'https://developers.liveperson.com/conversation-builder-bot-accounts-credentials.html';
+	documentationUrl = 'https://github.com/n8n-nodes-liveperson/n8n-nodes-liveperson/blob/main/docs/credentials/third-party-nlu.md';
 
 	properties: INodeProperties[] = [
 		{

@@ -14,7 +14,7 @@ export class LivePersonTransferToMessagingApi implements ICredentialType {
 
 	icon = { light: 'file:liveperson.svg', dark: 'file:liveperson.dark.svg' } as const;
 
-	documentationUrl = 'https://developers.liveperson.com/connect-to-messaging-api.html';
+	documentationUrl = 'https://github.com/n8n-nodes-liveperson/n8n-nodes-liveperson/blob/main/docs/credentials/liveperson-account.md#liveperson-transfer-to-messaging-api';
 
 	properties: INodeProperties[] = [
 		{

@@ -22,3 +22,7 @@ export function headersDir(dir: string, expectVersion?: string): string | undefi
 /** One n8n instance's environment: the install's env without inherited n8n settings (N8N_*, DB_*, EXECUTIONS_*, QUEUE_*, GENERIC_TIMEZONE, `dropAlso`), N8N_USER_FOLDER, and TMPDIR inside the user folder. */
 export function instanceEnv(install: N8nInstall, userFolder: string, dropAlso?: RegExp): NodeJS.ProcessEnv;
 export function ensureN8n(version?: string, opts?: { updateLock?: boolean }): Promise<N8nInstall>;
+/** process.env without the npm_* settings an outer npm passes to scripts (a few network settings kept). */
+export function cleanEnv(): NodeJS.ProcessEnv;
+/** Runs fn while holding a cross-process lock (an atomic mkdir of lockDir); label names it in messages. */
+export function withLock<T>(lockDir: string, label: string, fn: () => Promise<T>): Promise<T>;

@@ -395,7 +395,7 @@ function instanceEnv(install, userFolder, dropAlso) {
 	return { ...env, N8N_USER_FOLDER: userFolder, TMPDIR: tmp };
 }
 
-module.exports = { ensureN8n, instanceEnv, cacheRoot, findNodeDir, headersDir, N8N_VERSIONS, DEFAULT_VERSION };
+module.exports = { ensureN8n, instanceEnv, cacheRoot, cleanEnv, withLock, findNodeDir, headersDir, N8N_VERSIONS, DEFAULT_VERSION };
 
 if (require.main === module) {
 	const args = process.argv.slice(2);

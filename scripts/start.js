@@ -362,7 +362,8 @@ async function start(opts = {}) {
 		const emuCmd = tsxHook ? [process.execPath, ['--require', tsxHook, ...emuArgs]] : ['npx', ['tsx', ...emuArgs]];
 		const google = sandboxGoogleServiceAccount(sandboxDir);
 		const emulator = spawnService('emulator', emuCmd[0], emuCmd[1], {
-			env: { ...process.env, LP_EMULATOR_PORT: String(emulatorPort), LP_EMULATOR_GOOGLE_SA_FILE: google.file },
+			// LP_EMULATOR_N8N_URL: the start page's webhook buttons call this n8n.
+			env: { ...process.env, LP_EMULATOR_PORT: String(emulatorPort), LP_EMULATOR_GOOGLE_SA_FILE: google.file, LP_EMULATOR_N8N_URL: `http://${HOST}:${port}` },
 			cwd: REPO,
 			logFile: path.join(sandboxDir, 'emulator.log'),
 			echo,
@@ -534,10 +535,11 @@ if (require.main === module) {
 				`  editor:   ${h.editorUrl}`,
 				`  login:    ${h.email} / ${h.password}`,
 				`  emulator: ${h.emulatorUrl} (LivePerson account ${account})`,
+				`  samples:  ${h.emulatorUrl}/ (every sample workflow; buttons and curl commands for the webhook ones)`,
 				`  data:     ${h.userFolder}`,
 				`  logs:     ${h.logs.n8n}, ${h.logs.emulator}`,
 				`  pids:     start=${h.pids.start} n8n=${h.pids.n8n} emulator=${h.pids.emulator}`,
-				`Stop: Ctrl-C, or kill ${h.pids.start} (SIGTERM).`,
+				`Stop: Ctrl-C, or kill ${h.pids.start} (SIGTERM or SIGINT).`,
 				'',
 			];
 			process.stdout.write(lines.join('\n'));

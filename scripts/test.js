@@ -8,7 +8,7 @@
  *   3. lint, type check, build
  *   4. jest unit + integration (parallel), then e2e (real n8n, one file at a time), then the sandbox,
  *      webhook and browser tests on the newest pinned n8n
- * Set LP_TEST_ONLY=unit|integration|e2e to run one tier.
+ * Set LP_TEST_ONLY=unit|integration|e2e to run one tier. `npm test -- --help` prints the usage below.
  */
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
@@ -16,7 +16,32 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
-const only = process.env.LP_TEST_ONLY;
+const USAGE = `Usage: npm test                         everything, as CI runs it: lint, type check, build, unit +
+                                       integration, then every e2e file on real n8n (about 32 min cold)
+       LP_TEST_ONLY=unit npm test        build + unit tests (about 1 min)
+       LP_TEST_ONLY=integration npm test build + integration tests on local servers (a few minutes)
+       LP_TEST_ONLY=e2e npm test         build + the e2e files on real n8n (about 30 min)
+       npx jest <file> --selectProjects unit|integration       one test file
+       npx jest <file> --selectProjects e2e --runInBand         one e2e file (real n8n, 1-10 min)
+       npm test -- --help                this text
+All but the unit mode first apt-get install chromium, nginx-light, redis-server and postgresql when
+missing and run as root on Debian/Ubuntu. Details: docs/testing.md`;
+
+const TIERS = ['unit', 'integration', 'e2e'];
+const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+	process.stdout.write(`${USAGE}\n`);
+	process.exit(0);
+}
+if (args.length) {
+	process.stderr.write(`npm test takes no arguments (got: ${args.join(' ')}); to run one file use npx jest.\n${USAGE}\n`);
+	process.exit(2);
+}
+const only = process.env.LP_TEST_ONLY || undefined;
+if (only !== undefined && !TIERS.includes(only)) {
+	process.stderr.write(`LP_TEST_ONLY must be one of ${TIERS.join(', ')} (got: ${only}).\n${USAGE}\n`);
+	process.exit(2);
+}
 const started = Date.now();
 
 function run(label, cmd, args, opts = {}) {
@@ -114,8 +139,9 @@ if (!only || only === 'unit' || only === 'integration') {
 }
 if (!only || only === 'e2e') {
 	// The browser test (5-7 minutes per n8n version) runs on the newest pinned n8n only, below, to keep CI
-	// under 25 minutes; on 2.8.4 (the sandbox's default) it runs with `npx jest test/e2e/editor.browser.e2e.test.ts`,
-	// which is also how the README screenshots are made (LP_UPDATE_SCREENSHOTS=1).
+	// short (the last cold run took 31.6 min); on 2.8.4 (the sandbox's default) it runs with
+	// `npx jest test/e2e/editor.browser.e2e.test.ts`, which is also how the screenshots in docs/ are made
+	// (LP_UPDATE_SCREENSHOTS=1).
 	run('jest e2e (real n8n)', 'npx', ['jest', '--selectProjects', 'e2e', '--runInBand', '--testPathIgnorePatterns', '/node_modules/', 'editor\\.browser']);
 	// The sandbox and real-webhook tests also on the newest pinned n8n: they follow LP_N8N_VERSION (default
 	// 2.8.4). Most other e2e files run both pinned versions themselves (docs/e2e-and-sandbox.md).

@@ -3,6 +3,10 @@
  * brand's identity provider, and the bot calls the brand's API with the consumer's own token.
  *
  * - `checkConsumerToken`: the token from the item (a leading "Bearer " removed), required, one line.
+ * - Token types: LivePerson's own Consumer Authentication verifies the **id_token** (signature with the
+ *   brand's public key / JWKS, iss, exp); access tokens may be opaque (RFC 6749 does not make them JWTs).
+ *   The node verifies the access token when it is a JWT, the id_token of the same sign-in when the
+ *   access token is opaque, or nothing when the user says so.
  * - `verifyConsumerToken`: optional check against the identity provider before any request (the
  *   Verify JWT logic, lib/jwt/verify.ts: JWKS URL or pasted key, pinned algorithms, issuer,
  *   audience, `exp` required): an expired, wrongly signed or wrong-audience token is refused with a
@@ -20,12 +24,13 @@ import { stripBearer, verifyJwt, type VerifyOptions, type VerifyResult } from '.
 const FIELD = 'consumerToken';
 
 /** The consumer's token as sent: "Bearer " removed, required, no spaces or line breaks. */
-export function checkConsumerToken(raw: unknown): string {
+export function checkConsumerToken(raw: unknown, field = FIELD): string {
 	const token = stripBearer(typeof raw === 'string' ? raw : '');
 	if (!token) {
+		if (field !== FIELD) throw inputError(field, 'ID Token is empty for this item', "Map the consumer's id_token from the same sign-in as the access token.", 'CONSUMER_ID_TOKEN_MISSING');
 		throw inputError(FIELD, 'Consumer Token is empty for this item', 'Map the consumer\'s token from the item, e.g. {{ $json.consumerToken }} or the Authorization header of the incoming request.', 'CONSUMER_TOKEN_MISSING');
 	}
-	if (/[\s\u0000-\u001f\u007f]/.test(token)) throw inputError(FIELD, 'Consumer Token must be one token without spaces or line breaks', undefined, 'CONSUMER_TOKEN_INVALID');
+	if (/[\s\u0000-\u001f\u007f]/.test(token)) throw inputError(field, 'The token must be one token without spaces or line breaks', undefined, 'CONSUMER_TOKEN_INVALID');
 	return token;
 }
 
@@ -36,7 +41,8 @@ const REASON_HINTS: Record<string, string> = {
 	wrong_issuer: 'Check the Issuer setting against the token\'s "iss".',
 	wrong_audience: 'The token was issued for another API: check the Audience setting against the token\'s "aud".',
 	unknown_key: 'No key of the JWKS matches the token\'s "kid": check the JWKS URL.',
-	malformed: 'The value is not a signed JWT: check the expression of Consumer Token.',
+	malformed:
+		'The value is not a signed JWT. If your identity provider issues opaque access tokens, set Token Type to "Opaque, Verify the ID Token" (LivePerson itself checks the id_token) or "Opaque, Not Verified"; otherwise check the expression of Consumer Token.',
 	missing_expiration: 'Tokens without "exp" are refused: a token that never expires stays usable forever if it leaks.',
 	algorithm_not_allowed: 'Check the Algorithms setting against the token\'s "alg".',
 };
@@ -46,11 +52,12 @@ const REASON_HINTS: Record<string, string> = {
  * valid; throws LpError kind 'auth' (code CONSUMER_TOKEN_<REASON>) naming the reason otherwise, and
  * LpError 'input'/'network' for configuration or JWKS problems (from verifyJwt).
  */
-export async function verifyConsumerToken(token: string, options: VerifyOptions): Promise<Extract<VerifyResult, { valid: true }>> {
+export async function verifyConsumerToken(token: string, options: VerifyOptions, field = FIELD): Promise<Extract<VerifyResult, { valid: true }>> {
 	const result = await verifyJwt(token, options);
 	if (result.valid) return result;
-	throw new LpError('auth', `The consumer token was refused before any request: ${result.message}`, {
-		field: FIELD,
+	const what = field === FIELD ? 'consumer token' : "consumer's ID token";
+	throw new LpError('auth', `The ${what} was refused before any request: ${result.message}`, {
+		field,
 		code: `CONSUMER_TOKEN_${result.reason.toUpperCase()}`,
 		hint: REASON_HINTS[result.reason],
 	});

@@ -10,7 +10,8 @@
  *   redirect  3xx followed only when asked; every hop re-checked; another origin gets none of the
  *             strategy's headers or query, no secret-looking header and no client certificate;
  *             https → http refused
- *   retry     network errors, 429 and 5xx (per policy), Retry-After honoured and capped
+ *   retry     network errors, 429 and 5xx (per policy; LivePerson's published one: livePersonRetryPolicy),
+ *             Retry-After honoured and capped
  *   policy    scheme and IP literal checked; the dispatcher chosen here enforces the policy on
  *             every DNS answer and on the connected socket (lib/net/policy.ts)
  *   transport undici on that dispatcher, time limit, size cap while reading (or a custom
@@ -31,14 +32,74 @@ export { closeAllDispatchers, registerCloser, sharedDispatcher } from './dispatc
 export const DEFAULT_TIMEOUT_MS = 20_000;
 export const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
 export const DEFAULT_RETRY_STATUSES = [429, 500, 502, 503, 504];
-/** Retries for LivePerson token requests (Sentinel, Orchestrator v2 login): 429 and gateway errors, not 500. */
-export const TOKEN_REQUEST_RETRY: RetryPolicy = { retries: 2, statuses: [429, 502, 503, 504], baseDelayMs: 500, maxDelayMs: 10_000 };
 export const NO_RETRY: RetryPolicy = { retries: 0 };
+
+/**
+ * LivePerson's retry policy for all its APIs, developer center "Retry Policy Recommendations"
+ * (https://developers.liveperson.com/retry-policy-recommendations.html; the same table on
+ * login-service-retry-policy.html): 4xx "Do not retry"; 429 "Retry after at least 1 second; avoid
+ * bursts of requests. Login requests should be retried only after 5 seconds"; 5xx "Retry 3 times with
+ * 5, 10, 15 second pause between retries". Where the package differs on purpose:
+ * - a Retry-After longer than the pause is honoured (beyond `maxDelayMs` the call fails at once);
+ * - 429 pauses double (1, 2, 4 s; a login 5, 10, 15 s) to "avoid bursts", three retries;
+ * - 5xx means 500, 502, 503 and 504 (501 and 505 fail the same way again), and a 5xx or a network failure
+ *   is retried only when the call is safe to repeat (GET/PUT/DELETE, read-only searches, token
+ *   requests): a POST that may have been processed is never sent twice;
+ * - network failures (reset, refused, timeout; not TLS, not a blocked address) count as 5xx;
+ * - the page's further "every 2 minutes / exponential backoff" retry for long outages suits a
+ *   long-running agent, not a workflow step: the call fails after the third retry.
+ */
+export const LIVEPERSON_RETRY = {
+	serverErrorDelaysMs: [5_000, 10_000, 15_000],
+	rateLimitDelaysMs: [1_000, 2_000, 4_000],
+	loginRateLimitDelaysMs: [5_000, 10_000, 15_000],
+	serverErrorStatuses: [500, 502, 503, 504],
+	maxDelayMs: 60_000,
+} as const;
+
+export interface LivePersonRetryOptions {
+	/** A login or token request: a 429 waits at least 5 s. */
+	login?: boolean;
+	/** Safe to repeat after a 5xx or a network failure. Default true. */
+	idempotent?: boolean;
+	/** Shorter pauses (tests, credential Tests); the number of entries is the number of retries. */
+	serverErrorDelaysMs?: readonly number[];
+	rateLimitDelaysMs?: readonly number[];
+	sleep?: (ms: number) => Promise<void>;
+}
+
+/** LivePerson's retry policy (LIVEPERSON_RETRY) as a pipeline retry policy. */
+export function livePersonRetryPolicy(options: LivePersonRetryOptions = {}): RetryPolicy {
+	const idempotent = options.idempotent !== false;
+	const server = [...(options.serverErrorDelaysMs ?? LIVEPERSON_RETRY.serverErrorDelaysMs)];
+	const rate = [...(options.rateLimitDelaysMs ?? (options.login ? LIVEPERSON_RETRY.loginRateLimitDelaysMs : LIVEPERSON_RETRY.rateLimitDelaysMs))];
+	return {
+		retries: idempotent ? Math.max(server.length, rate.length) : rate.length,
+		statuses: idempotent ? [429, ...LIVEPERSON_RETRY.serverErrorStatuses] : [429],
+		networkErrors: idempotent,
+		delaysMs: server,
+		rateLimitDelaysMs: rate,
+		maxDelayMs: LIVEPERSON_RETRY.maxDelayMs,
+		...(options.sleep ? { sleep: options.sleep } : {}),
+	};
+}
+
+/** LivePerson token requests (Sentinel, Conversation Orchestrator v2 login): LivePerson's policy for logins. */
+export const TOKEN_REQUEST_RETRY: RetryPolicy = livePersonRetryPolicy({ login: true });
 
 /** The policy used when a request names none: every internal network refused (and n8n's SSRF settings). */
 export const defaultPolicy = (): OutboundPolicy => policyForAllowText('');
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+let retrySleep = sleep;
+/**
+ * The wait of every retry whose policy names no `sleep`: tests put a fake clock here (an injectable
+ * clock instead of real pauses); undefined restores setTimeout.
+ */
+export function setRetrySleep(fn?: (ms: number) => Promise<void>): void {
+	retrySleep = fn ?? sleep;
+}
 
 // ---------------------------------------------------------------------------------------------------
 // Pure helpers
@@ -73,10 +134,13 @@ export function backoffDelay(policy: RetryPolicy, attempt: number): number {
 export function responseRetryDelay(policy: RetryPolicy, attempt: number, res: Pick<HttpResponse, 'status' | 'headers'>): number | undefined {
 	if (policy.decide) return policy.decide({ response: res }, attempt);
 	if (attempt > policy.retries || !(policy.statuses ?? DEFAULT_RETRY_STATUSES).includes(res.status)) return undefined;
+	const rateLimit = res.status === 429 && policy.rateLimitDelaysMs?.length ? policy.rateLimitDelaysMs : undefined;
+	if (rateLimit && attempt > rateLimit.length) return undefined;
+	if (!rateLimit && policy.delaysMs?.length && attempt > policy.delaysMs.length && policy.rateLimitDelaysMs?.length) return undefined;
 	const maxDelay = policy.maxDelayMs ?? 30_000;
 	const retryAfter = parseRetryAfter(res.headers['retry-after']);
 	if (retryAfter !== undefined && retryAfter > maxDelay) return undefined;
-	return Math.min(maxDelay, Math.max(retryAfter ?? 0, backoffDelay(policy, attempt)));
+	return Math.min(maxDelay, Math.max(retryAfter ?? 0, rateLimit ? rateLimit[attempt - 1] : backoffDelay(policy, attempt)));
 }
 
 /** The wait before retrying after network failure `error` of attempt `attempt`, or undefined. */
@@ -317,7 +381,7 @@ export const retryInterceptor: Interceptor = (next) => (ex) => {
 };
 
 async function withRetries(next: Dispatch, ex: Exchange, policy: RetryPolicy): Promise<HttpResponse> {
-	const wait = policy.sleep ?? sleep;
+	const wait = policy.sleep ?? retrySleep;
 	for (let attempt = 1; ; attempt++) {
 		let delay: number | undefined;
 		let reason: string;

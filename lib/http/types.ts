@@ -28,6 +28,11 @@ export interface RetryPolicy {
 	/** Fixed delays per attempt (e.g. Login Service 5/10/15 s); overrides the exponential backoff. */
 	delaysMs?: number[];
 	/**
+	 * Fixed delays per attempt for a 429 (LivePerson: at least 1 s, a login at least 5 s); when set, a
+	 * 429 is retried at most this many times, whatever `delaysMs` says. Retry-After wins when longer.
+	 */
+	rateLimitDelaysMs?: number[];
+	/**
 	 * A service-specific rule instead of the fields above (e.g. the Login Service's separate 429 and
 	 * 5xx budgets): the wait before the next attempt, or undefined to stop. `attempt` is 1-based.
 	 */

@@ -10,15 +10,15 @@
  * package transport (`send`) and the account-auth helpers, so the request pipeline can replace it in
  * one place.
  *
- * Retry policy (where the docs are silent, see the README table): LivePerson publishes one, on the
- * Login Service "retry policy" page: 4xx are not retried; 429: wait (Retry-After, at least 1 s);
- * 5xx: 3 retries after 5, 10 and 15 s. We apply it with 3 retries after 5/10/15 s (Retry-After is
- * honoured when longer), and only where a repeat cannot do harm: 429 always (the request was not
- * processed), 5xx and network errors only for idempotent calls (GET, HEAD, PUT, DELETE, OPTIONS and
- * the read-only search POSTs of the typed operations). A failed POST is never sent twice.
+ * Retry policy: LivePerson's published one for all its APIs (developers.liveperson.com/retry-policy-recommendations.html,
+ * `livePersonRetryPolicy` in lib/http): 4xx are not retried; 429 after at least 1 s (1, 2, 4 s, a longer
+ * Retry-After honoured); 5xx 3 retries after 5, 10 and 15 s, and only where a repeat cannot do harm:
+ * 429 always (the request was not processed), 5xx and network errors only for idempotent calls (GET,
+ * HEAD, PUT, DELETE, OPTIONS and the read-only search POSTs of the typed operations). A failed POST is
+ * never sent twice.
  */
 import { inputError, LpError, snippet } from '../errors';
-import { header, type HttpResponse, parseJsonBody, type RetryPolicy, send, statusError } from '../http';
+import { header, type HttpResponse, LIVEPERSON_RETRY, livePersonRetryPolicy, parseJsonBody, type RetryPolicy, send, statusError } from '../http';
 import type { AuthStrategy } from '../http/types';
 import { fieldText } from '../text';
 import { accountAuthLabel, accountPolicy, accountStrategy, type AccountAuthOptions, type LivePersonAccountCredentials } from './account-auth';
@@ -26,8 +26,8 @@ import { isLoopbackHost, resolveServiceBase, validateAccountId, validateServiceN
 import { normaliseHostOverride } from './mtls-gateway';
 
 export const LP_API_SERVICE = 'LivePerson API';
-/** The Login Service retry page's 5xx pauses. */
-export const LP_RETRY_DELAYS_MS = [5_000, 10_000, 15_000];
+/** LivePerson's published 5xx pauses (Retry Policy Recommendations). */
+export const LP_RETRY_DELAYS_MS: readonly number[] = LIVEPERSON_RETRY.serverErrorDelaysMs;
 export const LP_API_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 
@@ -102,9 +102,12 @@ export function buildLpApiRequest(serviceBase: string, accountIdInput: string, c
 	return { url: url.toString(), method, headers, body, idempotent: call.idempotent === true || IDEMPOTENT.has(method), secrets: [] };
 }
 
-/** LivePerson's retry policy for one call (see the module comment). */
-export function lpRetryPolicy(idempotent: boolean, delaysMs: number[] = LP_RETRY_DELAYS_MS): RetryPolicy {
-	return { retries: delaysMs.length, statuses: idempotent ? [429, 500, 502, 503, 504] : [429], networkErrors: idempotent, delaysMs, maxDelayMs: 60_000 };
+/**
+ * LivePerson's retry policy for one call (see the module comment). `delaysMs` (tests) replaces both the
+ * 5xx and the 429 pauses.
+ */
+export function lpRetryPolicy(idempotent: boolean, delaysMs?: readonly number[]): RetryPolicy {
+	return livePersonRetryPolicy({ idempotent, ...(delaysMs ? { serverErrorDelaysMs: delaysMs, rateLimitDelaysMs: delaysMs } : {}) });
 }
 
 export interface LpApiResult {

@@ -2,16 +2,27 @@
  * Messaging Interactions API (CSDS service `msgHist`), DevC `messaging-interactions-api-methods-conversations.html`
  * and `…-get-conversation-by-conversation-id.html`:
  *
- *   POST /messaging_history/api/account/{accountId}/conversations/search?offset=0&limit=50[&sort=start:desc][&v=2]
+ *   POST /messaging_history/api/account/{accountId}/conversations/search?offset=0&limit=50&source=…[&sort=start:desc][&v=2]
  *        {"start": {"from": <epoch ms>, "to": <epoch ms>}, "status": ["OPEN","CLOSE"], "skillIds": [...], …}
- *   POST /messaging_history/api/account/{accountId}/conversations/conversation/search
- *        {"conversationId": "…", "contentToRetrieve": [...]?}
+ *   POST /messaging_history/api/account/{accountId}/conversations/conversation/search?source=…
+ *        {"conversationId": "…"} or {"conversationIds": [… at most 100]}, "contentToRetrieve": [...]?
  *   → {"_metadata": {"count": n, "self": {...}, "next": {...}?}, "conversationHistoryRecords": [ … ]}
  *
  * Documented limits: `limit` at most 100 (default 50); `start` is required; the start (and end) range
  * is at most three months; statuses OPEN / CLOSE. Authentication: a Login Service bearer or an OAuth 2.0
  * client-credentials token (live overview page), so the account credential's token works as is.
  * Both searches are read-only POSTs: safe to retry after a 5xx (see lib/liveperson/api.ts).
+ *
+ * `source` (URL parameter): the live pages of the conversations search, get-by-ID and consumer search
+ * (developers.liveperson.com/messaging-interactions-api-methods-conversations.html,
+ * …-get-conversation-by-conversation-id.html, …-get-conversations-by-consumer-id.html) mark it
+ * **Required**: "Used to describe the originator of the call … should not exceed 20 characters. Please
+ * follow the format of ProjectName+AppName+UseCase. Example: LP_AgentUI_History" (older copies of the same
+ * pages in the developers-community repository: "Optional. Will be required from March 2021"). It is sent
+ * on every call. The pages name no character set; we accept what the example uses plus "-" and "."
+ * (letters, digits, "_", "-", "."), so the value never needs URL encoding.
+ *
+ * `contentToRetrieve`: each page lists its own valid values (below, one list per endpoint).
  */
 import { inputError, LpError } from '../errors';
 import { fieldText } from '../text';
@@ -21,7 +32,12 @@ export const MSG_HIST_SERVICE = 'msgHist';
 export const MI_MAX_LIMIT = 100;
 export const MI_DEFAULT_LIMIT = 50;
 export const MI_STATUSES = ['OPEN', 'CLOSE'] as const;
-export const MI_CONTENT_TYPES = [
+/**
+ * `contentToRetrieve` of the conversations search: the search page's valid values (campaign …
+ * monitoring) plus `dialogs` and `responseTime`, which the same page's response table and
+ * `responseTime` filter example return (DevC messaging-interactions-api-methods-conversations.html).
+ */
+export const MI_SEARCH_CONTENT_TYPES = [
 	'campaign',
 	'messageRecords',
 	'agentParticipants',
@@ -41,13 +57,51 @@ export const MI_CONTENT_TYPES = [
 	'responseTime',
 	'dialogs',
 ] as const;
+/**
+ * `contentToRetrieve` of "get conversation by ID": the page's "Valid values", which add skillChanges,
+ * intents, uniqueIntents, latestAgentSurvey and previouslySubmittedAgentSurveys
+ * (DevC messaging-interactions-api-methods-get-conversation-by-conversation-id.html).
+ */
+export const MI_GET_CONTENT_TYPES = [...MI_SEARCH_CONTENT_TYPES, 'skillChanges', 'intents', 'uniqueIntents', 'latestAgentSurvey', 'previouslySubmittedAgentSurveys'] as const;
+/** `contentToRetrieve` of the consumer search: the search list without `dialogs` (DevC …-get-conversations-by-consumer-id.html). */
+export const MI_CONSUMER_CONTENT_TYPES = MI_SEARCH_CONTENT_TYPES.filter((c) => c !== 'dialogs');
+/** The get-by-ID page: "List of conversation Ids (Limited to 100 conversations)". */
+export const MI_MAX_CONVERSATION_IDS = 100;
+/** `source`: at most 20 characters (every Messaging Interactions page). */
+export const MI_SOURCE_MAX_LENGTH = 20;
+/** Our `source` when the node's option is not set: ProjectName (n8n) + AppName (LPNode) + UseCase (History). */
+export const MI_DEFAULT_SOURCE = 'n8n_LPNode_History';
+const MI_SOURCE_PATTERN = /^[A-Za-z0-9_.-]+$/;
+
+/** The `source` URL parameter: the default when empty, else at most 20 letters, digits, "_", "-" or ".". */
+export function validateMiSource(value: unknown, field = 'source'): string {
+	const text = fieldText(value).trim();
+	if (!text) return MI_DEFAULT_SOURCE;
+	if (text.length > MI_SOURCE_MAX_LENGTH) {
+		throw inputError(field, `Source is ${text.length} characters; LivePerson allows at most ${MI_SOURCE_MAX_LENGTH}`, 'Use ProjectName+AppName+UseCase in short, e.g. LP_AgentUI_History.', 'MI_SOURCE_TOO_LONG');
+	}
+	if (!MI_SOURCE_PATTERN.test(text)) throw inputError(field, 'Source may hold only letters, digits, "_", "-" and "."', 'Example: LP_AgentUI_History.', 'MI_SOURCE_INVALID');
+	return text;
+}
+
+/** `contentToRetrieve` checked against one endpoint's documented list. */
+export function validateContentToRetrieve(values: readonly string[] | undefined, allowed: readonly string[]): string[] | undefined {
+	if (!values?.length) return undefined;
+	for (const c of values) {
+		if (!allowed.includes(c)) throw inputError('contentToRetrieve', `Content type "${String(c).slice(0, 40)}" is not documented for this call`, `Use ${allowed.join(', ')}.`, 'MI_CONTENT_INVALID');
+	}
+	return [...values];
+}
 
 export interface ConversationSearchInput {
 	/** Start-time range, epoch milliseconds or anything Date parses. Required. */
 	startFrom: number | string;
 	startTo: number | string;
 	status?: string[];
+	/** Any skill through the whole conversation (the page: "Any skill, through the entire flow of the conversation"). */
 	skillIds?: Array<string | number>;
+	/** The latest skill only. */
+	latestSkillIds?: Array<string | number>;
 	agentIds?: Array<string | number>;
 	keyword?: string;
 	contentToRetrieve?: string[];
@@ -57,6 +111,8 @@ export interface ConversationSearchInput {
 	version?: '1' | '2' | string;
 	/** Further documented filters, merged as given (e.g. {"latestSkillIds": [1]}). */
 	extraFilters?: Record<string, unknown>;
+	/** The `source` URL parameter (default MI_DEFAULT_SOURCE). */
+	source?: string;
 }
 
 function epochMs(value: unknown, field: string): number {
@@ -66,6 +122,18 @@ function epochMs(value: unknown, field: string): number {
 	const n = /^\d{10,16}$/.test(text) ? Number(text) : Date.parse(text);
 	if (!Number.isFinite(n)) throw inputError(field, `"${text.slice(0, 40)}" is not a date or epoch milliseconds`, 'Use epoch milliseconds or an ISO date.', 'MI_DATE_INVALID');
 	return n;
+}
+
+/** The search page: start/end "From/to value is rounded to the last/next 10 minutes, respectively". */
+export const MI_ROUNDING_MS = 10 * 60 * 1000;
+
+/**
+ * Pure: the range LivePerson searches for a given one (from down, to up, to 10 minutes). The package
+ * sends the times as given and checks "three months" on them; results may include conversations up to
+ * 10 minutes outside the range, as documented.
+ */
+export function roundMiRange(from: number, to: number): { from: number; to: number } {
+	return { from: Math.floor(from / MI_ROUNDING_MS) * MI_ROUNDING_MS, to: Math.ceil(to / MI_ROUNDING_MS) * MI_ROUNDING_MS };
 }
 
 /** Adds calendar months in UTC (the docs' "three months"). */
@@ -98,14 +166,14 @@ export function buildConversationSearchBody(input: ConversationSearchInput): Rec
 	}
 	const skills = idList(input.skillIds, 'skillIds');
 	if (skills) body.skillIds = skills;
+	const latestSkills = idList(input.latestSkillIds, 'latestSkillIds');
+	if (latestSkills) body.latestSkillIds = latestSkills;
 	const agents = idList(input.agentIds, 'agentIds');
 	if (agents) body.agentIds = agents;
 	const keyword = fieldText(input.keyword).trim();
 	if (keyword) body.keyword = keyword;
-	if (input.contentToRetrieve?.length) {
-		for (const c of input.contentToRetrieve) if (!(MI_CONTENT_TYPES as readonly string[]).includes(c)) throw inputError('contentToRetrieve', `Content type "${String(c).slice(0, 30)}" is not documented`, `Use ${MI_CONTENT_TYPES.join(', ')}.`, 'MI_CONTENT_INVALID');
-		body.contentToRetrieve = [...input.contentToRetrieve];
-	}
+	const content = validateContentToRetrieve(input.contentToRetrieve, MI_SEARCH_CONTENT_TYPES);
+	if (content) body.contentToRetrieve = content;
 	return body;
 }
 
@@ -120,7 +188,7 @@ export function buildConversationSearchCall(input: ConversationSearchInput, page
 	const body = buildConversationSearchBody(input);
 	const limit = validateLimit(page.limit);
 	if (!Number.isInteger(page.offset) || page.offset < 0) throw inputError('offset', 'Offset must be a whole number, 0 or more', undefined, 'MI_OFFSET_INVALID');
-	const query: Record<string, string> = { offset: String(page.offset), limit: String(limit) };
+	const query: Record<string, string> = { offset: String(page.offset), limit: String(limit), source: validateMiSource(input.source) };
 	const sort = fieldText(input.sort).trim();
 	if (sort) {
 		if (!/^(start|end):(asc|desc)$/.test(sort)) throw inputError('sort', `Sort "${sort.slice(0, 20)}" is not documented`, 'Use start:asc, start:desc, end:asc or end:desc.', 'MI_SORT_INVALID');
@@ -142,20 +210,39 @@ export function buildConversationSearchCall(input: ConversationSearchInput, page
 	};
 }
 
-/** Pure: the "get conversation by ID" call. */
-export function buildGetConversationCall(conversationIdInput: unknown, contentToRetrieve?: string[]): LpApiCall {
-	const conversationId = fieldText(conversationIdInput).trim();
-	if (!conversationId) throw inputError('conversationId', 'Conversation ID is empty', undefined, 'MI_CONVERSATION_EMPTY');
-	if (!/^[A-Za-z0-9_.:-]{1,200}$/.test(conversationId)) throw inputError('conversationId', 'Conversation ID must be letters, digits, "-", "_", "." or ":"', undefined, 'MI_CONVERSATION_INVALID');
-	const body: Record<string, unknown> = { conversationId };
-	if (contentToRetrieve?.length) {
-		for (const c of contentToRetrieve) if (!(MI_CONTENT_TYPES as readonly string[]).includes(c)) throw inputError('contentToRetrieve', `Content type "${String(c).slice(0, 30)}" is not documented`, undefined, 'MI_CONTENT_INVALID');
-		body.contentToRetrieve = [...contentToRetrieve];
-	}
+export interface GetConversationInput {
+	/** One ID, or several separated by commas (then sent as `conversationIds`). */
+	conversationId?: unknown;
+	/** Further IDs (at most 100 in all). */
+	conversationIds?: unknown[];
+	contentToRetrieve?: string[];
+	source?: string;
+}
+
+/** The IDs of a get-by-ID input: commas split, blanks and repeats dropped, at most 100, each checked. */
+export function conversationIdsOf(input: GetConversationInput): string[] {
+	const raw = [...fieldText(input.conversationId).split(','), ...(input.conversationIds ?? []).map((v) => fieldText(v))].map((v) => v.trim()).filter(Boolean);
+	const ids = [...new Set(raw)];
+	if (!ids.length) throw inputError('conversationId', 'Conversation ID is empty', undefined, 'MI_CONVERSATION_EMPTY');
+	if (ids.length > MI_MAX_CONVERSATION_IDS) throw inputError('conversationId', `${ids.length} conversation IDs given; LivePerson accepts at most ${MI_MAX_CONVERSATION_IDS} per call`, 'Split the IDs over several items.', 'MI_CONVERSATION_TOO_MANY');
+	for (const id of ids) if (!/^[A-Za-z0-9_.:-]{1,200}$/.test(id)) throw inputError('conversationId', 'Conversation ID must be letters, digits, "-", "_", "." or ":"', undefined, 'MI_CONVERSATION_INVALID');
+	return ids;
+}
+
+/**
+ * Pure: the "get conversation by ID" call: `conversationId` for one ID, `conversationIds` for several
+ * (at most 100, as documented), `source` always, `contentToRetrieve` from the get-by-ID page's list.
+ */
+export function buildGetConversationCall(input: GetConversationInput): LpApiCall {
+	const ids = conversationIdsOf(input);
+	const body: Record<string, unknown> = ids.length === 1 ? { conversationId: ids[0] } : { conversationIds: ids };
+	const content = validateContentToRetrieve(input.contentToRetrieve, MI_GET_CONTENT_TYPES);
+	if (content) body.contentToRetrieve = content;
 	return {
 		service: MSG_HIST_SERVICE,
 		method: 'POST',
 		path: '/messaging_history/api/account/{accountId}/conversations/conversation/search',
+		query: { source: validateMiSource(input.source) },
 		headers: { 'content-type': 'application/json' },
 		body: JSON.stringify(body),
 		idempotent: true,
@@ -187,15 +274,20 @@ export function transcriptOf(record: Record<string, unknown>): TranscriptLine[] 
 		.sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
 }
 
-/** Pure: the one conversation of a "get by ID" answer, with its transcript, or a 404-like error. */
-export function processGetConversationBody(body: unknown, conversationId: string): Record<string, unknown> {
+/**
+ * Pure: the conversations of a "get by ID" answer, each with its transcript, or a 404-like error when
+ * none of the IDs is in the account.
+ */
+export function processGetConversationBody(body: unknown, conversationIds: string | string[]): Array<Record<string, unknown>> {
+	const ids = Array.isArray(conversationIds) ? conversationIds : [conversationIds];
 	const records = (body as { conversationHistoryRecords?: unknown })?.conversationHistoryRecords;
 	if (!Array.isArray(records)) {
 		throw new LpError('response', 'Messaging Interactions answered without "conversationHistoryRecords"', { code: 'MI_SHAPE', hint: 'Check the service (msgHist) and the account.' });
 	}
-	const record = records.find((r) => typeof r === 'object' && r !== null) as Record<string, unknown> | undefined;
-	if (!record) {
-		throw new LpError('http', `No conversation ${conversationId} in this account`, { status: 404, code: 'MI_CONVERSATION_NOT_FOUND', field: 'conversationId', hint: 'Conversations are kept 13 months; check the ID and the account.' });
+	const found = records.filter((r): r is Record<string, unknown> => typeof r === 'object' && r !== null);
+	if (!found.length) {
+		const what = ids.length === 1 ? `conversation ${ids[0]}` : `conversation of the ${ids.length} IDs`;
+		throw new LpError('http', `No ${what} in this account`, { status: 404, code: 'MI_CONVERSATION_NOT_FOUND', field: 'conversationId', hint: 'Conversations are kept 13 months; check the ID and the account.' });
 	}
-	return { ...record, transcript: transcriptOf(record) };
+	return found.map((record) => ({ ...record, transcript: transcriptOf(record) }));
 }

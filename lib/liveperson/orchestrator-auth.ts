@@ -32,7 +32,7 @@ import { inputError, LpError } from '../errors';
 import type { Applied, AuthStrategy } from '../http/types';
 import { OutboundPolicy, policyForAllowText } from '../net/policy';
 import { fieldText } from '../text';
-import { header, HttpResponse, send, statusError, TOKEN_REQUEST_RETRY, bodySnippet } from '../http';
+import { header, HttpResponse, type RetryPolicy, send, statusError, TOKEN_REQUEST_RETRY, bodySnippet } from '../http';
 
 export const CO_SERVICE = 'Conversation Orchestrator';
 /** Used when the token is not a JWT and no `expires_in` is given (the UI's test token lives 24 h; we stay shorter). */
@@ -249,6 +249,8 @@ export function readOrchestratorToken(res: HttpResponse, secrets: string[] = [],
 export interface OrchestratorOptions {
 	timeoutMs?: number;
 	now?: () => number;
+	/** Default TOKEN_REQUEST_RETRY (LivePerson's policy for logins); credential Tests pass shorter pauses. */
+	retry?: RetryPolicy;
 }
 
 /** Cache key of a v2 credential (hash of host, user, password, policy). */
@@ -269,7 +271,7 @@ export async function orchestratorLogin(creds: ConversationOrchestratorCredentia
 		serviceName: CO_SERVICE,
 		policy: orchestratorPolicy(creds),
 		timeoutMs: options.timeoutMs ?? 20_000,
-		retry: TOKEN_REQUEST_RETRY,
+		retry: options.retry ?? TOKEN_REQUEST_RETRY,
 	});
 	return readOrchestratorToken(res, req.secrets, (options.now ?? Date.now)());
 }

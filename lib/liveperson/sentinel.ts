@@ -13,7 +13,7 @@
  */
 import { expiresAtFrom, type CachedToken } from '../auth/token-cache';
 import { inputError, LpError } from '../errors';
-import { HttpResponse, parseJsonBody, send, statusError, TOKEN_REQUEST_RETRY, bodySnippet } from '../http';
+import { HttpResponse, parseJsonBody, type RetryPolicy, send, statusError, TOKEN_REQUEST_RETRY, bodySnippet } from '../http';
 import type { OutboundPolicy } from '../net/policy';
 import { resolveServiceBase, validateAccountId } from './csds';
 
@@ -115,6 +115,8 @@ export interface SentinelOptions {
 	policy?: OutboundPolicy;
 	timeoutMs?: number;
 	now?: () => number;
+	/** Default TOKEN_REQUEST_RETRY (LivePerson's policy for logins); credential Tests pass shorter pauses. */
+	retry?: RetryPolicy;
 }
 
 /** One token request (no cache: callers go through the token cache, see account-auth / c2m-auth). */
@@ -128,7 +130,7 @@ export async function fetchSentinelToken(creds: ClientCredentials, options: Sent
 		serviceName: SENTINEL_SERVICE,
 		policy: options.policy,
 		timeoutMs: options.timeoutMs ?? 20_000,
-		retry: TOKEN_REQUEST_RETRY,
+		retry: options.retry ?? TOKEN_REQUEST_RETRY,
 	});
 	return processSentinelTokenResponse(res, req.secrets, (options.now ?? Date.now)());
 }

@@ -16,6 +16,7 @@ import { orchestratorStrategy, type ConversationOrchestratorCredentials, type To
 import { inputError } from '../../lib/errors';
 import { checkKeyStoreFormat, checkServerName, protocolVersions, type MutualTlsSettings, type TrustFormat } from '../../lib/tls/credential';
 import { fieldText } from '../../lib/text';
+import type { WebhookVerifyConfig } from '../../lib/inbound/webhooks/signature';
 
 export const CREDENTIAL_TYPES = {
 	account: 'livePersonAccountApi',
@@ -29,6 +30,7 @@ export const CREDENTIAL_TYPES = {
 	transferToMessaging: 'livePersonTransferToMessagingApi',
 	nlu: 'livePersonNluApi',
 	consumerAuth: 'livePersonConsumerAuthApi',
+	appInstallation: 'livePersonAppInstallationApi',
 } as const;
 
 export type CredentialData = ICredentialDataDecryptedObject | Record<string, unknown>;
@@ -105,6 +107,11 @@ export function transferToMessagingConfig(data: CredentialData): TransferToMessa
 		clientSecret: text(data, 'clientSecret'),
 		allowedInternalNetworks: allowTextOf(data),
 	};
+}
+
+/** The app installation whose webhooks call the LivePerson Trigger (signature check only). */
+export function appInstallationConfig(data: CredentialData): WebhookVerifyConfig {
+	return { accountId: text(data, 'accountId').trim(), clientId: text(data, 'clientId').trim(), clientSecret: text(data, 'clientSecret') };
 }
 
 /** The Consumer Authentication credential: the OAuth 2.0 client the consumer authorizes. */

@@ -16,6 +16,8 @@ import { fetchClientCredentialsToken } from '../../lib/auth/oauth2';
 import { fetchNluToken, resolveNluConfig } from '../../lib/auth/nlu';
 import { testConsumerAuthClient } from '../../lib/auth/consumer-auth';
 import { isLpError } from '../../lib/errors';
+import { livePersonRetryPolicy } from '../../lib/http';
+import { isN8nError } from './errors';
 import { accountPolicy } from '../../lib/liveperson/account-auth';
 import { c2mPolicy } from '../../lib/liveperson/c2m-auth';
 import { csds } from '../../lib/liveperson/csds';
@@ -43,6 +45,8 @@ import {
 
 /** A credential test must answer while the user waits: one 5xx retry instead of three. */
 const TEST_TIMING: Partial<LoginTiming> = { serverErrorDelaysMs: [2_000], rateLimitRetries: 1 };
+/** The same for token requests: one 5xx retry after 2 s, one 429 retry after 5 s (LivePerson's minimum for logins). */
+const TEST_TOKEN_RETRY = livePersonRetryPolicy({ login: true, serverErrorDelaysMs: [2_000], rateLimitDelaysMs: [5_000] });
 
 type Data = ICredentialDataDecryptedObject;
 
@@ -51,6 +55,8 @@ export function failure(error: unknown): INodeCredentialTestResult {
 		const message = /[.!?]$/.test(error.message) ? error.message : `${error.message}.`;
 		return { status: 'Error', message: error.hint ? `${message} ${error.hint}` : message };
 	}
+	// n8n's own errors (from whichever copy of n8n-workflow) say what is wrong: shown as n8n wrote them.
+	if (isN8nError(error)) return { status: 'Error', message: error.description ? `${error.message}. ${error.description}` : error.message };
 	return { status: 'Error', message: `Unexpected error (${error instanceof Error ? error.constructor.name : typeof error})` };
 }
 
@@ -66,7 +72,7 @@ export async function testLivePersonAccount(data: Data, timing: Partial<LoginTim
 			return { status: 'OK', message: `Account ${accountId} found in CSDS (no login configured)` };
 		}
 		if (method === 'clientCredentials' && fieldText(creds.clientCredentialsFlow) !== 'loginService') {
-			await fetchSentinelToken({ accountId, clientId: fieldText(creds.clientId), clientSecret: fieldText(creds.clientSecret) }, { csdsHost: creds.csdsHost, policy });
+			await fetchSentinelToken({ accountId, clientId: fieldText(creds.clientId), clientSecret: fieldText(creds.clientSecret) }, { csdsHost: creds.csdsHost, policy, retry: TEST_TOKEN_RETRY });
 			return { status: 'OK', message: `Sentinel issued an app token for account ${accountId}` };
 		}
 		if (method === 'oauth1' && !fieldText(creds.username).trim()) {
@@ -108,7 +114,7 @@ export async function testConversationOrchestrator(data: Data): Promise<INodeCre
 			return { status: 'OK', message: `API key set for ${orchestratorApiHost(creds, 'ccsV1')} (v1 keys cannot be checked without a data call). ${CO_V1_DEPRECATION_NOTICE}` };
 		}
 		const host = orchestratorApiHost(creds, 'login');
-		await orchestratorLogin(creds);
+		await orchestratorLogin(creds, { retry: TEST_TOKEN_RETRY });
 		return { status: 'OK', message: `Logged in to Conversation Orchestrator v2 at ${host}` };
 	} catch (error) {
 		return failure(error);
@@ -119,7 +125,7 @@ export async function testTransferToMessaging(data: Data): Promise<INodeCredenti
 	try {
 		const creds = transferToMessagingConfig(data);
 		const accountId = fieldText(creds.accountId).trim();
-		await fetchSentinelToken({ accountId, clientId: fieldText(creds.clientId), clientSecret: fieldText(creds.clientSecret) }, { csdsHost: creds.csdsHost, policy: c2mPolicy(creds) });
+		await fetchSentinelToken({ accountId, clientId: fieldText(creds.clientId), clientSecret: fieldText(creds.clientSecret) }, { csdsHost: creds.csdsHost, policy: c2mPolicy(creds), retry: TEST_TOKEN_RETRY });
 		return { status: 'OK', message: `Sentinel issued an app token for account ${accountId}` };
 	} catch (error) {
 		return failure(error);

@@ -7,6 +7,7 @@
  * Admin API on the same port: GET /__emulator/counts, POST /__emulator/faults {route, fault|null},
  * POST /__emulator/reset, GET /__emulator/health, GET /__emulator/ca.pem,
  * GET /__emulator/google-service-account.json (the key file of the Google service account it made).
+ * Start page (start-page.ts): GET / lists the sample workflows and triggers the webhook ones.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -28,6 +29,10 @@ import { protectedRoutes } from './services/protected';
 import { googleAccount, thirdPartyRoutes } from './services/third-party';
 import { mtlsModule } from './services/mtls';
 import { c2mModule } from './services/c2m';
+import { handleStartPage } from './start-page';
+import path from 'node:path';
+import { webhooksModule } from './services/webhooks';
+import { conversationBuilderModule } from './services/conversation-builder';
 
 export type { EmulatorConfig } from './config';
 export { DEFAULT_CONFIG } from './config';
@@ -91,6 +96,11 @@ export interface StartOptions {
 	 * start and serves its key file at GET /__emulator/google-service-account.json.
 	 */
 	googleServiceAccountJson?: string;
+	/**
+	 * The n8n the start page (GET /) lists the samples for and calls their webhooks on. Default
+	 * LP_EMULATOR_N8N_URL or http://127.0.0.1:5678; examples from the repository's examples/.
+	 */
+	startPage?: { n8nUrl?: string; examplesDir?: string; requestsFile?: string };
 }
 
 export type { ServiceModule } from './http';
@@ -142,7 +152,7 @@ export function getEmulatorClientIdentity(p12Password = 'sandbox-p12-password') 
 type ModuleFactory = (state: EmulatorState) => ServiceModule | Route[];
 
 /** Route modules in matching order (overlapping paths: the earlier module wins). */
-const MODULES: ModuleFactory[] = [csdsRoutes, loginRoutes, sentinelRoutes, coLoginRoutes, mtlsModule, ccsModule, c2mModule, messagingRoutes, protectedRoutes, thirdPartyRoutes];
+const MODULES: ModuleFactory[] = [csdsRoutes, loginRoutes, sentinelRoutes, coLoginRoutes, mtlsModule, ccsModule, c2mModule, messagingRoutes, protectedRoutes, thirdPartyRoutes, webhooksModule, conversationBuilderModule];
 
 export async function startEmulator(opts: StartOptions = {}): Promise<Emulator> {
 	const config = mergeConfig(DEFAULT_CONFIG, opts.config);
@@ -175,6 +185,11 @@ export async function startEmulator(opts: StartOptions = {}): Promise<Emulator> 
 		target.resetCounts();
 	};
 	const countsObj = () => Object.fromEntries(counts);
+	const startPage = {
+		n8nUrl: opts.startPage?.n8nUrl ?? process.env.LP_EMULATOR_N8N_URL ?? 'http://127.0.0.1:5678',
+		examplesDir: opts.startPage?.examplesDir ?? path.join(__dirname, '..', '..', 'examples'),
+		requestsFile: opts.startPage?.requestsFile ?? path.join(__dirname, '..', 'samples', 'webhook-requests.json'),
+	};
 
 	/** Applies a fault; true when the fault answered (or dropped) the request. */
 	const applyFault = async (ctx: Ctx, routeId: string): Promise<boolean> => {
@@ -280,6 +295,7 @@ export async function startEmulator(opts: StartOptions = {}): Promise<Emulator> 
 				return Array.isArray(v) ? v.join(', ') : v;
 			},
 		};
+		if (await handleStartPage(ctx, startPage)) return;
 		if (ctx.path.startsWith('/__emulator/')) return admin(ctx);
 		let pathMatched = false;
 		for (const route of routes) {

@@ -1,8 +1,9 @@
 /**
- * CLI: `npm run emulator [-- --config file] [--port N] [--https] [--google-service-account file]` (or
- * LP_EMULATOR_PORT, LP_EMULATOR_GOOGLE_SA_FILE). Default port 8090,
- * default config sandbox/emulator/config.json. Prints the URL and the account identifiers (secrets
- * stay in the config file). Stops cleanly on SIGINT/SIGTERM.
+ * CLI: `npm run emulator [-- --config file] [--port N] [--https] [--google-service-account file]
+ * [--n8n-url URL]` (or LP_EMULATOR_PORT, LP_EMULATOR_GOOGLE_SA_FILE, LP_EMULATOR_N8N_URL). Default port
+ * 8090, default config sandbox/emulator/config.json, default n8n http://127.0.0.1:5678 (the start page's
+ * webhook calls). Prints the URL and the account identifiers (secrets stay in the config file). Stops
+ * cleanly on SIGINT, SIGTERM and SIGHUP, and when the process that started it goes away.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -25,10 +26,12 @@ async function main(): Promise<void> {
 	// The Google service account whose assertions /google/token accepts (the sandbox keeps one in its folder).
 	const saFile = arg('google-service-account') ?? process.env.LP_EMULATOR_GOOGLE_SA_FILE;
 	const googleServiceAccountJson = saFile ? fs.readFileSync(path.resolve(saFile), 'utf8') : undefined;
-	const emu = await startEmulator({ port, config, https: process.argv.includes('--https'), googleServiceAccountJson });
+	const n8nUrl = arg('n8n-url') ?? process.env.LP_EMULATOR_N8N_URL;
+	const emu = await startEmulator({ port, config, https: process.argv.includes('--https'), googleServiceAccountJson, startPage: { n8nUrl } });
 	const c = emu.config;
 	const out = [
 		`LivePerson emulator listening on ${emu.url} (config ${configFile})`,
+		`  samples (start page): ${emu.url}/`,
 		`  account ${c.accountId}: CSDS ${emu.url}/api/account/${c.accountId}/service/baseURI.json?version=1.0`,
 		`  Login Service user: ${c.user.username}`,
 		`  OAuth1 app key: ${c.oauth1.appKey}`,
@@ -50,8 +53,12 @@ async function main(): Promise<void> {
 			() => process.exit(1),
 		);
 	};
-	process.on('SIGINT', () => stop('SIGINT'));
-	process.on('SIGTERM', () => stop('SIGTERM'));
+	for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => stop(sig));
+	// Started by a wrapper that went away without passing a signal on (a shell killed with SIGKILL): stop too.
+	const parent = process.ppid;
+	setInterval(() => {
+		if (process.ppid !== parent) stop('parent process gone');
+	}, 1000).unref();
 }
 
 main().catch((e: unknown) => {

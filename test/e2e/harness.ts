@@ -107,7 +107,7 @@ if (typeof afterAll === 'function') {
 	});
 }
 
-/** `npm run build` + `npm pack` into a temp folder, once per process (cached by repo path). */
+/** `npm pack` (its prepack rebuilds dist/) into a temp folder, once per process (cached by repo path). */
 export function packPackage(repoDir: string = REPO_DIR): Promise<string> {
 	const key = path.resolve(repoDir);
 	let p = packs.get(key);

@@ -1,9 +1,10 @@
 /**
- * `npm start` (scripts/start.js) as a child process on other ports and a temp sandbox folder: n8n
+ * `npm start` (npm → scripts/start.js) as a user runs it, on other ports and a temp sandbox folder: n8n
  * answers, the owner can log in, the package's node and credential types are loaded, the sample
- * credentials and example workflows are imported, Ctrl-C (SIGINT) stops every process; a second start
- * reuses everything (no rebuild, no reinstall, no re-import), and SIGTERM to the start process (what a
- * process manager or an IDE sends) stops every process and frees the ports.
+ * credentials and example workflows are imported, the emulator's start page (printed as "samples:")
+ * triggers a webhook sample in n8n; SIGINT to the npm process alone stops every process; a second
+ * start reuses everything (no rebuild, no reinstall, no re-import), and SIGTERM to the npm process
+ * alone (what a process manager or an IDE sends) stops every process and frees the ports.
  * The n8n version: LP_N8N_VERSION (default 2.8.4).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -36,10 +37,12 @@ interface Started {
 
 function startSandbox(env: Record<string, string>, timeoutMs: number): Promise<Started> {
 	return new Promise((resolve, reject) => {
-		const child = spawn(process.execPath, [path.join(REPO_DIR, 'scripts', 'start.js')], {
+		// `npm start` in its own process group, as in a terminal; signals below go to the npm pid only.
+		const child = spawn('npm', ['start'], {
 			cwd: REPO_DIR,
 			env: { ...process.env, ...env },
 			stdio: ['ignore', 'pipe', 'pipe'],
+			detached: true,
 		});
 		let out = '';
 		const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
@@ -66,12 +69,21 @@ function startSandbox(env: Record<string, string>, timeoutMs: number): Promise<S
 	});
 }
 
+/** Sends `signal` to the npm process only; its exit, or "still running" after 60 s (then Ctrl-C to the group). */
 async function stopSandbox(
 	s: Started,
 	signal: NodeJS.Signals = 'SIGINT',
-): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+): Promise<{ code: number | null; signal: NodeJS.Signals | null } | 'still running after 60 s'> {
 	s.child.kill(signal);
-	return s.exited;
+	let timer: NodeJS.Timeout | undefined;
+	const result = await Promise.race([s.exited, new Promise<'still running after 60 s'>((r) => (timer = setTimeout(() => r('still running after 60 s'), 60_000)))]);
+	clearTimeout(timer);
+	if (result === 'still running after 60 s') {
+		// What a terminal's Ctrl-C does (the whole group): nothing is left behind by a failed test.
+		process.kill(-(s.child.pid as number), 'SIGINT');
+		await s.exited;
+	}
+	return result;
 }
 
 function portFree(port: number): Promise<boolean> {
@@ -147,6 +159,7 @@ describe(`npm start sandbox (n8n ${process.env.LP_N8N_VERSION ?? '2.8.4'})`, () 
 			expect(editorUrl).toBe(`http://127.0.0.1:${env.LP_SANDBOX_PORT}`);
 			expect(first.ready.emulatorUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
 			expect(first.output()).toContain(`${SANDBOX_EMAIL} / ${SANDBOX_PASSWORD}`);
+			expect(first.output()).toContain(`samples:  ${first.ready.emulatorUrl}/ `);
 
 			// Log in like the editor does.
 			const headers = { 'content-type': 'application/json', 'browser-id': 'lp-sandbox-e2e' };
@@ -212,22 +225,60 @@ describe(`npm start sandbox (n8n ${process.env.LP_N8N_VERSION ?? '2.8.4'})`, () 
 			const google = resolveNluConfig({ provider: 'dialogflow', serviceAccountJson: JSON.stringify({ ...keyFile, token_uri: `${first.ready.emulatorUrl}/google/token` }), allowedInternalNetworks: 'loopback' });
 			await expect(fetchNluToken(google)).resolves.toMatchObject({ value: expect.stringMatching(/^ya29\./) });
 
-			// Ctrl-C stops n8n, its task runner and the emulator.
+			// The start page lists every sample; a webhook sample's button reaches n8n: before the workflow is
+			// active n8n's 404 names the webhook, once it is active the Start sample answers a sign-in link.
+			const startPage = await fetch(`${first.ready.emulatorUrl}/`);
+			expect(startPage.status).toBe(200);
+			const pageText = await startPage.text();
+			for (const w of examples) expect(pageText).toContain(`${editorUrl}/workflow/${w.id}`);
+			const trigger = async () => {
+				const res = await fetch(`${first!.ready.emulatorUrl}/__emulator/samples/trigger`, {
+					method: 'POST',
+					body: JSON.stringify({ workflowId: 'lpExampleCAuthSt', node: 'Bot Asks To Authenticate', mode: 'production' }),
+				});
+				expect(res.status).toBe(200);
+				return (await res.json()) as { url: string; status: number; body: string };
+			};
+			const before = await trigger();
+			expect(before.url).toBe(`${editorUrl}/webhook/consumer-auth/start`);
+			expect(before.status).toBe(404);
+			expect(before.body).toMatch(/consumer-auth\/start.*not registered/);
+			const { versionId } = ((await get('/rest/workflows/lpExampleCAuthSt')) as { data: { versionId: string } }).data;
+			const activated = await fetch(`${editorUrl}/rest/workflows/lpExampleCAuthSt/activate`, {
+				method: 'POST',
+				headers: { ...headers, cookie: cookie as string },
+				body: JSON.stringify({ versionId }),
+			});
+			expect(activated.status).toBe(200);
+			// n8n 2.41 registers an activated webhook a moment after the REST call returns.
+			let after = await trigger();
+			for (let i = 0; i < 20 && after.status === 404; i++) {
+				await new Promise((r) => setTimeout(r, 250));
+				after = await trigger();
+			}
+			expect(after.status).toBe(200);
+			expect(JSON.parse(after.body)).toMatchObject({
+				conversationId: 'conv-1001',
+				authorizationUrl: expect.stringMatching(new RegExp(`^${first.ready.emulatorUrl}/consumer-auth/authorize\\?`)),
+			});
+
+			// SIGINT to the npm process alone stops start.js, n8n, its task runner and the emulator.
 			const firstExit = await stopSandbox(first);
-			expect(firstExit.code).toBe(0);
-			expect(await processesLeft([pids.n8n, pids.emulator], 15000)).toEqual([]);
+			expect(firstExit).toEqual({ code: 0, signal: null });
+			expect(await processesLeft([first.child.pid as number, pids.start, pids.n8n, pids.emulator], 15000)).toEqual([]);
 			await expect(fetch(`${editorUrl}/healthz`)).rejects.toThrow();
 			await expect(fetch(`${first.ready.emulatorUrl}/__emulator/health`)).rejects.toThrow();
 
 			// Second start: no rebuild, no reinstall, no re-import.
 			const second = await startSandbox(env, INSTALL_TIMEOUT_MS);
-			let secondExit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+			let secondExit: Awaited<ReturnType<typeof stopSandbox>> | undefined;
 			try {
 				expect(second.output()).toContain('not rebuilt');
 				expect(second.output()).toContain('already installed');
 				expect(second.output()).toContain('not re-imported');
 				expect(second.output()).toContain(`start=${second.ready.pids.start}`);
-				expect(second.ready.pids.start).toBe(second.child.pid);
+				// npm runs start.js as its child (the script execs node: npm's signals reach it).
+				expect(Number(execFileSync('ps', ['-o', 'ppid=', '-p', String(second.ready.pids.start)]).toString().trim())).toBe(second.child.pid);
 				// Quiet: n8n's and the emulator's own lines go to their log files, not to the terminal.
 				expect(second.output()).not.toMatch(/^\[n8n\]|Python|community nodes/m);
 				const again = await fetch(`${second.ready.editorUrl}/rest/login`, {
@@ -240,11 +291,11 @@ describe(`npm start sandbox (n8n ${process.env.LP_N8N_VERSION ?? '2.8.4'})`, () 
 					`sandbox start timings: first ${JSON.stringify(first.ready.timings)}, second ${JSON.stringify(second.ready.timings)}\n`,
 				);
 			} finally {
-				// SIGTERM to the start process alone (not its group): it stops everything it started.
+				// SIGTERM to the npm process alone (not its group): everything it started stops.
 				secondExit = await stopSandbox(second, 'SIGTERM');
 			}
-			expect(secondExit.code).toBe(0);
-			expect(await processesLeft([second.ready.pids.n8n, second.ready.pids.emulator], 15000)).toEqual([]);
+			expect(secondExit).toEqual({ code: 0, signal: null });
+			expect(await processesLeft([second.child.pid as number, second.ready.pids.start, second.ready.pids.n8n, second.ready.pids.emulator], 15000)).toEqual([]);
 			expect(processesUsing(sandboxDir)).toEqual([]);
 			const emulatorPort = Number(new URL(second.ready.emulatorUrl).port);
 			expect(await portFree(Number(env.LP_SANDBOX_PORT))).toBe(true);

@@ -1,7 +1,7 @@
 /**
  * LivePerson mTLS, Conversation Orchestrator and Transfer to Messaging nodes in real n8n (both
  * pinned versions), installed from the packed package, against the LivePerson emulator: the two
- * sample workflows from examples/ (seed 002 mTLS flow, seed 004 orchestrator flow) as shipped, a
+ * sample workflows from examples/ (mTLS gateway forward, Conversation Orchestrator) as shipped, a
  * Transfer to Messaging workflow, and a forward to an unmapped URL that must fail clearly.
  */
 import * as fs from 'node:fs';
@@ -41,8 +41,8 @@ describe.each(N8N_VERSIONS)('LivePerson service nodes in n8n %s', (version) => {
 			{ ...C2M_CRED, type: 'livePersonTransferToMessagingApi', data: { accountId: ACCOUNT, csdsHost: emulator.url, allowedInternalNetworks: 'loopback', clientId: 'sandbox-client', clientSecret: 'sandbox-client-secret' } },
 		]);
 		[ids.mtls, ids.co, ids.c2m, ids.unmapped] = await n8n.importWorkflows([
-			example('seed-002-mtls-flow.json'),
-			example('seed-004-orchestrator-flow.json'),
+			example('mtls-gateway-forward.json'),
+			example('conversation-orchestrator.json'),
 			manualTriggerWorkflow(`C2M ${version}`, [
 				{
 					name: 'Eligibility',
@@ -86,7 +86,7 @@ describe.each(N8N_VERSIONS)('LivePerson service nodes in n8n %s', (version) => {
 	};
 
 	test(
-		'seed 002: CSDS mtlsGateway → check mapping → forward to /echo with the client certificate',
+		'mTLS gateway sample: CSDS mtlsGateway → check mapping → forward to /echo with the client certificate',
 		async () => {
 			const run = await ok(ids.mtls);
 			expect(run.items('Check Mapping')).toEqual([expect.objectContaining({ serviceName: 'WEBHOOKS', url: `${emulator.mtlsTarget.url}/echo`, exists: true })]);
@@ -101,7 +101,7 @@ describe.each(N8N_VERSIONS)('LivePerson service nodes in n8n %s', (version) => {
 	);
 
 	test(
-		'seed 004: CO login → context set/get → next actions, token never in the output',
+		'Conversation Orchestrator sample: CO login → context set/get → next actions, token never in the output',
 		async () => {
 			const run = await ok(ids.co);
 			const [login] = run.items('CO Login');

@@ -123,7 +123,11 @@ export interface NginxServer {
 	close(): Promise<void>;
 }
 
-export async function startNginxMtls(pki: TestPki): Promise<NginxServer> {
+/**
+ * nginx terminating TLS with a required, CA-verified client certificate. `location`: the body of
+ * `location / { … }` (default: a JSON answer naming the client certificate), e.g. a proxy_pass.
+ */
+export async function startNginxMtls(pki: TestPki, opts: { location?: string } = {}): Promise<NginxServer> {
 	const bin = ensureNginx();
 	const dir = mkdtempSync(join(tmpdir(), 'lp-nginx-'));
 	mkdirSync(join(dir, 'logs'));
@@ -155,8 +159,8 @@ http {
     ssl_protocols TLSv1.2 TLSv1.3;
     keepalive_requests 10000;
     location / {
-      default_type application/json;
-      return 200 '{"client":"$ssl_client_s_dn","verify":"$ssl_client_verify","protocol":"$ssl_protocol"}';
+      ${opts.location ?? `default_type application/json;
+      return 200 '{"client":"$ssl_client_s_dn","verify":"$ssl_client_verify","protocol":"$ssl_protocol"}';`}
     }
   }
 }

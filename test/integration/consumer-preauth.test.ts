@@ -97,6 +97,16 @@ function run(tokens: string[], extra: Record<string, unknown> = {}, continueOnFa
 	);
 }
 
+/** The error a run fails with (a run that succeeds fails the test). */
+async function refusal(p: Promise<unknown>): Promise<Error & { description?: string }> {
+	try {
+		await p;
+	} catch (error) {
+		return error as Error & { description?: string };
+	}
+	throw new Error('expected the run to fail');
+}
+
 describe('Consumer Pre-Authentication', () => {
 	test('a valid consumer token passes verification and calls the API as the bearer; never in the output', async () => {
 		const token = await consumerToken();
@@ -128,6 +138,37 @@ describe('Consumer Pre-Authentication', () => {
 		expect(server.apiCalls).toHaveLength(0);
 		// The typed code travels with the n8n error (NodeApiError keeps it as lpErrorCode).
 		expect((error as { errorResponse?: { lpErrorCode?: string } }).errorResponse?.lpErrorCode).toBe(code);
+	});
+
+	test('an opaque access token: a clear choice (Token Type), the id_token verified instead, or sent unverified', async () => {
+		const opaque = 'opq_8f3Kd92LmQzX7vB1nT5wYc';
+		// Token Type JWT with verification on: refused before any request, pointing at Token Type.
+		const refused = await refusal(run([opaque]));
+		expect(String(refused.message)).toMatch(/consumer token was refused before any request/);
+		expect(String(refused.description)).toMatch(/Token Type to "Opaque, Verify the ID Token"/);
+		expect(JSON.stringify(refused)).not.toContain(opaque);
+		expect(server.apiCalls).toHaveLength(0);
+
+		// Opaque, Verify the ID Token: the id_token (audience = the app's client ID) is verified, the access token is sent.
+		const idToken = await consumerToken({ aud: 'brand-web-app' });
+		const out = await run([opaque], { consumerTokenType: 'idToken', consumerIdToken: idToken, consumerAudience: 'brand-web-app' });
+		expect(out[0].map((i) => i.json)).toEqual([{ orders: [{ id: 'A-1001', status: 'shipped' }] }]);
+		expect(server.apiCalls).toEqual([{ authorization: `Bearer ${opaque}` }]);
+		expect(JSON.stringify(out)).not.toContain(idToken);
+
+		// A bad id_token refuses the item, naming the ID Token field; nothing is sent.
+		server.apiCalls.length = 0;
+		const forged = await consumerToken({ aud: 'brand-web-app', key: otherKey });
+		const bad = await refusal(run([opaque], { consumerTokenType: 'idToken', consumerIdToken: forged, consumerAudience: 'brand-web-app' }));
+		expect(String(bad.message)).toMatch(/consumer's ID token was refused before any request.*signature/i);
+		expect(server.apiCalls).toHaveLength(0);
+		const empty = await refusal(run([opaque], { consumerTokenType: 'idToken', consumerIdToken: '' }));
+		expect(String(empty.message)).toMatch(/ID Token is empty/);
+
+		// Opaque, Not Verified: sent as is, the verification settings ignored.
+		const plain = await run([opaque], { consumerTokenType: 'opaque' });
+		expect(plain[0]).toHaveLength(1);
+		expect(server.apiCalls).toEqual([{ authorization: `Bearer ${opaque}` }]);
 	});
 
 	test('Clock Tolerance: 30 s by default; 0 refuses a token expired 10 s ago; an out-of-range value names the field', async () => {

@@ -218,7 +218,9 @@ describe('emulated Google token endpoint (third-party NLU, Dialogflow service ac
 		const toGoogle = await post(await buildGoogleAssertion({ ...sa, tokenUri: 'https://oauth2.googleapis.com/token' }, GOOGLE_DEFAULT_SCOPE));
 		expect([toGoogle.status, toGoogle.json.error]).toEqual([400, 'invalid_grant']);
 		const otherIssuer = await post(await buildGoogleAssertion({ ...sa, clientEmail: 'someone@else.iam.gserviceaccount.com' }, GOOGLE_DEFAULT_SCOPE));
-		expect([otherIssuer.status, otherIssuer.json.error]).toEqual([400, 'invalid_grant']);
+		// Google's error table: "Invalid email or User ID"; no scope is invalid_scope.
+		expect(otherIssuer).toEqual({ status: 400, json: { error: 'invalid_grant', error_description: 'Invalid email or User ID' } });
+		expect(await post(await buildGoogleAssertion(sa, ''))).toEqual({ status: 400, json: { error: 'invalid_scope', error_description: 'Invalid OAuth scope or ID token audience provided.' } });
 		expect((await post('x', 'client_credentials')).json.error).toBe('unsupported_grant_type');
 	});
 

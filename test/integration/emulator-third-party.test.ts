@@ -3,6 +3,7 @@
  * and the browser test: the new credentials' Test buttons succeed against them with the sample
  * values and fail with wrong ones.
  */
+import { request } from 'undici';
 import { closeAllDispatchers } from '../../lib/http';
 import { credentialTests } from '../../nodes/shared/credentialTests';
 import { DEFAULT_CONFIG, startEmulator, type Emulator } from '../../sandbox/emulator';
@@ -36,4 +37,18 @@ test('Consumer Authentication client against the emulator token endpoint: OK (in
 	await expect(test_('livePersonConsumerAuthApiTest', { ...data, authentication: 'body' })).resolves.toMatchObject({ status: 'OK' });
 	const wrong = await test_('livePersonConsumerAuthApiTest', { ...data, clientSecret: 'wrong-secret-456' });
 	expect(wrong).toMatchObject({ status: 'Error', message: expect.stringMatching(/invalid_client/) });
+});
+
+test('IBM Cloud IAM refusals carry IBM\'s documented body (OidcExceptionResponse), and the credential Test shows its message', async () => {
+	const res = await request(`${emu.url}/identity/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'emulator-test' }, body: 'grant_type=urn:ibm:params:oauth:grant-type:apikey&apikey=wrong-key-789' });
+	const body = (await res.body.json()) as Record<string, any>;
+	expect(res.statusCode).toBe(400);
+	expect(body).toMatchObject({ errorCode: 'BXNIM0415E', errorMessage: 'Provided API key could not be found.' });
+	expect(Object.keys(body.context).sort()).toEqual(['clusterName', 'elapsedTime', 'endTime', 'host', 'instanceId', 'locale', 'requestId', 'requestType', 'startTime', 'threadId', 'url', 'userAgent']);
+	expect(body.context.userAgent).toBe('emulator-test');
+	expect(JSON.stringify(body)).not.toContain('wrong-key-789');
+	const data = { provider: 'watson', apiKey: 'wrong-key-789', iamUrl: `${emu.url}/identity/token`, allowedInternalNetworks: 'loopback' };
+	const wrong = await test_('livePersonNluApiTest', data);
+	expect(wrong.status).toBe('Error');
+	expect(wrong.message).not.toContain('wrong-key-789');
 });

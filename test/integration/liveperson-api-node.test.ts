@@ -7,7 +7,8 @@
  * the documented shapes and limits. No secret in any output or error.
  */
 import { startEmulator, type Emulator } from '../../sandbox/emulator/index';
-import { MI_BASE_TIME, MI_CONVERSATIONS } from '../../sandbox/emulator/services/messaging';
+import { MI_BASE_TIME, MI_CONVERSATIONS, setMessagingRateLimit } from '../../sandbox/emulator/services/messaging';
+import { setRetrySleep } from '../../lib/http';
 import { tokenCache } from '../../lib/auth/token-cache';
 import { LpError } from '../../lib/errors';
 import { csds } from '../../lib/liveperson/csds';
@@ -134,6 +135,8 @@ describe('LivePerson API node', () => {
 			service: 'msgHist',
 			method: 'POST',
 			path: '/messaging_history/api/account/{accountId}/conversations/search',
+			sendQuery: true,
+			queryParameters: { parameters: [{ name: 'source', value: 'Test_API_Paging' }] },
 			sendBody: true,
 			bodyContentType: 'json',
 			jsonBody: JSON.stringify(searchBody),
@@ -153,7 +156,7 @@ describe('LivePerson API node', () => {
 		const all = await run({ resource: 'messagingInteractions', operation: 'searchConversations', startFrom: new Date(MI_BASE_TIME).toISOString(), startTo: new Date(MI_BASE_TIME + 40 * DAY).toISOString(), returnAll: true, filters: { sort: 'start:asc' } });
 		expect(all).toHaveLength(MI_CONVERSATIONS);
 		expect(emu.count('msgHist.search')).toBe(2); // 100 + 20
-		const open = await run({ resource: 'messagingInteractions', operation: 'searchConversations', startFrom: MI_BASE_TIME, startTo: MI_BASE_TIME + 40 * DAY, returnAll: false, limit: 7, filters: { status: ['OPEN'], skillIds: '1234' }, addTranscript: true });
+		const open = await run({ resource: 'messagingInteractions', operation: 'searchConversations', startFrom: MI_BASE_TIME, startTo: MI_BASE_TIME + 40 * DAY, returnAll: false, limit: 7, filters: { status: ['OPEN'], latestSkillIds: '1234' }, addTranscript: true });
 		expect(open).toHaveLength(7);
 		for (const o of open) {
 			expect((o.json.info as { status: string }).status).toBe('OPEN');
@@ -162,6 +165,34 @@ describe('LivePerson API node', () => {
 		}
 		const e = await failure(run({ resource: 'messagingInteractions', operation: 'searchConversations', startFrom: '2026-01-01T00:00:00Z', startTo: '2026-04-02T00:00:00Z', returnAll: true }));
 		expect(e.message).toMatch(/longer than three months/);
+	});
+
+	it('Messaging Interactions send the required source: the default, or the Source option; a bad one never leaves', async () => {
+		// Without source the emulator answers 400, as LivePerson's pages make it Required.
+		const [conv] = await run({ resource: 'messagingInteractions', operation: 'getConversation', conversationId: 'emu-conv-0005' });
+		expect((conv.json.info as { conversationId: string }).conversationId).toBe('emu-conv-0005');
+		const found = await run({ resource: 'messagingInteractions', operation: 'searchConversations', startFrom: MI_BASE_TIME, startTo: MI_BASE_TIME + DAY, returnAll: true, options: { source: 'Acme_n8n_Audit' } });
+		expect(found.length).toBeGreaterThan(0);
+		const before = emu.count('msgHist.conversation');
+		const e = await failure(run({ resource: 'messagingInteractions', operation: 'getConversation', conversationId: 'emu-conv-0005', options: { source: 'a-source-name-of-21ch' } }));
+		expect(e.message).toMatch(/Source is 21 characters; LivePerson allows at most 20/);
+		expect(emu.count('msgHist.conversation')).toBe(before);
+	});
+
+	it('Get Conversation: several IDs (conversationIds), and the get-by-ID page\'s own content types', async () => {
+		const out = await run({ resource: 'messagingInteractions', operation: 'getConversation', conversationId: 'emu-conv-0001, emu-conv-0002', conversationContent: ['transfers', 'skillChanges', 'intents', 'uniqueIntents', 'latestAgentSurvey', 'previouslySubmittedAgentSurveys'] });
+		expect(out.map((o) => (o.json.info as { conversationId: string }).conversationId)).toEqual(['emu-conv-0001', 'emu-conv-0002']);
+		expect(out[0].json.transfers).toHaveLength(1);
+		expect(out[0].json.messageRecords).toBeUndefined();
+		expect(emu.count('msgHist.conversation')).toBe(1);
+	});
+
+	it('Search Conversations: Skill IDs match any skill of the conversation, Latest Skill IDs the latest', async () => {
+		const range = { startFrom: MI_BASE_TIME, startTo: MI_BASE_TIME + 18 * 3600 * 1000 + 60_000, returnAll: true, filters: { sort: 'start:asc' } };
+		const any = await run({ resource: 'messagingInteractions', operation: 'searchConversations', ...range, filters: { ...range.filters, skillIds: '1234' } });
+		expect(any.map((o) => (o.json.info as { conversationId: string }).conversationId)).toEqual(['emu-conv-0000', 'emu-conv-0001', 'emu-conv-0002']);
+		const latest = await run({ resource: 'messagingInteractions', operation: 'searchConversations', ...range, filters: { ...range.filters, latestSkillIds: '1234' } });
+		expect(latest.map((o) => (o.json.info as { conversationId: string }).conversationId)).toEqual(['emu-conv-0000', 'emu-conv-0002']);
 	});
 
 	it('Get Conversation: one conversation with its transcript; an unknown ID is a clear 404', async () => {
@@ -181,6 +212,40 @@ describe('LivePerson API node', () => {
 		expect(split.find((s) => s.json.skillId === '999')?.json.unassignedConversations).toBe(-1);
 		const e = await failure(run({ resource: 'messagingOperations', operation: 'currentQueueHealth', queueSkillIds: 'abc' }));
 		expect(e.message).toMatch(/Skill ID "abc" is not a number/);
+	});
+
+	it('follows LivePerson\'s published retry policy with a fake clock: 429 after 1 s then 2 s, 5xx after 5 s, 4xx never', async () => {
+		let now = 0;
+		const slept: number[] = [];
+		setRetrySleep(async (ms) => {
+			slept.push(ms);
+			now += ms;
+		});
+		try {
+			// The emulator's 429 mode refills one call per 3 s of the same clock: the node waits 1 s (still
+			// limited), then 2 s (refilled), and gets its answer.
+			await run({ resource: 'messagingOperations', operation: 'currentQueueHealth', queueSkillIds: '' });
+			setMessagingRateLimit(emu.hostPort, { capacity: 1, refillPerSecond: 1 / 3, retryAfterSeconds: 0, now: () => now });
+			await run({ resource: 'messagingOperations', operation: 'currentQueueHealth', queueSkillIds: '' });
+			const before = emu.count('leDataReporting.queueHealth');
+			const [health] = await run({ resource: 'messagingOperations', operation: 'currentQueueHealth', queueSkillIds: '' });
+			expect(Object.keys(health.json.skillsMetrics as object).sort()).toEqual(['1234', '5678']);
+			expect(slept).toEqual([1_000, 2_000]);
+			expect(emu.count('leDataReporting.queueHealth')).toBe(before + 3);
+			setMessagingRateLimit(emu.hostPort, null);
+
+			slept.length = 0;
+			emu.setFault('msgHist.conversation', { status: 503, body: 'busy', times: 1 });
+			await run({ resource: 'messagingInteractions', operation: 'getConversation', conversationId: 'emu-conv-0005' });
+			expect(slept).toEqual([5_000]);
+
+			slept.length = 0;
+			emu.setFault('msgHist.conversation', { status: 404, body: { error: 'not found' }, times: 1 });
+			await failure(run({ resource: 'messagingInteractions', operation: 'getConversation', conversationId: 'emu-conv-0005' }));
+			expect(slept).toEqual([]);
+		} finally {
+			setRetrySleep(undefined);
+		}
 	});
 
 	it('a refused call names the authentication that was sent', async () => {

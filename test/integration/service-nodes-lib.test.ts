@@ -12,6 +12,11 @@ import { csds } from '../../lib/liveperson/csds';
 import { resetAccountAuthState, type LivePersonAccountCredentials } from '../../lib/liveperson/account-auth';
 import { mtlsClientForAccount } from '../../lib/liveperson/mtls-gateway';
 import { OrchestratorClient } from '../../lib/liveperson/orchestrator';
+import { request } from 'undici';
+import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
+import { setRetrySleep } from '../../lib/http';
+import { setMtlsNoCertificateStatus } from '../../sandbox/emulator/services/mtls';
+import { testConversationOrchestrator } from '../../nodes/shared/credentialTests';
 import type { ConversationOrchestratorCredentials } from '../../lib/liveperson/orchestrator-auth';
 import { c2mClientForCredentials } from '../../lib/liveperson/c2m';
 import type { TransferToMessagingCredentials } from '../../lib/liveperson/c2m-auth';
@@ -143,6 +148,22 @@ describe('mTLS gateway', () => {
 		// Stop If Certificate Not Found off (the default): the gateway falls back to plain TLS, which the target refuses.
 		const plain = await rejected(client.forward({ method: 'GET', targetUrl: url, serviceName: 'IDP' }));
 		expect(plain.code).toBe('MTLS_TARGET_FAILED');
+	});
+
+	it('the gateway\'s 400 variant of "no certificate mapped" (what LivePerson\'s FaaS client reads) is reported the same way', async () => {
+		setMtlsNoCertificateStatus(emu.hostPort, 400);
+		const client = mtlsClientForAccount(user(), { auth: FAST });
+		const url = `${echo()}?unmapped=400`;
+		const e = await rejected(client.forward({ method: 'GET', targetUrl: url, serviceName: 'IDP', stopIfCertificateNotFound: true }));
+		expect(e.code).toBe('MTLS_NO_MAPPING');
+		expect(e.message).toBe(`No mTLS certificate is mapped for IDP/${url}`);
+		expect(emu.mtlsTarget.requests()).toBe(0);
+		emu.reset(); // back to the documented 500
+		const login = await request(`${emu.url}/api/account/${ACC}/login?v=1.3`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'sandbox-agent', password: 'Sandbox-Passw0rd!' }) });
+		const { bearer } = (await login.body.json()) as { bearer: string };
+		const after = await request(`${emu.url}/mtls/account/${ACC}`, { headers: { authorization: `Bearer ${bearer}`, 'lp-forward-url': url, 'lp-service-name': 'IDP', 'lp-stop-if-certificate-not-found': 'true' } });
+		await after.body.text();
+		expect(after.statusCode).toBe(500);
 	});
 
 	it('returns a target 500 with stop on as the target\'s 500 (the mapping exists)', async () => {
@@ -352,10 +373,31 @@ describe('Conversation Orchestrator', () => {
 		expect(v2[0].type).toBe('SEND_MESSAGE');
 	});
 
-	it('a login 429 then success', async () => {
-		emu.setFault('co.v2.login', { status: 429, retryAfter: 0, times: 1 });
-		await new OrchestratorClient(coV2(), { accountId: ACC }).ccsV2({ op: 'create', namespace: 'n', ttlSeconds: 60, payload: { a: 1 } });
-		expect(emu.count('co.v2.login')).toBe(2);
+	it('a login 429 then success, after at least 5 s (LivePerson: "Login requests should be retried only after 5 seconds")', async () => {
+		const slept: number[] = [];
+		setRetrySleep(async (ms) => void slept.push(ms));
+		try {
+			emu.setFault('co.v2.login', { status: 429, retryAfter: 0, times: 1 });
+			await new OrchestratorClient(coV2(), { accountId: ACC }).ccsV2({ op: 'create', namespace: 'n', ttlSeconds: 60, payload: { a: 1 } });
+			expect(emu.count('co.v2.login')).toBe(2);
+			expect(slept).toEqual([5_000]);
+		} finally {
+			setRetrySleep(undefined);
+		}
+	});
+
+	it('the credential Test keeps LivePerson\'s login minimum but answers fast: one 5xx retry after 2 s', async () => {
+		const slept: number[] = [];
+		setRetrySleep(async (ms) => void slept.push(ms));
+		try {
+			emu.setFault('co.v2.login', { status: 503, body: 'busy' });
+			const result = await testConversationOrchestrator(coV2() as unknown as ICredentialDataDecryptedObject);
+			expect(result.status).toBe('Error');
+			expect(slept).toEqual([2_000]);
+			expect(emu.count('co.v2.login')).toBe(2);
+		} finally {
+			setRetrySleep(undefined);
+		}
 	});
 
 	it('a 403 that repeats: exactly one re-login, then a clear error without the token', async () => {

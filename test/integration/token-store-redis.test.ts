@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { TokenCache, type CachedToken } from '../../lib/auth/token-cache';
 import { RedisTokenStore } from '../../lib/auth/store/redis';
+import { LpError } from '../../lib/errors';
 import { startRedis, type RedisServer } from '../support/redis-server';
 
 let redis: RedisServer;
@@ -173,3 +174,17 @@ test('no Redis at all → per-process cache with one warning, no failed call', a
 	expect(warnings).toHaveLength(1);
 	expect(warnings[0]).toContain('ECONNREFUSED');
 }, 30_000);
+
+test('a Redis error reply becomes a token-store LpError naming only its code (never an unknown error)', async () => {
+	const { store } = worker();
+	const secretKey = `secret-${randomBytes(6).toString('hex')}`;
+	// The token's Redis key holds a plain string: HGET answers "WRONGTYPE Operation against a key…".
+	await redis.cli('SET', store.redisKeys(secretKey).token, 'not-a-hash');
+	const error = await store.read(secretKey).then(
+		() => undefined,
+		(e: unknown) => e,
+	);
+	expect(error).toBeInstanceOf(LpError);
+	expect(error).toMatchObject({ kind: 'network', code: 'TOKEN_STORE_ERROR', message: 'The Redis token store failed (WRONGTYPE)' });
+	expect(JSON.stringify((error as LpError).toJSON())).not.toContain(secretKey);
+});

@@ -164,46 +164,62 @@ export class RedisTokenStore implements TokenStore {
 		return { name, token: `${this.prefix}{${name}}:token`, lease: `${this.prefix}{${name}}:lease` };
 	}
 
-	async read(key: string): Promise<StoredToken | undefined> {
+	/**
+	 * Runs one Redis command; a failure of the client (a Redis error reply such as NOAUTH or OOM, a
+	 * dropped connection) becomes an LpError naming only its code: callers and users then see a
+	 * token-store problem, not an unknown error.
+	 */
+	private async run<T>(command: (c: ScriptClient) => Promise<T>): Promise<T> {
 		const c = await this.ready();
+		try {
+			return await command(c);
+		} catch (error) {
+			if (error instanceof LpError) throw error;
+			const e = error as { code?: unknown; name?: unknown; message?: unknown } | undefined;
+			// Redis error replies start with an upper-case word (WRONGTYPE, NOAUTH, OOM): that word is safe to show.
+			const word = typeof e?.message === 'string' ? /^[A-Z][A-Z0-9_]{1,30}(?=\s|$)/.exec(e.message)?.[0] : undefined;
+			const why = (typeof e?.code === 'string' && e.code) || word || (typeof e?.name === 'string' && e.name) || 'Error';
+			throw new LpError('network', `The Redis token store failed (${why})`, {
+				code: 'TOKEN_STORE_ERROR',
+				cause: error,
+				hint: "Check the Redis server n8n's queue mode uses (QUEUE_BULL_REDIS_*): that it is up, accepts the password and has memory left.",
+			});
+		}
+	}
+
+	async read(key: string): Promise<StoredToken | undefined> {
 		const { name, token } = this.keys(key);
-		const record = await c.hget(token, 'r');
+		const record = await this.run((c) => c.hget(token, 'r'));
 		return record ? this.sealer.open(name, record) : undefined;
 	}
 
 	async write(key: string, entry: StoredToken, ttlMs: number): Promise<void> {
 		const ttl = Math.ceil(ttlMs);
 		if (!(ttl > 0)) return;
-		const c = await this.ready();
 		const { name, token } = this.keys(key);
-		await c.lpTokenSet(token, this.sealer.valueHash(entry.token.value), this.sealer.seal(name, entry), ttl);
+		await this.run((c) => c.lpTokenSet(token, this.sealer.valueHash(entry.token.value), this.sealer.seal(name, entry), ttl));
 	}
 
 	async deleteIfValue(key: string, value: string): Promise<boolean> {
-		const c = await this.ready();
-		return (await c.lpTokenDelIfHash(this.keys(key).token, this.sealer.valueHash(value))) === 1;
+		return (await this.run((c) => c.lpTokenDelIfHash(this.keys(key).token, this.sealer.valueHash(value)))) === 1;
 	}
 
 	async delete(key: string): Promise<void> {
-		const c = await this.ready();
-		await c.del(this.keys(key).token);
+		await this.run((c) => c.del(this.keys(key).token));
 	}
 
 	async acquireLease(key: string, ttlMs: number): Promise<string | undefined> {
-		const c = await this.ready();
 		const owner = `${process.pid}:${randomBytes(12).toString('hex')}`;
-		const ok = await c.set(this.keys(key).lease, owner, 'PX', Math.ceil(ttlMs), 'NX');
+		const ok = await this.run((c) => c.set(this.keys(key).lease, owner, 'PX', Math.ceil(ttlMs), 'NX'));
 		return ok === 'OK' ? owner : undefined;
 	}
 
 	async renewLease(key: string, owner: string, ttlMs: number): Promise<boolean> {
-		const c = await this.ready();
-		return (await c.lpLeaseRenew(this.keys(key).lease, owner, Math.ceil(ttlMs))) === 1;
+		return (await this.run((c) => c.lpLeaseRenew(this.keys(key).lease, owner, Math.ceil(ttlMs)))) === 1;
 	}
 
 	async releaseLease(key: string, owner: string): Promise<void> {
-		const c = await this.ready();
-		await c.lpLeaseRelease(this.keys(key).lease, owner);
+		await this.run((c) => c.lpLeaseRelease(this.keys(key).lease, owner));
 	}
 
 	/** The Redis names of a cache key (tests and diagnostics; reveals nothing about the key). */

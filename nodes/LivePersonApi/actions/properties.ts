@@ -1,4 +1,5 @@
 import type { INodeProperties } from 'n8n-workflow';
+import { MI_DEFAULT_SOURCE, MI_SOURCE_MAX_LENGTH } from '../../../lib/liveperson/messaging-interactions';
 import { concurrencyOption, type ConcurrencySpec } from '../../shared/properties';
 
 /** Items sent at the same time. */
@@ -104,7 +105,16 @@ export const properties: INodeProperties[] = [
 				type: 'boolean',
 				default: true,
 				description:
-					'Whether to follow LivePerson\'s retry policy: 429 retried (Retry-After honoured), 5xx and network errors retried only for GET/PUT/DELETE and read-only searches, 3 retries after 5, 10 and 15 s. A POST is never sent twice after a 5xx.',
+					'Whether to follow LivePerson\'s published retry policy: 4xx not retried; 429 retried after 1, 2 and 4 s (a longer Retry-After honoured); 5xx and network errors retried 3 times after 5, 10 and 15 s, only for GET/PUT/DELETE and read-only searches. A POST is never sent twice after a 5xx.',
+			},
+			{
+				// Required by every Messaging Interactions page (developers.liveperson.com/messaging-interactions-api-methods-conversations.html).
+				displayName: 'Source',
+				name: 'source',
+				type: 'string',
+				default: MI_DEFAULT_SOURCE,
+				displayOptions: { show: { '/resource': ['messagingInteractions'] } },
+				description: `Who is calling, sent as the source URL parameter LivePerson requires: at most ${MI_SOURCE_MAX_LENGTH} letters, digits, "_", "-" or ".", as ProjectName+AppName+UseCase (e.g. LP_AgentUI_History). Empty: ${MI_DEFAULT_SOURCE}.`,
 			},
 			{ displayName: 'Timeout (Seconds)', name: 'timeout', type: 'number', typeOptions: { minValue: 1, maxValue: 300 }, default: 20, description: 'Time limit of each request' },
 		],

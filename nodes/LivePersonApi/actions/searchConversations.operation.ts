@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { collectOffsetPages } from '../../../lib/liveperson/api';
-import { buildConversationSearchCall, MI_CONTENT_TYPES, MI_MAX_LIMIT, transcriptOf, type ConversationSearchInput } from '../../../lib/liveperson/messaging-interactions';
+import { buildConversationSearchCall, MI_MAX_LIMIT, MI_SEARCH_CONTENT_TYPES, transcriptOf, type ConversationSearchInput } from '../../../lib/liveperson/messaging-interactions';
 import type { LpApiCaller } from '../transport';
 
 const show = { show: { resource: ['messagingInteractions'], operation: ['searchConversations'] } };
@@ -13,7 +13,7 @@ export const description: INodeProperties[] = [
 		default: '',
 		required: true,
 		displayOptions: show,
-		description: 'Conversations that started at or after this time (the range may span at most three months, as documented)',
+		description: 'Conversations that started at or after this time (the range may span at most three months; LivePerson rounds it out to 10 minutes, as documented)',
 	},
 	{
 		displayName: 'Start To',
@@ -55,11 +55,24 @@ export const description: INodeProperties[] = [
 				name: 'contentToRetrieve',
 				type: 'multiOptions',
 				default: [],
-				options: MI_CONTENT_TYPES.map((c) => ({ name: c, value: c })),
+				options: MI_SEARCH_CONTENT_TYPES.map((c) => ({ name: c, value: c })),
 				description: 'Only these parts of each conversation (empty: the documented defaults)',
 			},
 			{ displayName: 'Keyword', name: 'keyword', type: 'string', default: '', description: 'A word or phrase in the messages (wrap a phrase in quotes)' },
-			{ displayName: 'Skill IDs', name: 'skillIds', type: 'string', default: '', description: 'Comma-separated skill IDs' },
+			{
+				displayName: 'Latest Skill IDs',
+				name: 'latestSkillIds',
+				type: 'string',
+				default: '',
+				description: 'Comma-separated skill IDs: conversations whose latest skill is one of them',
+			},
+			{
+				displayName: 'Skill IDs',
+				name: 'skillIds',
+				type: 'string',
+				default: '',
+				description: 'Comma-separated skill IDs: conversations that were in one of them at any point (transfers included), as LivePerson documents',
+			},
 			{
 				displayName: 'Sort',
 				name: 'sort',
@@ -103,10 +116,12 @@ export async function execute(this: IExecuteFunctions, i: number, api: LpApiCall
 		startTo: this.getNodeParameter('startTo', i, '') as string,
 		status: (filters.status as string[]) ?? [],
 		skillIds: list(filters.skillIds),
+		latestSkillIds: list(filters.latestSkillIds),
 		agentIds: list(filters.agentIds),
 		keyword: filters.keyword as string,
 		contentToRetrieve: (filters.contentToRetrieve as string[]) ?? [],
 		sort: filters.sort as string,
+		source: (this.getNodeParameter('options', i, {}) as IDataObject).source as string | undefined,
 	};
 	const returnAll = this.getNodeParameter('returnAll', i, false) as boolean;
 	const max = returnAll ? Number.MAX_SAFE_INTEGER : Math.max(1, Math.floor(this.getNodeParameter('limit', i, 50) as number));

@@ -29,6 +29,29 @@ export function consumerPreAuthFields(): INodeProperties[] {
 				"The consumer's token issued by your identity provider, with or without \"Bearer \" (e.g. from the conversation's authenticated data). Sent as Authorization: Bearer; never copied into the output.",
 		},
 		{
+			// LivePerson checks the id_token; access tokens may be opaque (docs/liveperson-docs-disagreements-22.md).
+			displayName: 'Token Type',
+			name: 'consumerTokenType',
+			type: 'options',
+			default: 'jwt',
+			displayOptions: show(),
+			options: [
+				{ name: 'JWT', value: 'jwt', description: 'The access token is a signed JWT: it is verified (when Verify Consumer Token is on)' },
+				{ name: 'Opaque, Verify the ID Token', value: 'idToken', description: "The access token is opaque: the id_token of the same sign-in is verified instead (its audience is your app's client ID), as LivePerson does" },
+				{ name: 'Opaque, Not Verified', value: 'opaque', description: 'The access token is opaque and sent as is: only the API can judge it (the verification settings are ignored)' },
+			],
+		},
+		{
+			displayName: 'ID Token',
+			name: 'consumerIdToken',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '={{ $json.idToken }}',
+			required: true,
+			displayOptions: show({ consumerTokenType: ['idToken'] }),
+			description: "The consumer's id_token from the same sign-in; verified, never sent",
+		},
+		{
 			displayName: 'Verify Consumer Token',
 			name: 'verifyConsumerToken',
 			type: 'boolean',
@@ -115,7 +138,10 @@ function list(value: unknown): string | string[] | undefined {
 /** This item's strategy: the token read, verified when asked (JWKS fetched under `policy`). */
 export async function consumerAuth(param: ParameterReader, i: number, policy: OutboundPolicy): Promise<AuthStrategy> {
 	const token = checkConsumerToken(param('consumerToken', i, ''));
-	if (param<boolean>('verifyConsumerToken', i, true) !== false) {
+	const tokenType = param('consumerTokenType', i, 'jwt') as string;
+	// Opaque access token: verify the id_token of the same sign-in instead (or nothing, when chosen).
+	const verified = tokenType === 'idToken' ? checkConsumerToken(param('consumerIdToken', i, ''), 'consumerIdToken') : token;
+	if (tokenType !== 'opaque' && param<boolean>('verifyConsumerToken', i, true) !== false) {
 		const source = param('consumerKeySource', i, 'jwks') as string;
 		if (source === 'jwks' && !String(param('consumerJwksUrl', i, '')).trim()) {
 			throw inputError('consumerJwksUrl', 'JWKS URL is required to verify the consumer token', "Enter the identity provider's JWKS URL, or turn off Verify Consumer Token.", 'JWKS_URL_MISSING');
@@ -126,14 +152,14 @@ export async function consumerAuth(param: ParameterReader, i: number, policy: Ou
 				: source === 'jwk'
 					? { type: 'jwk', jwk: param('consumerJwk', i, '') as string }
 					: { type: 'jwks', url: String(param('consumerJwksUrl', i, '')).trim(), policy };
-		await verifyConsumerToken(token, {
+		await verifyConsumerToken(verified, {
 			key,
 			algorithms: param('consumerAlgorithms', i, ['RS256']) as string[],
 			issuer: list(param('consumerIssuer', i, '')),
 			audience: list(param('consumerAudience', i, '')),
 			// An expression can give anything: checked here so the error names this field.
 			clockToleranceSec: checkClockTolerance(param('consumerClockTolerance', i, DEFAULT_CLOCK_TOLERANCE_SEC), 'consumerClockTolerance'),
-		});
+		}, tokenType === 'idToken' ? 'consumerIdToken' : undefined);
 	}
 	return consumerTokenStrategy(token);
 }

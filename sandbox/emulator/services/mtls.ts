@@ -16,6 +16,19 @@ import type { Identity } from '../pki';
 import { emulatorPki, identityFromP12 } from '../pki';
 import type { EmulatorState } from '../state';
 
+/**
+ * How the forward refuses when LP-stop-if-certificate-not-found is true and no certificate is mapped.
+ * The forward pages list only "500 Internal Server Error"; LivePerson's own FaaS client
+ * (lpMtlsClient.checkIfProcessErrorOccurred) reads a **400** as "no MTLS Configuration setup for the given
+ * forward URL". Default 500 (documented); `setMtlsNoCertificateStatus(emu.hostPort, 400)` switches to the
+ * client's reading until reset().
+ */
+const noCertificateStatus = new Map<string, 400 | 500>();
+export function setMtlsNoCertificateStatus(hostPort: string, status: 400 | 500 | null): void {
+	if (status === null) noCertificateStatus.delete(hostPort);
+	else noCertificateStatus.set(hostPort, status);
+}
+
 /** Documented ids: TEST_SERVICE 0, IDP 1, WEBHOOKS 2. "3" appears in newer examples; the faas client
  * sends LP-service-name FAAS, so the emulator maps 3 to FAAS (a guess, nothing documents it). */
 export const MTLS_SERVICE_IDS: Record<string, string> = { '0': 'TEST_SERVICE', '1': 'IDP', '2': 'WEBHOOKS', '3': 'FAAS' };
@@ -244,6 +257,10 @@ export function mtlsModule(state: EmulatorState): ServiceModule {
 		const mapping = findMapping(acc, serviceName, forwardUrl);
 		const cert = mapping ? certificates.find((c) => String(c.id) === mapping.certificationId) : undefined;
 		if (!cert && stop) {
+			if (noCertificateStatus.get(state.hostPort) === 400) {
+				// The FaaS client's reading (see setMtlsNoCertificateStatus); the body is not documented.
+				return sendJson(ctx, 400, { message: 'No certificate mapping found for the account, service name and URL', error: 'BAD_REQUEST' });
+			}
 			// Documented: with LP-stop-if-certificate-not-found: true and no certificate, INTERNAL_SERVER_ERROR.
 			return sendJson(ctx, 500, {
 				message: 'No certificate mapping found for the account, service name and URL',
@@ -511,7 +528,10 @@ export function mtlsModule(state: EmulatorState): ServiceModule {
 
 	return {
 		routes,
-		reset: load,
+		reset: () => {
+			load();
+			setMtlsNoCertificateStatus(state.hostPort, null);
+		},
 		close: () => {
 			for (const a of agents.values()) a.destroy();
 			agents.clear();

@@ -73,7 +73,7 @@ describe('Messaging Interactions', () => {
 	const from = Date.UTC(2026, 0, 31);
 	it('builds the documented search with its limits', () => {
 		const call = buildConversationSearchCall({ startFrom: from, startTo: '2026-04-30T00:00:00Z', status: ['OPEN'], skillIds: ['12', 13], keyword: ' refund ', sort: 'start:desc', version: '2' }, { offset: 100, limit: 100 });
-		expect(call).toMatchObject({ service: 'msgHist', method: 'POST', path: '/messaging_history/api/account/{accountId}/conversations/search', query: { offset: '100', limit: '100', sort: 'start:desc', v: '2' }, idempotent: true });
+		expect(call).toMatchObject({ service: 'msgHist', method: 'POST', path: '/messaging_history/api/account/{accountId}/conversations/search', query: { offset: '100', limit: '100', sort: 'start:desc', v: '2', source: 'n8n_LPNode_History' }, idempotent: true });
 		expect(JSON.parse(call.body as string)).toEqual({ start: { from, to: Date.UTC(2026, 3, 30) }, status: ['OPEN'], skillIds: [12, 13], keyword: 'refund' });
 		// Three calendar months from 31 January end on 30 April (Date.UTC rolls 31 April to 1 May).
 		expect(thrown(() => buildConversationSearchBody({ startFrom: from, startTo: Date.UTC(2026, 4, 2) })).code).toBe('MI_RANGE_TOO_LONG');
@@ -86,11 +86,11 @@ describe('Messaging Interactions', () => {
 	});
 
 	it('gets one conversation with a transcript in sequence order', () => {
-		expect(JSON.parse(buildGetConversationCall(' c-1 ', ['messageRecords']).body as string)).toEqual({ conversationId: 'c-1', contentToRetrieve: ['messageRecords'] });
-		expect(thrown(() => buildGetConversationCall('a/b')).code).toBe('MI_CONVERSATION_INVALID');
+		expect(JSON.parse(buildGetConversationCall({ conversationId: ' c-1 ', contentToRetrieve: ['messageRecords'] }).body as string)).toEqual({ conversationId: 'c-1', contentToRetrieve: ['messageRecords'] });
+		expect(thrown(() => buildGetConversationCall({ conversationId: 'a/b' })).code).toBe('MI_CONVERSATION_INVALID');
 		const record = { info: { conversationId: 'c-1' }, messageRecords: [{ seq: 1, sentBy: 'Agent', messageData: { msg: { text: 'b' } } }, { seq: 0, sentBy: 'Consumer', messageData: { msg: { text: 'a' } } }, { seq: 2, type: 'RICH_CONTENT', messageData: {} }] };
 		expect(transcriptOf(record).map((t) => t.text)).toEqual(['a', 'b', undefined]);
-		expect(processGetConversationBody({ conversationHistoryRecords: [record] }, 'c-1').transcript).toHaveLength(3);
+		expect(processGetConversationBody({ conversationHistoryRecords: [record] }, 'c-1')[0].transcript).toHaveLength(3);
 		expect(thrown(() => processGetConversationBody({ conversationHistoryRecords: [] }, 'c-1')).code).toBe('MI_CONVERSATION_NOT_FOUND');
 		expect(thrown(() => processGetConversationBody({}, 'c-1')).code).toBe('MI_SHAPE');
 	});

@@ -1,0 +1,137 @@
+/**
+ * LivePerson Trigger in n8n QUEUE mode (PostgreSQL + Redis, main + 2 workers, plus one `n8n webhook`
+ * process): the same signed notification delivered at the same moment to two different receiving
+ * processes (LivePerson redelivering after a timeout, the load balancer picking another process) starts
+ * ONE execution: the dedup leases live in the Redis n8n already uses (nodes/shared/tokenStore.ts), so the
+ * processes agree. Counted in n8n's database (execution_entity), leases counted in Redis.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import { createHmac, randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { freePort, INSTALL_TIMEOUT_MS, nodeType } from './harness';
+import { startQueueCluster, type QueueCluster } from './queue-cluster';
+import { postgresAvailable } from '../support/postgres-server';
+import { redisAvailable } from '../support/redis-server';
+import { scriptedConversation } from '../../sandbox/emulator/services/webhooks';
+
+const VERSION = process.env.LP_N8N_VERSION ?? '2.8.4';
+const ACC = '12345678';
+const CLIENT = 'queue-app';
+const SECRET = `queue-secret-${randomUUID()}`;
+const EVENTS = ['ms.MessagingEventNotification.ContentEvent', 'ms.MessagingEventNotification.AcceptStatusEvent', 'cqm.ExConversationChangeNotification'];
+
+if (!(postgresAvailable() && redisAvailable())) throw new Error('queue-mode e2e needs PostgreSQL 15 and redis-server: apt-get install postgresql redis-server');
+
+let cluster: QueueCluster | undefined;
+let webhookProc: ChildProcess | undefined;
+let webhookLog = '';
+
+async function until(what: string, ready: () => Promise<boolean> | boolean, ms = 120_000): Promise<void> {
+	const end = Date.now() + ms;
+	while (!(await ready())) {
+		if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${webhookLog.slice(-2000)}`);
+		await new Promise((r) => setTimeout(r, 300));
+	}
+}
+
+/** One POST on its own connection (agent: false): nothing stays open after the test. */
+function post(url: string, headers: Record<string, string>, body: Buffer | string): Promise<number> {
+	return new Promise((resolve) => {
+		const req = http.request(url, { method: 'POST', agent: false, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
+			res.resume();
+			res.on('end', () => resolve(res.statusCode ?? 0));
+		});
+		req.on('error', () => resolve(0));
+		req.end(body);
+	});
+}
+
+const total = (s: Record<string, number>) => Object.values(s).reduce((a, b) => a + b, 0);
+
+describe(`LivePerson Trigger in n8n ${VERSION} queue mode: redeliveries to two processes start one execution`, () => {
+	let workflowId = '';
+	const webhookId = randomUUID();
+	let mainUrl = '';
+	let webhookUrl = '';
+
+	beforeAll(async () => {
+		cluster = await startQueueCluster({ version: VERSION, workers: 2 });
+		await cluster.importCredentials([{ id: 'lpQueueApp', name: 'Queue app installation', type: 'livePersonAppInstallationApi', data: { accountId: ACC, clientId: CLIENT, clientSecret: SECRET } }]);
+		workflowId = await cluster.createActiveWorkflow(
+			'LP trigger queue e2e',
+			[
+				{
+					name: 'LivePerson Trigger',
+					type: nodeType('livePersonTrigger'),
+					typeVersion: 1,
+					webhookId,
+					parameters: { events: EVENTS, manageSubscription: false, options: {} },
+					credentials: { livePersonAppInstallationApi: { id: 'lpQueueApp', name: 'Queue app installation' } },
+				},
+			],
+			{},
+		);
+		mainUrl = `${cluster.baseUrl}/webhook/${webhookId}/liveperson`;
+		// A second receiving process: `n8n webhook` on its own port, same database, Redis and key.
+		const port = await freePort();
+		webhookProc = spawn(cluster.install.nodeBin, [cluster.install.bin, 'webhook'], {
+			env: { ...cluster.env, N8N_PORT: String(port), N8N_RUNNERS_BROKER_PORT: String(await freePort()), QUEUE_HEALTH_CHECK_PORT: String(await freePort()) },
+			cwd: cluster.userFolder,
+			detached: true,
+			stdio: ['ignore', 'pipe', 'pipe'],
+		});
+		webhookProc.stdout?.on('data', (d: Buffer) => (webhookLog += d.toString()));
+		webhookProc.stderr?.on('data', (d: Buffer) => (webhookLog += d.toString()));
+		webhookUrl = `http://127.0.0.1:${port}/webhook/${webhookId}/liveperson`;
+		const probe = (url: string) => post(url, { 'content-type': 'application/json' }, '{}');
+		await until('both processes to serve the trigger (401 to an unsigned call)', async () => (await probe(mainUrl)) === 401 && (await probe(webhookUrl)) === 401);
+	}, INSTALL_TIMEOUT_MS);
+
+	afterAll(async () => {
+		if (webhookProc?.pid && webhookProc.exitCode === null) {
+			const exited = new Promise((r) => webhookProc!.once('exit', r));
+			try {
+				process.kill(-webhookProc.pid, 'SIGTERM');
+			} catch {
+				/* gone */
+			}
+			await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+			try {
+				process.kill(-webhookProc.pid, 'SIGKILL');
+			} catch {
+				/* gone */
+			}
+		}
+		webhookProc?.stdout?.destroy();
+		webhookProc?.stderr?.destroy();
+		if (cluster) fs.writeFileSync(path.join(cluster.userFolder, 'webhook.log'), webhookLog);
+		await cluster?.stop();
+	}, 120_000);
+
+	it('each notification sent to main AND the webhook process at once: one execution each; leases in Redis', async () => {
+		const notes = scriptedConversation({ brandId: ACC, turns: 36 }).filter((n) => {
+			const t = String(n.type);
+			const ev = ((n.body as { changes: Array<{ event?: { type?: string } }> }).changes[0].event?.type ?? '');
+			return t === 'cqm.ExConversationChangeNotification' || EVENTS.includes(`${t}.${ev}`);
+		});
+		expect(notes.length).toBeGreaterThanOrEqual(90);
+		const before = total(cluster!.executionStatus(workflowId));
+		const statuses: number[] = [];
+		for (const n of notes) {
+			const body = Buffer.from(JSON.stringify(n));
+			const headers = { 'content-type': 'application/json', 'x-liveperson-account-id': ACC, 'x-liveperson-client-id': CLIENT, 'x-liveperson-signature': `sha1=${createHmac('sha1', SECRET).update(body).digest('base64')}` };
+			const both = await Promise.all([mainUrl, webhookUrl].map((u) => post(u, headers, body)));
+			statuses.push(...both);
+		}
+		expect(statuses.filter((s) => s !== 200)).toEqual([]);
+		await until(`${notes.length} executions`, () => total(cluster!.executionStatus(workflowId)) - before >= notes.length);
+		await new Promise((r) => setTimeout(r, 3000));
+		const after = cluster!.executionStatus(workflowId);
+		expect(total(after) - before).toBe(notes.length);
+		expect(after.success ?? 0).toBeGreaterThanOrEqual(notes.length);
+		const leases = (await cluster!.redis.cli('keys', '*:lease')).split('\n').filter(Boolean);
+		expect(leases.length).toBeGreaterThanOrEqual(notes.length);
+	}, 10 * 60 * 1000);
+});
