@@ -274,7 +274,7 @@ function wrongPassword(field: string, passwordField: string, password: string | 
  * names, not secrets. A store with one key needs no alias.
  */
 function aliasError(result: { error: 'none' | 'ambiguous' | 'unknown'; aliases: string[] }, alias: string | undefined, what: string): LpError {
-	const list = result.aliases.map((a) => `"${a}"`).join(', ');
+	const list = [...result.aliases].sort((a, b) => a.localeCompare(b)).map((a) => `"${a}"`).join(', ');
 	if (result.error === 'unknown') {
 		return badInput(FIELD.alias, 'KEY_ALIAS_UNKNOWN', `The ${what} has no key entry with the alias "${alias?.trim()}"; its key entries are ${list}`, 'Set "Key Alias" to one of these names (or leave it empty when the store holds one key).');
 	}
