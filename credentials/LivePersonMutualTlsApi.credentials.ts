@@ -82,6 +82,7 @@ export class LivePersonMutualTlsApi implements ICredentialType {
 		{
 			displayName: 'Key Alias',
 			name: 'keyAlias',
+			// eslint-disable-next-line n8n-nodes-base/cred-class-field-type-options-password-missing -- the name of a key entry (keytool -list shows it), not a secret
 			type: 'string',
 			default: '',
 			displayOptions: { show: { keyStoreFormat: ['pkcs12', 'jks'] } },
