@@ -334,6 +334,31 @@ function scanSafeContents(buf: Buffer, out: Pkcs12Scan, check: (where: string, n
 	}
 }
 
+type AuthSafeEntry = { type: 'data'; safeContents: Buffer } | { type: 'encrypted'; alg: Tlv; encrypted?: Buffer } | { type: 'other'; oid: string };
+
+/**
+ * The outer layers of a PFX (one walk for the scan and the decoder): version 3, password
+ * integrity, the MacData, the authenticated safe's octets and its ContentInfos.
+ */
+function readPfx(der: Buffer): { macData?: Tlv; authSafe: Buffer; entries: AuthSafeEntry[] } {
+	const pfx = children(expect(readRoot(der), TAG.SEQUENCE, 0, 'PFX'));
+	if (integer(expect(pfx[0], TAG.INTEGER, 0, 'version')) !== 3) throw new DerError('not a PKCS#12 version 3 file');
+	const [ctype, content] = children(expect(pfx[1], TAG.SEQUENCE, 0, 'authSafe'));
+	if (oid(expect(ctype, TAG.OID)) !== OID.data) throw new DerError('only password-integrity PKCS#12 is supported');
+	const authSafe = octets(expect(children(expect(content, 0, 2))[0], TAG.OCTET_STRING));
+	const entries = children(expect(readRoot(authSafe), TAG.SEQUENCE)).map((info): AuthSafeEntry => {
+		const [t, c] = children(expect(info, TAG.SEQUENCE));
+		const type = oid(expect(t, TAG.OID));
+		const inner = children(expect(c, 0, 2))[0];
+		if (type === OID.data) return { type: 'data', safeContents: octets(expect(inner, TAG.OCTET_STRING)) };
+		if (type !== OID.encryptedData) return { type: 'other', oid: type };
+		const [, encContentInfo] = children(expect(inner, TAG.SEQUENCE));
+		const [, alg, encrypted] = children(expect(encContentInfo, TAG.SEQUENCE));
+		return { type: 'encrypted', alg, encrypted: encrypted && encrypted.cls === 2 ? octets(encrypted) : undefined };
+	});
+	return { macData: pfx[2], authSafe, entries };
+}
+
 /**
  * Walks a PFX without decrypting anything. Throws DerError when the structure is not a PFX
  * (truncated/corrupt) and IterationLimitError when a count exceeds `maxIterations` (or the sum
@@ -346,36 +371,25 @@ export function scanPkcs12(der: Buffer, maxIterations: number, maxTotalIteration
 		out.totalIterations += n;
 		if (out.totalIterations > maxTotalIterations) throw new IterationLimitError('total', out.totalIterations);
 	};
-	const pfx = children(expect(readRoot(der), TAG.SEQUENCE, 0, 'PFX'));
-	if (integer(expect(pfx[0], TAG.INTEGER, 0, 'version')) !== 3) throw new DerError('not a PKCS#12 version 3 file');
+	const pfx = readPfx(der);
 	// MAC first: OpenSSL verifies it before anything else.
-	const macData = pfx[2];
-	if (macData) {
-		const mac = children(expect(macData, TAG.SEQUENCE, 0, 'MacData'));
+	if (pfx.macData) {
+		const mac = children(expect(pfx.macData, TAG.SEQUENCE, 0, 'MacData'));
 		out.macIterations = mac[2] ? integer(expect(mac[2], TAG.INTEGER)) : 1;
 		check('MAC', out.macIterations);
 	}
-	const [ctype, content] = children(expect(pfx[1], TAG.SEQUENCE, 0, 'authSafe'));
-	if (oid(expect(ctype, TAG.OID)) !== OID.data) throw new DerError('only password-integrity PKCS#12 is supported');
-	const authSafeOctets = octets(expect(children(expect(content, 0, 2))[0], TAG.OCTET_STRING));
-	const authSafe = expect(readRoot(authSafeOctets), TAG.SEQUENCE);
-	for (const info of children(authSafe)) {
-		const [t, c] = children(expect(info, TAG.SEQUENCE));
-		const type = oid(expect(t, TAG.OID));
-		const inner = children(expect(c, 0, 2))[0];
-		if (type === OID.data) {
-			scanSafeContents(octets(expect(inner, TAG.OCTET_STRING)), out, check);
-		} else if (type === OID.encryptedData) {
-			const [, encContentInfo] = children(expect(inner, TAG.SEQUENCE));
-			const [, alg, content] = children(expect(encContentInfo, TAG.SEQUENCE));
-			const found = pbeIterations(expect(alg, TAG.SEQUENCE));
+	for (const entry of pfx.entries) {
+		if (entry.type === 'data') {
+			scanSafeContents(entry.safeContents, out, check);
+		} else if (entry.type === 'encrypted') {
+			const found = pbeIterations(expect(entry.alg, TAG.SEQUENCE));
 			check('encrypted content PBE', found.iterations);
 			out.pbe.push(found);
 			if (LEGACY_PBE.has(found.algorithm)) out.legacy = true;
 			// Bags inside encrypted content (e.g. a shrouded key bag) carry their own iteration
 			// counts, visible only after decryption: decrypt (capped above) and scan them too.
-			if (content && content.cls === 2) {
-				const plain = decryptPkcs12Content(alg, octets(content), password);
+			if (entry.encrypted) {
+				const plain = decryptPkcs12Content(entry.alg, entry.encrypted, password);
 				if (plain) {
 					try {
 						scanSafeContents(plain, out, (where, n) => check(`nested ${where}`, n));
@@ -512,16 +526,12 @@ function readSafeContents(buf: Buffer, password: PasswordForms, out: Pkcs12Conte
  * Iteration counts must have been capped first (`scanPkcs12`). Throws Pkcs12Error or DerError.
  */
 export function decodePkcs12(der: Buffer, password: string | undefined): Pkcs12Contents {
-	const pfx = children(expect(readRoot(der), TAG.SEQUENCE, 0, 'PFX'));
-	if (integer(expect(pfx[0], TAG.INTEGER, 0, 'version')) !== 3) throw new DerError('not a PKCS#12 version 3 file');
-	const [ctype, content] = children(expect(pfx[1], TAG.SEQUENCE, 0, 'authSafe'));
-	if (oid(expect(ctype, TAG.OID)) !== OID.data) throw new Pkcs12Error('unsupported', 'public-key integrity mode (a signed PKCS#12) is not supported');
-	const authSafeOctets = octets(expect(children(expect(content, 0, 2))[0], TAG.OCTET_STRING));
+	const pfx = readPfx(der);
 	const forms = passwordCandidates(password);
 	let chosen: PasswordForms[] = forms;
 	let macVerified = false;
-	if (pfx[2]) {
-		const form = verifyMac(pfx[2], authSafeOctets, forms);
+	if (pfx.macData) {
+		const form = verifyMac(pfx.macData, pfx.authSafe, forms);
 		if (!form) throw new Pkcs12Error('password', 'mac verify failure');
 		chosen = [form];
 		macVerified = true;
@@ -530,28 +540,21 @@ export function decodePkcs12(der: Buffer, password: string | undefined): Pkcs12C
 	for (const form of chosen) {
 		const out: Pkcs12Contents = { keys: [], certs: [], macVerified, legacy: false };
 		try {
-			for (const info of children(expect(readRoot(authSafeOctets), TAG.SEQUENCE))) {
-				const [t, c] = children(expect(info, TAG.SEQUENCE));
-				const type = oid(expect(t, TAG.OID));
-				const inner = children(expect(c, 0, 2))[0];
-				if (type === OID.data) {
-					readSafeContents(octets(expect(inner, TAG.OCTET_STRING)), form, out);
-				} else if (type === OID.encryptedData) {
-					const [, encContentInfo] = children(expect(inner, TAG.SEQUENCE));
-					const [, alg, encrypted] = children(expect(encContentInfo, TAG.SEQUENCE));
-					if (!encrypted) continue;
-					const algOid = oid(children(alg)[0]);
+			for (const entry of pfx.entries) {
+				if (entry.type === 'data') {
+					readSafeContents(entry.safeContents, form, out);
+				} else if (entry.type === 'encrypted') {
+					if (!entry.encrypted) continue;
+					const algOid = oid(children(entry.alg)[0]);
 					if (LEGACY_PBE.has(algOid) || PBES1[algOid]) out.legacy = true;
-					let plain: Buffer;
 					try {
-						plain = decryptPbe(alg, octets(encrypted), form);
-						readSafeContents(plain, form, out);
+						readSafeContents(decryptPbe(entry.alg, entry.encrypted, form), form, out);
 					} catch (error) {
 						if (error instanceof DerError && !macVerified) throw new Pkcs12Error('password', 'bad decrypt');
 						throw error;
 					}
 				} else {
-					throw new Pkcs12Error('unsupported', `content type ${type} (public-key privacy mode) is not supported`);
+					throw new Pkcs12Error('unsupported', `content type ${entry.oid} (public-key privacy mode) is not supported`);
 				}
 			}
 			return out;
