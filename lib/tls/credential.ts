@@ -145,8 +145,9 @@ export function explainFor(material: Pick<KeyMaterial, 'warnings'>): (error: LpE
 		if (!handshake || !warnings.length) return explained;
 		const note = `About the client certificate: ${sentence(warnings.join('; '))}`;
 		const hint = explained.hint ? `${sentence(explained.hint)} ${note}` : note;
-		const copy = new LpError(explained.kind, explained.message, { code: explained.code, field: explained.field, cause: (explained as { cause?: unknown }).cause, hint });
-		return copy;
+		// In the message too: a Continue On Fail item and n8n's error output keep only the message.
+		const message = `${explained.message}. ${warnings.join('; ')}`;
+		return new LpError(explained.kind, message, { code: explained.code, field: explained.field, cause: (explained as { cause?: unknown }).cause, hint });
 	};
 }
 

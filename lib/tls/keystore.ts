@@ -251,6 +251,12 @@ function structureError(field: string, what: string, cause?: unknown): LpError {
  * start or end (a copy from a file or terminal), which are part of the password as typed.
  */
 export function passwordShapeHint(password: string | undefined): string | undefined {
+	const shape = passwordShape(password);
+	return shape ? `The password entered ${shape} (not shown here): it is used exactly as entered, so remove it unless it really is part of the password.` : undefined;
+}
+
+/** "ends with a line break", "starts with a space and ends with 3 spaces", or undefined. */
+function passwordShape(password: string | undefined): string | undefined {
 	if (!password) return undefined;
 	const edges: string[] = [];
 	const lead = /^\s+/.exec(password)?.[0];
@@ -258,15 +264,16 @@ export function passwordShapeHint(password: string | undefined): string | undefi
 	const describe = (ws: string) => (/[\r\n]/.test(ws) ? 'a line break' : /\t/.test(ws) ? 'a tab' : ws.length > 1 ? `${ws.length} spaces` : 'a space');
 	if (lead) edges.push(`starts with ${describe(lead)}`);
 	if (trail) edges.push(`ends with ${describe(trail)}`);
-	if (!edges.length) return undefined;
-	return `The password entered ${edges.join(' and ')} (not shown here): it is used exactly as entered, so remove it unless it really is part of the password.`;
+	return edges.length ? edges.join(' and ') : undefined;
 }
 
 function wrongPassword(field: string, passwordField: string, password: string | undefined, what: string, cause?: unknown): LpError {
 	const label = passwordField === FIELD.password ? 'Key Store Password' : 'Trust Store Password';
 	if (!password) return tlsError(passwordField, 'PASSWORD_REQUIRED', `The ${what} is password-protected but no password was given`, `Enter the password in "${label}".`, cause);
-	const shape = passwordShapeHint(password);
-	return tlsError(passwordField, 'PASSWORD_WRONG', `The ${what} password is wrong (or the file was modified)`, shape ? `${shape} Check the "${label}" field.` : `Check the "${label}" field.`, cause);
+	// Said in the message too: a Continue On Fail item keeps only the message.
+	const shape = passwordShape(password);
+	const message = `The ${what} password is wrong (or the file was modified)${shape ? `; the password entered ${shape}` : ''}`;
+	return tlsError(passwordField, 'PASSWORD_WRONG', message, shape ? `${passwordShapeHint(password)} Check the "${label}" field.` : `Check the "${label}" field.`, cause);
 }
 
 /**
@@ -300,8 +307,8 @@ function bksError(field: string, what: string): LpError {
 	return badInput(
 		field,
 		'KEYSTORE_BKS',
-		`The ${what} is a Bouncy Castle key store (BKS/UBER): BKS is not supported`,
-		'Convert it to PKCS#12 with keytool -importkeystore -srckeystore store.bks -srcstoretype BKS -providerpath bcprov.jar -provider org.bouncycastle.jce.provider.BouncyCastleProvider -destkeystore store.p12 -deststoretype pkcs12, then paste the base64 of store.p12.',
+		`The ${what} is a Bouncy Castle key store (BKS/UBER): BKS is not supported; convert it to PKCS#12 with keytool -importkeystore -srcstoretype BKS -deststoretype pkcs12`,
+		'The full command (needs the Bouncy Castle provider jar): keytool -importkeystore -srckeystore store.bks -srcstoretype BKS -providerpath bcprov.jar -provider org.bouncycastle.jce.provider.BouncyCastleProvider -destkeystore store.p12 -deststoretype pkcs12; then paste the base64 of store.p12 (base64 -w0 store.p12) with the format PKCS#12.',
 	);
 }
 

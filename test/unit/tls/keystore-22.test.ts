@@ -107,9 +107,9 @@ describe('BKS, indented PEM, passwords with blanks, dates in words', () => {
 	test.each(['pkcs12', 'jks'] as const)('BKS selected as %s: "BKS is not supported" with the keytool conversion', (format) => {
 		const e = errorOf({ format, data: s.bks, password: MULTI_PASSWORD });
 		expect({ code: e.code, field: e.field }).toEqual({ code: 'KEYSTORE_BKS', field: 'keyStore' });
-		expect(e.message).toMatch(/BKS is not supported/);
-		expect(e.message).not.toMatch(/PKCS#12|corrupt/);
-		expect(e.hint).toMatch(/keytool -importkeystore .*-deststoretype pkcs12/);
+		expect(e.message).toMatch(/BKS is not supported; convert it to PKCS#12 with keytool -importkeystore .*-deststoretype pkcs12/);
+		expect(e.message).not.toMatch(/corrupt|truncated/);
+		expect(e.hint).toMatch(/keytool -importkeystore .*-providerpath .*-deststoretype pkcs12/);
 	});
 	test('BKS as the Trust Certificate: the same answer for the trust field', () => {
 		const e = errorOf({ format: 'pem', data: s.alpha.certPem, key: s.alpha.keyPem, trust: { data: s.bks } });
@@ -134,6 +134,8 @@ describe('BKS, indented PEM, passwords with blanks, dates in words', () => {
 	])('wrong password with %s: says so without showing it', (_name, password, said) => {
 		const e = errorOf({ format: 'pkcs12', data: s.p12NonAscii, password });
 		expect(e.code).toBe('PASSWORD_WRONG');
+		// In the message (all a Continue On Fail item keeps) and in the hint.
+		expect(e.message).toMatch(said);
 		expect(e.hint).toMatch(said);
 		expect(`${e.message} ${e.hint}`).not.toContain(NON_ASCII_PASSWORD);
 	});
@@ -180,6 +182,7 @@ describe("the identity's warnings go with every handshake failure", () => {
 		expect(out.kind).toBe(error.kind);
 		expect(out.code).toBe(error.code);
 		expect(out.hint).toMatch(/About the client certificate: .*does not allow client authentication/);
+		expect(out.message).toMatch(new RegExp(`^${error.message}.*\\. The client certificate "x" does not allow client authentication`));
 	});
 	test('a timeout or an HTTP error is not about the certificate: unchanged', () => {
 		const timeout = new LpError('timeout', 'no answer', { code: 'TIMEOUT' });
