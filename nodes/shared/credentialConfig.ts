@@ -152,6 +152,7 @@ export function mutualTlsConfig(data: CredentialData): MutualTlsSettings {
 		data: text(data, 'keyStore'),
 		key: format === 'pem' ? text(data, 'privateKey') || undefined : undefined,
 		password: text(data, 'keyStorePassword') || undefined,
+		alias: format === 'pem' ? undefined : text(data, 'keyAlias').trim() || undefined,
 		trust,
 	});
 	return Object.freeze({ input, minVersion, maxVersion, servername: checkServerName(text(data, 'serverName')), allowedInternalNetworks: allowTextOf(data) });
