@@ -12,17 +12,17 @@
  */
 import type { ServerResponse } from 'node:http';
 import { NodeConnectionTypes } from 'n8n-workflow';
-import type { ICredentialsDecrypted, ICredentialTestFunctions, IDataObject, INodeCredentialTestResult, INodeType, INodeTypeDescription, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
-import { checkBotKeySets, verifyTpbAuthorization } from '../../lib/inbound/tpb/auth';
+import type { IDataObject, INodeType, INodeTypeDescription, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
+import { verifyTpbAuthorization } from '../../lib/inbound/tpb/auth';
 import { guardBotReply } from '../../lib/inbound/tpb/guard';
 import { botReply, closeConversation, text, transferToSkill, type BotReply, type BotResponseItem } from '../../lib/inbound/tpb/reply';
 import { parseConversation, parseEvent, parseRouteParams, routeOf, TpbRequestError } from '../../lib/inbound/tpb/request';
 import { BotConversationStore, type ConversationKey } from '../../lib/inbound/tpb/store';
-import { DEFAULT_CLOCK_TOLERANCE_SEC, JwksCache } from '../../lib/jwt/verify';
+import { DEFAULT_CLOCK_TOLERANCE_SEC } from '../../lib/jwt/verify';
 import { policyForAllowText } from '../../lib/net/policy';
 import { botEndpointConfig, CREDENTIAL_TYPES } from '../shared/credentialConfig';
 import { sharedBotStore } from '../shared/botStore';
-import { failure } from '../shared/credentialTests';
+import { credentialTests } from '../shared/credentialTests';
 import { clockToleranceField } from '../shared/properties';
 
 const BASE = 'v1/bots/:botId/environments';
@@ -51,22 +51,11 @@ export function fallbackReply(action: string, message: string, skill: string): B
 	return botReply(items);
 }
 
-/** The credential's Test button: every account's Sentinel key set is reachable and has keys. */
-async function testBotCredential(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
-	try {
-		const cfg = botEndpointConfig(credential.data ?? {});
-		const lines = await checkBotKeySets({ ...cfg, policy: policyForAllowText(cfg.allowedInternalNetworks) }, new JwksCache());
-		return { status: 'OK', message: `Sentinel keys found: ${lines.join('; ')}` };
-	} catch (error) {
-		return failure(error);
-	}
-}
-
 // LivePerson's side (the Custom Endpoint vendor of a bot) is configured in LivePerson's Bot Accounts
 // UI, not through an API this node could call: there is nothing to create or delete on activation.
 // eslint-disable-next-line @n8n/community-nodes/webhook-lifecycle-complete -- see above
 export class LivePersonBotTrigger implements INodeType {
-	methods = { credentialTest: { livePersonBotApiTest: testBotCredential } };
+	methods = { credentialTest: credentialTests };
 
 	description: INodeTypeDescription = {
 		displayName: 'LivePerson Bot Trigger',
