@@ -25,9 +25,15 @@ import { sharedBotStore } from '../shared/botStore';
 import { credentialTests } from '../shared/credentialTests';
 import { clockToleranceField } from '../shared/properties';
 
-const BASE = 'v1/bots/:botId/environments';
-const EVENTS_PATH = `${BASE}/:environment/conversations/:convId/events`;
-
+/**
+ * Webhook paths. n8n (2.8 to 2.41) serves a path with ":param" segments at
+ * /webhook/<node webhookId>/<path> when the description says `isFullPath: true`, stores it under the
+ * path alone (its key is method + path) and matches it by webhook id, segment count and the static
+ * segments. The bot id is therefore part of the path (two bots never share a stored path), and the one
+ * route without a parameter (environments) is a plain path under the webhook id. All four routes then
+ * share the base URL /webhook/<webhookId> that is entered in LivePerson.
+ */
+const botPath = (rest: string) => `={{ "v1/bots/" + $parameter["botId"] + "/environments${rest}" }}`;
 function answer(res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}): IWebhookResponseData {
 	if (!res.headersSent) {
 		if (body === undefined) {
@@ -70,10 +76,10 @@ export class LivePersonBotTrigger implements INodeType {
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'livePersonBotApi', required: true, testedBy: 'livePersonBotApiTest' }],
 		webhooks: [
-			{ name: 'default', httpMethod: 'POST', responseMode: 'responseNode', path: EVENTS_PATH },
-			{ name: 'default', httpMethod: 'PUT', responseMode: 'onReceived', path: `${BASE}/:environment/conversations/:convId` },
-			{ name: 'default', httpMethod: 'GET', responseMode: 'onReceived', path: `${BASE}/:environment/state` },
-			{ name: 'default', httpMethod: 'GET', responseMode: 'onReceived', path: BASE },
+			{ name: 'default', httpMethod: 'POST', responseMode: 'responseNode', isFullPath: true, path: botPath('/:environment/conversations/:convId/events') },
+			{ name: 'default', httpMethod: 'PUT', responseMode: 'onReceived', isFullPath: true, path: botPath('/:environment/conversations/:convId') },
+			{ name: 'default', httpMethod: 'GET', responseMode: 'onReceived', isFullPath: true, path: botPath('/:environment/state') },
+			{ name: 'default', httpMethod: 'GET', responseMode: 'onReceived', isFullPath: false, path: botPath('') },
 		],
 		properties: [
 			{
@@ -196,10 +202,11 @@ export class LivePersonBotTrigger implements INodeType {
 		if (!verdict.ok) return answer(res, 401, { message: verdict.message }, { 'www-authenticate': 'Bearer realm="liveperson-bot"' });
 
 		try {
-			const params = parseRouteParams(this.getParamsData() as Record<string, unknown>);
-			const route = routeOf(req.method ?? '', this.getParamsData() as Record<string, unknown>);
+			// The bot id is a literal part of every path (see botPath): only the configured one reaches here.
 			const botId = String(this.getNodeParameter('botId', '')).trim();
-			if (params.botId !== botId) return answer(res, 404, { message: 'Bot not found' });
+			const pathParams = { ...(this.getParamsData() as Record<string, unknown>), botId };
+			const params = parseRouteParams(pathParams);
+			const route = routeOf(req.method ?? '', pathParams);
 			const environments = String(this.getNodeParameter('environments', 'draft'))
 				.split(',')
 				.map((s) => s.trim())

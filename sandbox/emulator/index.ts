@@ -28,6 +28,7 @@ import { protectedRoutes } from './services/protected';
 import { googleAccount, thirdPartyRoutes } from './services/third-party';
 import { mtlsModule } from './services/mtls';
 import { c2mModule } from './services/c2m';
+import { tpbModule } from './services/tpb';
 
 export type { EmulatorConfig } from './config';
 export { DEFAULT_CONFIG } from './config';
@@ -142,7 +143,7 @@ export function getEmulatorClientIdentity(p12Password = 'sandbox-p12-password') 
 type ModuleFactory = (state: EmulatorState) => ServiceModule | Route[];
 
 /** Route modules in matching order (overlapping paths: the earlier module wins). */
-const MODULES: ModuleFactory[] = [csdsRoutes, loginRoutes, sentinelRoutes, coLoginRoutes, mtlsModule, ccsModule, c2mModule, messagingRoutes, protectedRoutes, thirdPartyRoutes];
+const MODULES: ModuleFactory[] = [csdsRoutes, loginRoutes, sentinelRoutes, coLoginRoutes, mtlsModule, ccsModule, c2mModule, messagingRoutes, protectedRoutes, thirdPartyRoutes, tpbModule];
 
 export async function startEmulator(opts: StartOptions = {}): Promise<Emulator> {
 	const config = mergeConfig(DEFAULT_CONFIG, opts.config);
