@@ -114,10 +114,10 @@ async function settledCount(workflowId: string, expected?: number): Promise<numb
 	const end = Date.now() + 30_000;
 	while (Date.now() < end) {
 		const n = await executionCount(workflowId);
-		if (expected !== undefined && n === expected) return n;
 		same = n === last ? same + 1 : 0;
 		last = n;
-		if (expected === undefined && same >= 3) return n;
+		// Stable for ~1 s (and at the expected count, when one is given: it may only be reached late).
+		if (same >= 3 && (expected === undefined || n >= expected)) return n;
 		await new Promise((r) => setTimeout(r, 300));
 	}
 	return last;
@@ -205,8 +205,8 @@ describe(`LivePerson bot in n8n ${VERSION}: the emulator plays Third-Party Bots`
 			expect((await say(idC, 'hello there')).lines[0].text).toBe('You said: hello there');
 			expect((await say(idC, 'I want a human please')).conversation).toMatchObject({ status: 'transferred', transferredTo: { skillName: 'human-agents' } });
 
-			// One execution per event: 3 STARTED + 6 TEXT.
-			expect(await settledCount(example.id, before + 9)).toBe(before + 9);
+			// One execution per event: 3 STARTED + 5 TEXT.
+			expect(await settledCount(example.id, before + 8)).toBe(before + 8);
 			// Every call was answered at the first attempt.
 			const calls = (await emu<Array<{ attempt: number; status: unknown }>>('GET', '/thirdpartybots/calls')).json;
 			expect(calls.filter((x) => x.attempt > 1)).toEqual([]);
@@ -279,7 +279,7 @@ describe(`LivePerson bot in n8n ${VERSION}: the emulator plays Third-Party Bots`
 			const event = { type: 'TEXT', source: 'CONSUMER', data: { message: 'retry me' }, context: { lpEvent: { sequence: 42 } } };
 			const first = await call('POST', eventsUrl, { auth, body: event });
 			expect(first.status).toBe(200);
-			expect(first.json).toMatchObject({ response: [{ type: 'TEXT', data: { message: 'You said: retry me' } }] });
+			expect((first.json as { response: unknown[] }).response[0]).toEqual({ type: 'TEXT', data: { message: 'You said: retry me' } });
 			const retry = await call('POST', eventsUrl, { auth, body: event });
 			expect({ status: retry.status, json: retry.json }).toEqual({ status: 200, json: first.json });
 			expect(await settledCount(example.id, before + 1)).toBe(before + 1);
