@@ -103,7 +103,7 @@ async function call(method: string, url: string, opts: { auth?: string; body?: u
 }
 
 async function executionCount(workflowId: string): Promise<number> {
-	const data = await rest<{ count: number; results: unknown[] }>('GET', `/rest/executions?filter=${encodeURIComponent(JSON.stringify({ workflowId }))}&limit=200`);
+	const data = await rest<{ count: number; results: unknown[] }>('GET', `/rest/executions?filter=${encodeURIComponent(JSON.stringify({ workflowId }))}&limit=100`); // n8n 2.41 allows at most 100 (this workflow runs fewer)
 	return data.results.length;
 }
 
