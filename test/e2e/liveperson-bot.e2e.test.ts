@@ -12,6 +12,8 @@
  *   expired, unknown kid, another zone's key): 401 and no execution. Malformed bodies: 400 naming
  *   the field, no execution. A retried event (same sequence) runs once and gets the same answer.
  * - A workflow without a reply node: LivePerson gets the trigger's fallback (transfer to a skill).
+ * - The emulator's chat page in Chromium: a person starts a conversation, types, clicks a quick reply
+ *   and sees the bot's replies and the close.
  */
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -20,6 +22,7 @@ import * as path from 'node:path';
 import * as jose from 'jose';
 
 import { freePort, INSTALL_TIMEOUT_MS, n8nRestClient, nodeType, processesLeft, REPO_DIR } from './harness';
+import { launchChromium } from '../support/chromium';
 
 interface SandboxHandle {
 	editorUrl: string;
@@ -325,6 +328,34 @@ describe(`LivePerson bot in n8n ${VERSION}: the emulator plays Third-Party Bots`
 					analytics: { intents: [] },
 				},
 			});
+		},
+		STEP_TIMEOUT_MS,
+	);
+
+	it(
+		'the chat page: a person types as the consumer and sees the replies (Chromium)',
+		async () => {
+			const browser = await launchChromium();
+			try {
+				const page = await browser.newPage();
+				await page.goto(sandbox!.chatUrl!);
+				// The settings prefilled by npm start's sandbox point at the sample bot.
+				await page.waitForFunction("document.getElementById('botId').value !== ''");
+				await page.click('#start');
+				await page.locator('.line.bot', { hasText: 'I am the n8n sample bot.' }).waitFor();
+				await page.locator('.qr button', { hasText: 'Order status' }).first().waitFor();
+				await page.fill('#text', 'where is my parcel?');
+				await page.press('#text', 'Enter');
+				await page.locator('.line.consumer', { hasText: 'where is my parcel?' }).waitFor();
+				await page.locator('.line.bot', { hasText: 'You said: where is my parcel?' }).waitFor();
+				await page.locator('.qr button', { hasText: 'Bye' }).last().click();
+				await page.locator('.line.system[data-kind="close"]', { hasText: 'Conversation closed' }).waitFor();
+				expect(await page.locator('#status').textContent()).toBe('closed');
+				expect(await page.locator('#text').isDisabled()).toBe(true);
+				expect(await page.locator('.line.problem').count()).toBe(0);
+			} finally {
+				await browser.close();
+			}
 		},
 		STEP_TIMEOUT_MS,
 	);
