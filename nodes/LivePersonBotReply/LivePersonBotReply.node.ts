@@ -12,22 +12,27 @@ import { checkBotReply, type BotReply } from '../../lib/inbound/tpb/reply';
 import { jsonObjectField, replyFromFields, type MessageFields, type ReplyFields } from '../../lib/inbound/tpb/reply-fields';
 import { toNodeError } from '../shared/errors';
 
-/** The node's fields of item `i`, as plain values for lib. */
+/** The node's fields of item `i`, as plain values for lib (only the fields the chosen action shows). */
 function fieldsOf(ctx: IExecuteFunctions, i: number): ReplyFields {
 	const p = <T>(name: string, fallback: T) => ctx.getNodeParameter(name, i, fallback) as T;
-	return {
+	const action = p<string>('action', 'none');
+	const fields: ReplyFields = {
 		messages: ((p<IDataObject>('messages', {}).message ?? []) as IDataObject[]).map((m) => m as MessageFields),
-		action: p('action', 'none'),
-		skillName: p('skillName', ''),
-		agentId: p('agentId', ''),
-		withoutPcs: p('withoutPcs', false),
-		ttrType: p('ttrType', 'URGENT'),
-		ttrValue: String(p('ttrValue', '')),
-		lambdaUuid: p('lambdaUuid', ''),
-		payload: p('payload', '{}'),
-		failOnError: p('failOnError', false),
+		action,
 		intents: (p<IDataObject>('intents', {}).intent ?? []) as ReplyFields['intents'],
 	};
+	if (action === 'transferSkill') fields.skillName = p('skillName', '');
+	else if (action === 'transferAgent') fields.agentId = p('agentId', '');
+	else if (action === 'close') fields.withoutPcs = p('withoutPcs', false);
+	else if (action === 'changeTtr') {
+		fields.ttrType = p('ttrType', 'URGENT');
+		if (fields.ttrType === 'CUSTOM') fields.ttrValue = String(p('ttrValue', ''));
+	} else if (action === 'invokeFunction') {
+		fields.lambdaUuid = p('lambdaUuid', '');
+		fields.payload = p('payload', '{}');
+		fields.failOnError = p('failOnError', false);
+	}
+	return fields;
 }
 
 // Not offered as an AI tool: it answers the LivePerson call waiting on this execution's trigger.
