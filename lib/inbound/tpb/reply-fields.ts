@@ -11,6 +11,7 @@ import {
 	delay,
 	invokeFunction,
 	isObject,
+	isUuid,
 	privateText,
 	quickReplies,
 	structuredContent,
@@ -119,9 +120,12 @@ export function replyFromFields(f: ReplyFields): BotReply {
 				items.push(changeTtr('CUSTOM', /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw));
 			} else items.push(changeTtr(f.ttrType ?? 'URGENT'));
 			break;
-		case 'invokeFunction':
-			items.push(invokeFunction(need(f.lambdaUuid, 'Function UUID'), jsonObjectField(f.payload ?? '{}', 'Payload'), f.failOnError === true));
+		case 'invokeFunction': {
+			const uuid = need(f.lambdaUuid, 'Function UUID');
+			if (!isUuid(uuid)) throw inputError('Function UUID', 'Function UUID must be the function\'s UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)');
+			items.push(invokeFunction(uuid, jsonObjectField(f.payload ?? '{}', 'Payload'), f.failOnError === true));
 			break;
+		}
 		default:
 			throw inputError('action', `Action "${f.action}" is not known`);
 	}

@@ -56,6 +56,7 @@ export const ACTION_NAMES: readonly ActionName[] = ['TRANSFER', 'CLOSE_CONVERSAT
 export const STANDARD_TTR_TYPES = ['URGENT', 'NORMAL', 'PRIORITIZED'] as const;
 export const AUDIENCES: readonly MessageAudience[] = ['ALL', 'AGENTS_AND_MANAGERS'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const isUuid = (v: unknown): v is string => typeof v === 'string' && UUID.test(v);
 
 export const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -147,7 +148,7 @@ function checkAction(data: JsonObject, path: string): void {
 		}
 		case 'INVOKE_FUNCTION':
 			if (params === undefined) throw replyError(pp, 'INVOKE_FUNCTION needs {lambdaUuid, payload}');
-			if (typeof p.lambdaUuid !== 'string' || !UUID.test(p.lambdaUuid)) throw replyError(`${pp}.lambdaUuid`, 'must be the function\'s UUID');
+			if (!isUuid(p.lambdaUuid)) throw replyError(`${pp}.lambdaUuid`, 'must be the function\'s UUID');
 			if (!isObject(p.payload)) throw replyError(`${pp}.payload`, 'must be a JSON object');
 			optionalBoolean(p, 'failOnError', pp);
 			return;
