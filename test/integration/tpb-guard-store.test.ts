@@ -119,3 +119,24 @@ describe('conversation store', () => {
 		expect(await b.claimEvent(key, 7)).toBe(true);
 	});
 });
+
+describe('memory store sweep', () => {
+	it('drops expired conversations, event markers and answers that are never read again', async () => {
+		let now = 0;
+		const memory = new MemoryTokenStore({ now: () => now });
+		const store = new BotConversationStore(memory, { conversationTtlMs: 1_000, eventTtlMs: 500, now: () => now });
+		const k = { botId: 'b', environment: 'draft', conversationId: 'c' };
+		await store.saveConversation(k, { sdes: {}, context: { type: 'CHAT', skillId: 1, engagementId: 1 } });
+		for (let seq = 0; seq < 10; seq++) {
+			await store.claimEvent(k, seq);
+			await store.saveReply(k, seq, good);
+		}
+		expect(memory.size()).toBe(21);
+		now = 600;
+		expect(memory.sweep()).toBe(20);
+		expect(await store.loadConversation(k)).toBeDefined();
+		now = 1_001;
+		expect(memory.sweep()).toBe(1);
+		expect(memory.size()).toBe(0);
+	});
+});
