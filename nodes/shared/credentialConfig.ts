@@ -144,6 +144,7 @@ export function botEndpointConfig(data: CredentialData) {
 		accountIds,
 		csdsHost: text(data, 'csdsHost').trim() || undefined,
 		jwksUrl: text(data, 'jwksUrl').trim() || undefined,
+		publicKeyPem: text(data, 'sentinelPem').trim() || undefined,
 		allowedInternalNetworks: allowTextOf(data),
 	};
 }

@@ -6,6 +6,7 @@
  * the bot credential's Test button.
  */
 import http from 'node:http';
+import { generateKeyPairSync } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { closeAllDispatchers } from '../../lib/http';
 import { verifyTpbAuthorization } from '../../lib/inbound/tpb/auth';
@@ -132,4 +133,10 @@ test('the bot credential Test: the account\'s Sentinel keys through the emulator
 	await expect(run({ accountIds: '', csdsHost: emu.url })).resolves.toMatchObject({ status: 'Error', message: expect.stringMatching(/account ID/) });
 	const blocked = await run({ accountIds: emu.config.accountId, csdsHost: emu.url });
 	expect(blocked.status).toBe('Error');
+	// With the zone's public key pasted, nothing is fetched; a private key is refused without quoting it.
+	const pair = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+	await expect(run({ accountIds: emu.config.accountId, sentinelPem: pair.publicKey })).resolves.toMatchObject({ status: 'OK', message: expect.stringMatching(/public key \(PEM\)/) });
+	const priv = await run({ accountIds: emu.config.accountId, sentinelPem: pair.privateKey });
+	expect(priv).toMatchObject({ status: 'Error', message: expect.stringMatching(/private key/) });
+	expect(priv.message).not.toContain(pair.privateKey.split('\n')[1]);
 });

@@ -125,3 +125,20 @@ describe('Custom Endpoint authorization', () => {
 		}
 	});
 });
+
+describe('Custom Endpoint authorization with the zone\'s Sentinel public key (PEM)', () => {
+	const pemCfg = (): TpbAuthConfig => ({ accountIds: ['12345678'], publicKeyPem: zoneA.publicKey.export({ type: 'spki', format: 'pem' }) as string, currentDate: NOW });
+	it('accepts a token signed with that key (no key set fetched) and refuses others', async () => {
+		const before = fetches;
+		expect(await verifyTpbAuthorization(`Bearer ${await token()}`, pemCfg())).toMatchObject({ ok: true, accountId: '12345678' });
+		expect(await verifyTpbAuthorization(`Bearer ${await token({ key: zoneB.privateKey })}`, pemCfg())).toMatchObject({ ok: false, reason: 'bad_signature' });
+		const hs = await new jose.SignJWT({ scope: TPB_SCOPE })
+			.setProtectedHeader({ alg: 'HS256' })
+			.setIssuer('Sentinel')
+			.setAudience('12345678')
+			.setExpirationTime(nowSec + 60)
+			.sign(new TextEncoder().encode(pemCfg().publicKeyPem));
+		expect(await verifyTpbAuthorization(`Bearer ${hs}`, pemCfg())).toMatchObject({ ok: false, reason: 'algorithm_not_allowed' });
+		expect(fetches).toBe(before);
+	});
+});

@@ -7,14 +7,16 @@
  * "thirdpartybots.customendpoint.bot" (older installations: "ihub.tpb.customendpoint"), `exp`
  * required (a small clock tolerance). Sentinel's keys differ per zone: the key set is the account's
  * Sentinel host from CSDS + "/sentinel/well-known/jwks" (unless a JWKS URL is configured), fetched
- * through the package's pipeline by lib/jwt/verify.ts (cached, refetched once on an unknown kid).
+ * through the package's pipeline by lib/jwt/verify.ts (cached, refetched once on an unknown kid), or
+ * the zone's Sentinel public key pasted as PEM (LivePerson's reference service uses that "v1" key by
+ * default; its FAQ: the key differs per zone).
  *
  * The account is taken from the token's `aud` only to pick which configured account's key set to
  * use: an audience that is not configured is refused before anything is fetched, and the signature,
  * issuer and audience are then verified for that account.
  */
 import * as jose from 'jose';
-import { verifyJwt, type JwksCache, type InvalidReason } from '../../jwt/verify';
+import { importStaticKey, verifyJwt, type InvalidReason, type JwksCache, type KeySource } from '../../jwt/verify';
 import { OutboundPolicy } from '../../net/policy';
 import { LpError } from '../../errors';
 import { resolveServiceBase } from '../../liveperson/csds';
@@ -29,6 +31,11 @@ export interface TpbAuthConfig {
 	accountIds: string[];
 	/** A fixed JWKS URL (e.g. the emulator); empty: the account's Sentinel from CSDS. */
 	jwksUrl?: string;
+	/**
+	 * Sentinel's public key as PEM (the "Sentinel v1" key LivePerson publishes per zone, which its
+	 * reference service verifies with by default); when set it is used instead of any key set.
+	 */
+	publicKeyPem?: string;
 	/** CSDS host (default api.liveperson.net) when the key set comes from CSDS. */
 	csdsHost?: string;
 	policy?: OutboundPolicy;
@@ -74,9 +81,11 @@ export async function verifyTpbAuthorization(header: string | string[] | undefin
 	const auds = typeof unverified.aud === 'string' ? [unverified.aud] : Array.isArray(unverified.aud) ? unverified.aud : [];
 	const accountId = cfg.accountIds.find((a) => auds.includes(a));
 	if (!accountId) return { ok: false, reason: 'wrong_audience', message: 'The token is for another account ("aud" is not a configured account)' };
-	const url = await sentinelJwksUrl(cfg, accountId);
+	const key: KeySource = cfg.publicKeyPem
+		? { type: 'pem', pem: cfg.publicKeyPem }
+		: { type: 'jwks', url: await sentinelJwksUrl(cfg, accountId), policy: cfg.policy, cache: cfg.cache };
 	const verdict = await verifyJwt(token, {
-		key: { type: 'jwks', url, policy: cfg.policy, cache: cfg.cache },
+		key,
 		algorithms: TPB_ALGORITHMS,
 		issuer: SENTINEL_ISSUER,
 		audience: accountId,
@@ -95,6 +104,10 @@ export async function verifyTpbAuthorization(header: string | string[] | undefin
 
 /** Credential test: each account's key set can be fetched and has keys. One line per account. */
 export async function checkBotKeySets(cfg: TpbAuthConfig, cache: JwksCache): Promise<string[]> {
+	if (cfg.publicKeyPem) {
+		await importStaticKey({ type: 'pem', pem: cfg.publicKeyPem }, TPB_ALGORITHMS);
+		return [`public key (PEM) for account(s) ${cfg.accountIds.join(', ')}`];
+	}
 	const lines: string[] = [];
 	for (const accountId of cfg.accountIds) {
 		const url = await sentinelJwksUrl(cfg, accountId);
