@@ -31,6 +31,7 @@ export const CREDENTIAL_TYPES = {
 	nlu: 'livePersonNluApi',
 	consumerAuth: 'livePersonConsumerAuthApi',
 	appInstallation: 'livePersonAppInstallationApi',
+	bot: 'livePersonBotApi',
 } as const;
 
 export type CredentialData = ICredentialDataDecryptedObject | Record<string, unknown>;
@@ -135,6 +136,22 @@ export function nluConfig(data: CredentialData): NluConfig {
 		scope: text(data, 'scope'),
 		apiKey: text(data, 'apiKey'),
 		iamUrl: text(data, 'iamUrl'),
+		allowedInternalNetworks: allowTextOf(data),
+	};
+}
+
+/** The LivePerson Bot (Custom Endpoint) credential: accounts allowed to call, where their keys are. */
+export function botEndpointConfig(data: CredentialData) {
+	const accountIds = text(data, 'accountIds')
+		.split(/[\s,]+/)
+		.map((s) => s.trim())
+		.filter(Boolean);
+	if (!accountIds.length) throw inputError('accountIds', 'Enter at least one LivePerson account ID', 'The account(s) whose Third-Party Bots call this bot.');
+	return {
+		accountIds,
+		csdsHost: text(data, 'csdsHost').trim() || undefined,
+		jwksUrl: text(data, 'jwksUrl').trim() || undefined,
+		publicKeyPem: text(data, 'sentinelPem').trim() || undefined,
 		allowedInternalNetworks: allowTextOf(data),
 	};
 }
