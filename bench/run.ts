@@ -28,6 +28,7 @@
  *   --readme                                  rewrite the figures in docs/performance.md from the results
  *   --queue [--n N --parallel K --workers 1,2]  n8n queue mode instead (bench/queue.ts): executions/s with
  *                                             1 and 2 workers, token requests per 1000 executions
+ *   --bot [--n N]                             LivePerson bot reply latency instead (bench/bot.ts)
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -48,6 +49,7 @@ import { prepareN8nScenarios, type N8nRun, type PreparedScenarios, type Scenario
 import type { RawRun } from './raw-undici';
 import { ensureN8n } from '../scripts/n8n-install';
 import { queueReport, runQueueBench, type QueueBenchOptions } from './queue';
+import { botReport, runBotBench } from './bot';
 import { byScenario, computeRatios, computeTargets, README_BEGIN, README_END, readmeFigures, svgChart, textReport, type BenchResults, type VersionResults } from './report';
 
 export interface BenchOptions {
@@ -499,7 +501,20 @@ function queueArgs(argv: string[], env: NodeJS.ProcessEnv): QueueBenchOptions {
 	return o;
 }
 
-if (require.main === module && process.argv.includes('--queue')) {
+if (require.main === module && process.argv.includes('--bot')) {
+	const nArg = process.argv.indexOf('--n');
+	const n = nArg > 0 ? num('--n', process.argv[nArg + 1]) : process.env.BENCH_N ? num('BENCH_N', process.env.BENCH_N) : undefined;
+	runBotBench({ n }).then(
+		(rows) => {
+			process.stdout.write(`${botReport(rows)}\n`);
+			process.exit(0);
+		},
+		(error: unknown) => {
+			process.stderr.write(`[bench] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+			process.exit(1);
+		},
+	);
+} else if (require.main === module && process.argv.includes('--queue')) {
 	runQueueBench(queueArgs(process.argv.slice(2), process.env)).then(
 		(rows) => {
 			process.stdout.write(`${queueReport(rows)}\n`);

@@ -79,6 +79,17 @@ export class LivePersonMutualTlsApi implements ICredentialType {
 			default: '',
 			description: 'Password of the key store (for JKS also the key password), or passphrase of an encrypted PEM key. Leave empty if there is none.',
 		},
+		{
+			displayName: 'Key Alias',
+			name: 'keyAlias',
+			// eslint-disable-next-line n8n-nodes-base/cred-class-field-type-options-password-missing -- the name of a key entry (keytool -list shows it), not a secret
+			type: 'string',
+			default: '',
+			displayOptions: { show: { keyStoreFormat: ['pkcs12', 'jks'] } },
+			placeholder: 'client',
+			description:
+				'Optional. Which key entry to use when the key store holds several private keys: its alias (keytool -list) or, in a PKCS#12, its friendly name (openssl pkcs12 -name). A store with several keys and no alias is refused with the list of its aliases.',
+		},
 		// eslint-disable-next-line @n8n/community-nodes/credential-password-field -- a server's or CA's public certificate, not a secret
 		{
 			displayName: 'Trust Certificate',

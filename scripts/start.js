@@ -274,6 +274,29 @@ async function ensureOwner(base, email = SANDBOX_EMAIL, password = SANDBOX_PASSW
 }
 
 /**
+ * The sample bot (examples/liveperson-bot.json, a LivePerson Bot Trigger workflow): published so its
+ * webhooks answer, and the emulator's chat page (Third-Party Bots played by the emulator) pointed at
+ * it. Returns the chat URL.
+ */
+async function prepareSampleBot(editorUrl, emulatorUrl, cookie, workflows) {
+	const isTrigger = (n) => /\.livePersonBotTrigger$/.test(n.type);
+	const wf = workflows.find((w) => (w.nodes || []).some(isTrigger));
+	if (!wf) return undefined;
+	const trigger = wf.nodes.find(isTrigger);
+	const current = await rest(editorUrl, 'GET', `/rest/workflows/${wf.id}`, { cookie });
+	if (current.status !== 200) throw new Error(`GET workflow ${wf.id}: HTTP ${current.status}`);
+	const data = current.json.data;
+	if (!data.active) {
+		const act = await rest(editorUrl, 'POST', `/rest/workflows/${wf.id}/activate`, { cookie, body: { versionId: data.versionId } });
+		if (act.status !== 200) throw new Error(`activate ${wf.id}: HTTP ${act.status} ${act.text.slice(0, 200)}`);
+	}
+	const settings = { botUrl: `${editorUrl}/webhook/${trigger.webhookId}`, botId: trigger.parameters.botId, environment: 'draft' };
+	const res = await fetch(`${emulatorUrl}/thirdpartybots/settings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(settings) });
+	if (!res.ok) throw new Error(`emulator settings: HTTP ${res.status}`);
+	return `${emulatorUrl}/chat`;
+}
+
+/**
  * Starts the sandbox. Resolves once n8n answers and the owner exists.
  * @param {{ port?: number, emulatorPort?: number, sandboxDir?: string, version?: string, echo?: boolean }} [opts]
  */
@@ -462,12 +485,19 @@ async function start(opts = {}) {
 		t = Date.now();
 		const owner = await ensureOwner(editorUrl);
 		mark('owner', t);
+		let chatUrl;
+		try {
+			chatUrl = await prepareSampleBot(editorUrl, emulatorUrl, owner.cookie, workflows);
+		} catch (e) {
+			say(`the sample bot is not ready (${e && e.message ? e.message : e}); activate it in the editor`);
+		}
 		timings.total = Math.round((Date.now() - t0) / 100) / 10;
 
 		return {
 			version,
 			editorUrl,
 			emulatorUrl,
+			chatUrl,
 			email: SANDBOX_EMAIL,
 			password: SANDBOX_PASSWORD,
 			ownerCreated: owner.created,
@@ -536,6 +566,7 @@ if (require.main === module) {
 				`  login:    ${h.email} / ${h.password}`,
 				`  emulator: ${h.emulatorUrl} (LivePerson account ${account})`,
 				`  samples:  ${h.emulatorUrl}/ (every sample workflow; buttons and curl commands for the webhook ones)`,
+				...(h.chatUrl ? [`  bot chat: ${h.chatUrl} (the sample bot, examples/liveperson-bot.json)`] : []),
 				`  data:     ${h.userFolder}`,
 				`  logs:     ${h.logs.n8n}, ${h.logs.emulator}`,
 				`  pids:     start=${h.pids.start} n8n=${h.pids.n8n} emulator=${h.pids.emulator}`,

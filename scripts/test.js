@@ -149,7 +149,7 @@ if (!only || only === 'e2e') {
 	run(
 		`jest e2e on n8n ${newest}: sandbox, webhook, browser`,
 		'npx',
-		['jest', 'test/e2e/sandbox.e2e.test.ts', 'test/e2e/webhook-guards.e2e.test.ts', 'test/e2e/editor.browser.e2e.test.ts', '--selectProjects', 'e2e', '--runInBand'],
+		['jest', 'test/e2e/sandbox.e2e.test.ts', 'test/e2e/webhook-guards.e2e.test.ts', 'test/e2e/liveperson-bot.e2e.test.ts', 'test/e2e/editor.browser.e2e.test.ts', '--selectProjects', 'e2e', '--runInBand'],
 		{ env: { ...process.env, LP_N8N_VERSION: newest } },
 	);
 }

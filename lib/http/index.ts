@@ -143,10 +143,20 @@ export function responseRetryDelay(policy: RetryPolicy, attempt: number, res: Pi
 	return Math.min(maxDelay, Math.max(retryAfter ?? 0, rateLimit ? rateLimit[attempt - 1] : backoffDelay(policy, attempt)));
 }
 
+/**
+ * Whether another attempt could end differently. Never, whatever a retry policy (or its `decide`)
+ * says, for a TLS failure — which includes a client certificate the server refused, see
+ * `describeNetworkError` —, a request the outbound policy blocked, or invalid input.
+ */
+export function isRetryableError(error: LpError): boolean {
+	return error.kind !== 'tls' && error.kind !== 'blocked' && error.kind !== 'input';
+}
+
 /** The wait before retrying after network failure `error` of attempt `attempt`, or undefined. */
 export function errorRetryDelay(policy: RetryPolicy, attempt: number, error: LpError): number | undefined {
+	if (!isRetryableError(error)) return undefined;
 	if (policy.decide) return policy.decide({ error }, attempt);
-	if (attempt > policy.retries || policy.networkErrors === false || error.kind === 'tls' || error.kind === 'blocked') return undefined;
+	if (attempt > policy.retries || policy.networkErrors === false) return undefined;
 	return Math.min(policy.maxDelayMs ?? 30_000, backoffDelay(policy, attempt));
 }
 
@@ -211,9 +221,29 @@ export function statusError(res: HttpResponse, service: string, secrets: Array<s
 // ---------------------------------------------------------------------------------------------------
 // The innermost sender: undici
 
-function describeNetworkError(error: unknown, tlsContext?: TlsFailureContext): { kind: 'network' | 'timeout' | 'tls'; reason: string; code?: string; hint?: string } {
-	const err = error as { code?: string; name?: string; message?: string; cause?: { code?: string; message?: string } };
+/**
+ * A connection reset that is the server refusing the client certificate: with a client certificate,
+ * the server closed the connection during the TLS handshake (TLS 1.2: "before secure TLS connection
+ * was established"), or right after it without sending one byte of answer on that connection (TLS
+ * 1.3: the client's handshake is done before the server checks its certificate; undici reports the
+ * socket's `bytesRead` 0). A reused keep-alive connection has read answers before, so its reset is
+ * not this and stays retryable.
+ */
+function clientCertificateRefused(err: { code?: string; message?: string; socket?: { bytesRead?: unknown }; cause?: { code?: string; message?: string; socket?: { bytesRead?: unknown } } }, tlsContext?: TlsFailureContext): boolean {
+	if (!tlsContext?.clientCertificate) return false;
 	const code = err?.code ?? err?.cause?.code;
+	if (code !== 'ECONNRESET' && code !== 'UND_ERR_SOCKET' && code !== 'EPIPE') return false;
+	const message = `${err?.message ?? ''} ${err?.cause?.message ?? ''}`;
+	return /before secure TLS connection was established/i.test(message) || err?.socket?.bytesRead === 0 || err?.cause?.socket?.bytesRead === 0;
+}
+
+function describeNetworkError(error: unknown, tlsContext?: TlsFailureContext): { kind: 'network' | 'timeout' | 'tls'; reason: string; code?: string; hint?: string } {
+	const err = error as { code?: string; name?: string; message?: string; socket?: { bytesRead?: unknown }; cause?: { code?: string; message?: string; socket?: { bytesRead?: unknown } } };
+	const code = err?.code ?? err?.cause?.code;
+	if (clientCertificateRefused(err, tlsContext)) {
+		const tls = explainTlsFailure({ ...err, code: 'CLIENT_CERT_REFUSED', message: err?.message, cause: err?.cause } as never, tlsContext);
+		return { kind: 'tls', reason: `${tls.reason} (${code})`, code: 'CLIENT_CERT_REFUSED', hint: tls.hint };
+	}
 	if (
 		error instanceof undiciErrors.HeadersTimeoutError ||
 		error instanceof undiciErrors.BodyTimeoutError ||

@@ -25,7 +25,7 @@
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { inputError, LpError, redact, safeUrl, snippet } from '../errors';
 import { header, HttpResponse, parseJsonBody, send, statusError, bodySnippet } from '../http';
-import { decodePkcs12WithForge, IterationLimitError, scanPkcs12 } from '../tls/pkcs12';
+import { decodePkcs12Store, IterationLimitError, scanPkcs12 } from '../tls/pkcs12';
 import type { AuthStrategy } from '../http/types';
 import type { OutboundPolicy } from '../net/policy';
 import { accountAuthLabel, accountPolicy, accountStrategy, type AccountAuthOptions, type LivePersonAccountCredentials } from './account-auth';
@@ -615,9 +615,9 @@ export function inspectP12(p12: Buffer, password: string | undefined, field = 'p
 		if (error instanceof IterationLimitError) throw inputError('certificate', `The PKCS#12 file asks for too much work (${error.message})`, undefined, 'P12_ITERATIONS');
 		throw inputError('certificate', 'The certificate is not a PKCS#12 (.p12 / .pfx) file', 'Export the client certificate and its private key as PKCS#12.', 'P12_INVALID');
 	}
-	let store: ReturnType<typeof decodePkcs12WithForge>;
+	let store: ReturnType<typeof decodePkcs12Store>;
 	try {
-		store = decodePkcs12WithForge(p12, password);
+		store = decodePkcs12Store(p12, password);
 	} catch {
 		throw inputError(field, 'The password does not open the PKCS#12 file (or the file is damaged)', 'Check the certificate password.', 'P12_PASSWORD');
 	}

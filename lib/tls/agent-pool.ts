@@ -137,12 +137,15 @@ function checkVersions(min?: TlsVersion, max?: TlsVersion) {
 	}
 }
 
-/** The one secure context of an agent: client identity, trust, protocol versions. */
+/**
+ * The one secure context of an agent: client identity, trust, protocol versions. The credential
+ * Test builds it too (with or without a Test URL), so a Test passes only if a run can connect.
+ */
 export function buildSecureContext(options: AgentOptions): SecureContext {
 	checkVersions(options.minVersion, options.maxVersion);
-	const identity = options.material?.secureContextOptions() ?? {};
-	const extra = options.material?.extraTrust() ?? [];
 	try {
+		const identity = options.material?.secureContextOptions() ?? {};
+		const extra = options.material?.extraTrust() ?? [];
 		// TLS 1.1 needs OpenSSL security level 0 on OpenSSL 3 (it refuses SHA-1 signatures in the handshake).
 		const legacy = options.minVersion === 'TLSv1.1';
 		const base = {
@@ -162,6 +165,7 @@ export function buildSecureContext(options: AgentOptions): SecureContext {
 		}
 		return createSecureContext({ ...base, ca: [...(identity.ca ? (identity.ca as string[]) : rootCertificates), ...extra] });
 	} catch (error) {
+		if (error instanceof LpError) throw error;
 		throw new LpError('tls', 'The TLS settings of the credential could not be applied', {
 			field: 'keyStore',
 			code: 'SECURE_CONTEXT',

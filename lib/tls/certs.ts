@@ -21,16 +21,28 @@ export interface CertificateInfo {
 
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
 
+/**
+ * PEM as pasted from YAML, JSON-ish configs or e-mails: every line trimmed (indentation, trailing
+ * blanks, tabs), CR/LF normalised. Base64 and the BEGIN/END lines carry no meaningful blanks.
+ */
+export function normalisePem(text: string): string {
+	return text
+		.replace(/\r\n?/g, '\n')
+		.split('\n')
+		.map((line) => line.trim())
+		.join('\n');
+}
+
 export interface PemBlock {
 	label: string;
-	/** The full block text, normalised line endings. */
+	/** The full block text, each line trimmed, normalised line endings. */
 	text: string;
 	der: Buffer;
 }
 
 export function pemBlocks(text: string): PemBlock[] {
 	const out: PemBlock[] = [];
-	for (const match of text.replace(/\r\n?/g, '\n').matchAll(PEM_BLOCK)) {
+	for (const match of normalisePem(text).matchAll(PEM_BLOCK)) {
 		const body = match[2];
 		// Headers (Proc-Type/DEK-Info of traditional encrypted keys) come before a blank line.
 		const base64 = body.includes(':') ? body.slice(body.indexOf('\n\n') + 2) : body;
@@ -66,6 +78,30 @@ export function keyTypeOf(key: KeyObject): KeyType {
 }
 
 export const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+const MINUTE_MS = 60_000;
+
+/** "2026-12-06 11:33 UTC" (minutes truncated) from an ISO timestamp or epoch milliseconds. */
+export function utcText(when: string | number): string {
+	const iso = new Date(when).toISOString();
+	return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+}
+
+const unit = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/**
+ * A duration in words, the two largest units, each truncated: never more time than there is
+ * ("4 days 23 hours" at 4.99 days, "5 hours 59 minutes", "less than a minute").
+ */
+export function durationText(ms: number): string {
+	if (ms < MINUTE_MS) return 'less than a minute';
+	const days = Math.floor(ms / DAY_MS);
+	const hours = Math.floor((ms % DAY_MS) / HOUR_MS);
+	const minutes = Math.floor((ms % HOUR_MS) / MINUTE_MS);
+	if (days > 0) return hours ? `${unit(days, 'day')} ${unit(hours, 'hour')}` : unit(days, 'day');
+	if (hours > 0) return minutes ? `${unit(hours, 'hour')} ${unit(minutes, 'minute')}` : unit(hours, 'hour');
+	return unit(minutes, 'minute');
+}
 
 export function certificateInfo(cert: X509Certificate, now = Date.now()): CertificateInfo {
 	const validTo = new Date(cert.validTo);

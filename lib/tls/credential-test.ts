@@ -5,6 +5,7 @@
  * and — when a Test URL is set — connect there once with the client certificate, through the
  * pipeline (the credential's outbound policy applies to the name, its DNS answers and the socket).
  */
+import type { SecureContext } from 'node:tls';
 import { Agent, buildConnector } from 'undici';
 import { isLpError } from '../errors';
 import { NO_RETRY, send } from '../http';
@@ -12,7 +13,7 @@ import type { Connection } from '../http/types';
 import { guardConnector, OutboundPolicy, policyConnectOptions, policyForAllowText } from '../net/policy';
 import { sentence } from '../text';
 import { buildSecureContext } from './agent-pool';
-import { describeMaterial, explainMutualTlsReset, MutualTlsSettings } from './credential';
+import { describeMaterial, explainFor, MutualTlsSettings } from './credential';
 import { KeyMaterial, loadKeyStore } from './keystore';
 
 export interface CredentialTestResult {
@@ -20,12 +21,11 @@ export interface CredentialTestResult {
 	message: string;
 }
 
-/** A one-off identity (not pooled): the test must really handshake with these settings. */
-function oneOffConnection(settings: MutualTlsSettings, material: KeyMaterial, opened: Agent[]): Connection {
+/** A one-off identity (not pooled) on the secure context the Test built: the Test must really handshake. */
+function oneOffConnection(settings: MutualTlsSettings, material: KeyMaterial, secureContext: SecureContext, opened: Agent[]): Connection {
 	return {
 		label: 'Mutual TLS (test)',
 		dispatcher(policy: OutboundPolicy) {
-			const secureContext = buildSecureContext({ material, minVersion: settings.minVersion, maxVersion: settings.maxVersion });
 			const servername = settings.servername;
 			const base = buildConnector({ secureContext, rejectUnauthorized: true, timeout: 10_000, ...policyConnectOptions(policy), ...(servername ? { servername } : {}) } as buildConnector.BuildOptions);
 			const connector: buildConnector.connector = servername ? (o, cb) => base({ ...o, servername }, cb) : base;
@@ -34,15 +34,21 @@ function oneOffConnection(settings: MutualTlsSettings, material: KeyMaterial, op
 			return agent;
 		},
 		secrets: () => (settings.input.password ? [settings.input.password] : []),
-		explain: explainMutualTlsReset,
+		explain: explainFor(material),
 		tls: { minVersion: settings.minVersion, maxVersion: settings.maxVersion, hasTrustCertificate: !!settings.input.trust, clientCertificate: true },
 	};
 }
 
-export async function testMutualTlsCredential(settings: MutualTlsSettings, opts: { testUrl?: string; policy?: OutboundPolicy; timeoutMs?: number } = {}): Promise<CredentialTestResult> {
+/**
+ * The Test does what a run does, up to the network: the same key store decode (fresh, not from the
+ * cache) and the same secure context (identity, trust, TLS versions) a run's agent is built with;
+ * then, with a Test URL, one request through the pipeline on that context.
+ */
+export async function testMutualTlsCredential(settings: MutualTlsSettings, opts: { testUrl?: string; policy?: OutboundPolicy; timeoutMs?: number; now?: () => number } = {}): Promise<CredentialTestResult> {
 	try {
-		const material = loadKeyStore(settings.input, { cache: false });
-		const described = describeMaterial(material, settings);
+		const material = loadKeyStore(settings.input, { cache: false, ...(opts.now ? { now: opts.now } : {}) });
+		const secureContext = buildSecureContext({ material, minVersion: settings.minVersion, maxVersion: settings.maxVersion });
+		const described = describeMaterial(material, settings, opts.now?.());
 		// The warnings are said first when there are any (below), not twice.
 		let message = material.warnings.length ? described.slice(0, described.lastIndexOf(' Warning: ')) : described;
 		const testUrl = (opts.testUrl ?? '').trim();
@@ -57,7 +63,7 @@ export async function testMutualTlsCredential(settings: MutualTlsSettings, opts:
 			try {
 				const res = await send({
 					url,
-					connection: oneOffConnection(settings, material, opened),
+					connection: oneOffConnection(settings, material, secureContext, opened),
 					policy: opts.policy ?? policyForAllowText(settings.allowedInternalNetworks),
 					timeoutMs: opts.timeoutMs ?? 15_000,
 					retry: NO_RETRY,
@@ -77,6 +83,6 @@ export async function testMutualTlsCredential(settings: MutualTlsSettings, opts:
 			const text = sentence(error.message);
 			return { ok: false, message: error.hint ? `${text} ${error.hint}` : text };
 		}
-		return { ok: false, message: `Unexpected error (${error instanceof Error ? error.constructor.name : typeof error})` };
+		return { ok: false, message: `The key store could not be used (${error instanceof Error ? error.constructor.name : typeof error}): check the format, the file and the password` };
 	}
 }

@@ -7,7 +7,8 @@ import { LpError } from '../errors';
 import type { Connection } from '../http/types';
 import { guardConnector, OutboundPolicy } from '../net/policy';
 import { AgentOptions, getAgent, isPooled, PooledAgent, TlsVersion } from './agent-pool';
-import { shortName } from './certs';
+import { durationText, shortName, utcText } from './certs';
+import { sentence } from '../text';
 import { KeyMaterial, KeyStoreFormat, KeyStoreInput, loadKeyStore, LoadOptions, TrustFormat } from './keystore';
 
 export type ProtocolChoice = 'tls12plus' | 'tls13' | 'tls12' | 'tls11plus';
@@ -105,7 +106,7 @@ export function mutualTlsConnection(settings: MutualTlsSettings, options: Mutual
 			return pooled.agent;
 		},
 		secrets: () => (password ? [password] : []),
-		explain: explainMutualTlsReset,
+		explain: explainFor(material),
 		tls: { minVersion: settings.minVersion, maxVersion: settings.maxVersion, hasTrustCertificate: !!settings.input.trust, clientCertificate: true },
 	};
 	if (!byOptions) connections.set(settings, (byOptions = new Map()));
@@ -119,7 +120,7 @@ export function mutualTlsConnection(settings: MutualTlsSettings, options: Mutual
  * TLS connection was established" with TLS 1.2). With mutual TLS, say so in the hint.
  */
 export function explainMutualTlsReset(error: LpError): LpError {
-	if (error.kind === 'network' && (error.code === 'ECONNRESET' || error.code === 'UND_ERR_SOCKET' || error.code === 'EPIPE')) {
+	if (error.kind === 'network' && RESET_CODES.has(error.code ?? '')) {
 		return new LpError('network', `${error.message} (with mutual TLS: the server may have refused the client certificate)`, {
 			code: error.code,
 			cause: (error as { cause?: unknown }).cause,
@@ -129,14 +130,36 @@ export function explainMutualTlsReset(error: LpError): LpError {
 	return error;
 }
 
+const RESET_CODES = new Set(['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE']);
+
+/**
+ * The connection's `explain` for an identity: the reset explained (above), and the identity's
+ * warnings (no clientAuth usage, expiry) added to the hint of every TLS failure or reset — they are
+ * often the reason the server refused, and the handshake error alone does not say so.
+ */
+export function explainFor(material: Pick<KeyMaterial, 'warnings'>): (error: LpError) => LpError {
+	return (error) => {
+		const explained = explainMutualTlsReset(error);
+		const handshake = explained.kind === 'tls' || (explained.kind === 'network' && RESET_CODES.has(explained.code ?? ''));
+		const warnings = material.warnings;
+		if (!handshake || !warnings.length) return explained;
+		const note = `About the client certificate: ${sentence(warnings.join('; '))}`;
+		const hint = explained.hint ? `${sentence(explained.hint)} ${note}` : note;
+		// In the message too: a Continue On Fail item and n8n's error output keep only the message.
+		const message = `${explained.message}. ${warnings.join('; ')}`;
+		return new LpError(explained.kind, message, { code: explained.code, field: explained.field, cause: (explained as { cause?: unknown }).cause, hint });
+	};
+}
+
 /** The credential test's report: subject, issuer, validity, SHA-256 fingerprint, warnings. */
-export function describeMaterial(material: KeyMaterial, settings?: Pick<MutualTlsSettings, 'minVersion' | 'maxVersion'>): string {
+export function describeMaterial(material: KeyMaterial, settings?: Pick<MutualTlsSettings, 'minVersion' | 'maxVersion'>, now?: number): string {
 	const i = material.info;
 	const parts = [
 		`Certificate "${shortName(i)}" (${i.keyType}, ${material.format === 'pkcs12' ? 'PKCS#12' : material.format.toUpperCase()})`,
+		...(material.alias ? [`key alias "${material.alias}"`] : []),
 		`subject ${i.subject}`,
 		`issued by ${i.issuer}`,
-		`valid ${i.validFrom.slice(0, 10)} to ${i.validTo.slice(0, 10)} (${i.expiresInDays} days left)`,
+		`valid from ${utcText(i.validFrom)} to ${utcText(i.validTo)} (${durationText(Math.max(0, Date.parse(i.validTo) - (now ?? Date.now())))} left)`,
 		`SHA-256 ${i.sha256Fingerprint}`,
 	];
 	parts.push(material.trustSummary());

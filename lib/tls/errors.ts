@@ -11,7 +11,9 @@
  *   available); "wrong version number" means the port does not speak TLS at all (often plain HTTP);
  * - the client certificate was refused (alert bad certificate / unknown ca / certificate required /
  *   certificate expired / access denied), or the server ended the handshake without saying why
- *   (handshake failure, connection closed during the handshake: usually the same).
+ *   (handshake failure, connection closed during the handshake: usually the same); code
+ *   CLIENT_CERT_REFUSED = lib/http's verdict on a reset with a client certificate (closed during the
+ *   handshake, or right after it without answering).
  *
  * Nothing here reads key material: messages are built from the code, the OpenSSL reason text and
  * the credential's version settings. Host names from a certificate are public and may be quoted.
@@ -235,6 +237,15 @@ export function explainTlsFailure(err: ErrorLike | undefined, ctx: TlsFailureCon
 			ctx.clientCertificate === false
 				? 'Use a Mutual TLS credential with the client certificate the server expects.'
 				: 'Check that the key store holds the client certificate the server expects, and the Cryptographic Protocols of the credential.',
+		);
+	}
+	if (code === 'CLIENT_CERT_REFUSED') {
+		return out(
+			'clientCertificate',
+			/before secure TLS connection was established/i.test(message)
+				? 'the server closed the connection during the TLS handshake: it refused the client certificate (or no common TLS version)'
+				: 'the server closed the connection right after the TLS handshake without answering: it refused the client certificate',
+			"Upload the key store whose client certificate the server trusts (issued by the CA the server expects), or ask the server's operator to trust its CA; check the credential's Cryptographic Protocols too. Not retried: every attempt would be refused the same way.",
 		);
 	}
 	if (/before secure TLS connection was established/i.test(message) || (code === 'ECONNRESET' && /TLS|SSL/i.test(message))) {

@@ -1,16 +1,14 @@
 /**
  * Key stores for mutual TLS: PKCS#12 (.p12/.pfx), JKS (keytool) and PEM, plus an optional trust
- * certificate/store, turned into a validated `KeyMaterial` ready for `tls.createSecureContext`.
+ * certificate/store, decoded ONCE into a validated `KeyMaterial` (the identity: private key, leaf
+ * certificate, chain, the store's CA certificates and the trust anchors) that every user of it —
+ * the credential Test and every run — turns into the same `tls.createSecureContext` options.
  *
- * Fast path (PKCS#12): a structural scan of the ASN.1 (no crypto: reads the MAC/PBE iteration
- * counts and refuses hostile ones), then OpenSSL itself via `tls.createSecureContext({pfx,
- * passphrase})` — it checks the MAC (password), decrypts, and verifies that key and certificate
- * match — and the leaf certificate is read back from that context for the info. Without a Trust
- * Certificate the PFX bytes + password are what the agent's secure context uses, so no PEM is
- * produced on this path; `key` and `chain` are extracted lazily (node-forge) only when asked for,
- * which is when a Trust Certificate is set (see `secureContextOptions` for why).
- * Slow path: node-forge for legacy PBE (RC2-40/RC4) that OpenSSL 3 refuses; Node's crypto for EC
- * keys node-forge cannot read. JKS: lib/tls/jks.ts. PEM: Node's crypto.
+ * One parser per format, one decision: PKCS#12 is read by lib/tls/pkcs12.ts `decodePkcs12` (after
+ * a structural scan that refuses hostile iteration counts before any key derivation), JKS by
+ * lib/tls/jks.ts, PEM by Node's crypto. Nothing is decoded again later, so nothing can fail later
+ * with another parser's error. A store with several keys needs the Key Alias. BKS / UBER (Bouncy
+ * Castle) stores are recognised by their header and refused with the keytool command to convert.
  *
  * Results are cached per fingerprint (an HMAC of all inputs under a per-process random key, so the
  * cache key is no password oracle): one parse per credential per process. Failures are cached for
@@ -20,12 +18,12 @@
  */
 import { createHmac, createPrivateKey, KeyObject, randomBytes, X509Certificate } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { createSecureContext, SecureContextOptions } from 'node:tls';
+import type { SecureContextOptions } from 'node:tls';
 import { LpError } from '../errors';
-import { CertificateInfo, certificateInfo, DAY_MS, derToPem, pemBlocks, shortName } from './certs';
+import { CertificateInfo, certificateInfo, DAY_MS, derToPem, durationText, pemBlocks, shortName, utcText } from './certs';
 import { DerError } from './der';
 import { isJks, JksError, readJks, recoverJksKey } from './jks';
-import { decodePkcs12WithForge, DecodedStore, IterationLimitError, pkcs8Iterations, scanPkcs12 } from './pkcs12';
+import { chooseKey, decodePkcs12, IterationLimitError, Pkcs12Error, pkcs12KeyChoices, pkcs8Iterations, scanPkcs12 } from './pkcs12';
 
 export type KeyStoreFormat = 'pkcs12' | 'jks' | 'pem';
 export type TrustFormat = 'pem' | 'der' | 'pkcs12' | 'jks';
@@ -46,6 +44,11 @@ export interface KeyStoreInput {
 	key?: string;
 	/** Key store password (PKCS#12 / JKS), or the passphrase of an encrypted PEM key. */
 	password?: string;
+	/**
+	 * Which key entry to use when the store holds several: the alias (JKS) or friendly name
+	 * (PKCS#12, `openssl pkcs12 -name`, keytool's alias). Without it a store must hold one key.
+	 */
+	alias?: string;
 	trust?: TrustInput;
 }
 
@@ -60,7 +63,8 @@ export interface LoadOptions {
 	cache?: boolean;
 }
 
-export type ParseSource = 'native-pkcs12' | 'forge-pkcs12' | 'jks' | 'pem';
+/** Which reader decoded the store; `pkcs12-legacy` = RC2/RC4/DES-era encryption (`openssl pkcs12 -legacy`). */
+export type ParseSource = 'pkcs12' | 'pkcs12-legacy' | 'jks' | 'pem';
 
 export const DEFAULT_MAX_ITERATIONS = 1_000_000;
 const MAX_INPUT_CHARS = 2 * 1024 * 1024;
@@ -77,20 +81,20 @@ export class KeyMaterial {
 	readonly info: CertificateInfo;
 	/** Leaf certificate (PEM). */
 	readonly cert: string;
+	/** The alias / friendly name of the key entry used, when the store names it. */
+	readonly alias?: string;
 	/**
 	 * Trust anchors from the Trust Certificate (PEM), when one was given: then they are the ONLY
 	 * anchors (neither Node's roots nor the key store's CA certificates are trusted).
 	 */
 	readonly ca?: string[];
-	readonly warnings: string[];
-	/** Milliseconds the parse took (0 for a cache hit's view is not tracked: this is the first parse). */
+	/** Milliseconds the parse took. */
 	readonly parseMs: number;
-	#key?: string;
-	#chain?: string[];
-	#pfx?: Buffer;
-	#passphrase?: string;
+	#key: string;
+	#chain: string[];
 	#storeCas: string[];
-	#lazy?: () => DecodedStore;
+	#certWarnings: string[];
+	#dateWarnings: string[];
 
 	constructor(init: {
 		fingerprint: string;
@@ -98,53 +102,59 @@ export class KeyMaterial {
 		source: ParseSource;
 		info: CertificateInfo;
 		cert: string;
+		alias?: string;
 		ca?: string[];
-		warnings: string[];
+		/** Warnings that do not change with time (e.g. no clientAuth usage). */
+		certWarnings: string[];
+		/** Validity warnings as of the parse (`refresh` recomputes them). */
+		dateWarnings: string[];
 		parseMs: number;
-		key?: string;
-		chain?: string[];
-		pfx?: Buffer;
-		passphrase?: string;
-		storeCas?: string[];
-		lazy?: () => DecodedStore;
+		key: string;
+		chain: string[];
+		storeCas: string[];
 	}) {
 		this.fingerprint = init.fingerprint;
 		this.format = init.format;
 		this.source = init.source;
 		this.info = init.info;
 		this.cert = init.cert;
+		this.alias = init.alias;
 		this.ca = init.ca;
-		this.warnings = init.warnings;
 		this.parseMs = init.parseMs;
 		this.#key = init.key;
 		this.#chain = init.chain;
-		this.#pfx = init.pfx;
-		this.#passphrase = init.passphrase;
-		this.#storeCas = init.storeCas ?? [];
-		this.#lazy = init.lazy;
+		this.#storeCas = init.storeCas;
+		this.#certWarnings = init.certWarnings;
+		this.#dateWarnings = init.dateWarnings;
 	}
 
-	#extract(): void {
-		if (this.#key !== undefined || !this.#lazy) return;
-		const decoded = this.#lazy();
-		this.#key = decoded.key?.export({ type: 'pkcs8', format: 'pem' }) as string;
-		this.#chain = decoded.certs.filter((c) => c !== decoded.leaf).map((c) => derToPem(c));
+	/** What the user should know about this identity (expiry soon, no clientAuth usage, ...). */
+	get warnings(): string[] {
+		return [...this.#dateWarnings, ...this.#certWarnings];
 	}
 
-	/** Private key (PKCS#8 PEM). On the native PKCS#12 path this decodes the file once more (node-forge). */
+	/** Recomputes the validity warnings and days left for `now` (a cached identity lives for days). */
+	refresh(now: number): void {
+		this.info.expiresInDays = Math.floor((Date.parse(this.info.validTo) - now) / DAY_MS);
+		const warnings: string[] = [];
+		validityWarnings(this.info, now, true, warnings);
+		this.#dateWarnings = warnings;
+	}
+
+	/** Private key (PKCS#8 PEM). */
 	get key(): string {
-		this.#extract();
-		return this.#key as string;
+		return this.#key;
 	}
 
 	/** Intermediate certificates (PEM), leaf excluded. */
 	get chain(): string[] {
-		this.#extract();
-		return this.#chain ?? [];
+		return [...this.#chain];
 	}
 
 	/**
-	 * Options for `tls.createSecureContext` carrying the client identity and trust.
+	 * Options for `tls.createSecureContext` carrying the client identity and trust: the key, the
+	 * leaf + chain, and `ca` when a Trust Certificate was given. The same for every format and for
+	 * the credential Test and a run (lib/tls/agent-pool.ts `buildSecureContext` is the one caller).
 	 *
 	 * The trust rule, the same for every format:
 	 * - a Trust Certificate, when given, is the only trust anchor (`ca`): the CA certificates inside
@@ -154,38 +164,24 @@ export class KeyMaterial {
 	 *   JKS key entry's chain and trusted-certificate entries, the certificates after the client
 	 *   certificate in a PEM — as the Conversation Builder documentation describes ("if your
 	 *   keystore already has the trust certificate, one provided via the UI is not required").
-	 *
-	 * `{pfx, passphrase}` on the native PKCS#12 path without a Trust Certificate (OpenSSL puts the
-	 * file's extra certificates in the chain AND the trust store by itself). With a Trust
-	 * Certificate the pfx is not handed to OpenSSL (it would trust the file's CAs whatever `ca`
-	 * says): the key and chain are extracted once instead and passed as `{key, cert}`.
 	 */
 	secureContextOptions(): SecureContextOptions {
-		if (this.#pfx && !this.ca) return { pfx: this.#pfx, passphrase: this.#passphrase };
-		const key = this.#pfx ? this.key : this.#key;
-		const chain = this.#pfx ? this.chain : (this.#chain ?? []);
-		return { key, cert: [this.cert, ...chain].join(''), ...(this.ca ? { ca: this.ca } : {}) };
+		return { key: this.#key, cert: [this.cert, ...this.#chain].join(''), ...(this.ca ? { ca: this.ca } : {}) };
 	}
 
-	/**
-	 * CA certificates that came inside the key store, to add to the context's trust store on top
-	 * of Node's roots — only when no Trust Certificate was given (see `secureContextOptions`). On
-	 * the native PKCS#12 path OpenSSL adds them by itself.
-	 */
+	/** CA certificates that came inside the key store, trusted on top of Node's roots without a Trust Certificate. */
 	extraTrust(): string[] {
-		if (this.ca) return [];
-		return this.#pfx ? [] : [...this.#storeCas];
+		return this.ca ? [] : [...this.#storeCas];
 	}
 
 	/** Which anchors this material trusts, in words (for the credential test). */
 	trustSummary(): string {
 		if (this.ca) return `trusts only the Trust Certificate (${this.ca.length} certificate${this.ca.length === 1 ? '' : 's'})`;
-		const inStore = this.#pfx ? 'the CA certificates in the key store' : `${this.#storeCas.length} CA certificate${this.#storeCas.length === 1 ? '' : 's'} from the key store`;
-		return `trusts the public CAs and ${inStore}`;
+		return `trusts the public CAs and ${this.#storeCas.length} CA certificate${this.#storeCas.length === 1 ? '' : 's'} from the key store`;
 	}
 
 	toJSON() {
-		return { fingerprint: this.fingerprint, format: this.format, source: this.source, info: this.info, warnings: this.warnings };
+		return { fingerprint: this.fingerprint, format: this.format, source: this.source, alias: this.alias, info: this.info, warnings: this.warnings };
 	}
 }
 
@@ -212,7 +208,7 @@ export function clearKeyStoreCache(): void {
 /** Cache key of a key store input: HMAC-SHA256 under a per-process random key (no password oracle). */
 export function keyStoreFingerprint(input: KeyStoreInput, maxIterations = DEFAULT_MAX_ITERATIONS): string {
 	const h = createHmac('sha256', processKey);
-	const parts = [input.format, input.data, input.key, input.password, input.trust?.data, input.trust?.format, input.trust?.password, String(maxIterations)];
+	const parts = [input.format, input.data, input.key, input.password, input.alias, input.trust?.data, input.trust?.format, input.trust?.password, String(maxIterations)];
 	for (const part of parts) {
 		const text = part ?? '\u0000none';
 		h.update(`${text.length}:`).update(text);
@@ -228,7 +224,7 @@ const tlsError = (field: string, code: string, message: string, hint?: string, c
 const badInput = (field: string, code: string, message: string, hint?: string, cause?: unknown) =>
 	new LpError('input', message, { field, code, hint, cause });
 
-const FIELD = { store: 'keyStore', password: 'keyStorePassword', key: 'privateKey', trust: 'trustCertificate', trustPassword: 'trustStorePassword' };
+const FIELD = { store: 'keyStore', password: 'keyStorePassword', key: 'privateKey', trust: 'trustCertificate', trustPassword: 'trustStorePassword', alias: 'keyAlias' };
 
 function iterationError(field: string, error: IterationLimitError, cap: number): LpError {
 	const n = Number.isFinite(error.iterations) && error.iterations >= 0 ? error.iterations.toLocaleString('en-US') : 'an enormous number of';
@@ -250,10 +246,70 @@ function structureError(field: string, what: string, cause?: unknown): LpError {
 	);
 }
 
+/**
+ * What is unusual about a password, in words, without showing it: blanks or line breaks at its
+ * start or end (a copy from a file or terminal), which are part of the password as typed.
+ */
+export function passwordShapeHint(password: string | undefined): string | undefined {
+	const shape = passwordShape(password);
+	return shape ? `The password entered ${shape} (not shown here): it is used exactly as entered, so remove it unless it really is part of the password.` : undefined;
+}
+
+/** "ends with a line break", "starts with a space and ends with 3 spaces", or undefined. */
+function passwordShape(password: string | undefined): string | undefined {
+	if (!password) return undefined;
+	const edges: string[] = [];
+	const lead = /^\s+/.exec(password)?.[0];
+	const trail = /\s+$/.exec(password)?.[0];
+	const describe = (ws: string) => (/[\r\n]/.test(ws) ? 'a line break' : /\t/.test(ws) ? 'a tab' : ws.length > 1 ? `${ws.length} spaces` : 'a space');
+	if (lead) edges.push(`starts with ${describe(lead)}`);
+	if (trail) edges.push(`ends with ${describe(trail)}`);
+	return edges.length ? edges.join(' and ') : undefined;
+}
+
 function wrongPassword(field: string, passwordField: string, password: string | undefined, what: string, cause?: unknown): LpError {
-	return password
-		? tlsError(passwordField, 'PASSWORD_WRONG', `The ${what} password is wrong (or the file was modified)`, `Check the "${passwordField === FIELD.password ? 'Key Store Password' : 'Trust Store Password'}" field.`, cause)
-		: tlsError(passwordField, 'PASSWORD_REQUIRED', `The ${what} is password-protected but no password was given`, `Enter the password in "${passwordField === FIELD.password ? 'Key Store Password' : 'Trust Store Password'}".`, cause);
+	const label = passwordField === FIELD.password ? 'Key Store Password' : 'Trust Store Password';
+	if (!password) return tlsError(passwordField, 'PASSWORD_REQUIRED', `The ${what} is password-protected but no password was given`, `Enter the password in "${label}".`, cause);
+	// Said in the message too: a Continue On Fail item keeps only the message.
+	const shape = passwordShape(password);
+	const message = `The ${what} password is wrong (or the file was modified)${shape ? `; the password entered ${shape}` : ''}`;
+	return tlsError(passwordField, 'PASSWORD_WRONG', message, shape ? `${passwordShapeHint(password)} Check the "${label}" field.` : `Check the "${label}" field.`, cause);
+}
+
+/**
+ * Several key entries and no (or an unknown) Key Alias: refuse and list the aliases, which are
+ * names, not secrets. A store with one key needs no alias.
+ */
+function aliasError(result: { error: 'none' | 'ambiguous' | 'unknown'; aliases: string[] }, alias: string | undefined, what: string): LpError {
+	const list = [...result.aliases].sort((a, b) => a.localeCompare(b)).map((a) => `"${a}"`).join(', ');
+	if (result.error === 'unknown') {
+		return badInput(FIELD.alias, 'KEY_ALIAS_UNKNOWN', `The ${what} has no key entry with the alias "${alias?.trim()}"; its key entries are ${list}`, 'Set "Key Alias" to one of these names (or leave it empty when the store holds one key).');
+	}
+	return badInput(
+		FIELD.alias,
+		'KEY_ALIAS_REQUIRED',
+		`The ${what} holds ${result.aliases.length} private keys (${list}): say which one to use`,
+		'Set "Key Alias" to the alias of the client key (keytool -list shows the aliases; in a PKCS#12 it is the friendly name, openssl pkcs12 -name).',
+	);
+}
+
+/** Bouncy Castle BKS / UBER: version 1 or 2, a salt length, the salt, an iteration count (no magic number). */
+export function isBks(buf: Buffer): boolean {
+	if (buf.length < 16) return false;
+	const version = buf.readUInt32BE(0);
+	const saltLength = buf.readUInt32BE(4);
+	if ((version !== 1 && version !== 2) || saltLength < 1 || saltLength > 64 || buf.length < 12 + saltLength) return false;
+	const iterations = buf.readUInt32BE(8 + saltLength);
+	return iterations >= 1 && iterations < 10_000_000;
+}
+
+function bksError(field: string, what: string): LpError {
+	return badInput(
+		field,
+		'KEYSTORE_BKS',
+		`The ${what} is a Bouncy Castle key store (BKS/UBER): BKS is not supported; convert it to PKCS#12 with keytool -importkeystore -srcstoretype BKS -deststoretype pkcs12`,
+		'The full command (needs the Bouncy Castle provider jar): keytool -importkeystore -srckeystore store.bks -srcstoretype BKS -providerpath bcprov.jar -provider org.bouncycastle.jce.provider.BouncyCastleProvider -destkeystore store.p12 -deststoretype pkcs12; then paste the base64 of store.p12 (base64 -w0 store.p12) with the format PKCS#12.',
+	);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -275,25 +331,33 @@ function decodeBase64(text: string, field: string, what: string): Buffer {
 	return Buffer.from(t, t.includes('-') || t.includes('_') ? 'base64url' : 'base64');
 }
 
-function checkValidity(info: CertificateInfo, cert: X509Certificate, now: number, allow: boolean, warnings: string[], field = FIELD.store): void {
+/**
+ * The validity of the client certificate at `now`: an error (unless `allow`), or a warning when it
+ * expires within 30 days. Dates in words ("2026-12-06 11:33 UTC"), the time left never rounded up.
+ */
+function validityWarnings(info: CertificateInfo, now: number, allow: boolean, warnings: string[], field = FIELD.store): void {
 	const from = Date.parse(info.validFrom);
 	const to = Date.parse(info.validTo);
 	const name = shortName(info);
 	if (now > to) {
-		const message = `The client certificate "${name}" expired on ${info.validTo.slice(0, 10)}`;
+		const message = `The client certificate "${name}" expired on ${utcText(to)}`;
 		if (!allow) throw tlsError(field, 'CERT_EXPIRED', message, 'Renew the certificate and upload the new key store.');
 		warnings.push(message);
 	} else if (now < from) {
-		const message = `The client certificate "${name}" is not valid before ${info.validFrom}`;
+		const message = `The client certificate "${name}" is not valid before ${utcText(from)} (in ${durationText(from - now)})`;
 		if (!allow) throw tlsError(field, 'CERT_NOT_YET_VALID', message, 'Check the clock of the n8n host, or wait until the certificate becomes valid.');
 		warnings.push(message);
 	} else if (to - now < 30 * DAY_MS) {
-		warnings.push(`The client certificate "${name}" expires in ${Math.max(0, Math.floor((to - now) / DAY_MS))} days (${info.validTo.slice(0, 10)})`);
+		warnings.push(`The client certificate "${name}" expires in ${durationText(to - now)} (${utcText(to)})`);
 	}
+}
+
+function certificateWarnings(info: CertificateInfo, cert: X509Certificate): string[] {
 	const eku = cert.keyUsage;
 	if (Array.isArray(eku) && eku.length && !eku.includes(CLIENT_AUTH_EKU)) {
-		warnings.push(`The client certificate "${name}" does not allow client authentication (extended key usage lacks clientAuth): servers may refuse it`);
+		return [`The client certificate "${shortName(info)}" does not allow client authentication (extended key usage lacks clientAuth): servers may refuse it`];
 	}
+	return [];
 }
 
 function leafInfo(der: Buffer, now: number) {
@@ -308,62 +372,56 @@ interface Parsed {
 	format: KeyStoreFormat;
 	source: ParseSource;
 	leaf: Buffer;
-	key?: KeyObject;
-	chain?: Buffer[];
+	key: KeyObject;
+	chain: Buffer[];
 	storeCas: Buffer[];
-	pfx?: Buffer;
-	lazy?: () => DecodedStore;
+	alias?: string;
 }
 
-function parsePkcs12(der: Buffer, password: string | undefined, cap: number, field: string, passwordField: string, what: string): Parsed {
-	let scan;
+/** A PKCS#12 decoder failure as the user's error (which field, what to do). */
+function pkcs12Failure(error: unknown, field: string, passwordField: string, password: string | undefined, what: string): LpError {
+	if (error instanceof LpError) return error;
+	if (error instanceof Pkcs12Error && error.reason === 'password') return wrongPassword(field, passwordField, password, what, error);
+	if (error instanceof Pkcs12Error && error.reason === 'unsupported') {
+		return badInput(field, 'KEYSTORE_UNSUPPORTED', `The ${what} (PKCS#12) cannot be used: ${error.message}`, 'Export it again with standard encryption, e.g. openssl pkcs12 -export -keypbe AES-256-CBC -certpbe AES-256-CBC -macalg sha256.', error);
+	}
+	return structureError(field, `${what} (PKCS#12)`, error);
+}
+
+function parsePkcs12(der: Buffer, password: string | undefined, alias: string | undefined, cap: number): Parsed {
 	try {
-		scan = scanPkcs12(der, cap, cap * 3, password);
+		scanPkcs12(der, cap, cap * 3, password);
 	} catch (error) {
-		if (error instanceof IterationLimitError) throw iterationError(field, error, cap);
-		throw structureError(field, `${what} (PKCS#12)`, error);
+		if (error instanceof IterationLimitError) throw iterationError(FIELD.store, error, cap);
+		throw structureError(FIELD.store, 'key store (PKCS#12)', error);
 	}
-	if (!scan.legacy) {
-		try {
-			const ctx = createSecureContext({ pfx: der, passphrase: password });
-			const getCertificate = (ctx as unknown as { context?: { getCertificate?: () => Buffer | undefined } }).context?.getCertificate;
-			const leaf = getCertificate?.call((ctx as unknown as { context: unknown }).context);
-			if (leaf && leaf.length) {
-				return { format: 'pkcs12', source: 'native-pkcs12', leaf: Buffer.from(leaf), storeCas: [], pfx: der, lazy: () => decodePkcs12WithForge(der, password) };
-			}
-		} catch (error) {
-			const message = String((error as Error)?.message ?? '');
-			if (/mac verify|invalid password|bad decrypt/i.test(message)) throw wrongPassword(field, passwordField, password, what, error);
-			if (/key values mismatch/i.test(message)) {
-				throw tlsError(field, 'KEY_MISMATCH', `The private key in the ${what} does not belong to its certificate`, 'Export the key store again with the matching key and certificate.', error);
-			}
-			if (!/unsupported/i.test(message) && !/no certificate|no private key|unable to load/i.test(message)) {
-				throw structureError(field, `${what} (PKCS#12)`, error);
-			}
-			// Unsupported algorithm or unusual contents: node-forge below decides.
-		}
-	}
-	let decoded: DecodedStore;
+	let contents;
 	try {
-		decoded = decodePkcs12WithForge(der, password);
+		contents = decodePkcs12(der, password);
 	} catch (error) {
-		const message = String((error as Error)?.message ?? '');
-		if (/password|MAC could not be verified|decrypt/i.test(message)) throw wrongPassword(field, passwordField, password, what, error);
-		throw structureError(field, `${what} (PKCS#12)`, error);
+		throw pkcs12Failure(error, FIELD.store, FIELD.password, password, 'key store');
 	}
-	if (!decoded.key) throw badInput(field, 'KEY_MISSING', `The ${what} holds no private key (only certificates)`, 'Export the key store with the private key (e.g. openssl pkcs12 -export -inkey key.pem -in cert.pem).');
-	if (!decoded.leaf) throw tlsError(field, 'KEY_MISMATCH', `The private key in the ${what} does not belong to any certificate in it`, 'Export the key store again with the matching key and certificate.');
+	if (!contents.keys.length) throw badInput(FIELD.store, 'KEY_MISSING', 'The key store holds no private key (only certificates)', 'Export the key store with the private key (e.g. openssl pkcs12 -export -inkey key.pem -in cert.pem).');
+	const choices = pkcs12KeyChoices(contents);
+	const chosen = chooseKey(choices, alias);
+	if ('error' in chosen) throw aliasError(chosen, alias, 'key store');
+	const { key, leaf } = chosen.entry;
+	if (!leaf) throw tlsError(FIELD.store, 'KEY_MISMATCH', 'The private key in the key store does not belong to any certificate in it', 'Export the key store again with the matching key and certificate.');
+	// Certificates that are some key's own certificate are identities, not CA certificates.
+	const leaves = new Set(choices.map((c) => c.entry.leaf).filter((c): c is Buffer => !!c));
+	const others = contents.certs.map((c) => c.der).filter((c) => !leaves.has(c));
 	return {
 		format: 'pkcs12',
-		source: 'forge-pkcs12',
-		leaf: decoded.leaf,
-		key: decoded.key,
-		chain: decoded.certs.filter((c) => c !== decoded.leaf),
-		storeCas: decoded.unpairedCerts,
+		source: contents.legacy ? 'pkcs12-legacy' : 'pkcs12',
+		leaf,
+		key,
+		chain: others,
+		storeCas: others,
+		alias: choices.find((c) => c.entry.key === key)?.alias,
 	};
 }
 
-function parseJksStore(der: Buffer, password: string | undefined): Parsed {
+function parseJksStore(der: Buffer, password: string | undefined, alias: string | undefined): Parsed {
 	if (!password) throw wrongPassword(FIELD.store, FIELD.password, undefined, 'key store');
 	let store;
 	try {
@@ -373,11 +431,15 @@ function parseJksStore(der: Buffer, password: string | undefined): Parsed {
 		if (error instanceof JksError && error.reason === 'unsupported') throw badInput(FIELD.store, 'KEYSTORE_UNSUPPORTED', `The key store cannot be used: ${error.message}`);
 		throw structureError(FIELD.store, 'key store (JKS)', error);
 	}
-	const entry = store.entries.find((e) => e.kind === 'key');
+	const keyEntries = store.entries.filter((e) => e.kind === 'key' && e.protectedKey);
 	const trusted = store.entries.filter((e) => e.kind === 'trusted').flatMap((e) => e.certs);
-	if (!entry || !entry.protectedKey) {
+	if (!keyEntries.length) {
 		throw badInput(FIELD.store, 'KEY_MISSING', 'The key store holds no private key entry (only trusted certificates)', 'Upload the key store that contains the client key pair; trusted certificates go in "Trust Certificate".');
 	}
+	const chosen = chooseKey(keyEntries.map((e) => ({ alias: e.alias, entry: e })), alias);
+	if ('error' in chosen) throw aliasError(chosen, alias, 'key store');
+	const entry = chosen.entry;
+	if (!entry.protectedKey) throw structureError(FIELD.store, 'key store (JKS)');
 	let pkcs8: Buffer;
 	try {
 		pkcs8 = recoverJksKey(entry.protectedKey, password);
@@ -395,7 +457,7 @@ function parseJksStore(der: Buffer, password: string | undefined): Parsed {
 	}
 	if (!entry.certs.length) throw badInput(FIELD.store, 'CERT_MISSING', `The key entry "${entry.alias}" has no certificate`);
 	// Trusted without a Trust Certificate: the key entry's chain (after the leaf) and the trusted entries.
-	return { format: 'jks', source: 'jks', leaf: entry.certs[0], key, chain: entry.certs.slice(1), storeCas: [...entry.certs.slice(1), ...trusted] };
+	return { format: 'jks', source: 'jks', leaf: entry.certs[0], key, chain: entry.certs.slice(1), storeCas: [...entry.certs.slice(1), ...trusted], alias: entry.alias };
 }
 
 const KEY_LABELS = new Set(['PRIVATE KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY', 'ENCRYPTED PRIVATE KEY']);
@@ -470,6 +532,7 @@ export function parseTrust(trust: TrustInput, cap = DEFAULT_MAX_ITERATIONS): str
 		}
 	}
 	const der = decodeBase64(text, FIELD.trust, 'trust certificate');
+	if (isBks(der)) throw bksError(FIELD.trust, 'trust store');
 	const format = trust.format && trust.format !== 'pem' ? trust.format : isJks(der) ? 'jks' : undefined;
 	if (format === 'jks' || (!format && isJks(der))) {
 		let store;
@@ -490,22 +553,23 @@ export function parseTrust(trust: TrustInput, cap = DEFAULT_MAX_ITERATIONS): str
 			if (format === 'der') throw unreadable(error, 'the DER certificate is truncated or corrupt');
 		}
 	}
-	// PKCS#12 trust store (certificate bags only is fine).
+	// PKCS#12 trust store (certificate bags only is fine): the same decoder as for key stores.
 	try {
 		scanPkcs12(der, cap, cap * 3, trust.password || undefined);
 	} catch (error) {
 		if (error instanceof IterationLimitError) throw iterationError(FIELD.trust, error, cap);
 		throw unreadable(error);
 	}
+	let certs: Buffer[];
 	try {
-		const decoded = decodePkcs12WithForge(der, trust.password || undefined);
-		if (!decoded.certs.length) throw unreadable(undefined, 'the PKCS#12 trust store holds no certificate');
-		return decoded.certs.map((c) => derToPem(c));
+		certs = decodePkcs12(der, trust.password || undefined).certs.map((c) => c.der);
 	} catch (error) {
-		if (error instanceof LpError) throw error;
-		if (/password|MAC|decrypt/i.test(String((error as Error)?.message))) throw wrongPassword(FIELD.trust, FIELD.trustPassword, trust.password, 'trust store', error);
+		if (error instanceof Pkcs12Error && error.reason === 'password') throw wrongPassword(FIELD.trust, FIELD.trustPassword, trust.password, 'trust store', error);
+		if (error instanceof Pkcs12Error && error.reason === 'unsupported') throw unreadable(error, `the PKCS#12 trust store cannot be used: ${error.message}`);
 		throw unreadable(error, 'the PKCS#12 trust store is truncated or corrupt');
 	}
+	if (!certs.length) throw unreadable(undefined, 'the PKCS#12 trust store holds no certificate');
+	return certs.map((c) => derToPem(c));
 }
 
 function parse(input: KeyStoreInput, fingerprint: string, options: LoadOptions): KeyMaterial {
@@ -514,40 +578,40 @@ function parse(input: KeyStoreInput, fingerprint: string, options: LoadOptions):
 	const now = options.now?.() ?? Date.now();
 	if (!input || typeof input !== 'object') throw badInput(FIELD.store, 'KEYSTORE_MISSING', 'No key store was given');
 	const password = input.password === '' ? undefined : input.password;
+	const alias = input.alias?.trim() || undefined;
 	let parsed: Parsed;
 	if (input.format === 'pem') {
 		parsed = parsePem(input.data, input.key, password, cap);
 	} else if (input.format === 'pkcs12' || input.format === 'jks') {
 		const der = decodeBase64(input.data, FIELD.store, 'key store');
+		if (isBks(der)) throw bksError(FIELD.store, 'key store');
 		if (der.length < 24) throw structureError(FIELD.store, 'key store');
 		// Trust the bytes, not the label: keytool writes PKCS#12 by default since Java 9.
-		parsed = isJks(der) ? parseJksStore(der, password) : parsePkcs12(der, password, cap, FIELD.store, FIELD.password, 'key store');
+		parsed = isJks(der) ? parseJksStore(der, password, alias) : parsePkcs12(der, password, alias, cap);
 	} else {
 		throw badInput('keyStoreFormat', 'FORMAT_UNKNOWN', `Unknown key store format "${String(input.format)}"`, 'Use PKCS#12, JKS or PEM.');
 	}
 	const { x509, info } = leafInfo(parsed.leaf, now);
-	const warnings: string[] = [];
-	checkValidity(info, x509, now, options.allowInvalidDates === true, warnings);
-	if (parsed.key && !x509.checkPrivateKey(parsed.key)) {
+	const dateWarnings: string[] = [];
+	validityWarnings(info, now, options.allowInvalidDates === true, dateWarnings);
+	if (!x509.checkPrivateKey(parsed.key)) {
 		throw tlsError(FIELD.store, 'KEY_MISMATCH', 'The private key does not belong to the certificate', 'Export the key store again with the matching key and certificate.');
 	}
 	const ca = input.trust && typeof input.trust.data === 'string' && input.trust.data.trim() ? parseTrust(input.trust, cap) : undefined;
-	const storeCas = parsed.storeCas.map((c) => derToPem(c));
 	return new KeyMaterial({
 		fingerprint,
 		format: parsed.format,
 		source: parsed.source,
 		info,
 		cert: derToPem(parsed.leaf),
+		alias: parsed.alias,
 		ca,
-		warnings,
+		certWarnings: certificateWarnings(info, x509),
+		dateWarnings,
 		parseMs: performance.now() - started,
-		key: parsed.key ? (parsed.key.export({ type: 'pkcs8', format: 'pem' }) as string) : undefined,
-		chain: parsed.chain?.map((c) => derToPem(c)),
-		pfx: parsed.pfx,
-		passphrase: parsed.pfx ? password : undefined,
-		storeCas,
-		lazy: parsed.lazy,
+		key: parsed.key.export({ type: 'pkcs8', format: 'pem' }) as string,
+		chain: parsed.chain.map((c) => derToPem(c)),
+		storeCas: parsed.storeCas.map((c) => derToPem(c)),
 	});
 }
 
@@ -564,7 +628,7 @@ const fingerprintMemo = new WeakMap<object, { fields: unknown[]; fingerprint: st
 function inputFingerprint(input: KeyStoreInput, maxIterations?: number): string {
 	if (!input || typeof input !== 'object') return keyStoreFingerprint(input, maxIterations);
 	const t = input.trust;
-	const fields = [input.format, input.data, input.key, input.password, t?.data, t?.format, t?.password, maxIterations];
+	const fields = [input.format, input.data, input.key, input.password, input.alias, t?.data, t?.format, t?.password, maxIterations];
 	const hit = fingerprintMemo.get(input);
 	if (hit && hit.fields.every((v, i) => v === fields[i])) return hit.fingerprint;
 	const fingerprint = keyStoreFingerprint(input, maxIterations);
@@ -584,7 +648,7 @@ export function loadKeyStore(input: KeyStoreInput, options: LoadOptions = {}): K
 			stats.cacheHits++;
 			if (hit.error) throw hit.error;
 			const material = hit.material as KeyMaterial;
-			material.info.expiresInDays = Math.floor((Date.parse(material.info.validTo) - now) / DAY_MS);
+			material.refresh(now);
 			if (!options.allowInvalidDates && (now > Date.parse(material.info.validTo) || now < Date.parse(material.info.validFrom))) {
 				cache.delete(fingerprint); // dates changed meaning: parse again for the full error
 			} else {
@@ -604,7 +668,7 @@ export function loadKeyStore(input: KeyStoreInput, options: LoadOptions = {}): K
 				? error
 				: error instanceof DerError
 					? structureError(FIELD.store, 'key store', error)
-					: new LpError('tls', 'The key store could not be read', { field: FIELD.store, code: 'KEYSTORE_UNREADABLE', cause: error });
+					: new LpError('input', 'The key store could not be read', { field: FIELD.store, code: 'KEYSTORE_UNREADABLE', hint: 'Check the selected format and paste the whole file again.', cause: error });
 		if (useCache && !options.allowInvalidDates) remember(fingerprint, { error: lp, at: now });
 		throw lp;
 	}

@@ -31,6 +31,7 @@ export const CREDENTIAL_TYPES = {
 	nlu: 'livePersonNluApi',
 	consumerAuth: 'livePersonConsumerAuthApi',
 	appInstallation: 'livePersonAppInstallationApi',
+	bot: 'livePersonBotApi',
 } as const;
 
 export type CredentialData = ICredentialDataDecryptedObject | Record<string, unknown>;
@@ -139,6 +140,22 @@ export function nluConfig(data: CredentialData): NluConfig {
 	};
 }
 
+/** The LivePerson Bot (Custom Endpoint) credential: accounts allowed to call, where their keys are. */
+export function botEndpointConfig(data: CredentialData) {
+	const accountIds = text(data, 'accountIds')
+		.split(/[\s,]+/)
+		.map((s) => s.trim())
+		.filter(Boolean);
+	if (!accountIds.length) throw inputError('accountIds', 'Enter at least one LivePerson account ID', 'The account(s) whose Third-Party Bots call this bot.');
+	return {
+		accountIds,
+		csdsHost: text(data, 'csdsHost').trim() || undefined,
+		jwksUrl: text(data, 'jwksUrl').trim() || undefined,
+		publicKeyPem: text(data, 'sentinelPem').trim() || undefined,
+		allowedInternalNetworks: allowTextOf(data),
+	};
+}
+
 /** The Mutual TLS credential's fields → key store input, TLS versions, server name (frozen). */
 export function mutualTlsConfig(data: CredentialData): MutualTlsSettings {
 	const format = checkKeyStoreFormat(text(data, 'keyStoreFormat'));
@@ -152,6 +169,7 @@ export function mutualTlsConfig(data: CredentialData): MutualTlsSettings {
 		data: text(data, 'keyStore'),
 		key: format === 'pem' ? text(data, 'privateKey') || undefined : undefined,
 		password: text(data, 'keyStorePassword') || undefined,
+		alias: format === 'pem' ? undefined : text(data, 'keyAlias').trim() || undefined,
 		trust,
 	});
 	return Object.freeze({ input, minVersion, maxVersion, servername: checkServerName(text(data, 'serverName')), allowedInternalNetworks: allowTextOf(data) });

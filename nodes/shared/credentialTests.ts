@@ -27,12 +27,15 @@ import { fetchSentinelToken } from '../../lib/liveperson/sentinel';
 import { CO_V1_DEPRECATION_NOTICE, orchestratorApiHost, orchestratorLogin, orchestratorV1Headers } from '../../lib/liveperson/orchestrator-auth';
 import { policyForAllowText } from '../../lib/net/policy';
 import { testMutualTlsCredential } from '../../lib/tls/credential-test';
+import { checkBotKeySets } from '../../lib/inbound/tpb/auth';
+import { JwksCache } from '../../lib/jwt/verify';
 import { fieldText } from '../../lib/text';
 import {
 	accessTokenConfig,
 	accountConfig,
 	allowTextOf,
 	basicConfig,
+	botEndpointConfig,
 	clientCredentialsConfig,
 	consumerAuthConfig,
 	CREDENTIAL_TYPES,
@@ -199,6 +202,17 @@ export async function testMutualTls(data: Data): Promise<INodeCredentialTestResu
 	}
 }
 
+/** LivePerson Bot (Custom Endpoint): every account's Sentinel key set is reachable and has keys. */
+export async function testBotEndpoint(data: Data): Promise<INodeCredentialTestResult> {
+	try {
+		const cfg = botEndpointConfig(data);
+		const lines = await checkBotKeySets({ ...cfg, policy: policyForAllowText(cfg.allowedInternalNetworks) }, new JwksCache());
+		return { status: 'OK', message: `Sentinel keys found: ${lines.join('; ')}` };
+	} catch (error) {
+		return failure(error);
+	}
+}
+
 type TestFn = (this: ICredentialTestFunctions, credential: ICredentialsDecrypted) => Promise<INodeCredentialTestResult>;
 const wrap =
 	(fn: (data: Data) => Promise<INodeCredentialTestResult>): TestFn =>
@@ -220,4 +234,5 @@ export const credentialTests: Record<string, TestFn> = {
 	livePersonMutualTlsApiTest: wrap(testMutualTls),
 	livePersonNluApiTest: wrap(testNlu),
 	livePersonConsumerAuthApiTest: wrap(testConsumerAuth),
+	livePersonBotApiTest: wrap(testBotEndpoint),
 };

@@ -33,6 +33,7 @@ import { handleStartPage } from './start-page';
 import path from 'node:path';
 import { webhooksModule } from './services/webhooks';
 import { conversationBuilderModule } from './services/conversation-builder';
+import { tpbModule } from './services/tpb';
 
 export type { EmulatorConfig } from './config';
 export { DEFAULT_CONFIG } from './config';
@@ -152,7 +153,7 @@ export function getEmulatorClientIdentity(p12Password = 'sandbox-p12-password') 
 type ModuleFactory = (state: EmulatorState) => ServiceModule | Route[];
 
 /** Route modules in matching order (overlapping paths: the earlier module wins). */
-const MODULES: ModuleFactory[] = [csdsRoutes, loginRoutes, sentinelRoutes, coLoginRoutes, mtlsModule, ccsModule, c2mModule, messagingRoutes, protectedRoutes, thirdPartyRoutes, webhooksModule, conversationBuilderModule];
+const MODULES: ModuleFactory[] = [csdsRoutes, loginRoutes, sentinelRoutes, coLoginRoutes, mtlsModule, ccsModule, c2mModule, messagingRoutes, protectedRoutes, thirdPartyRoutes, webhooksModule, conversationBuilderModule, tpbModule];
 
 export async function startEmulator(opts: StartOptions = {}): Promise<Emulator> {
 	const config = mergeConfig(DEFAULT_CONFIG, opts.config);

@@ -152,7 +152,7 @@ const SCENARIOS: Scenario[] = [
 		}),
 		arm: () => undefined,
 		okItems: [],
-		failure: /may have refused the client certificate/,
+		failure: /refused the client certificate/,
 	},
 	{
 		key: 'csdsOutage',

@@ -6,9 +6,13 @@
  * are made at test time by the real tools (test/helpers/pki.ts): `openssl pkcs12 -export` (modern and
  * `-legacy`), `keytool` (JKS, and a PKCS12-typed store), PEM, RSA and EC. 127.0.0.1 is reached
  * through the node's "Allowed Internal Networks" option (`loopback`), as the outbound policy wants.
+ * Issue 22 (test/helpers/stores22.ts, a second server trusting their CA): Camellia and non-ASCII
+ * passwords with and without a Trust Certificate, two keys with and without Key Alias, BKS, and a
+ * refused certificate that is not retried.
  */
 import { closeAllAgents } from '../../lib/tls/agent-pool';
 import { makeTestPki, STORE_PASSWORD, type TestPki } from '../helpers/pki';
+import { makeStores22, MULTI_PASSWORD, NON_ASCII_PASSWORD, type Stores22 } from '../helpers/stores22';
 import { SecretScanner } from '../support/secrets';
 import { startNodeMtlsServer, type NodeTlsServer } from '../helpers/tls-servers';
 import {
@@ -65,23 +69,65 @@ const TRUST_CASES: TrustCase[] = [
 	{ slug: 'p12-inside-ca', label: 'PKCS#12 with its CA inside, no Trust Certificate', cn: 'client-rsa', ok: true, data: (p) => ({ keyStoreFormat: 'pkcs12', keyStore: p.p12Legacy, keyStorePassword: STORE_PASSWORD }) },
 ];
 
+/** Issue 22 stores, against a server that trusts only their CA: the client CN, or the error expected. */
+interface Case22 {
+	slug: string;
+	label: string;
+	data: (x: Stores22) => Record<string, unknown>;
+	client?: 'client-alpha' | 'client-beta';
+	error?: RegExp;
+	/** The item's JSON must also match this (the description carries the hint). */
+	also?: RegExp;
+	retries?: number;
+}
+const trust22 = (x: Stores22) => ({ trustCertificate: x.caPem });
+const CASES22: Case22[] = [
+	{ slug: 'p12-camellia', label: 'PKCS#12 Camellia-256, non-ASCII password, Trust Certificate', client: 'client-alpha', data: (x) => ({ keyStoreFormat: 'pkcs12', keyStore: x.p12Camellia, keyStorePassword: NON_ASCII_PASSWORD, ...trust22(x) }) },
+	{ slug: 'p12-camellia-notrust', label: 'PKCS#12 Camellia-256, non-ASCII password, no Trust Certificate', client: 'client-alpha', data: (x) => ({ keyStoreFormat: 'pkcs12', keyStore: x.p12Camellia, keyStorePassword: NON_ASCII_PASSWORD }) },
+	{ slug: 'p12-nonascii-legacy', label: 'PKCS#12 -legacy, non-ASCII password, Trust Certificate', client: 'client-alpha', data: (x) => ({ keyStoreFormat: 'pkcs12', keyStore: x.p12NonAsciiLegacy, keyStorePassword: NON_ASCII_PASSWORD, ...trust22(x) }) },
+	{ slug: 'jks-nonascii', label: 'JKS, non-ASCII password, Trust Certificate', client: 'client-alpha', data: (x) => ({ keyStoreFormat: 'jks', keyStore: x.jksNonAscii, keyStorePassword: NON_ASCII_PASSWORD, ...trust22(x) }) },
+	{ slug: 'jks-two-beta', label: 'JKS with two keys, Key Alias "beta"', client: 'client-beta', data: (x) => ({ keyStoreFormat: 'jks', keyStore: x.jksTwoKeys, keyStorePassword: MULTI_PASSWORD, keyAlias: 'beta', ...trust22(x) }) },
+	{ slug: 'p12-two-alpha', label: 'PKCS#12 with two keys, Key Alias "alpha"', client: 'client-alpha', data: (x) => ({ keyStoreFormat: 'pkcs12', keyStore: x.p12TwoKeys, keyStorePassword: MULTI_PASSWORD, keyAlias: 'alpha', ...trust22(x) }) },
+	{ slug: 'p12-two-noalias', label: 'PKCS#12 with two keys, no Key Alias', error: /holds 2 private keys \(\\"alpha\\", \\"beta\\"\)/, data: (x) => ({ keyStoreFormat: 'pkcs12', keyStore: x.p12TwoKeys, keyStorePassword: MULTI_PASSWORD, ...trust22(x) }) },
+	{ slug: 'bks-as-jks', label: 'BKS selected as JKS', error: /BKS is not supported/, also: /-deststoretype pkcs12/, data: (x) => ({ keyStoreFormat: 'jks', keyStore: x.bks, keyStorePassword: MULTI_PASSWORD }) },
+	{
+		slug: 'no-clientauth',
+		label: 'certificate without clientAuth, refused by the server, Retries 3',
+		error: /refused the client certificate/,
+		also: /does not allow client authentication/,
+		retries: 3,
+		data: (x) => ({ keyStoreFormat: 'pkcs12', keyStore: x.p12NoClientAuth, keyStorePassword: MULTI_PASSWORD, ...trust22(x) }),
+	},
+];
+
+const credential22 = (c: Case22) => ({ id: `lpMtls22Case${String(CASES22.indexOf(c)).padStart(4, '0')}`, name: `mTLS e2e issue 22 ${c.label}` });
+
 const credentialOf = (f: Format) => ({ id: `lpMtlsFmt${f.slug.replace(/[^a-z0-9]/gi, '')}`.padEnd(16, '0').slice(0, 16), name: `mTLS e2e ${f.label}` });
 
 describe.each(N8N_VERSIONS)('Mutual TLS credential, every key store format, in n8n %s', (version) => {
 	let pki: TestPki;
+	let s22: Stores22;
 	let server: NodeTlsServer;
+	let server22: NodeTlsServer;
 	let n8n: N8nInstance;
 	let workflow = '';
 	let trustWorkflow = '';
+	let workflow22 = '';
 
 	beforeAll(async () => {
 		pki = makeTestPki();
+		s22 = makeStores22();
 		server = await startNodeMtlsServer(pki);
+		server22 = await startNodeMtlsServer(s22.serverPki);
 		n8n = await createN8n(version);
 		expect(new Set(FORMATS.map(credentialOf).map((c) => c.id)).size).toBe(FORMATS.length);
 		const all: Format[] = [...FORMATS, ...TRUST_CASES];
-		expect(new Set(all.map(credentialOf).map((c) => c.id)).size).toBe(all.length);
-		await n8n.importCredentials(all.map((f) => ({ ...credentialOf(f), type: 'livePersonMutualTlsApi', data: { protocols: 'tls12plus', ...f.data(pki) } })));
+		const ids = [...all.map(credentialOf), ...CASES22.map(credential22)].map((c) => c.id);
+		expect(new Set(ids).size).toBe(ids.length);
+		await n8n.importCredentials([
+			...all.map((f) => ({ ...credentialOf(f), type: 'livePersonMutualTlsApi', data: { protocols: 'tls12plus', ...f.data(pki) } })),
+			...CASES22.map((c) => ({ ...credential22(c), type: 'livePersonMutualTlsApi', data: { protocols: 'tls12plus', ...c.data(s22) } })),
+		]);
 
 		const nodeOf = (f: Format): WorkflowNode => ({
 			name: f.slug,
@@ -100,16 +146,26 @@ describe.each(N8N_VERSIONS)('Mutual TLS credential, every key store format, in n
 		});
 		const nodes = FORMATS.map(nodeOf);
 		const trustNodes = TRUST_CASES.map(nodeOf);
+		const nodes22 = CASES22.map((c): WorkflowNode => {
+			const n = nodeOf(c as unknown as Format);
+			return {
+				...n,
+				parameters: { ...n.parameters, url: `${server22.url}/issue22/${c.slug}`, options: { allowedInternalNetworks: 'loopback', retries: c.retries ?? 0 } },
+				credentials: { livePersonMutualTlsApi: credential22(c) },
+			};
+		});
 		const connect = (list: WorkflowNode[]): Connections => ({ [MANUAL_TRIGGER]: { main: [list.map((n) => ({ node: n.name, type: 'main' as const, index: 0 }))] } });
-		[workflow, trustWorkflow] = await n8n.importWorkflows([
+		[workflow, trustWorkflow, workflow22] = await n8n.importWorkflows([
 			manualTriggerWorkflow(`mTLS every key store format (${version})`, nodes, connect(nodes)),
 			manualTriggerWorkflow(`mTLS trust rule (${version})`, trustNodes, connect(trustNodes)),
+			manualTriggerWorkflow(`mTLS issue 22 key stores (${version})`, nodes22, connect(nodes22)),
 		]);
 	}, INSTALL_TIMEOUT_MS);
 
 	afterAll(async () => {
 		await n8n?.close();
 		await server?.close();
+		await server22?.close();
 		await closeAllAgents();
 	});
 
@@ -153,6 +209,40 @@ describe.each(N8N_VERSIONS)('Mutual TLS credential, every key store format, in n
 			const refused = run.items('p12-other-ca')[0] as { error?: unknown };
 			expect(JSON.stringify(refused.error)).toMatch(/TLS|certificate/i);
 			expect(JSON.stringify(run.runData)).not.toContain(STORE_PASSWORD);
+		},
+		EXECUTE_TIMEOUT_MS,
+	);
+
+	test(
+		`issue 22: ${CASES22.map((c) => c.slug).join(', ')}`,
+		async () => {
+			const connectionsBefore = server22.connections();
+			const run = await n8n.execute(workflow22);
+			if (!run.ok) throw new Error(`run failed: ${JSON.stringify(run.error)}\n${run.logs.slice(-3000)}`);
+			const seen = CASES22.map((c) => {
+				const items = run.items(c.slug);
+				const item = (items[0] ?? {}) as { client?: string; path?: string };
+				const text = JSON.stringify(items[0] ?? null);
+				return {
+					store: c.slug,
+					items: items.length,
+					client: item.client ?? null,
+					error: c.error ? c.error.test(text) : /"error"/.test(text),
+					also: c.also ? c.also.test(text) : true,
+					internal: /Unexpected internal error|a bug in n8n-nodes-liveperson/.test(text),
+					// The item itself when it does not say what it should (a readable failure).
+					...((c.error && !c.error.test(text)) || (c.also && !c.also.test(text)) ? { item: text.slice(0, 1500) } : {}),
+				};
+			});
+			expect(seen).toEqual(CASES22.map((c) => ({ store: c.slug, items: 1, client: c.client ?? null, error: !!c.error, also: true, internal: false })));
+			// One connection per store that reaches the server (each credential has its own agent); the
+			// refused certificate once despite Retries 3; alias and BKS errors never connect.
+			const connecting = CASES22.filter((c) => c.client || c.retries).length;
+			expect(server22.connections() - connectionsBefore).toBe(connecting);
+			const scanner = new SecretScanner().add('non-ASCII key store password', NON_ASCII_PASSWORD).add('multi-key store password', MULTI_PASSWORD);
+			for (const f of ['p12Camellia', 'p12NonAsciiLegacy', 'jksNonAscii', 'p12TwoKeys', 'jksTwoKeys', 'p12NoClientAuth'] as const) scanner.addBase64Blob(`key store ${f}`, s22[f]);
+			scanner.expectClean('output items (run data)', run.runData);
+			scanner.expectClean("n8n's logs (import and execute)", n8n.allLogs());
 		},
 		EXECUTE_TIMEOUT_MS,
 	);

@@ -17,6 +17,8 @@ export interface NodeTlsServer {
 	port: number;
 	/** Full TLS handshakes accepted (secureConnection events). */
 	handshakes(): number;
+	/** TCP connections accepted: every handshake attempt, refused ones included. */
+	connections(): number;
 	close(): Promise<void>;
 }
 
@@ -27,14 +29,17 @@ export async function startNodeMtlsServer(
 		maxVersion?: 'TLSv1.2' | 'TLSv1.3';
 		/** Answers a request itself when it returns true (after the body was read). */
 		handler?: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, body: Buffer) => boolean;
+		/** CA (PEM) the server trusts for client certificates. Default: the test CA. */
+		clientCa?: string;
 	} = {},
 ): Promise<NodeTlsServer> {
 	let handshakes = 0;
+	let connections = 0;
 	const server = https.createServer(
 		{
 			key: pki.serverKey,
 			cert: pki.serverCert,
-			ca: pki.caPem,
+			ca: opts.clientCa ?? pki.caPem,
 			requestCert: true,
 			rejectUnauthorized: true,
 			minVersion: opts.minVersion,
@@ -65,6 +70,7 @@ export async function startNodeMtlsServer(
 		},
 	);
 	server.on('secureConnection', () => handshakes++);
+	server.on('connection', () => connections++);
 	server.on('tlsClientError', () => undefined);
 	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 	const port = (server.address() as net.AddressInfo).port;
@@ -72,6 +78,7 @@ export async function startNodeMtlsServer(
 		url: `https://127.0.0.1:${port}`,
 		port,
 		handshakes: () => handshakes,
+		connections: () => connections,
 		close: () =>
 			new Promise<void>((resolve) => {
 				server.closeAllConnections();

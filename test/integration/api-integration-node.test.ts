@@ -14,6 +14,7 @@ import { clearKeyStoreCache, keyStoreStats } from '../../lib/tls/keystore';
 import { LivePersonApiIntegration } from '../../nodes/LivePersonApiIntegration/LivePersonApiIntegration.node';
 import { makeTestPki, OTHER_PASSWORD, STORE_PASSWORD, TestPki } from '../helpers/pki';
 import { NodeTlsServer, startNodeMtlsServer } from '../helpers/tls-servers';
+import { makeStores22, MULTI_PASSWORD, NON_ASCII_PASSWORD, type Stores22 } from '../helpers/stores22';
 
 jest.setTimeout(120_000);
 
@@ -321,5 +322,73 @@ describe('Mutual TLS credential test button', () => {
 		expect(r.message).toMatch(message);
 		expect(r.message).not.toContain(STORE_PASSWORD);
 		expect(r.message).not.toContain(OTHER_PASSWORD);
+	});
+});
+
+describe('issue 22 key stores in a run and in the Test button (a Node TLS server trusting only the stores22 CA)', () => {
+	let s22: Stores22;
+	let server22: NodeTlsServer;
+	beforeAll(async () => {
+		s22 = makeStores22();
+		server22 = await startNodeMtlsServer(s22.serverPki);
+	});
+	afterAll(async () => {
+		await closeAllAgents();
+		await server22?.close();
+	});
+	const run = (credential: Record<string, unknown>, items = 2, options: Record<string, unknown> = {}) =>
+		new LivePersonApiIntegration().execute.call(
+			ctx({
+				items,
+				params: base({ url: `${server22.url}/who`, options: { allowedInternalNetworks: 'loopback', concurrency: 1, ...options } }),
+				credentials: { livePersonMutualTlsApi: { protocols: 'tls12plus', ...credential } },
+				continueOnFail: true,
+			}),
+		);
+
+	test.each([
+		['Camellia-256, non-ASCII password', () => ({ keyStoreFormat: 'pkcs12', keyStore: s22.p12Camellia, keyStorePassword: NON_ASCII_PASSWORD })],
+		['non-ASCII password, -legacy', () => ({ keyStoreFormat: 'pkcs12', keyStore: s22.p12NonAsciiLegacy, keyStorePassword: NON_ASCII_PASSWORD })],
+		['JKS, non-ASCII password', () => ({ keyStoreFormat: 'jks', keyStore: s22.jksNonAscii, keyStorePassword: NON_ASCII_PASSWORD })],
+	])('%s: a run and the Test agree, with and without a Trust Certificate', async (_name, fields) => {
+		for (const trust of [{}, { trustCertificate: s22.caPem }]) {
+			clearKeyStoreCache();
+			const [out] = await run({ ...fields(), ...trust });
+			expect(out.map((o) => o.json.client ?? o.json.error)).toEqual(['client-alpha', 'client-alpha']);
+			const noUrl = await testMutualTls({ protocols: 'tls12plus', ...fields(), ...trust } as never);
+			expect(noUrl.message).toMatch(/The key store itself is valid: Certificate "client-alpha"/);
+			const withUrl = await testMutualTls({ protocols: 'tls12plus', ...fields(), ...trust, testUrl: `${server22.url}/test`, allowedInternalNetworks: 'loopback' } as never);
+			expect(withUrl.message).toMatch(/Handshake with 127\.0\.0\.1:\d+ succeeded \(HTTP 200\)/);
+		}
+	});
+
+	test('two keys: the Key Alias picks the identity the server sees; without it every item says which aliases exist', async () => {
+		for (const [format, keyStore] of [
+			['jks', s22.jksTwoKeys],
+			['pkcs12', s22.p12TwoKeys],
+		]) {
+			const fields = { keyStoreFormat: format, keyStore, keyStorePassword: MULTI_PASSWORD, trustCertificate: s22.caPem };
+			const [beta] = await run({ ...fields, keyAlias: 'beta' });
+			expect(beta.map((o) => o.json.client)).toEqual(['client-beta', 'client-beta']);
+			const [none] = await run(fields);
+			expect(none.map((o) => o.json.error)).toEqual([expect.stringMatching(/holds 2 private keys \("alpha", "beta"\)/), expect.stringMatching(/holds 2 private keys/)]);
+			const test = await testMutualTls({ protocols: 'tls12plus', ...fields, keyAlias: 'gamma' } as never);
+			expect(test).toEqual({ status: 'Error', message: expect.stringMatching(/no key entry with the alias "gamma"; its key entries are "alpha", "beta"/) });
+		}
+	});
+
+	test('a certificate without clientAuth that the server refuses: every item and the Test with a URL say why; one connection per item, not retried', async () => {
+		const fields = { keyStoreFormat: 'pkcs12', keyStore: s22.p12NoClientAuth, keyStorePassword: MULTI_PASSWORD, trustCertificate: s22.caPem };
+		const before = server22.connections();
+		const [out] = await run(fields, 3, { retries: 3 });
+		expect(out).toHaveLength(3);
+		for (const item of out) {
+			expect(String(item.json.error)).toMatch(/refused the client certificate.*does not allow client authentication/);
+			expect(String(item.json.description)).toMatch(/does not allow client authentication/);
+		}
+		expect(server22.connections() - before).toBe(3);
+		const test = await testMutualTls({ protocols: 'tls12plus', ...fields, testUrl: `${server22.url}/test`, allowedInternalNetworks: 'loopback' } as never);
+		expect(test.status).toBe('Error');
+		expect(test.message).toMatch(/refused the client certificate.*does not allow client authentication/);
 	});
 });

@@ -55,6 +55,8 @@ let pki: TestPki;
 let redirector: { url: string; close(): Promise<void> };
 let trap: { url: string; hits(): number; close(): Promise<void> };
 let jwt: string;
+/** A Sentinel-shaped token for the account (signed with a throwaway key: only the key set fetch matters). */
+let botJwt: string;
 
 async function loadNode(name: string): Promise<INodeType> {
 	const mod = (await import(path.join(ROOT, 'nodes', name, `${name}.node.ts`))) as Record<string, new () => INodeType>;
@@ -269,6 +271,30 @@ function registry(): Entry[] {
 		run: (env) =>
 			runNode('LivePersonVerifyJwt', { token: jwt, keySource: 'jwks', jwksUrl: `${env.base}/jwks.json`, algorithms: ['RS256'], issuer: '', audience: '', options: { allowedInternalNetworks: env.allow } }, {}),
 	});
+	// --- LivePerson Bot Trigger: the Sentinel key set of the calling account (CSDS, then JWKS) ---
+	entries.push({
+		id: 'node:LivePersonBotTrigger:webhook',
+		server: 'emulator',
+		sources: ['lib/inbound/tpb/auth.ts', 'lib/jwt/verify.ts', 'lib/liveperson/csds.ts'],
+		run: async (env) => {
+			const node = await loadNode('LivePersonBotTrigger');
+			const warnings: string[] = [];
+			const res = { headersSent: false, status: 0, writeHead(code: number) { this.status = code; }, end() { this.headersSent = true; } };
+			const params: Record<string, unknown> = { botId: 'b1', environments: 'draft', botState: 'online', version: '1.0.0', options: {} };
+			const ctx = {
+				getRequestObject: () => ({ method: 'GET', headers: { authorization: `Bearer ${botJwt}` }, body: undefined }),
+				getResponseObject: () => res,
+				getParamsData: () => ({}),
+				getNodeParameter: (name: string, fallback?: unknown) => params[name] ?? fallback,
+				getCredentials: async () => ({ accountIds: ACC, csdsHost: env.base, allowedInternalNetworks: env.allow }),
+				logger: { warn: (m: string) => warnings.push(m) },
+			};
+			await node.webhook!.call(ctx as never);
+			// The trigger answers 503 when the key set cannot be read; the reason is in its log line.
+			if (res.status === 503) throw new Error(warnings.join(' '));
+			return res.status;
+		},
+	});
 	// --- Every credential Test ---
 	const testData: Record<string, (env: Env) => Record<string, unknown>> = {
 		livePersonAccountApiTest: (env) => account(env),
@@ -280,6 +306,7 @@ function registry(): Entry[] {
 		livePersonMutualTlsApiTest: (env) => ({ ...apiCredentials(env).livePersonMutualTlsApi, testUrl: `${env.base}/me` }),
 		livePersonNluApiTest: (env) => apiCredentials(env).livePersonNluApi,
 		livePersonConsumerAuthApiTest: (env) => consumerAuthCredential(env),
+		livePersonBotApiTest: (env) => ({ accountIds: ACC, csdsHost: env.base, allowedInternalNetworks: env.allow }),
 	};
 	const onEcho = new Set(['livePersonConsumerAuthApiTest', 'livePersonNluApiTest', 'livePersonOAuth2ClientCredentialsApiTest', 'livePersonBasicAuthApiTest', 'livePersonAccessTokenApiTest', 'livePersonMutualTlsApiTest']);
 	for (const [name, data] of Object.entries(testData)) {
@@ -382,6 +409,7 @@ beforeAll(async () => {
 	redirector = await startRedirector(() => trap.url);
 	const { privateKey } = await jose.generateKeyPair('RS256');
 	jwt = await new jose.SignJWT({ sub: 'x' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setExpirationTime('1h').sign(privateKey);
+	botJwt = await new jose.SignJWT({ scope: 'thirdpartybots.customendpoint.bot' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuer('Sentinel').setAudience(ACC).setExpirationTime('1h').sign(privateKey);
 });
 afterAll(async () => {
 	await Promise.all([emu?.close(), echo?.close(), trap?.close(), redirector?.close()]);
@@ -431,6 +459,7 @@ describe('the registry is complete', () => {
 		for (const file of pkg.n8n.nodes as string[]) {
 			const name = path.basename(file, '.node.js');
 			if (name === 'LivePersonIpAllowlist') continue; // reads the request only: no outbound call
+			if (name === 'LivePersonBotReply') continue; // answers the waiting request through n8n: no outbound call
 			const node = await loadNode(name);
 			const props = node.description.properties as INodeProperties[];
 			const ops = props.filter((p) => p.name === 'operation' && p.type === 'options').flatMap((p) => (p.options ?? []).map((o) => String((o as { value: unknown }).value)));

@@ -70,6 +70,26 @@ export class MemoryTokenStore implements TokenStore {
 		if (this.live(this.leases, key) === owner) this.leases.delete(key);
 	}
 
+	/** Drops every expired entry (entries are otherwise dropped when read); returns how many. */
+	sweep(): number {
+		const now = this.now();
+		let dropped = 0;
+		for (const map of [this.tokens, this.leases] as Array<Map<string, Timed<unknown>>>) {
+			for (const [key, hit] of map) {
+				if (hit.until <= now) {
+					map.delete(key);
+					dropped++;
+				}
+			}
+		}
+		return dropped;
+	}
+
+	/** Live entries (tokens and leases), for tests and diagnostics. */
+	size(): number {
+		return this.tokens.size + this.leases.size;
+	}
+
 	/** Who holds the lease of `key` now (tests). */
 	leaseOwner(key: string): string | undefined {
 		return this.live(this.leases, key);

@@ -18,13 +18,13 @@ beforeEach(() => clearKeyStoreCache());
 
 describe('formats', () => {
 	const cases: Array<[string, (p: TestPki) => KeyStoreInput, string, string, string]> = [
-		['PKCS#12 modern', (p) => ({ format: 'pkcs12', data: p.p12Modern, password: STORE_PASSWORD }), 'native-pkcs12', 'RSA', 'client-rsa'],
-		['PKCS#12 legacy', (p) => ({ format: 'pkcs12', data: p.p12Legacy, password: STORE_PASSWORD }), 'forge-pkcs12', 'RSA', 'client-rsa'],
-		['PKCS#12 EC', (p) => ({ format: 'pkcs12', data: p.p12Ec, password: STORE_PASSWORD }), 'native-pkcs12', 'EC', 'client-ec'],
-		['PKCS#12 without password', (p) => ({ format: 'pkcs12', data: p.p12NoPassword }), 'native-pkcs12', 'RSA', 'client-rsa'],
+		['PKCS#12 modern', (p) => ({ format: 'pkcs12', data: p.p12Modern, password: STORE_PASSWORD }), 'pkcs12', 'RSA', 'client-rsa'],
+		['PKCS#12 legacy', (p) => ({ format: 'pkcs12', data: p.p12Legacy, password: STORE_PASSWORD }), 'pkcs12-legacy', 'RSA', 'client-rsa'],
+		['PKCS#12 EC', (p) => ({ format: 'pkcs12', data: p.p12Ec, password: STORE_PASSWORD }), 'pkcs12', 'EC', 'client-ec'],
+		['PKCS#12 without password', (p) => ({ format: 'pkcs12', data: p.p12NoPassword }), 'pkcs12', 'RSA', 'client-rsa'],
 		['JKS RSA', (p) => ({ format: 'jks', data: p.jksRsa, password: STORE_PASSWORD }), 'jks', 'RSA', 'client-rsa'],
 		['JKS EC', (p) => ({ format: 'jks', data: p.jksEc, password: STORE_PASSWORD }), 'jks', 'EC', 'client-ec'],
-		['keytool PKCS12 uploaded as JKS', (p) => ({ format: 'jks', data: p.keytoolPkcs12, password: STORE_PASSWORD }), 'native-pkcs12', 'RSA', 'client-rsa'],
+		['keytool PKCS12 uploaded as JKS', (p) => ({ format: 'jks', data: p.keytoolPkcs12, password: STORE_PASSWORD }), 'pkcs12', 'RSA', 'client-rsa'],
 		['JKS uploaded as PKCS#12', (p) => ({ format: 'pkcs12', data: p.jksEc, password: STORE_PASSWORD }), 'jks', 'EC', 'client-ec'],
 		['PEM RSA', (p) => ({ format: 'pem', data: p.rsa.certPem, key: p.rsa.keyPem }), 'pem', 'RSA', 'client-rsa'],
 		['PEM EC, key inside the data', (p) => ({ format: 'pem', data: p.ec.keyPem + p.ec.certPem + p.caPem }), 'pem', 'EC', 'client-ec'],

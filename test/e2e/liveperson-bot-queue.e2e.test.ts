@@ -1,0 +1,139 @@
+/**
+ * The LivePerson bot in n8n queue mode (test/e2e/queue-cluster.ts: PostgreSQL + Redis, `n8n start` +
+ * 2 `n8n worker`; 2.8.4, LP_QUEUE_N8N for other versions), the emulator playing Third-Party Bots in
+ * this process:
+ *   1. Conversations through the sample bot: the main process checks the calls and keeps the
+ *      conversation, the workers run the workflow, the Bot Reply node's answer travels back to the
+ *      waiting call.
+ *   2. The conversation store is the cluster's: the SDES/context the main process kept are in Redis,
+ *      encrypted, readable by any process with N8N_ENCRYPTION_KEY (this test reads them), and a
+ *      conversation written by another process (this test, as a second n8n process would) is the one
+ *      the next event sees.
+ */
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import { startEmulator, type Emulator } from '../../sandbox/emulator';
+import { RedisTokenStore } from '../../lib/auth/store/redis';
+import { BotConversationStore } from '../../lib/inbound/tpb/store';
+import { INSTALL_TIMEOUT_MS, REPO_DIR, type WorkflowNode } from './harness';
+import { startQueueCluster, type QueueCluster } from './queue-cluster';
+import { postgresAvailable } from '../support/postgres-server';
+import { redisAvailable } from '../support/redis-server';
+
+const VERSIONS = (process.env.LP_QUEUE_N8N || '2.8.4').split(',').map((v) => v.trim()).filter(Boolean);
+const STEP_MS = 3 * 60 * 1000;
+
+const example = JSON.parse(fs.readFileSync(path.join(REPO_DIR, 'examples', 'liveperson-bot.json'), 'utf8')) as {
+	nodes: Array<WorkflowNode & { webhookId?: string; credentials?: Record<string, { id: string; name: string }> }>;
+	connections: Record<string, unknown>;
+};
+
+if (!(postgresAvailable() && redisAvailable())) throw new Error('queue-mode e2e needs PostgreSQL 15 and redis-server: apt-get install postgresql redis-server');
+
+describe.each(VERSIONS)('n8n %s queue mode: the LivePerson bot', (VERSION) => {
+	let emu: Emulator;
+	let cluster: QueueCluster;
+	let botUrl = '';
+	const webhookId = randomUUID();
+	const botId = 'queue-bot';
+
+	const emuPost = async (p: string, body: unknown) => {
+		const r = await fetch(emu.url + p, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+		return { status: r.status, json: (await r.json()) as Record<string, any> };
+	};
+	const store = () =>
+		new BotConversationStore(
+			new RedisTokenStore({ host: cluster.env.QUEUE_BULL_REDIS_HOST, port: Number(cluster.env.QUEUE_BULL_REDIS_PORT), encryptionKey: String(cluster.env.N8N_ENCRYPTION_KEY) }),
+		);
+
+	beforeAll(async () => {
+		emu = await startEmulator();
+		cluster = await startQueueCluster({ version: VERSION, workers: 2 });
+		const credential = { id: 'lpQueueBotCred01', name: 'LivePerson bot (emulator)' };
+		await cluster.importCredentials([{ ...credential, type: 'livePersonBotApi', data: { accountIds: emu.config.accountId, csdsHost: emu.url, allowedInternalNetworks: 'loopback' } }]);
+		const nodes = example.nodes.map((n) => {
+			const { id: _id, ...rest } = n as WorkflowNode & { id?: string };
+			if (!n.type.endsWith('.livePersonBotTrigger')) return rest;
+			return { ...rest, webhookId, parameters: { ...n.parameters, botId }, credentials: { livePersonBotApi: credential } };
+		});
+		await cluster.createActiveWorkflow('LP bot (queue mode)', nodes as WorkflowNode[], example.connections);
+		botUrl = `${cluster.baseUrl}/webhook/${webhookId}`;
+		expect((await emuPost('/thirdpartybots/settings', { botUrl, botId, retryDelaysMs: [300, 300] })).status).toBe(200);
+		const token = (await emuPost('/thirdpartybots/token', {})).json.access_token as string;
+		const t0 = Date.now();
+		for (;;) {
+			const r = await fetch(`${botUrl}/v1/bots/${botId}/environments`, { headers: { authorization: `Bearer ${token}` } });
+			if (r.status === 200) break;
+			if (Date.now() - t0 > 60_000) throw new Error(`the bot webhooks do not answer (HTTP ${r.status}):\n${cluster.main.logs().slice(-3000)}`);
+			await new Promise((r2) => setTimeout(r2, 300));
+		}
+	}, INSTALL_TIMEOUT_MS);
+
+	afterAll(async () => {
+		await cluster?.stop();
+		await emu?.close();
+	}, 120_000);
+
+	test(
+		'conversations run on the workers; the SDES kept by the main process are in Redis (encrypted)',
+		async () => {
+			const before = Object.values(cluster.executionsPerWorker()).reduce((a, b) => a + b, 0);
+			const start = await emuPost('/thirdpartybots/conversations', { sdes: { unauthenticatedSdes: { personalInfo: { name: 'Quinn' } } } });
+			expect({ status: start.status, problems: start.json.problems }).toEqual({ status: 200, problems: [] });
+			expect(start.json.lines[0].text).toBe('Hi Quinn! I am the n8n sample bot.');
+			const id = start.json.conversation.conversationId as string;
+			const hello = await emuPost(`/thirdpartybots/conversations/${id}/messages`, { text: 'hello' });
+			expect(hello.json.lines[0].text).toBe('You said: hello');
+			const agent = await emuPost(`/thirdpartybots/conversations/${id}/messages`, { text: 'agent please' });
+			expect(agent.json.conversation).toMatchObject({ status: 'transferred', transferredTo: { skillName: 'human-agents' } });
+
+			// The record the main process wrote: readable with the cluster's key, not in clear text in Redis.
+			const s = store();
+			try {
+				const kept = await s.loadConversation({ botId, environment: 'draft', conversationId: id });
+				expect(kept?.sdes).toEqual({ unauthenticatedSdes: { personalInfo: { name: 'Quinn' } } });
+				// This package's keys (n8n's own webhook cache names the paths, not ours to judge).
+				const keys = (await cluster.redis.cli('--scan', '--pattern', 'n8n-nodes-liveperson:*')).split('\n').filter(Boolean);
+				expect(keys.length).toBeGreaterThan(0);
+				expect(keys.filter((k) => k.includes(id) || k.includes(botId))).toEqual([]);
+				for (const key of keys.filter((k) => k.endsWith(':token'))) expect(await cluster.redis.cli('HGET', key, 'r')).not.toContain('Quinn');
+			} finally {
+				await s.store.close();
+			}
+			const t0 = Date.now();
+			let ran = 0;
+			while (Date.now() - t0 < 30_000) {
+				ran = Object.values(cluster.executionsPerWorker()).reduce((a, b) => a + b, 0) - before;
+				if (ran >= 3) break;
+				await new Promise((r) => setTimeout(r, 300));
+			}
+			expect(ran).toBe(3);
+		},
+		STEP_MS,
+	);
+
+	test(
+		'a conversation kept by another process is the one the next event sees',
+		async () => {
+			const conversationId = randomUUID();
+			const s = store();
+			try {
+				await s.saveConversation({ botId, environment: 'draft', conversationId }, { sdes: { unauthenticatedSdes: { personalInfo: { name: 'Avery' } } }, context: { type: 'MESSAGING', skillId: 1, engagementId: 2 } });
+			} finally {
+				await s.store.close();
+			}
+			const token = (await emuPost('/thirdpartybots/token', {})).json.access_token as string;
+			const r = await fetch(`${botUrl}/v1/bots/${botId}/environments/draft/conversations/${conversationId}/events`, {
+				method: 'POST',
+				headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+				body: JSON.stringify({ type: 'CONVERSATION', source: 'CONVERSATION', data: { name: 'STARTED' }, context: { lpEvent: {} } }),
+			});
+			expect(r.status).toBe(200);
+			const body = (await r.json()) as { response: Array<{ data: { message?: string } }> };
+			expect(body.response[0].data.message).toBe('Hi Avery! I am the n8n sample bot.');
+		},
+		STEP_MS,
+	);
+});
