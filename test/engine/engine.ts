@@ -73,7 +73,9 @@ function ensureUserFolder(): string {
 	return userFolder;
 }
 if (typeof afterAll === 'function') {
-	afterAll(() => {
+	afterAll(async () => {
+		for (const engine of loaded.values()) (await engine.catch(() => undefined))?.shutdown();
+		loaded.clear();
 		if (userFolder) fs.rmSync(userFolder, { recursive: true, force: true });
 		userFolder = undefined;
 	});
@@ -83,6 +85,8 @@ if (typeof afterAll === 'function') {
 // Node and credential types
 
 interface Loaded {
+	/** Stops what the engine started for the process (n8n-core 2.8's SSH tunnel sweep timer is not unref'd). */
+	shutdown(): void;
 	core: Any;
 	workflow: Any;
 	nodeTypes: Any;
@@ -158,7 +162,12 @@ function load(version: EngineVersion): Promise<Loaded> {
 				getByNameAndVersion: (type: string, v?: number) => workflow.NodeHelpers.getVersionedNodeType(byName(type), v),
 				getKnownTypes: () => ({}),
 			};
-			return { core, workflow, nodeTypes, credentialType: (name: string) => ourCreds.get(name) ?? baseCred(name) };
+			const shutdown = () => {
+				const { Container } = require(from(coreDir, '@n8n/di')) as Any;
+				const { SSHClientsManager } = require(path.join(coreDir, 'dist', 'execution-engine', 'ssh-clients-manager.js')) as Any;
+				if (Container.has(SSHClientsManager)) Container.get(SSHClientsManager).onShutdown();
+			};
+			return { shutdown, core, workflow, nodeTypes, credentialType: (name: string) => ourCreds.get(name) ?? baseCred(name) };
 		})();
 		p.catch(() => loaded.delete(version));
 		loaded.set(version, p);

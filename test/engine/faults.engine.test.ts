@@ -14,21 +14,11 @@
 import { getEmulatorClientIdentity, getEmulatorPki, startEmulator, type Emulator } from '../../sandbox/emulator';
 import { makeTestPki, STORE_PASSWORD, type TestPki } from '../helpers/pki';
 import { SecretScanner } from '../support/secrets';
-import {
-	createN8n,
-	EXECUTE_TIMEOUT_MS,
-	INSTALL_TIMEOUT_MS,
-	itemsNode,
-	manualTriggerWorkflow,
-	nodeType,
-	type ExecutionResult,
-	type N8nInstance,
-	workflowId,
-	type WorkflowNode,
-} from './harness';
+import { EXECUTE_TIMEOUT_MS, INSTALL_TIMEOUT_MS, itemsNode, manualTriggerWorkflow, nodeType, type ExecutionResult, workflowId, type WorkflowNode } from '../e2e/harness';
+import { createEngine, ENGINE_VERSIONS, type WorkflowRunner } from './engine';
 
 /** Both n8n versions (about 2 minutes each); LP_FAULTS_VERSION=2.8.4 runs one for a quick local check. */
-const VERSIONS = process.env.LP_FAULTS_VERSION ? [process.env.LP_FAULTS_VERSION] : ['2.8.4', '2.41.3'];
+const VERSIONS = process.env.LP_FAULTS_VERSION ? ENGINE_VERSIONS.filter((v) => v === process.env.LP_FAULTS_VERSION) : ENGINE_VERSIONS;
 const ACC = '12345678';
 const ITEMS = 3;
 const NODE = 'Under Test';
@@ -190,7 +180,7 @@ interface Figures {
 
 describe.each(VERSIONS)('fault injection in n8n %s', (version) => {
 	let emu: Emulator;
-	let n8n: N8nInstance;
+	let n8n: WorkflowRunner;
 	let pki: TestPki;
 	const secrets = new SecretScanner();
 	const ids = new Map<string, string>();
@@ -216,7 +206,7 @@ describe.each(VERSIONS)('fault injection in n8n %s', (version) => {
 			.addBase64Blob('PKCS#12 key store', pki.p12Untrusted)
 			.addEmulator(emu);
 
-		n8n = await createN8n(version, { logLevel: 'debug' });
+		n8n = await createEngine(version);
 		await n8n.importCredentials([
 			{ ...CRED.account, type: 'livePersonAccountApi', data: { accountId: ACC, csdsHost: emu.url, allowedInternalNetworks: 'loopback', authMethod: 'userPassword', username: c.user.username, password: c.user.password } },
 			{ ...CRED.co, type: 'conversationOrchestratorApi', data: { region: 'custom', customHost: emu.url, allowedInternalNetworks: 'loopback', apiVersion: 'v2', userId: c.orchestrator.v2.userId, password: c.orchestrator.v2.password } },
