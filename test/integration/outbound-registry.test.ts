@@ -54,6 +54,9 @@ let echo: EchoServer;
 let pki: TestPki;
 let redirector: { url: string; close(): Promise<void> };
 let trap: { url: string; hits(): number; close(): Promise<void> };
+/** Another origin (an allowed address, another port): what a cross-origin redirect reaches. */
+let elsewhere: EchoServer;
+let crossOrigin: { url: string; issued: string[]; close(): Promise<void> };
 let jwt: string;
 
 async function loadNode(name: string): Promise<INodeType> {
@@ -362,6 +365,52 @@ function startRedirector(to: () => string): Promise<{ url: string; close(): Prom
 	return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((r) => server.close(() => r())) })));
 }
 
+/**
+ * The first origin of a cross-origin redirect: answers token requests itself (so that strategies that
+ * fetch a token get one, and that token can be looked for elsewhere), redirects everything else (307:
+ * method, body and headers kept) to the same path on `to()`.
+ */
+function startCrossOriginRedirector(to: () => string): Promise<{ url: string; issued: string[]; close(): Promise<void> }> {
+	const issued: string[] = [];
+	const server = http.createServer((req, res) => {
+		req.resume();
+		if (req.url === '/token' || req.url === '/v2/authenticate/login') {
+			const token = `first-origin-token-${issued.length}-${Math.random().toString(36).slice(2)}`;
+			issued.push(token);
+			res.writeHead(200, { 'content-type': 'application/json' });
+			res.end(JSON.stringify({ access_token: token, token_type: 'Bearer', expires_in: 3600 }));
+			return;
+		}
+		res.writeHead(307, { location: `${to()}${req.url ?? '/'}` });
+		res.end();
+	});
+	return new Promise((resolve) =>
+		server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, issued, close: () => new Promise((r) => server.close(() => r())) })),
+	);
+}
+
+/** Every secret a registry entry is given (credentials, the item's token), and the tokens issued to it. */
+function registrySecrets(): string[] {
+	return [
+		'registry-basic-password',
+		'registry-token',
+		'registry-cc-secret',
+		'registry-auth-code-secret',
+		'registry-oauth-token',
+		'registry-ibm-api-key',
+		'registry-consumer-token',
+		'registry-app-secret',
+		'registry-consumer-auth-secret',
+		STORE_PASSWORD,
+		DEFAULT_CONFIG.user.password,
+		DEFAULT_CONFIG.oauth2Client.clientSecret,
+		DEFAULT_CONFIG.orchestrator.apiKey,
+		DEFAULT_CONFIG.orchestrator.v2.password,
+		jwt,
+		...crossOrigin.issued,
+	];
+}
+
 /** An internal host that must never be reached: IPv6 loopback (not in the allowed 127.0.0.1/32). */
 function startTrap(): Promise<{ url: string; hits(): number; close(): Promise<void> }> {
 	let hits = 0;
@@ -380,11 +429,13 @@ beforeAll(async () => {
 	pki = makeTestPki();
 	[emu, echo, trap] = await Promise.all([startEmulator(), startEchoServer(), startTrap()]);
 	redirector = await startRedirector(() => trap.url);
+	elsewhere = await startEchoServer();
+	crossOrigin = await startCrossOriginRedirector(() => elsewhere.url);
 	const { privateKey } = await jose.generateKeyPair('RS256');
 	jwt = await new jose.SignJWT({ sub: 'x' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setExpirationTime('1h').sign(privateKey);
 });
 afterAll(async () => {
-	await Promise.all([emu?.close(), echo?.close(), trap?.close(), redirector?.close()]);
+	await Promise.all([emu?.close(), echo?.close(), trap?.close(), redirector?.close(), elsewhere?.close(), crossOrigin?.close()]);
 	await closeAllAgents();
 	await closeAllDispatchers();
 });
@@ -421,6 +472,21 @@ describe.each(registry().map((e) => [e.id, e] as const))('%s', (_id, entry) => {
 		const before = trap.hits();
 		await outcome(entry.run({ base: redirector.url, allow: '127.0.0.1/32' }));
 		expect(trap.hits()).toBe(before);
+	});
+
+	test('a redirect to another origin carries no credential (whoever signs: strategy, n8n, a custom transport)', async () => {
+		const before = elsewhere.requests.length;
+		await outcome(entry.run({ base: crossOrigin.url, allow: '127.0.0.1/32' }));
+		const secrets = registrySecrets();
+		for (const r of elsewhere.requests.slice(before)) {
+			const seen = JSON.stringify({ url: r.url, headers: r.headers, body: r.body });
+			const decoded = Object.values(r.headers)
+				.flatMap((v) => String(v).split(/[\s,]+/))
+				.map((w) => Buffer.from(w, 'base64').toString('latin1'))
+				.join(' ');
+			expect({ path: r.url, authorization: r.headers.authorization }).toEqual({ path: r.url, authorization: undefined });
+			for (const secret of secrets) expect({ path: r.url, leaked: seen.includes(secret) || decoded.includes(secret) ? secret : undefined }).toEqual({ path: r.url, leaked: undefined });
+		}
 	});
 });
 
