@@ -10,6 +10,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import { LpError } from '../../lib/errors';
 import { closeAllDispatchers } from '../../lib/http';
 import { c2mClientForCredentials } from '../../lib/liveperson/c2m';
+import { login } from '../../lib/liveperson/login';
+import { policyForAllowText } from '../../lib/net/policy';
 import { mtlsClientForAccount } from '../../lib/liveperson/mtls-gateway';
 import { OrchestratorClient } from '../../lib/liveperson/orchestrator';
 import { tokenCache } from '../../lib/auth/token-cache';
@@ -66,6 +68,10 @@ const MODES: Array<{ status: number; form: string }> = [
 	{ status: 400, form: 'straddle:authorization' },
 	{ status: 400, form: 'straddle:maven-api-key' },
 	{ status: 400, form: 'straddle:access_token' },
+	// Issue 22 item 3: the request quoted as a JSON string inside JSON (and deeper), and base64-encoded.
+	{ status: 401, form: 'json2' },
+	{ status: 400, form: 'json3' },
+	{ status: 422, form: 'b64' },
 ];
 
 /** Runs `call` against each echo mode and checks every representation of the error it gives. */
@@ -94,7 +100,8 @@ async function expectNoLeak(scanner: SecretScanner, label: string, call: () => P
 }
 
 function scannerWith(...values: Array<[string, string]>): SecretScanner {
-	const s = new SecretScanner();
+	// Decoding views: a secret nested in any encoding the echo produced is found (item 3).
+	const s = new SecretScanner().decoding();
 	for (const [label, value] of values) s.add(label, value);
 	s.addSource(() => echo.issued);
 	s.addEmulator(emu);
@@ -114,12 +121,20 @@ describe('API Integration node (errors it builds from echoed requests)', () => {
 
 	const cases: Array<[string, string, Record<string, Record<string, unknown>>, Array<[string, string]>]> = [
 		['Basic', 'basicAuth', { livePersonBasicAuthApi: { user: 'echo-basic-user', password: 'Echo Basic P@ss/wörd+1' } }, [['basic password', 'Echo Basic P@ss/wörd+1'], ['basic pair', 'echo-basic-user:Echo Basic P@ss/wörd+1']]],
+		// Quotes and a backslash: every JSON level escapes them again (item 3).
+		['Basic (quotes, backslash)', 'basicAuth', { livePersonBasicAuthApi: { user: 'echo-basic-user', password: 'Echo "quoted" P\\ss/wörd' } }, [['basic password', 'Echo "quoted" P\\ss/wörd']]],
 		['Access Token', 'accessToken', { livePersonAccessTokenApi: { accessToken: 'echo.access/token+value=9', tokenType: 'Bearer' } }, [['access token', 'echo.access/token+value=9']]],
 		[
 			'OAuth2 client credentials',
 			'oAuth2ClientCredentials',
 			{ livePersonOAuth2ClientCredentialsApi: { accessTokenUrl: `__ECHO__/token`, clientId: 'echo-cc-client', clientSecret: 'echo cc/secret+&=ü', authentication: 'header', tokenExpiredStatusCode: 401, allowedInternalNetworks: 'loopback' } },
 			[['client secret', 'echo cc/secret+&=ü']],
+		],
+		[
+			'OAuth2 client credentials (secret in the form body, with quotes)',
+			'oAuth2ClientCredentials',
+			{ livePersonOAuth2ClientCredentialsApi: { accessTokenUrl: `__ECHO__/status/401`, clientId: 'echo-cc-client', clientSecret: 'echo "cc" \\secret+&=ü', authentication: 'body', tokenExpiredStatusCode: 401, allowedInternalNetworks: 'loopback' } },
+			[['client secret', 'echo "cc" \\secret+&=ü']],
 		],
 	];
 
@@ -194,6 +209,16 @@ describe('Consumer Authentication Complete (the code exchange answered by the ec
 describe('LivePerson clients (host overrides pointed at the echo)', () => {
 	const account = (extra: Record<string, unknown>) =>
 		accountConfig({ accountId: DEFAULT_CONFIG.accountId, csdsHost: emu.url, allowedInternalNetworks: 'loopback', ...extra });
+
+	test('Login Service answered by the echo: the JSON login body quoted as JSON inside JSON (item 3)', async () => {
+		// Quotes, a backslash, a slash and non-ASCII: every JSON level spells them differently.
+		const password = 'Login "pass" \\ w/ørd';
+		const scanner = scannerWith(['login password', password]);
+		const timing = { sleep: async () => undefined, scale: 0 };
+		await expectNoLeak(scanner, 'login user/password', () =>
+			login({ accountId: DEFAULT_CONFIG.accountId, agentVepBase: echo.url }, { kind: 'user', username: 'echo-user', password }, { policy: policyForAllowText('loopback'), timing }),
+		);
+	});
 
 	test('LivePerson Account, user + password (Login Service bearer): mTLS gateway override', async () => {
 		const creds = account({ authMethod: 'userPassword', username: DEFAULT_CONFIG.user.username, password: DEFAULT_CONFIG.user.password });
