@@ -87,9 +87,15 @@ export function errorRetryDelay(policy: RetryPolicy, attempt: number, error: LpE
 	return Math.min(policy.maxDelayMs ?? 30_000, backoffDelay(policy, attempt));
 }
 
-function allSecrets(res: Pick<HttpResponse, 'secrets'>, extra: Iterable<string | undefined>): string[] {
+/**
+ * THE secrets list for anything built from an answer: every secret in scope of the request that
+ * produced it (strategy, connection, request: `res.secrets`) plus the caller's `extra`. Errors built
+ * from an answer take this list, never a hand-picked one.
+ */
+export function responseSecrets(res: Pick<HttpResponse, 'secrets'>, extra: Iterable<string | undefined | null> = []): string[] {
 	return [...(res.secrets ?? []), ...[...extra].filter((s): s is string => !!s)];
 }
+const allSecrets = responseSecrets;
 
 /** A redacted extract of an answer's body: the answer's own secrets and `extra` are redacted first. */
 export function bodySnippet(res: Pick<HttpResponse, 'body' | 'secrets'>, extra: Iterable<string | undefined> = [], max = 300): string | undefined {

@@ -18,7 +18,7 @@
  * the read-only search POSTs of the typed operations). A failed POST is never sent twice.
  */
 import { inputError, LpError, snippet } from '../errors';
-import { header, type HttpResponse, parseJsonBody, type RetryPolicy, send, statusError } from '../http';
+import { header, type HttpResponse, parseJsonBody, responseSecrets, type RetryPolicy, send, statusError } from '../http';
 import type { AuthStrategy } from '../http/types';
 import { fieldText } from '../text';
 import { accountAuthLabel, accountPolicy, accountStrategy, type AccountAuthOptions, type LivePersonAccountCredentials } from './account-auth';
@@ -119,7 +119,7 @@ export interface LpApiResult {
  * 403 names the authentication that was sent.
  */
 export function processLpApiResponse(res: HttpResponse, ctx: { service: string; authLabel?: string; neverError?: boolean; secrets?: string[] }): LpApiResult {
-	const secrets = ctx.secrets ?? [];
+	const secrets = responseSecrets(res, ctx.secrets ?? []);
 	const label = `${LP_API_SERVICE} (${ctx.service})`;
 	if ((res.status < 200 || res.status > 299) && !ctx.neverError) {
 		const hint =

@@ -24,7 +24,7 @@
  */
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { inputError, LpError, redact, safeUrl, snippet } from '../errors';
-import { header, HttpResponse, parseJsonBody, send, statusError, bodySnippet } from '../http';
+import { header, HttpResponse, parseJsonBody, responseSecrets, send, statusError, bodySnippet } from '../http';
 import { decodePkcs12WithForge, IterationLimitError, scanPkcs12 } from '../tls/pkcs12';
 import type { AuthStrategy } from '../http/types';
 import type { OutboundPolicy } from '../net/policy';
@@ -435,6 +435,11 @@ export interface ForwardResult {
 	statusCode: number;
 	headers: Record<string, string>;
 	body: Buffer;
+	/**
+	 * Every secret in scope of the call (the strategy's, the connection's, the request's: the target
+	 * Authorization however it was given): errors built from this result redact with it.
+	 */
+	secrets: readonly string[];
 }
 
 function decodeHeader(value: string | undefined, secrets: string[]): string | undefined {
@@ -514,7 +519,7 @@ export function forwardNeedsMappingCheck(res: HttpResponse, ctx: Pick<ForwardCon
  * (use `targetStatusError` to fail on them).
  */
 export function processForwardResponse(res: HttpResponse, ctx: ForwardContext): ForwardResult {
-	const secrets = (ctx.secrets ?? []).filter(Boolean);
+	const secrets = responseSecrets(res, ctx.secrets ?? []);
 	if (transportFailure(res)) throw transportError(res, ctx.targetUrl, secrets);
 	if (forwardNeedsMappingCheck(res, ctx) && ctx.mappingExists === false) throw noMappingError(res, ctx.serviceName, ctx.targetUrl, secrets);
 	if ((res.status === 401 || res.status === 403) && header(res, 'www-authenticate') !== undefined) {
@@ -526,7 +531,7 @@ export function processForwardResponse(res: HttpResponse, ctx: ForwardContext): 
 		if (value === undefined) continue;
 		headers[name] = redact(Array.isArray(value) ? value.join(', ') : value, secrets);
 	}
-	return { statusCode: res.status, headers, body: res.body };
+	return { statusCode: res.status, headers, body: res.body, secrets };
 }
 
 function throwGatewayAuth(res: HttpResponse, secrets: string[]): never {
@@ -539,7 +544,8 @@ function throwGatewayAuth(res: HttpResponse, secrets: string[]): never {
 }
 
 /** Error for a target answer outside 2xx (when the caller does not want such answers as output). */
-export function targetStatusError(result: ForwardResult, targetUrl: string, secrets: string[] = []): LpError {
+export function targetStatusError(result: ForwardResult, targetUrl: string, extra: string[] = []): LpError {
+	const secrets = [...result.secrets, ...extra];
 	return new LpError('http', `The target ${safeUrl(targetUrl)} answered HTTP ${result.statusCode} through the mTLS gateway`, {
 		status: result.statusCode,
 		code: `MTLS_TARGET_HTTP_${result.statusCode}`,
@@ -798,7 +804,7 @@ export function processListMappingsResponse(res: HttpResponse, secrets: string[]
 	const body = parseJsonBody(res, MTLS_CONFIG_SERVICE, secrets);
 	const list = Array.isArray(body) ? body : typeof body === 'object' && body !== null ? Object.values(body as Record<string, unknown>).find(Array.isArray) : undefined;
 	if (!Array.isArray(list)) {
-		throw new LpError('response', `${MTLS_CONFIG_SERVICE} answered the mapping list without a list`, { status: res.status, code: 'MTLS_MAPPINGS_SHAPE', responseSnippet: snippet(res.body, secrets) });
+		throw new LpError('response', `${MTLS_CONFIG_SERVICE} answered the mapping list without a list`, { status: res.status, code: 'MTLS_MAPPINGS_SHAPE', responseSnippet: bodySnippet(res, secrets) });
 	}
 	const names = Object.fromEntries(Object.entries(MTLS_SERVICE_IDS).map(([n, id]) => [id, n]));
 	return list
@@ -815,7 +821,7 @@ export function buildDeleteCertificateRequest(gatewayBase: string, accountIdInpu
 /** Documented: 200 OK (no body described). 404 is reported as "no such certificate". */
 export function processDeleteCertificateResponse(res: HttpResponse, certificateId: string, secrets: string[] = []): Record<string, unknown> {
 	if (res.status === 404) {
-		throw new LpError('http', `${MTLS_SERVICE} has no certificate ${certificateId} in this account (HTTP 404)`, { status: 404, code: 'MTLS_CERT_NOT_FOUND', field: 'certificateId', responseSnippet: snippet(res.body, secrets), hint: 'Run "List Certificates" for the IDs.' });
+		throw new LpError('http', `${MTLS_SERVICE} has no certificate ${certificateId} in this account (HTTP 404)`, { status: 404, code: 'MTLS_CERT_NOT_FOUND', field: 'certificateId', responseSnippet: bodySnippet(res, secrets), hint: 'Run "List Certificates" for the IDs.' });
 	}
 	if (res.status < 200 || res.status > 299) throw gatewayStatusError(res, MTLS_SERVICE, secrets, 'certificate');
 	let details: unknown;
@@ -871,7 +877,8 @@ export class MtlsClient {
 			timeoutMs: this.io.timeoutMs,
 			maxResponseBytes: this.io.maxResponseBytes,
 		});
-		return { res, secrets: req.secrets };
+		// One list: the pipeline's (strategy, connection, request) and the request's own.
+		return { res, secrets: responseSecrets(res, req.secrets) };
 	}
 
 	/** Runs a process* step; a 401/403 error names the auth that was sent and the one the call wants. */

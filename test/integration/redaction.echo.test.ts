@@ -17,6 +17,7 @@ import { OrchestratorClient } from '../../lib/liveperson/orchestrator';
 import { tokenCache } from '../../lib/auth/token-cache';
 import { LivePersonApiIntegration } from '../../nodes/LivePersonApiIntegration/LivePersonApiIntegration.node';
 import { LivePersonConsumerAuth } from '../../nodes/LivePersonConsumerAuth/LivePersonConsumerAuth.node';
+import { LivePersonMtls } from '../../nodes/LivePersonMtls/LivePersonMtls.node';
 import { accountConfig, orchestratorConfig, transferToMessagingConfig } from '../../nodes/shared/credentialConfig';
 import { errorItem, toNodeError } from '../../nodes/shared/errors';
 import { DEFAULT_CONFIG, Emulator, startEmulator } from '../../sandbox/emulator';
@@ -218,6 +219,36 @@ describe('LivePerson clients (host overrides pointed at the echo)', () => {
 		await expectNoLeak(scanner, 'login user/password', () =>
 			login({ accountId: DEFAULT_CONFIG.accountId, agentVepBase: echo.url }, { kind: 'user', username: 'echo-user', password }, { policy: policyForAllowText('loopback'), timing }),
 		);
+	});
+
+	test.each([
+		['OAuth 1.0 (the app key and the signature)', { authMethod: 'oauth1', appKey: 'echo-forward-app-key', appSecret: 'echo forward/app secret' }, [['oauth1 app key', 'echo-forward-app-key'], ['oauth1 app secret', 'echo forward/app secret']]],
+		['Login Service bearer', { authMethod: 'userPassword', username: DEFAULT_CONFIG.user.username, password: DEFAULT_CONFIG.user.password }, [['account password', DEFAULT_CONFIG.user.password]]],
+	] as Array<[string, Record<string, unknown>, Array<[string, string]>]>)('mTLS Forward through a gateway that echoes (%s): no secret of the strategy or the target Authorization (item 4)', async (_label, auth, secrets) => {
+		const targetAuthorization = 'Bearer echo-target/token+9';
+		const scanner = scannerWith(...secrets, ['target authorization (given as a header)', 'echo-target/token+9']);
+		// The LP bearer the strategy sent: whatever the emulator issued.
+		const run = (continueOnFail: boolean) =>
+			new LivePersonMtls().execute.call(
+				nodeCtx({
+					continueOnFail,
+					credentials: { livePersonAccountApi: { accountId: DEFAULT_CONFIG.accountId, csdsHost: emu.url, allowedInternalNetworks: 'loopback', ...auth } },
+					params: {
+						operation: 'forward',
+						method: 'GET',
+						targetUrl: 'https://target.example.com/hook',
+						serviceName: 'WEBHOOKS',
+						stopIfCertificateNotFound: false,
+						sendHeaders: true,
+						headerParameters: { parameters: [{ name: 'Authorization', value: targetAuthorization }] },
+						bodyType: 'none',
+						responseFormat: 'json',
+						options: { gatewayHost: echo.url, allowedInternalNetworks: 'loopback' },
+					},
+				}),
+			);
+		await expectNoLeak(scanner, 'mtls forward (fail)', () => run(false));
+		await expectNoLeak(scanner, 'mtls forward (continue on fail)', () => run(true), { mustFail: false });
 	});
 
 	test('LivePerson Account, user + password (Login Service bearer): mTLS gateway override', async () => {

@@ -241,8 +241,8 @@ export async function execute(this: IExecuteFunctions, i: number, client: MtlsCl
 		body,
 	};
 	const result = await client.forward(input);
-	const secrets = [input.authorizationOverride ?? ''];
-	if ((result.statusCode < 200 || result.statusCode > 299) && !options.neverError) throw targetStatusError(result, targetUrl, secrets);
+	// The result carries every secret in scope of the call (strategy, connection, target Authorization).
+	if ((result.statusCode < 200 || result.statusCode > 299) && !options.neverError) throw targetStatusError(result, targetUrl);
 
 	const format = this.getNodeParameter('responseFormat', i, 'autodetect') as string;
 	const contentType = result.headers['content-type'] ?? '';

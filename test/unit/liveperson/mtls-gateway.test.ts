@@ -214,7 +214,7 @@ describe('forward', () => {
 		expect([...out.body]).toEqual([1, 2, 3]);
 		expect(out.headers['x-echo']).toBe('y');
 		expect(thrown(() => processForwardResponse(res(401, '', { 'www-authenticate': 'Bearer' }), { targetUrl: TARGET })).code).toBe('MTLS_AUTH_REFUSED');
-		expect(targetStatusError({ statusCode: 404, headers: {}, body: Buffer.from('nope') }, TARGET).message).toContain('HTTP 404');
+		expect(targetStatusError({ statusCode: 404, headers: {}, body: Buffer.from('nope'), secrets: [] }, TARGET).message).toContain('HTTP 404');
 	});
 });
 
