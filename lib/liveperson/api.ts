@@ -24,6 +24,7 @@ import { fieldText } from '../text';
 import { accountAuthLabel, accountPolicy, accountStrategy, type AccountAuthOptions, type LivePersonAccountCredentials } from './account-auth';
 import { isLoopbackHost, resolveServiceBase, validateAccountId, validateServiceName } from './csds';
 import { normaliseHostOverride } from './mtls-gateway';
+import { assertNoDotSegment, joinPath } from '../net/url-path';
 
 export const LP_API_SERVICE = 'LivePerson API';
 /** The Login Service retry page's 5xx pauses. */
@@ -64,9 +65,11 @@ export function validateApiPath(value: unknown, accountId: string, field = 'path
 	if (!text.startsWith('/') || text.startsWith('//')) {
 		throw inputError(field, 'Path must start with a single "/" (the host comes from CSDS)', 'Example: /operations/api/account/{accountId}/msgqueuehealth/current/.', 'LP_API_PATH_INVALID');
 	}
-	if (/[\\\s#\x00-\x1f\x7f-\uffff]/.test(text) || /(^|\/)\.\.?(\/|$|\?)/.test(text)) {
-		throw inputError(field, 'Path must be printable ASCII without spaces, "#", backslashes or "." / ".." segments', 'Percent-encode special characters.', 'LP_API_PATH_INVALID');
+	if (/[\\\s#\x00-\x1f\x7f-\uffff]/.test(text)) {
+		throw inputError(field, 'Path must be printable ASCII without spaces, "#" or backslashes', 'Percent-encode special characters.', 'LP_API_PATH_INVALID');
 	}
+	// "." / ".." in every spelling the URL parser or the server would resolve (%2e%2e, .%2e, %2E., %2f…).
+	assertNoDotSegment(text, field, 'Path', 'LP_API_PATH_INVALID');
 	return text.replace(/\{accountId\}/gi, encodeURIComponent(accountId));
 }
 
@@ -76,7 +79,7 @@ export function buildLpApiRequest(serviceBase: string, accountIdInput: string, c
 	const method = fieldText(call.method).trim().toUpperCase() || 'GET';
 	if (!(LP_API_METHODS as readonly string[]).includes(method)) throw inputError('method', `Method ${method.slice(0, 10)} is not supported`, `Use one of ${LP_API_METHODS.join(', ')}.`, 'LP_API_METHOD');
 	const path = validateApiPath(call.path, accountId);
-	const url = new URL(`${serviceBase.replace(/\/+$/, '')}${path}`);
+	const url = joinPath(serviceBase, path, 'path', 'LP_API_PATH_INVALID');
 	for (const [name, value] of Object.entries(call.query ?? {})) {
 		if (!name || value === undefined) continue;
 		for (const v of Array.isArray(value) ? value : [value]) url.searchParams.append(name, v);
