@@ -291,3 +291,67 @@ describe('LivePerson clients (host overrides pointed at the echo)', () => {
 		);
 	});
 });
+
+/**
+ * Issue 22 item 6: a Consumer Authentication state is bound to the exact credential (its id and
+ * every field, the secret included), optionally to the workflow, and is checked BEFORE it is used
+ * up; Start refuses (never repairs) a malformed redirect URI or one on another host. The echo is the
+ * token endpoint (it issues a token for any code).
+ */
+describe('Consumer Authentication state binding (the echo as token endpoint)', () => {
+	const credentialData = () => ({ authUrl: `${echo.url}/auth`, accessTokenUrl: `${echo.url}/token`, clientId: 'echo-bot', clientSecret: 'state-binding-secret-1', authentication: 'header', allowedInternalNetworks: 'loopback' });
+	const runNode = (params: Record<string, unknown>, data: Record<string, unknown>, extra: { credentialIds?: Record<string, string>; workflowId?: string; instanceBaseUrl?: string } = {}) =>
+		new LivePersonConsumerAuth().execute.call(nodeCtx({ credentials: { livePersonConsumerAuthApi: data }, params, ...extra }));
+	const start = async (data = credentialData(), extra: Parameters<typeof runNode>[2] = {}, options: Record<string, unknown> = {}) => {
+		const out = (await runNode({ operation: 'start', conversationId: 'conv-bind', redirectUri: 'https://n8n.example.test/webhook/cb', options }, data, extra)) as Array<Array<{ json: Record<string, unknown> }>>;
+		return new URL(out[0][0].json.authorizationUrl as string).searchParams.get('state') as string;
+	};
+	const complete = (state: string, data = credentialData(), extra: Parameters<typeof runNode>[2] = {}) =>
+		runNode({ operation: 'complete', state, code: 'binding-code', error: '', options: {} }, data, extra).then(
+			(out) => ((out as Array<Array<{ json: Record<string, unknown> }>>)[0][0].json.authenticated === true ? 'completed' : 'no'),
+			(error: { code?: string; description?: string; message?: string; context?: { code?: string } }) => error?.context?.code ?? error?.code ?? error?.message,
+		);
+	const codeOf = async (p: Promise<unknown>) =>
+		p.then(
+			() => 'accepted',
+			(error: { code?: string; message?: string; context?: { code?: string } }) => `${error?.context?.code ?? error?.code ?? ''} ${error?.message ?? ''}`,
+		);
+
+	test.each([
+		['another client secret', { clientSecret: 'state-binding-secret-2' }, {}],
+		['another client id', { clientId: 'echo-bot-2' }, {}],
+		['another client authentication', { authentication: 'body' }, {}],
+		['another credential (same fields, another id)', {}, { credentialIds: { livePersonConsumerAuthApi: 'other-credential' } }],
+	] as Array<[string, Record<string, unknown>, { credentialIds?: Record<string, string> }]>)('%s cannot complete the state, and does not use it up', async (_label, change, extra) => {
+		const state = await start();
+		expect(await complete(state, { ...credentialData(), ...change }, extra)).toMatch(/OTHER_CLIENT|another Consumer Authentication credential/);
+		expect(await complete(state)).toBe('completed');
+		expect(await complete(state)).toMatch(/already used/);
+	});
+
+	test('a state bound to its workflow is refused in another one, and stays valid there', async () => {
+		const state = await start(credentialData(), { workflowId: 'wf-start' }, { bindToWorkflow: true });
+		expect(await complete(state, credentialData(), { workflowId: 'wf-other' })).toMatch(/another workflow/);
+		expect(await complete(state, credentialData(), { workflowId: 'wf-start' })).toBe('completed');
+		// Unbound (the default): Complete may run in the redirect webhook's own workflow.
+		expect(await complete(await start(credentialData(), { workflowId: 'wf-start' }), credentialData(), { workflowId: 'wf-callback' })).toBe('completed');
+	});
+
+	test.each([
+		['a CR/LF inside', 'https://n8n.example.test/webhook/cb\r\nX-Injected: 1'],
+		['a tab inside', 'https://n8n.example.test/web\thook/cb'],
+		['a line break at the end', 'https://n8n.example.test/webhook/cb\n'],
+		['a backslash', 'https://n8n.example.test\\@evil.example/webhook/cb'],
+		['a fragment', 'https://n8n.example.test/webhook/cb#x'],
+		['another host', 'https://evil.example/webhook/cb'],
+		['another port of this host', 'https://n8n.example.test:8443/webhook/cb'],
+	])('Start refuses a redirect URI with %s (never repairs it)', async (_label, redirectUri) => {
+		const outcome = await codeOf(runNode({ operation: 'start', conversationId: 'c', redirectUri, options: {} }, credentialData()));
+		expect(outcome).toMatch(/Redirect URI/);
+	});
+
+	test('Start accepts this instance\'s origin and the origins named in Allowed Redirect Origins', async () => {
+		expect(await codeOf(runNode({ operation: 'start', conversationId: 'c', redirectUri: 'https://n8n.example.test/webhook/cb', options: {} }, credentialData()))).toBe('accepted');
+		expect(await codeOf(runNode({ operation: 'start', conversationId: 'c', redirectUri: 'https://hooks.example.test/webhook/cb', options: { allowedRedirectOrigins: 'https://hooks.example.test' } }, credentialData()))).toBe('accepted');
+	});
+});
