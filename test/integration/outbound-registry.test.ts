@@ -323,6 +323,9 @@ function registry(): Entry[] {
 					verifyConsumerToken: true,
 					consumerKeySource: 'jwks',
 					consumerJwksUrl: `${env.base}/jwks.json`,
+					// The JWKS host has its own allowance (issue 22 item 7): the request's does not carry over.
+					consumerJwksAllowedInternalNetworks: env.allow,
+					consumerAudience: 'registry-api',
 					consumerAlgorithms: ['RS256'],
 					method: 'GET',
 					url: `${env.base}/api/resource`,
@@ -432,7 +435,7 @@ beforeAll(async () => {
 	elsewhere = await startEchoServer();
 	crossOrigin = await startCrossOriginRedirector(() => elsewhere.url);
 	const { privateKey } = await jose.generateKeyPair('RS256');
-	jwt = await new jose.SignJWT({ sub: 'x' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setExpirationTime('1h').sign(privateKey);
+	jwt = await new jose.SignJWT({ sub: 'x' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setAudience('registry-api').setExpirationTime('1h').sign(privateKey);
 });
 afterAll(async () => {
 	await Promise.all([emu?.close(), echo?.close(), trap?.close(), redirector?.close(), elsewhere?.close(), crossOrigin?.close()]);
@@ -532,5 +535,45 @@ describe('the registry is complete', () => {
 			const undiciIo = /import\s*\{[^}]*\b(request|fetch|stream|pipeline|connect)\b[^}]*\}\s*from\s*'undici'/.test(text) || /(?<![.\w]|private |async |function )fetch\(/.test(text);
 			if (undiciIo) expect({ file, sendsOutsidePipeline: true }).toEqual({ file: 'lib/http/index.ts', sendsOutsidePipeline: true });
 		}
+	});
+});
+
+describe('Consumer Pre-Authentication keeps the JWKS policy apart from the request\'s (issue 22 item 7)', () => {
+	const run = (extra: Record<string, unknown>) =>
+		outcome(
+			runNode(
+				'LivePersonApiIntegration',
+				{
+					authentication: 'consumerPreAuth',
+					consumerToken: jwt,
+					verifyConsumerToken: true,
+					consumerKeySource: 'jwks',
+					consumerJwksUrl: `http://localhost:${new URL(echo.url).port}/jwks.json`,
+					consumerAlgorithms: ['RS256'],
+					consumerAudience: 'registry-api',
+					method: 'GET',
+					url: `http://localhost:${new URL(echo.url).port}/api/resource`,
+					options: { retries: 0, allowedInternalNetworks: 'loopback' },
+					...extra,
+				},
+				{},
+			),
+		);
+
+	test('the request allowing loopback does not let the JWKS URL reach loopback', async () => {
+		const before = echo.requests.length;
+		expect(await run({})).toMatch(/Blocked request to localhost/);
+		expect(echo.requests.length).toBe(before);
+		// Its own allowance does (the refusal above is not vacuous).
+		await run({ consumerJwksAllowedInternalNetworks: 'loopback' });
+		expect(echo.requests.slice(before).some((r) => r.url.startsWith('/jwks.json'))).toBe(true);
+	});
+
+	test('an empty Audience is refused before anything is fetched, unless Accept Any Audience is on', async () => {
+		const before = echo.requests.length;
+		expect(await run({ consumerAudience: '', consumerJwksAllowedInternalNetworks: 'loopback' })).toMatch(/Audience is required/);
+		expect(echo.requests.length).toBe(before);
+		await run({ consumerAudience: '', consumerAcceptAnyAudience: true, consumerJwksAllowedInternalNetworks: 'loopback' });
+		expect(echo.requests.length).toBeGreaterThan(before);
 	});
 });
