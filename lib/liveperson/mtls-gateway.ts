@@ -27,7 +27,7 @@ import { inputError, LpError, redact, safeUrl, snippet } from '../errors';
 import { header, HttpResponse, parseJsonBody, responseSecrets, send, statusError, bodySnippet } from '../http';
 import { decodePkcs12WithForge, IterationLimitError, scanPkcs12 } from '../tls/pkcs12';
 import type { AuthStrategy } from '../http/types';
-import type { OutboundPolicy } from '../net/policy';
+import { policyForAllowText, type OutboundPolicy } from '../net/policy';
 import { accountAuthLabel, accountPolicy, accountStrategy, type AccountAuthOptions, type LivePersonAccountCredentials } from './account-auth';
 import { resolveServiceBase, validateAccountId } from './csds';
 import { fieldText } from '../text';
@@ -146,23 +146,45 @@ export function validateTargetUrl(value: unknown, field = 'url'): string {
 	return url.href;
 }
 
-function validateQueries(queries: MappingQuery[]): MappingQuery[] {
+/**
+ * THE target rule, for every place a target URL is called (Forward) or registered (Create Mapping,
+ * activate) or looked up (Check Mapping): the plain spelling of `validateTargetUrl`, then the outbound
+ * policy for user-supplied destinations. The gateway, not n8n, connects to the target, so host names
+ * are not resolved here (the gateway resolves them in its own network); an IP literal of an internal
+ * network, and a host name the n8n administrator blocks, are refused unless allowed. Default policy:
+ * every internal network refused.
+ */
+export function checkTargetUrl(value: unknown, field: string, policy: OutboundPolicy = policyForAllowText('')): string {
+	const href = validateTargetUrl(value, field);
+	try {
+		policy.checkUrl(new URL(href));
+	} catch (error) {
+		if (error instanceof LpError) {
+			throw new LpError(error.kind, error.message, { field, code: error.code, hint: error.hint });
+		}
+		throw error;
+	}
+	return href;
+}
+
+/** `targetPolicy` null: the spelling only (reading an answer for pairs already checked when sent). */
+function validateQueries(queries: MappingQuery[], targetPolicy: OutboundPolicy | null | undefined): MappingQuery[] {
 	if (!Array.isArray(queries) || queries.length === 0) {
 		throw inputError('mappings', 'No service name / URL pair to check', 'Add at least one pair.', 'MTLS_NO_PAIRS');
 	}
 	if (queries.length > 500) throw inputError('mappings', `Too many pairs (${queries.length}): at most 500 per call`, undefined, 'MTLS_TOO_MANY_PAIRS');
 	return queries.map((q, i) => ({
 		serviceName: validateServiceName(q?.serviceName, `mappings[${i}].serviceName`),
-		url: validateTargetUrl(q?.url, `mappings[${i}].url`),
+		url: targetPolicy === null ? validateTargetUrl(q?.url, `mappings[${i}].url`) : checkTargetUrl(q?.url, `mappings[${i}].url`, targetPolicy),
 	}));
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Check mapping
 
-export function buildCheckMappingRequest(gatewayOrDomainBase: string, accountIdInput: string, queriesInput: MappingQuery[], variant: CheckVariant = 'gatewayV2'): PreparedRequest {
+export function buildCheckMappingRequest(gatewayOrDomainBase: string, accountIdInput: string, queriesInput: MappingQuery[], variant: CheckVariant = 'gatewayV2', targetPolicy?: OutboundPolicy): PreparedRequest {
 	const accountId = validateAccountId(accountIdInput);
-	const queries = validateQueries(queriesInput);
+	const queries = validateQueries(queriesInput, targetPolicy);
 	const headers = { 'content-type': 'application/json', accept: 'application/json' };
 	if (variant === 'account') {
 		return {
@@ -285,7 +307,7 @@ export function gatewayAuthError(error: LpError, call: MtlsCall, label: string):
 
 export function processCheckMappingResponse(res: HttpResponse, accountIdInput: string, queriesInput: MappingQuery[], variant: CheckVariant = 'gatewayV2', secrets: string[] = []): MappingResult[] {
 	const accountId = validateAccountId(accountIdInput);
-	const queries = validateQueries(queriesInput);
+	const queries = validateQueries(queriesInput, null);
 	if (res.status < 200 || res.status > 299) throw gatewayStatusError(res, MTLS_SERVICE, secrets, 'mapping check');
 	const body = parseJsonBody(res, MTLS_SERVICE, secrets);
 	const shapeError = (detail: string) =>
@@ -368,13 +390,13 @@ export function foldHeaderName(name: string): string {
 		.toLowerCase();
 }
 
-export function buildForwardRequest(gatewayBase: string, accountIdInput: string, input: ForwardInput): PreparedRequest {
+export function buildForwardRequest(gatewayBase: string, accountIdInput: string, input: ForwardInput, targetPolicy?: OutboundPolicy): PreparedRequest {
 	const accountId = validateAccountId(accountIdInput);
 	const method = fieldText(input.method).trim().toUpperCase() || 'GET';
 	if (!(FORWARD_METHODS as readonly string[]).includes(method)) {
 		throw inputError('method', `Method ${method.slice(0, 10)} cannot be forwarded`, `The mTLS gateway documents ${FORWARD_METHODS.join(', ')}.`, 'MTLS_METHOD');
 	}
-	const targetUrl = validateTargetUrl(input.targetUrl, 'targetUrl');
+	const targetUrl = checkTargetUrl(input.targetUrl, 'targetUrl', targetPolicy);
 	const headers: Record<string, string> = {};
 	let movedAuthorization: string | undefined;
 	for (const [rawName, rawValue] of Object.entries(input.headers ?? {})) {
@@ -726,10 +748,10 @@ export function serviceIdOf(service: string): string {
 	return id;
 }
 
-export function buildCreateMappingRequest(baseUrl: string, accountIdInput: string, input: CreateMappingInput, variant: CreateMappingVariant = 'configuration'): PreparedRequest {
+export function buildCreateMappingRequest(baseUrl: string, accountIdInput: string, input: CreateMappingInput, variant: CreateMappingVariant = 'configuration', targetPolicy?: OutboundPolicy): PreparedRequest {
 	const accountId = validateAccountId(accountIdInput);
 	const certificateId = certificateIdOf(input.certificateId);
-	const url = validateTargetUrl(input.url, 'url');
+	const url = checkTargetUrl(input.url, 'url', targetPolicy);
 	const headers = { 'content-type': 'application/json', accept: 'application/json' };
 	if (variant === 'activate') {
 		const serviceName = /^\d+$/.test(fieldText(input.service).trim())
@@ -838,6 +860,11 @@ export function processDeleteCertificateResponse(res: HttpResponse, certificateI
 
 export interface MtlsIo {
 	accountId: string;
+	/**
+	 * The policy for TARGET URLs the user gives (Forward, Check Mapping, Create Mapping): the node's
+	 * "Allowed Internal Networks". Default: every internal network refused.
+	 */
+	targetPolicy?: OutboundPolicy;
 	/** Origin of CSDS `mtlsGateway` (or the host override). */
 	gatewayBase(): Promise<string>;
 	/** Origin of CSDS `accountConfigReadWrite` (or the host override). */
@@ -892,7 +919,7 @@ export class MtlsClient {
 	}
 
 	async checkMappings(queries: MappingQuery[], variant: CheckVariant = 'gatewayV2'): Promise<MappingResult[]> {
-		const req = buildCheckMappingRequest(await this.io.gatewayBase(), this.io.accountId, queries, variant);
+		const req = buildCheckMappingRequest(await this.io.gatewayBase(), this.io.accountId, queries, variant, this.io.targetPolicy);
 		const { res, secrets } = await this.exchange(req, MTLS_SERVICE, 'checkMapping');
 		const results = this.named('checkMapping', () => processCheckMappingResponse(res, this.io.accountId, queries, variant, secrets));
 		for (const r of results) this.remember(r.serviceName, r.url, r.exists);
@@ -923,7 +950,7 @@ export class MtlsClient {
 	}
 
 	async forward(input: ForwardInput): Promise<ForwardResult> {
-		const req = buildForwardRequest(await this.io.gatewayBase(), this.io.accountId, input);
+		const req = buildForwardRequest(await this.io.gatewayBase(), this.io.accountId, input, this.io.targetPolicy);
 		// Retry only when the gateway itself refused us (WWW-Authenticate): the target never saw the call.
 		const { res, secrets } = await this.exchange(req, MTLS_SERVICE, 'forward', (r) => header(r, 'www-authenticate') !== undefined && !transportFailure(r));
 		const ctx: ForwardContext = { targetUrl: req.headers['lp-forward-url'], serviceName: req.headers['lp-service-name'], stopIfCertificateNotFound: input.stopIfCertificateNotFound === true, secrets };
@@ -959,7 +986,7 @@ export class MtlsClient {
 
 	async createMapping(input: CreateMappingInput, variant: CreateMappingVariant = 'configuration'): Promise<Record<string, unknown>> {
 		const origin = variant === 'activate' ? await this.io.gatewayBase() : await this.io.configBase();
-		const req = buildCreateMappingRequest(origin, this.io.accountId, input, variant);
+		const req = buildCreateMappingRequest(origin, this.io.accountId, input, variant, this.io.targetPolicy);
 		const call: MtlsCall = variant === 'activate' ? 'activate' : 'configuration';
 		const { res, secrets } = await this.exchange(req, variant === 'activate' ? MTLS_SERVICE : MTLS_CONFIG_SERVICE, call);
 		const out = this.named(call, () => processCreateMappingResponse(res, variant, input.url, secrets));
@@ -982,6 +1009,8 @@ export interface MtlsAccountOptions {
 	maxResponseBytes?: number;
 	auth?: AccountAuthOptions;
 	now?: () => number;
+	/** "Allowed Internal Networks" for the target URLs given to Forward, Check Mapping and Create Mapping. */
+	targetAllowedInternalNetworks?: string;
 }
 
 /** The mTLS client for a `livePersonAccountApi` credential: hosts from CSDS, auth from account-auth. */
@@ -1009,6 +1038,7 @@ export function mtlsClientForAccount(creds: LivePersonAccountCredentials, option
 		auth: strategyFor,
 		authLabel: (call) => authFor(call).label,
 		policy,
+		targetPolicy: policyForAllowText(options.targetAllowedInternalNetworks),
 		timeoutMs: options.timeoutMs,
 		maxResponseBytes: options.maxResponseBytes,
 		now: options.now,

@@ -577,3 +577,29 @@ describe('Consumer Pre-Authentication keeps the JWKS policy apart from the reque
 		expect(echo.requests.length).toBeGreaterThan(before);
 	});
 });
+
+describe('mTLS: one target rule wherever a target URL is called, looked up or registered (issue 22 item 8)', () => {
+	const TARGETS = ['https://10.0.0.5/hook', 'https://[::ffff:7f00:1]/hook', 'https://[64:ff9b::a00:5]/hook', 'https://169.254.169.254/latest'];
+	const ops: Array<[string, (url: string) => Record<string, unknown>, string[]]> = [
+		['forward', (url) => ({ ...mtlsParams.forward, targetUrl: url }), ['mtls.forward', 'mtls.mapping', 'mtls.checkMappings']],
+		['checkMapping', (url) => ({ ...mtlsParams.checkMapping, pairs: { pair: [{ serviceName: 'WEBHOOKS', url }] } }), ['mtls.mapping', 'mtls.checkMappings']],
+		['createMapping (configuration)', (url) => ({ ...mtlsParams.createMapping, mappingUrl: url }), ['mtls.mapping.create']],
+		['createMapping (activate)', (url) => ({ ...mtlsParams.createMapping, mappingVariant: 'activate', mappingUrl: url }), ['mtls.certificates.activate']],
+	];
+	const sum = (ids: string[]) => ids.reduce((n, id) => n + (emu.counts()[id] ?? 0), 0);
+	const run = (params: Record<string, unknown>, allow: string) =>
+		outcome(runNode('LivePersonMtls', { operation: String(params.operation ?? ''), ...params, options: { allowedInternalNetworks: allow } }, { livePersonAccountApi: account({ base: emu.url, allow: 'loopback' }) }));
+
+	test.each(ops)('%s: an internal target is refused before the gateway hears of it, unless allowed', async (name, build, ids) => {
+		const operation = name.split(' ')[0];
+		for (const url of TARGETS) {
+			const before = sum(ids);
+			expect([name, url, await run({ operation, ...build(url) }, '')]).toEqual([name, url, expect.stringMatching(/Blocked request to/)]);
+			expect([name, url, sum(ids)]).toEqual([name, url, before]);
+		}
+		// Allowed: the gateway is asked (the refusal above is not vacuous).
+		const before = sum(ids);
+		await run({ operation, ...build(TARGETS[0]) }, 'private');
+		expect(sum(ids)).toBeGreaterThan(before);
+	});
+});
