@@ -137,6 +137,20 @@ const lpApiOps: Record<string, Record<string, unknown>> = {
 	'messagingOperations:currentQueueHealth': { queueSkillIds: '', splitBySkill: false },
 };
 
+/** API Integration with Consumer Pre-Authentication, the token verified against the JWKS at `base`. */
+const preAuthParams = (base: string, extra: Record<string, unknown> = {}) => ({
+	authentication: 'consumerPreAuth',
+	consumerToken: jwt,
+	verifyConsumerToken: true,
+	consumerKeySource: 'jwks',
+	consumerJwksUrl: `${base}/jwks.json`,
+	consumerAudience: 'registry-api',
+	consumerAlgorithms: ['RS256'],
+	method: 'GET',
+	url: `${base}/api/resource`,
+	...extra,
+});
+
 function registry(): Entry[] {
 	const entries: Entry[] = [];
 	// --- LivePerson Domains (CSDS) ---
@@ -314,25 +328,8 @@ function registry(): Entry[] {
 		id: 'node:LivePersonApiIntegration:consumerPreAuth+jwks',
 		server: 'echo',
 		sources: ['lib/auth/consumer.ts', 'lib/jwt/verify.ts', 'nodes/LivePersonApiIntegration/actions/consumerPreAuth.ts'],
-		run: (env) =>
-			runNode(
-				'LivePersonApiIntegration',
-				{
-					authentication: 'consumerPreAuth',
-					consumerToken: jwt,
-					verifyConsumerToken: true,
-					consumerKeySource: 'jwks',
-					consumerJwksUrl: `${env.base}/jwks.json`,
-					// The JWKS host has its own allowance (issue 22 item 7): the request's does not carry over.
-					consumerJwksAllowedInternalNetworks: env.allow,
-					consumerAudience: 'registry-api',
-					consumerAlgorithms: ['RS256'],
-					method: 'GET',
-					url: `${env.base}/api/resource`,
-					options: { retries: 0, allowedInternalNetworks: env.allow },
-				},
-				{},
-			),
+		// The JWKS host has its own allowance (issue 22 item 7): the request's does not carry over.
+		run: (env) => runNode('LivePersonApiIntegration', preAuthParams(env.base, { consumerJwksAllowedInternalNetworks: env.allow, options: { retries: 0, allowedInternalNetworks: env.allow } }), {}),
 	});
 	// --- Third-party NLU, Google provider: the signed JWT grant to the key file's token_uri ---
 	entries.push({
@@ -540,25 +537,7 @@ describe('the registry is complete', () => {
 
 describe('Consumer Pre-Authentication keeps the JWKS policy apart from the request\'s (issue 22 item 7)', () => {
 	const run = (extra: Record<string, unknown>) =>
-		outcome(
-			runNode(
-				'LivePersonApiIntegration',
-				{
-					authentication: 'consumerPreAuth',
-					consumerToken: jwt,
-					verifyConsumerToken: true,
-					consumerKeySource: 'jwks',
-					consumerJwksUrl: `http://localhost:${new URL(echo.url).port}/jwks.json`,
-					consumerAlgorithms: ['RS256'],
-					consumerAudience: 'registry-api',
-					method: 'GET',
-					url: `http://localhost:${new URL(echo.url).port}/api/resource`,
-					options: { retries: 0, allowedInternalNetworks: 'loopback' },
-					...extra,
-				},
-				{},
-			),
-		);
+		outcome(runNode('LivePersonApiIntegration', preAuthParams(`http://localhost:${new URL(echo.url).port}`, { options: { retries: 0, allowedInternalNetworks: 'loopback' }, ...extra }), {}));
 
 	test('the request allowing loopback does not let the JWKS URL reach loopback', async () => {
 		const before = echo.requests.length;

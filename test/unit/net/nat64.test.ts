@@ -7,6 +7,7 @@
 import ipaddr from 'ipaddr.js';
 import fc from 'fast-check';
 import { n8nSsrfRules } from '../../../lib/net/n8n-ssrf';
+import { codeOf } from '../../support/error-code';
 import { embeddedIpv4, OutboundPolicy } from '../../../lib/net/policy';
 
 const v4Bits = (v4: string) => v4.split('.').reduce((n, o) => (n << 8n) | BigInt(Number(o)), 0n);
@@ -141,14 +142,7 @@ describe('admin lists see every embedded IPv4 (property)', () => {
 	const exceptedV4 = fc.tuple(octet, octet).map(([c, d]) => `10.1.${c}.${d}`);
 	const admin = n8nSsrfRules({ N8N_SSRF_BLOCKED_IP_RANGES: '10.0.0.0/8' })!;
 	const adminWithException = n8nSsrfRules({ N8N_SSRF_BLOCKED_IP_RANGES: '10.0.0.0/8', N8N_SSRF_ALLOWED_IP_RANGES: '10.1.0.0/16' })!;
-	const code = (f: () => void) => {
-		try {
-			f();
-			return 'allowed';
-		} catch (error) {
-			return (error as { code?: string }).code;
-		}
-	};
+	const code = codeOf;
 
 	test.each(EMBEDDINGS)('%s of an admin-blocked IPv4 is refused by the admin rule, whatever the workflow allows', (_name, spell) => {
 		fc.assert(

@@ -9,17 +9,10 @@ import fc from 'fast-check';
 import { buildLpApiRequest, validateApiPath } from '../../../lib/liveperson/api';
 import { buildCcsV1Request, buildCcsV2Request } from '../../../lib/liveperson/orchestrator';
 import { hasDotSegment } from '../../../lib/net/url-path';
+import { codeOf } from '../../support/error-code';
 
 const ACC = '12345678';
 const BASE = 'https://va.msghist.liveperson.net';
-const codeOf = (f: () => unknown) => {
-	try {
-		f();
-		return 'accepted';
-	} catch (error) {
-		return (error as { code?: string }).code;
-	}
-};
 
 /** "." spelled as the server could decode it. */
 const dot = fc.constantFrom('.', '%2e', '%2E', '%252e', '%252E', '%25252e');
