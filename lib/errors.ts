@@ -163,6 +163,13 @@ const ENCODINGS: ReadonlyArray<{ name: string; max: number; apply: (s: string) =
 ];
 /** Longest chain of encodings followed (e.g. base64 → URL → JSON → JSON). */
 const MAX_CHAIN = 4;
+/**
+ * Long secrets (PEM keys, service-account JSON) are followed two steps deep: each of their spellings
+ * is kilobytes long and the closure would cost ~0.2 s per key; two steps cover a key quoted as JSON
+ * inside JSON or URL-encoded inside JSON.
+ */
+const LONG_SECRET = 256;
+const LONG_SECRET_CHAIN = 2;
 /** Upper bound on the spellings kept per secret (a guard; typical secrets give far fewer). */
 const MAX_FORMS = 4096;
 
@@ -172,7 +179,8 @@ const formsMemo = new Map<string, string[]>();
  * Every spelling under which a secret can come back in a server answer, a URL or a log: the closure
  * of the raw value under ENCODINGS (percent-encoded as encodeURIComponent, RFC 3986/5849 and form
  * encoding, lower-case hex; JSON-escaped plain, with "\/" and with \uXXXX; HTML entities; base64,
- * base64url, and the base64 of the secret inside a longer value), nested up to MAX_CHAIN deep, each
+ * base64url, and the base64 of the secret inside a longer value), nested up to MAX_CHAIN deep (two
+ * steps for secrets longer than LONG_SECRET characters), each
  * encoding repeated at most its own number of times. Memoised (the same secrets are redacted for
  * every error of a credential).
  */
@@ -181,7 +189,8 @@ export function secretForms(secret: string): string[] {
 	if (known) return known;
 	const forms = new Set<string>([secret]);
 	let layer: Array<{ value: string; used: number[] }> = [{ value: secret, used: ENCODINGS.map(() => 0) }];
-	for (let depth = 0; depth < MAX_CHAIN && layer.length && forms.size < MAX_FORMS; depth++) {
+	const chain = secret.length > LONG_SECRET ? LONG_SECRET_CHAIN : MAX_CHAIN;
+	for (let depth = 0; depth < chain && layer.length && forms.size < MAX_FORMS; depth++) {
 		const next: typeof layer = [];
 		for (const { value, used } of layer) {
 			ENCODINGS.forEach((encoding, i) => {
