@@ -5,6 +5,7 @@
  * `user:password` or a whole document, at any offset) and the redacted text is searched by
  * DECODING it (test/support/secrets.ts `decodedViews`), independently of how lib/errors.ts encodes.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import fc from 'fast-check';
 import { redact, secretForms } from '../../lib/errors';
 import { SecretScanner } from '../support/secrets';
@@ -56,6 +57,14 @@ describe('redaction closes over nested encodings', () => {
 			expect(out).toContain('[redacted]');
 			expect(Buffer.from(out.slice(6), 'base64').toString('latin1')).not.toContain('s3cr3t');
 		}
+	});
+
+	test('a long secret (a PEM key) quoted as JSON inside JSON, or URL-encoded inside JSON, is redacted', () => {
+		const pem = generateKeyPairSync('ec', { namedCurve: 'P-256', privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey;
+		const scanner = new SecretScanner().decoding().add('pem', pem);
+		const jsonInJson = JSON.stringify({ detail: JSON.stringify({ private_key: pem }) });
+		const urlInJson = JSON.stringify({ detail: `key=${encodeURIComponent(pem)}` });
+		for (const [where, text] of [['json in json', jsonInJson], ['url in json', urlInJson]]) scanner.expectClean(where, redact(text, [pem]));
 	});
 
 	test('spellings are bounded and memoised (one closure per secret)', () => {
