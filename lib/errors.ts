@@ -96,36 +96,116 @@ function jsonAsciiEscape(value: string): string {
 		.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+/** Lower-case hex in percent-escapes (some servers and loggers re-encode that way). */
+const lowerHex = (s: string) => s.replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase());
+
+/**
+ * The base64 characters that depend only on `secret` when it sits at any offset inside a longer
+ * base64-encoded value (the `user:password` of a Basic header, a JSON document, a form body): one
+ * core per alignment (offset mod 3), without the characters that also carry bits of a neighbour.
+ * Cores shorter than 6 characters are left out (they would match ordinary text).
+ */
+export function base64Cores(secret: string): string[] {
+	const bytes = Buffer.from(secret, 'utf8');
+	const out: string[] = [];
+	for (let k = 0; k < 3; k++) {
+		const padded = Buffer.concat([Buffer.alloc(k), bytes, Buffer.alloc(3)]);
+		const b64 = padded.toString('base64');
+		const first = Math.ceil((8 * k) / 6);
+		const last = Math.floor((8 * (k + bytes.length)) / 6); // exclusive
+		const core = b64.slice(first, last);
+		if (core.length >= 6) {
+			out.push(core);
+			out.push(core.replace(/\+/g, '-').replace(/\//g, '_'));
+		}
+	}
+	return out;
+}
+
+/**
+ * The encodings a secret can go through on its way into an answer, a URL or a log, each with the
+ * number of times it may repeat in one chain. Spellings are the closure of the secret under these
+ * (chains of up to MAX_CHAIN steps): JSON in JSON in JSON, URL-encoding inside JSON, JSON of a
+ * URL-encoded value, base64 of a document or `user:password` holding it, base64 then URL-encoded…
+ */
+const ENCODINGS: ReadonlyArray<{ name: string; max: number; apply: (s: string) => string[] }> = [
+	{
+		name: 'url',
+		max: 2,
+		apply: (s) => {
+			const plain = encodeURIComponent(s);
+			const rfc = rfc3986Encode(s);
+			const form = new URLSearchParams({ x: s }).toString().slice(2);
+			return [plain, rfc, form, lowerHex(plain), lowerHex(rfc), lowerHex(form)];
+		},
+	},
+	{
+		name: 'json',
+		max: 4,
+		apply: (s) => {
+			const json = JSON.stringify(s).slice(1, -1);
+			return [json, json.replace(/\//g, '\\/'), jsonAsciiEscape(s)];
+		},
+	},
+	{
+		name: 'html',
+		max: 1,
+		apply: (s) => [s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`), s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')],
+	},
+	{
+		name: 'base64',
+		max: 1,
+		apply: (s) => {
+			const b64 = Buffer.from(s, 'utf8').toString('base64');
+			return [b64, b64.replace(/=+$/, ''), Buffer.from(s, 'utf8').toString('base64url'), ...base64Cores(s)];
+		},
+	},
+];
+/** Longest chain of encodings followed (e.g. base64 → URL → JSON → JSON). */
+const MAX_CHAIN = 4;
+/**
+ * Long secrets (PEM keys, service-account JSON) are followed two steps deep: each of their spellings
+ * is kilobytes long and the closure would cost ~0.2 s per key; two steps cover a key quoted as JSON
+ * inside JSON or URL-encoded inside JSON.
+ */
+const LONG_SECRET = 256;
+const LONG_SECRET_CHAIN = 2;
+/** Upper bound on the spellings kept per secret (a guard; typical secrets give far fewer). */
+const MAX_FORMS = 4096;
+
 const formsMemo = new Map<string, string[]>();
 
 /**
- * Every spelling under which a secret can come back in a server answer, a URL or a log: raw;
- * percent-encoded (encodeURIComponent, RFC 3986/5849 as OAuth 1.0a signs it, form-encoded with "+"
- * for spaces, lower-case hex); JSON-escaped (plain, "\/" for "/", \uXXXX for non-ASCII); HTML
- * entities; base64 and base64url (with and without padding). Memoised (the same secrets are
- * redacted for every error of a credential).
+ * Every spelling under which a secret can come back in a server answer, a URL or a log: the closure
+ * of the raw value under ENCODINGS (percent-encoded as encodeURIComponent, RFC 3986/5849 and form
+ * encoding, lower-case hex; JSON-escaped plain, with "\/" and with \uXXXX; HTML entities; base64,
+ * base64url, and the base64 of the secret inside a longer value), nested up to MAX_CHAIN deep (two
+ * steps for secrets longer than LONG_SECRET characters), each
+ * encoding repeated at most its own number of times. Memoised (the same secrets are redacted for
+ * every error of a credential).
  */
 export function secretForms(secret: string): string[] {
 	const known = formsMemo.get(secret);
 	if (known) return known;
 	const forms = new Set<string>([secret]);
-	const encoded = encodeURIComponent(secret);
-	const rfc = rfc3986Encode(secret);
-	const form = new URLSearchParams({ x: secret }).toString().slice(2);
-	for (const f of [encoded, rfc, form]) {
-		forms.add(f);
-		forms.add(f.replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase()));
+	let layer: Array<{ value: string; used: number[] }> = [{ value: secret, used: ENCODINGS.map(() => 0) }];
+	const chain = secret.length > LONG_SECRET ? LONG_SECRET_CHAIN : MAX_CHAIN;
+	for (let depth = 0; depth < chain && layer.length && forms.size < MAX_FORMS; depth++) {
+		const next: typeof layer = [];
+		for (const { value, used } of layer) {
+			ENCODINGS.forEach((encoding, i) => {
+				if (used[i] >= encoding.max) return;
+				for (const form of encoding.apply(value)) {
+					if (forms.has(form) || forms.size >= MAX_FORMS) continue;
+					forms.add(form);
+					const count = used.slice();
+					count[i]++;
+					next.push({ value: form, used: count });
+				}
+			});
+		}
+		layer = next;
 	}
-	const json = JSON.stringify(secret).slice(1, -1);
-	forms.add(json);
-	forms.add(json.replace(/\//g, '\\/'));
-	forms.add(jsonAsciiEscape(secret));
-	forms.add(secret.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`));
-	forms.add(secret.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;'));
-	const b64 = Buffer.from(secret, 'utf8').toString('base64');
-	forms.add(b64);
-	forms.add(b64.replace(/=+$/, ''));
-	forms.add(Buffer.from(secret, 'utf8').toString('base64url'));
 	// Longest first: a form that contains another is replaced whole.
 	const list = [...forms].filter((f) => f.length >= MIN_SECRET_LENGTH).sort((a, b) => b.length - a.length);
 	if (formsMemo.size >= 2048) formsMemo.delete(formsMemo.keys().next().value as string);

@@ -32,14 +32,21 @@ export interface ConsumerAuthConfig {
 	scope?: string;
 	clientAuth?: ClientAuth;
 	allowedInternalNetworks?: string;
+	/** n8n's id of the credential: a state is completed by this very credential only. */
+	credentialId?: string;
 }
 
 export interface StateRecord {
 	conversationId: string;
 	codeVerifier: string;
 	redirectUri: string;
-	/** Fingerprint of the client (auth URL, token URL, client id): a state is completed by its own credential only. */
+	/**
+	 * Fingerprint of the exact credential (its id, auth URL, token URL, client id, client secret and
+	 * client authentication; a hash, never the values): a state is completed by that credential only.
+	 */
 	clientKey: string;
+	/** When set, only a Complete running in this workflow may use the state. */
+	workflowId?: string;
 	createdAt: number;
 	expiresAt: number;
 }
@@ -49,6 +56,8 @@ export interface ConsumerAuthStateStore {
 	put(key: string, record: StateRecord, keepMs: number): Promise<void>;
 	/** Returns the record and deletes it, atomically: only one caller ever gets it. */
 	take(key: string): Promise<StateRecord | undefined>;
+	/** Returns the record without using it up (checked before `take`, so a wrong caller consumes nothing). */
+	peek(key: string): Promise<StateRecord | undefined>;
 }
 
 export const DEFAULT_STATE_LIFETIME_MS = 10 * 60_000;
@@ -69,6 +78,11 @@ export class MemoryStateStore implements ConsumerAuthStateStore {
 		for (const [k, v] of this.records) if (v.dropAt <= now) this.records.delete(k);
 		while (this.records.size >= this.maxEntries) this.records.delete(this.records.keys().next().value as string);
 		this.records.set(key, { record, dropAt: now + keepMs });
+	}
+
+	async peek(key: string): Promise<StateRecord | undefined> {
+		const entry = this.records.get(key);
+		return entry && entry.dropAt > this.now() ? entry.record : undefined;
 	}
 
 	async take(key: string): Promise<StateRecord | undefined> {
@@ -94,6 +108,10 @@ export function tokenStoreStateStore(store: TokenStore): ConsumerAuthStateStore 
 			if (!(await store.deleteIfValue(key, entry.token.value))) return undefined; // another taker won
 			return JSON.parse(entry.token.value) as StateRecord;
 		},
+		async peek(key) {
+			const entry = await store.read(key);
+			return entry ? (JSON.parse(entry.token.value) as StateRecord) : undefined;
+		},
 	};
 }
 
@@ -107,8 +125,43 @@ export function defaultStateStore(): ConsumerAuthStateStore {
 
 const stateKey = (state: string) => `consumer-auth-state:${createHash('sha256').update(state).digest('hex')}`;
 
+/** The exact credential (every field that changes who completes, the secret included, hashed). */
 function clientKey(cfg: ConsumerAuthConfig): string {
-	return fingerprint('consumer-auth', cfg.authUrl.trim(), cfg.tokenUrl.trim(), cfg.clientId.trim());
+	return fingerprint('consumer-auth/2', cfg.credentialId ?? '', cfg.authUrl.trim(), cfg.tokenUrl.trim(), cfg.clientId.trim(), cfg.clientSecret ?? '', cfg.clientAuth ?? 'header');
+}
+
+/**
+ * The redirect URI exactly as given, or a refusal: no control character or white space inside (the
+ * URL parser would silently drop a CR/LF or tab), no backslash, no user info, no fragment (RFC 6749
+ * §3.1.2), http(s) only, and, when `allowedOrigins` is given, on one of those origins (the n8n
+ * instance that runs Complete). Never repaired.
+ */
+export function checkRedirectUri(value: unknown, allowedOrigins?: readonly string[]): string {
+	const text = typeof value === 'string' ? value.replace(/^ +| +$/g, '') : '';
+	if (!text) throw inputError('redirectUri', 'Redirect URI is required', 'The production URL of the Webhook node that runs Complete.');
+	if (/[\x00-\x20\x7f\\]/.test(text)) {
+		throw inputError('redirectUri', 'Redirect URI contains a line break, tab, space, control character or backslash', 'Copy the Webhook node\'s production URL exactly; nothing is removed for you.', 'CONSUMER_AUTH_REDIRECT_INVALID');
+	}
+	const url = checkUrl(text, 'redirectUri', 'Redirect URI');
+	if (url.hash || text.includes('#')) throw inputError('redirectUri', 'Redirect URI must not contain a fragment (#…)', 'OAuth 2.0 redirect URIs have no fragment (RFC 6749 §3.1.2).', 'CONSUMER_AUTH_REDIRECT_INVALID');
+	if (allowedOrigins) {
+		const origins = allowedOrigins.map((o) => {
+			try {
+				return new URL(o).origin;
+			} catch {
+				return '';
+			}
+		});
+		if (!origins.includes(url.origin)) {
+			throw inputError(
+				'redirectUri',
+				`Redirect URI must be on this n8n instance (${origins.filter(Boolean).join(', ') || 'unknown'}), not ${url.origin}`,
+				'Use the production URL of the Webhook node that runs Complete (n8n\'s webhook base URL, WEBHOOK_URL). If the consumer reaches that webhook through another origin (a proxy), add it to the "Allowed Redirect Origins" option.',
+				'CONSUMER_AUTH_REDIRECT_HOST',
+			);
+		}
+	}
+	return url.toString();
 }
 
 function checkConfig(cfg: ConsumerAuthConfig): void {
@@ -124,6 +177,10 @@ export interface StartInput {
 	/** Overrides the credential's scope. */
 	scope?: string;
 	lifetimeMs?: number;
+	/** The origins the redirect URI may be on (the n8n instance's); undefined: not checked (lib callers). */
+	allowedRedirectOrigins?: readonly string[];
+	/** Only a Complete in this workflow may use the state (undefined: any workflow with this credential). */
+	workflowId?: string;
 }
 
 export interface StartResult {
@@ -143,7 +200,7 @@ export async function startConsumerAuth(cfg: ConsumerAuthConfig, input: StartInp
 	checkConfig(cfg);
 	const conversationId = String(input.conversationId ?? '').trim();
 	if (!conversationId) throw inputError('conversationId', 'Conversation ID is required: the state is bound to one conversation');
-	const redirectUri = checkUrl(input.redirectUri, 'redirectUri', 'Redirect URI').toString();
+	const redirectUri = checkRedirectUri(input.redirectUri, input.allowedRedirectOrigins);
 	const lifetime = input.lifetimeMs ?? DEFAULT_STATE_LIFETIME_MS;
 	if (!Number.isFinite(lifetime) || lifetime < 60_000 || lifetime > MAX_STATE_LIFETIME_MS) {
 		throw inputError('stateLifetime', 'State Lifetime must be from 1 to 60 minutes');
@@ -159,7 +216,7 @@ export async function startConsumerAuth(cfg: ConsumerAuthConfig, input: StartInp
 		state,
 		codeVerifier,
 	});
-	const record: StateRecord = { conversationId, codeVerifier, redirectUri, clientKey: clientKey(cfg), createdAt: now, expiresAt: now + lifetime };
+	const record: StateRecord = { conversationId, codeVerifier, redirectUri, clientKey: clientKey(cfg), ...(input.workflowId ? { workflowId: input.workflowId } : {}), createdAt: now, expiresAt: now + lifetime };
 	await (opts.store ?? defaultStateStore()).put(stateKey(state), record, lifetime + EXPIRED_GRACE_MS);
 	return { authorizationUrl, conversationId, expiresAt: new Date(record.expiresAt).toISOString() };
 }
@@ -170,6 +227,8 @@ export interface CompleteInput {
 	/** `error` from the redirect (e.g. access_denied). */
 	error?: string;
 	errorDescription?: string;
+	/** The workflow running Complete (checked when Start bound the state to one). */
+	workflowId?: string;
 }
 
 export interface CompleteResult {
@@ -189,17 +248,26 @@ export async function completeConsumerAuth(cfg: ConsumerAuthConfig, input: Compl
 	checkConfig(cfg);
 	const state = String(input.state ?? '').trim();
 	if (!state) throw stateError('CONSUMER_AUTH_STATE_MISSING', 'The redirect has no "state"', 'Map the webhook\'s query parameter state, e.g. {{ $json.query.state }}.');
-	const record = /^[A-Za-z0-9_-]{20,200}$/.test(state) ? await (opts.store ?? defaultStateStore()).take(stateKey(state)) : undefined;
-	if (!record) {
-		throw stateError(
+	const store = opts.store ?? defaultStateStore();
+	const key = stateKey(state);
+	const unknown = () =>
+		stateError(
 			'CONSUMER_AUTH_STATE_UNKNOWN',
 			'Unknown or already used state: this authorization was not started here, was already completed, or the state was altered',
 			'Each Start link can be completed once. Ask the consumer to start the authentication again.',
 		);
+	// Checked BEFORE the state is used up: a state shown to the wrong credential or workflow stays
+	// valid for the right one.
+	const seen = /^[A-Za-z0-9_-]{20,200}$/.test(state) ? await store.peek(key) : undefined;
+	if (!seen) throw unknown();
+	if (seen.clientKey !== clientKey(cfg)) {
+		throw stateError('CONSUMER_AUTH_STATE_OTHER_CLIENT', 'The state was issued for another Consumer Authentication credential (or the credential changed since Start)', 'Use the same credential, unchanged, in Start and Complete.');
 	}
-	if (record.clientKey !== clientKey(cfg)) {
-		throw stateError('CONSUMER_AUTH_STATE_OTHER_CLIENT', 'The state was issued for another Consumer Authentication credential', 'Use the same credential in Start and Complete.');
+	if (seen.workflowId !== undefined && seen.workflowId !== input.workflowId) {
+		throw stateError('CONSUMER_AUTH_STATE_OTHER_WORKFLOW', 'The state was issued for Complete in another workflow', 'Complete in the workflow Start named, or start without binding the state to a workflow.');
 	}
+	const record = await store.take(key);
+	if (!record) throw unknown();
 	const now = (opts.now ?? Date.now)();
 	if (now > record.expiresAt) {
 		throw stateError('CONSUMER_AUTH_STATE_EXPIRED', `The state expired ${Math.round((now - record.expiresAt) / 1000)} s ago (conversation ${record.conversationId})`, 'The consumer took too long: start the authentication again, or raise State Lifetime.');

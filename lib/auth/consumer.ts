@@ -63,6 +63,27 @@ export async function verifyConsumerToken(token: string, options: VerifyOptions,
 	});
 }
 
+/**
+ * The audience a consumer token must carry. Safe by default: an empty Audience is refused (a token
+ * issued for any other API of the same identity provider would otherwise be accepted), unless the
+ * user explicitly chose to accept any audience.
+ */
+export function consumerAudience(value: unknown, acceptAnyAudience: boolean): string | string[] | undefined {
+	const parts = String(value ?? '')
+		.split(/[\s,]+/)
+		.filter(Boolean);
+	if (!parts.length) {
+		if (acceptAnyAudience) return undefined;
+		throw inputError(
+			'consumerAudience',
+			'Audience is required to verify the consumer token',
+			'Enter the "aud" your identity provider puts in tokens for this API (several separated by commas). Only if the provider issues no audience, turn on "Accept Any Audience".',
+			'CONSUMER_AUDIENCE_MISSING',
+		);
+	}
+	return parts.length === 1 ? parts[0] : parts;
+}
+
 /** `Authorization: Bearer <consumer token>` for one item. */
 export function consumerTokenStrategy(token: string): AuthStrategy {
 	const value = checkConsumerToken(token);

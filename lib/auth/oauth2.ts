@@ -4,7 +4,7 @@
  * CachedToken or a clear LpError, and thin I/O wrappers that go through `send()`.
  */
 import { LpError, inputError, redact, safeUrl, snippet } from '../errors';
-import { HttpResponse, RetryPolicy, header, parseJsonBody, parseRetryAfter, send, statusError, bodySnippet } from '../http';
+import { HttpResponse, RetryPolicy, header, parseJsonBody, parseRetryAfter, responseSecrets, send, statusError, bodySnippet } from '../http';
 import type { OutboundPolicy } from '../net/policy';
 import { clientSecretBasic } from './basic';
 import { codeChallengeS256, isValidCodeVerifier } from './pkce';
@@ -223,7 +223,8 @@ function asRecord(value: unknown): Record<string, unknown> | undefined {
 	return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }
 
-function oauthErrorFrom(res: HttpResponse, code: string, description: unknown, secrets: string[]): LpError {
+function oauthErrorFrom(res: HttpResponse, code: string, description: unknown, given: string[]): LpError {
+	const secrets = responseSecrets(res, given);
 	const known = OAUTH_ERRORS[code];
 	const safeCode = /^[\x20-\x7e]{1,64}$/.test(code) ? redact(code, secrets) : 'unknown';
 	const described = typeof description === 'string' ? snippet(description, secrets, 200) : undefined;

@@ -8,7 +8,8 @@
  *   reauth    the auth strategy signs the request; when the answer is its refusal, the strategy
  *             drops the token it used (by value) and the request is sent once more
  *   redirect  3xx followed only when asked; every hop re-checked; another origin gets none of the
- *             strategy's headers or query, no secret-looking header and no client certificate;
+ *             strategy's headers or query, no secret-looking header and no client certificate,
+ *             and never the custom transport (which may sign on its own: `transportFor`);
  *             https → http refused
  *   retry     network errors, 429 and 5xx (per policy; LivePerson's published one: livePersonRetryPolicy),
  *             Retry-After honoured and capped
@@ -24,7 +25,7 @@ import { Dispatcher, errors as undiciErrors, request } from 'undici';
 import { LpError, MIN_SECRET_LENGTH, REDACTED, isSecretName, redactError, safeUrl, snippet } from '../errors';
 import { OutboundPolicy, hostLiteral, policyDispatcher, policyForAllowText } from '../net/policy';
 import { explainTlsFailure, type TlsFailureContext } from '../tls/errors';
-import type { Applied, AuthStrategy, Dispatch, Exchange, Headers, HttpRequest, HttpResponse, Interceptor, RetryPolicy } from './types';
+import type { Applied, AuthStrategy, Dispatch, Exchange, Headers, HttpRequest, HttpResponse, Interceptor, RetryPolicy, Transport } from './types';
 
 export * from './types';
 export { closeAllDispatchers, registerCloser, sharedDispatcher } from './dispatchers';
@@ -160,9 +161,15 @@ export function errorRetryDelay(policy: RetryPolicy, attempt: number, error: LpE
 	return Math.min(policy.maxDelayMs ?? 30_000, backoffDelay(policy, attempt));
 }
 
-function allSecrets(res: Pick<HttpResponse, 'secrets'>, extra: Iterable<string | undefined>): string[] {
+/**
+ * THE secrets list for anything built from an answer: every secret in scope of the request that
+ * produced it (strategy, connection, request: `res.secrets`) plus the caller's `extra`. Errors built
+ * from an answer take this list, never a hand-picked one.
+ */
+export function responseSecrets(res: Pick<HttpResponse, 'secrets'>, extra: Iterable<string | undefined | null> = []): string[] {
 	return [...(res.secrets ?? []), ...[...extra].filter((s): s is string => !!s)];
 }
+const allSecrets = responseSecrets;
 
 /** A redacted extract of an answer's body: the answer's own secrets and `extra` are redacted first. */
 export function bodySnippet(res: Pick<HttpResponse, 'body' | 'secrets'>, extra: Iterable<string | undefined> = [], max = 300): string | undefined {
@@ -370,7 +377,22 @@ const undiciTransport = async (ex: Exchange): Promise<HttpResponse> => {
 	}
 };
 
-const transport: Dispatch = (ex) => (ex.req.transport ?? undiciTransport)(ex);
+/**
+ * The sender for this hop: the request's custom transport only on the origin it is bound to (the one
+ * the request was given for); anywhere else the plain undici transport, which adds no credential. A
+ * custom transport may sign on its own (n8n's helper does), so this is what keeps every current or
+ * future self-signing transport to its origin; the policy interceptor asks the same question.
+ */
+export function transportFor(ex: Pick<Exchange, 'req' | 'url' | 'signOrigin'>): Transport | undefined {
+	return ex.req.transport && mayCarryCredentials(ex) ? ex.req.transport : undefined;
+}
+
+/** True when this hop goes to the origin the credentials were given for (only there is anything signed). */
+export function mayCarryCredentials(ex: Pick<Exchange, 'url' | 'signOrigin'>): boolean {
+	return ex.url.origin === ex.signOrigin;
+}
+
+const transport: Dispatch = (ex) => (transportFor(ex) ?? undiciTransport)(ex);
 
 // ---------------------------------------------------------------------------------------------------
 // Interceptors
@@ -386,7 +408,7 @@ export const policyInterceptor: Interceptor = (next) => (ex) => {
 	const policy = ex.policy;
 	try {
 		policy.checkUrl(ex.url);
-		if (ex.req.transport) {
+		if (transportFor(ex)) {
 			if (!policy.enabled || hostLiteral(ex.url.hostname)) return next(ex);
 			// A DNS failure here is the same network error the default transport reports.
 			return policy.resolve(ex.url.hostname).then(
@@ -488,6 +510,8 @@ export function redirectExchange(current: Exchange, status: number, location: st
 		authHeaders: crossOrigin ? [] : current.authHeaders,
 		authQuery: crossOrigin ? [] : current.authQuery,
 		useConnection: current.useConnection && !crossOrigin,
+		// A custom transport's flags are signing instructions for the bound origin only.
+		flags: crossOrigin ? undefined : current.flags,
 	};
 }
 
@@ -555,6 +579,8 @@ export const reauthInterceptor: Interceptor = (next) => (ex) => {
 async function withAuth(next: Dispatch, ex: Exchange, auth: AuthStrategy): Promise<HttpResponse> {
 	const firstApplied = await auth.apply({ method: ex.method, url: ex.url, headers: ex.headers, body: ex.body });
 	const res = await next(signed(ex, firstApplied));
+	// A refusal from another origin (after a redirect) is not the strategy's: nothing was signed there.
+	if (res.url !== undefined && new URL(res.url).origin !== ex.signOrigin) return res;
 	const rejected = auth.isRejected ? auth.isRejected(res) : res.status === 401;
 	if (!rejected || (ex.req.reauthWhen && !ex.req.reauthWhen(res)) || !auth.invalidate) return res;
 	if (!(await auth.invalidate(firstApplied))) return res;
@@ -622,6 +648,7 @@ export function send(req: HttpRequest): Promise<HttpResponse> {
 		headers: req.headers ?? {},
 		body: req.body,
 		policy: req.policy ?? defaultPolicy(),
+		signOrigin: url.origin,
 		authHeaders: [],
 		authQuery: [],
 		useConnection: true,

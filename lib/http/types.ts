@@ -98,6 +98,10 @@ export interface Connection {
  * The innermost sender. Default: undici on the dispatcher the policy interceptor chose. The n8n
  * OAuth2 Authorization Code path plugs in n8n's request helper here (n8n owns that token), so the
  * same policy, redirect, retry, size-cap and redaction interceptors run around it.
+ *
+ * A custom transport is treated as a SIGNER (it may add credentials the pipeline never sees): it is
+ * bound to the origin of the request it was given for (`Exchange.signOrigin`). A redirect hop to
+ * another origin goes out through the plain undici transport, unsigned (see `transportFor`).
  */
 export type Transport = (exchange: Exchange) => Promise<HttpResponse>;
 
@@ -160,6 +164,12 @@ export interface Exchange {
 	headers: Headers;
 	body?: string | Buffer | Uint8Array | null;
 	policy: OutboundPolicy;
+	/**
+	 * The origin the auth strategy signed for and a custom (self-signing) transport is bound to: the
+	 * origin of the request as given to `send()`. It never changes on a redirect; a hop to another
+	 * origin is never signed (no strategy header or query, no custom transport, no re-login).
+	 */
+	readonly signOrigin: string;
 	/** Header and query names the strategy set: dropped on a redirect to another origin. */
 	authHeaders: readonly string[];
 	authQuery: readonly string[];

@@ -18,12 +18,13 @@
  * never sent twice.
  */
 import { inputError, LpError, snippet } from '../errors';
-import { header, type HttpResponse, LIVEPERSON_RETRY, livePersonRetryPolicy, parseJsonBody, type RetryPolicy, send, statusError } from '../http';
+import { header, type HttpResponse, LIVEPERSON_RETRY, livePersonRetryPolicy, parseJsonBody, responseSecrets, type RetryPolicy, send, statusError } from '../http';
 import type { AuthStrategy } from '../http/types';
 import { fieldText } from '../text';
 import { accountAuthLabel, accountPolicy, accountStrategy, type AccountAuthOptions, type LivePersonAccountCredentials } from './account-auth';
 import { isLoopbackHost, resolveServiceBase, validateAccountId, validateServiceName } from './csds';
 import { normaliseHostOverride } from './mtls-gateway';
+import { assertNoDotSegment, joinPath } from '../net/url-path';
 
 export const LP_API_SERVICE = 'LivePerson API';
 /** LivePerson's published 5xx pauses (Retry Policy Recommendations). */
@@ -64,9 +65,11 @@ export function validateApiPath(value: unknown, accountId: string, field = 'path
 	if (!text.startsWith('/') || text.startsWith('//')) {
 		throw inputError(field, 'Path must start with a single "/" (the host comes from CSDS)', 'Example: /operations/api/account/{accountId}/msgqueuehealth/current/.', 'LP_API_PATH_INVALID');
 	}
-	if (/[\\\s#\x00-\x1f\x7f-\uffff]/.test(text) || /(^|\/)\.\.?(\/|$|\?)/.test(text)) {
-		throw inputError(field, 'Path must be printable ASCII without spaces, "#", backslashes or "." / ".." segments', 'Percent-encode special characters.', 'LP_API_PATH_INVALID');
+	if (/[\\\s#\x00-\x1f\x7f-\uffff]/.test(text)) {
+		throw inputError(field, 'Path must be printable ASCII without spaces, "#" or backslashes', 'Percent-encode special characters.', 'LP_API_PATH_INVALID');
 	}
+	// "." / ".." in every spelling the URL parser or the server would resolve (%2e%2e, .%2e, %2E., %2f…).
+	assertNoDotSegment(text, field, 'Path', 'LP_API_PATH_INVALID');
 	return text.replace(/\{accountId\}/gi, encodeURIComponent(accountId));
 }
 
@@ -76,7 +79,7 @@ export function buildLpApiRequest(serviceBase: string, accountIdInput: string, c
 	const method = fieldText(call.method).trim().toUpperCase() || 'GET';
 	if (!(LP_API_METHODS as readonly string[]).includes(method)) throw inputError('method', `Method ${method.slice(0, 10)} is not supported`, `Use one of ${LP_API_METHODS.join(', ')}.`, 'LP_API_METHOD');
 	const path = validateApiPath(call.path, accountId);
-	const url = new URL(`${serviceBase.replace(/\/+$/, '')}${path}`);
+	const url = joinPath(serviceBase, path, 'path', 'LP_API_PATH_INVALID');
 	for (const [name, value] of Object.entries(call.query ?? {})) {
 		if (!name || value === undefined) continue;
 		for (const v of Array.isArray(value) ? value : [value]) url.searchParams.append(name, v);
@@ -122,7 +125,7 @@ export interface LpApiResult {
  * 403 names the authentication that was sent.
  */
 export function processLpApiResponse(res: HttpResponse, ctx: { service: string; authLabel?: string; neverError?: boolean; secrets?: string[] }): LpApiResult {
-	const secrets = ctx.secrets ?? [];
+	const secrets = responseSecrets(res, ctx.secrets ?? []);
 	const label = `${LP_API_SERVICE} (${ctx.service})`;
 	if ((res.status < 200 || res.status > 299) && !ctx.neverError) {
 		const hint =

@@ -12,7 +12,7 @@
  * 5xx and network errors are NOT retried: an invite may already have been sent (a second SMS).
  */
 import { inputError, LpError, snippet } from '../errors';
-import { HttpResponse, parseJsonBody, parseRetryAfter, send, statusError, bodySnippet } from '../http';
+import { HttpResponse, parseJsonBody, parseRetryAfter, responseSecrets, send, statusError, bodySnippet } from '../http';
 import { c2mPolicy, c2mStrategy, resolveC2mBase, type C2mAuthOptions, type TransferToMessagingCredentials } from './c2m-auth';
 import type { AuthStrategy } from '../http/types';
 import type { OutboundPolicy } from '../net/policy';
@@ -183,7 +183,7 @@ export function processC2mResponse<T = Record<string, unknown>>(res: HttpRespons
 	try {
 		const body = JSON.parse(res.body.toString('utf8')) as { errorCode?: unknown; errorMessage?: unknown };
 		if (typeof body?.errorCode === 'number' || (typeof body?.errorCode === 'string' && /^\d+$/.test(body.errorCode))) errorCode = Number(body.errorCode);
-		if (typeof body?.errorMessage === 'string') errorMessage = snippet(body.errorMessage, secrets, 300);
+		if (typeof body?.errorMessage === 'string') errorMessage = snippet(body.errorMessage, responseSecrets(res, secrets), 300);
 	} catch {
 		/* not JSON: fall back to the status */
 	}

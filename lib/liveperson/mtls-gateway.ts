@@ -24,10 +24,10 @@
  */
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { inputError, LpError, redact, safeUrl, snippet } from '../errors';
-import { header, HttpResponse, parseJsonBody, send, statusError, bodySnippet } from '../http';
+import { header, HttpResponse, parseJsonBody, responseSecrets, send, statusError, bodySnippet } from '../http';
 import { decodePkcs12Store, IterationLimitError, scanPkcs12 } from '../tls/pkcs12';
 import type { AuthStrategy } from '../http/types';
-import type { OutboundPolicy } from '../net/policy';
+import { policyForAllowText, type OutboundPolicy } from '../net/policy';
 import { accountAuthLabel, accountPolicy, accountStrategy, type AccountAuthOptions, type LivePersonAccountCredentials } from './account-auth';
 import { resolveServiceBase, validateAccountId } from './csds';
 import { fieldText } from '../text';
@@ -146,23 +146,45 @@ export function validateTargetUrl(value: unknown, field = 'url'): string {
 	return url.href;
 }
 
-function validateQueries(queries: MappingQuery[]): MappingQuery[] {
+/**
+ * THE target rule, for every place a target URL is called (Forward) or registered (Create Mapping,
+ * activate) or looked up (Check Mapping): the plain spelling of `validateTargetUrl`, then the outbound
+ * policy for user-supplied destinations. The gateway, not n8n, connects to the target, so host names
+ * are not resolved here (the gateway resolves them in its own network); an IP literal of an internal
+ * network, and a host name the n8n administrator blocks, are refused unless allowed. Default policy:
+ * every internal network refused.
+ */
+export function checkTargetUrl(value: unknown, field: string, policy: OutboundPolicy = policyForAllowText('')): string {
+	const href = validateTargetUrl(value, field);
+	try {
+		policy.checkUrl(new URL(href));
+	} catch (error) {
+		if (error instanceof LpError) {
+			throw new LpError(error.kind, error.message, { field, code: error.code, hint: error.hint });
+		}
+		throw error;
+	}
+	return href;
+}
+
+/** `targetPolicy` null: the spelling only (reading an answer for pairs already checked when sent). */
+function validateQueries(queries: MappingQuery[], targetPolicy: OutboundPolicy | null | undefined): MappingQuery[] {
 	if (!Array.isArray(queries) || queries.length === 0) {
 		throw inputError('mappings', 'No service name / URL pair to check', 'Add at least one pair.', 'MTLS_NO_PAIRS');
 	}
 	if (queries.length > 500) throw inputError('mappings', `Too many pairs (${queries.length}): at most 500 per call`, undefined, 'MTLS_TOO_MANY_PAIRS');
 	return queries.map((q, i) => ({
 		serviceName: validateServiceName(q?.serviceName, `mappings[${i}].serviceName`),
-		url: validateTargetUrl(q?.url, `mappings[${i}].url`),
+		url: targetPolicy === null ? validateTargetUrl(q?.url, `mappings[${i}].url`) : checkTargetUrl(q?.url, `mappings[${i}].url`, targetPolicy),
 	}));
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Check mapping
 
-export function buildCheckMappingRequest(gatewayOrDomainBase: string, accountIdInput: string, queriesInput: MappingQuery[], variant: CheckVariant = 'gatewayV2'): PreparedRequest {
+export function buildCheckMappingRequest(gatewayOrDomainBase: string, accountIdInput: string, queriesInput: MappingQuery[], variant: CheckVariant = 'gatewayV2', targetPolicy?: OutboundPolicy): PreparedRequest {
 	const accountId = validateAccountId(accountIdInput);
-	const queries = validateQueries(queriesInput);
+	const queries = validateQueries(queriesInput, targetPolicy);
 	const headers = { 'content-type': 'application/json', accept: 'application/json' };
 	if (variant === 'account') {
 		return {
@@ -285,7 +307,7 @@ export function gatewayAuthError(error: LpError, call: MtlsCall, label: string):
 
 export function processCheckMappingResponse(res: HttpResponse, accountIdInput: string, queriesInput: MappingQuery[], variant: CheckVariant = 'gatewayV2', secrets: string[] = []): MappingResult[] {
 	const accountId = validateAccountId(accountIdInput);
-	const queries = validateQueries(queriesInput);
+	const queries = validateQueries(queriesInput, null);
 	if (res.status < 200 || res.status > 299) throw gatewayStatusError(res, MTLS_SERVICE, secrets, 'mapping check');
 	const body = parseJsonBody(res, MTLS_SERVICE, secrets);
 	const shapeError = (detail: string) =>
@@ -368,13 +390,13 @@ export function foldHeaderName(name: string): string {
 		.toLowerCase();
 }
 
-export function buildForwardRequest(gatewayBase: string, accountIdInput: string, input: ForwardInput): PreparedRequest {
+export function buildForwardRequest(gatewayBase: string, accountIdInput: string, input: ForwardInput, targetPolicy?: OutboundPolicy): PreparedRequest {
 	const accountId = validateAccountId(accountIdInput);
 	const method = fieldText(input.method).trim().toUpperCase() || 'GET';
 	if (!(FORWARD_METHODS as readonly string[]).includes(method)) {
 		throw inputError('method', `Method ${method.slice(0, 10)} cannot be forwarded`, `The mTLS gateway documents ${FORWARD_METHODS.join(', ')}.`, 'MTLS_METHOD');
 	}
-	const targetUrl = validateTargetUrl(input.targetUrl, 'targetUrl');
+	const targetUrl = checkTargetUrl(input.targetUrl, 'targetUrl', targetPolicy);
 	const headers: Record<string, string> = {};
 	let movedAuthorization: string | undefined;
 	for (const [rawName, rawValue] of Object.entries(input.headers ?? {})) {
@@ -435,6 +457,11 @@ export interface ForwardResult {
 	statusCode: number;
 	headers: Record<string, string>;
 	body: Buffer;
+	/**
+	 * Every secret in scope of the call (the strategy's, the connection's, the request's: the target
+	 * Authorization however it was given): errors built from this result redact with it.
+	 */
+	secrets: readonly string[];
 }
 
 function decodeHeader(value: string | undefined, secrets: string[]): string | undefined {
@@ -514,7 +541,7 @@ export function forwardNeedsMappingCheck(res: HttpResponse, ctx: Pick<ForwardCon
  * (use `targetStatusError` to fail on them).
  */
 export function processForwardResponse(res: HttpResponse, ctx: ForwardContext): ForwardResult {
-	const secrets = (ctx.secrets ?? []).filter(Boolean);
+	const secrets = responseSecrets(res, ctx.secrets ?? []);
 	if (transportFailure(res)) throw transportError(res, ctx.targetUrl, secrets);
 	if (forwardNeedsMappingCheck(res, ctx) && ctx.mappingExists === false) throw noMappingError(res, ctx.serviceName, ctx.targetUrl, secrets);
 	if ((res.status === 401 || res.status === 403) && header(res, 'www-authenticate') !== undefined) {
@@ -526,7 +553,7 @@ export function processForwardResponse(res: HttpResponse, ctx: ForwardContext): 
 		if (value === undefined) continue;
 		headers[name] = redact(Array.isArray(value) ? value.join(', ') : value, secrets);
 	}
-	return { statusCode: res.status, headers, body: res.body };
+	return { statusCode: res.status, headers, body: res.body, secrets };
 }
 
 function throwGatewayAuth(res: HttpResponse, secrets: string[]): never {
@@ -539,7 +566,8 @@ function throwGatewayAuth(res: HttpResponse, secrets: string[]): never {
 }
 
 /** Error for a target answer outside 2xx (when the caller does not want such answers as output). */
-export function targetStatusError(result: ForwardResult, targetUrl: string, secrets: string[] = []): LpError {
+export function targetStatusError(result: ForwardResult, targetUrl: string, extra: string[] = []): LpError {
+	const secrets = [...result.secrets, ...extra];
 	return new LpError('http', `The target ${safeUrl(targetUrl)} answered HTTP ${result.statusCode} through the mTLS gateway`, {
 		status: result.statusCode,
 		code: `MTLS_TARGET_HTTP_${result.statusCode}`,
@@ -720,10 +748,10 @@ export function serviceIdOf(service: string): string {
 	return id;
 }
 
-export function buildCreateMappingRequest(baseUrl: string, accountIdInput: string, input: CreateMappingInput, variant: CreateMappingVariant = 'configuration'): PreparedRequest {
+export function buildCreateMappingRequest(baseUrl: string, accountIdInput: string, input: CreateMappingInput, variant: CreateMappingVariant = 'configuration', targetPolicy?: OutboundPolicy): PreparedRequest {
 	const accountId = validateAccountId(accountIdInput);
 	const certificateId = certificateIdOf(input.certificateId);
-	const url = validateTargetUrl(input.url, 'url');
+	const url = checkTargetUrl(input.url, 'url', targetPolicy);
 	const headers = { 'content-type': 'application/json', accept: 'application/json' };
 	if (variant === 'activate') {
 		const serviceName = /^\d+$/.test(fieldText(input.service).trim())
@@ -798,7 +826,7 @@ export function processListMappingsResponse(res: HttpResponse, secrets: string[]
 	const body = parseJsonBody(res, MTLS_CONFIG_SERVICE, secrets);
 	const list = Array.isArray(body) ? body : typeof body === 'object' && body !== null ? Object.values(body as Record<string, unknown>).find(Array.isArray) : undefined;
 	if (!Array.isArray(list)) {
-		throw new LpError('response', `${MTLS_CONFIG_SERVICE} answered the mapping list without a list`, { status: res.status, code: 'MTLS_MAPPINGS_SHAPE', responseSnippet: snippet(res.body, secrets) });
+		throw new LpError('response', `${MTLS_CONFIG_SERVICE} answered the mapping list without a list`, { status: res.status, code: 'MTLS_MAPPINGS_SHAPE', responseSnippet: bodySnippet(res, secrets) });
 	}
 	const names = Object.fromEntries(Object.entries(MTLS_SERVICE_IDS).map(([n, id]) => [id, n]));
 	return list
@@ -815,7 +843,7 @@ export function buildDeleteCertificateRequest(gatewayBase: string, accountIdInpu
 /** Documented: 200 OK (no body described). 404 is reported as "no such certificate". */
 export function processDeleteCertificateResponse(res: HttpResponse, certificateId: string, secrets: string[] = []): Record<string, unknown> {
 	if (res.status === 404) {
-		throw new LpError('http', `${MTLS_SERVICE} has no certificate ${certificateId} in this account (HTTP 404)`, { status: 404, code: 'MTLS_CERT_NOT_FOUND', field: 'certificateId', responseSnippet: snippet(res.body, secrets), hint: 'Run "List Certificates" for the IDs.' });
+		throw new LpError('http', `${MTLS_SERVICE} has no certificate ${certificateId} in this account (HTTP 404)`, { status: 404, code: 'MTLS_CERT_NOT_FOUND', field: 'certificateId', responseSnippet: bodySnippet(res, secrets), hint: 'Run "List Certificates" for the IDs.' });
 	}
 	if (res.status < 200 || res.status > 299) throw gatewayStatusError(res, MTLS_SERVICE, secrets, 'certificate');
 	let details: unknown;
@@ -832,6 +860,11 @@ export function processDeleteCertificateResponse(res: HttpResponse, certificateI
 
 export interface MtlsIo {
 	accountId: string;
+	/**
+	 * The policy for TARGET URLs the user gives (Forward, Check Mapping, Create Mapping): the node's
+	 * "Allowed Internal Networks". Default: every internal network refused.
+	 */
+	targetPolicy?: OutboundPolicy;
 	/** Origin of CSDS `mtlsGateway` (or the host override). */
 	gatewayBase(): Promise<string>;
 	/** Origin of CSDS `accountConfigReadWrite` (or the host override). */
@@ -871,7 +904,8 @@ export class MtlsClient {
 			timeoutMs: this.io.timeoutMs,
 			maxResponseBytes: this.io.maxResponseBytes,
 		});
-		return { res, secrets: req.secrets };
+		// One list: the pipeline's (strategy, connection, request) and the request's own.
+		return { res, secrets: responseSecrets(res, req.secrets) };
 	}
 
 	/** Runs a process* step; a 401/403 error names the auth that was sent and the one the call wants. */
@@ -885,7 +919,7 @@ export class MtlsClient {
 	}
 
 	async checkMappings(queries: MappingQuery[], variant: CheckVariant = 'gatewayV2'): Promise<MappingResult[]> {
-		const req = buildCheckMappingRequest(await this.io.gatewayBase(), this.io.accountId, queries, variant);
+		const req = buildCheckMappingRequest(await this.io.gatewayBase(), this.io.accountId, queries, variant, this.io.targetPolicy);
 		const { res, secrets } = await this.exchange(req, MTLS_SERVICE, 'checkMapping');
 		const results = this.named('checkMapping', () => processCheckMappingResponse(res, this.io.accountId, queries, variant, secrets));
 		for (const r of results) this.remember(r.serviceName, r.url, r.exists);
@@ -916,7 +950,7 @@ export class MtlsClient {
 	}
 
 	async forward(input: ForwardInput): Promise<ForwardResult> {
-		const req = buildForwardRequest(await this.io.gatewayBase(), this.io.accountId, input);
+		const req = buildForwardRequest(await this.io.gatewayBase(), this.io.accountId, input, this.io.targetPolicy);
 		// Retry only when the gateway itself refused us (WWW-Authenticate): the target never saw the call.
 		const { res, secrets } = await this.exchange(req, MTLS_SERVICE, 'forward', (r) => header(r, 'www-authenticate') !== undefined && !transportFailure(r));
 		const ctx: ForwardContext = { targetUrl: req.headers['lp-forward-url'], serviceName: req.headers['lp-service-name'], stopIfCertificateNotFound: input.stopIfCertificateNotFound === true, secrets };
@@ -952,7 +986,7 @@ export class MtlsClient {
 
 	async createMapping(input: CreateMappingInput, variant: CreateMappingVariant = 'configuration'): Promise<Record<string, unknown>> {
 		const origin = variant === 'activate' ? await this.io.gatewayBase() : await this.io.configBase();
-		const req = buildCreateMappingRequest(origin, this.io.accountId, input, variant);
+		const req = buildCreateMappingRequest(origin, this.io.accountId, input, variant, this.io.targetPolicy);
 		const call: MtlsCall = variant === 'activate' ? 'activate' : 'configuration';
 		const { res, secrets } = await this.exchange(req, variant === 'activate' ? MTLS_SERVICE : MTLS_CONFIG_SERVICE, call);
 		const out = this.named(call, () => processCreateMappingResponse(res, variant, input.url, secrets));
@@ -975,6 +1009,8 @@ export interface MtlsAccountOptions {
 	maxResponseBytes?: number;
 	auth?: AccountAuthOptions;
 	now?: () => number;
+	/** "Allowed Internal Networks" for the target URLs given to Forward, Check Mapping and Create Mapping. */
+	targetAllowedInternalNetworks?: string;
 }
 
 /** The mTLS client for a `livePersonAccountApi` credential: hosts from CSDS, auth from account-auth. */
@@ -1002,6 +1038,7 @@ export function mtlsClientForAccount(creds: LivePersonAccountCredentials, option
 		auth: strategyFor,
 		authLabel: (call) => authFor(call).label,
 		policy,
+		targetPolicy: policyForAllowText(options.targetAllowedInternalNetworks),
 		timeoutMs: options.timeoutMs,
 		maxResponseBytes: options.maxResponseBytes,
 		now: options.now,

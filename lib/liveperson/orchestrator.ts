@@ -31,6 +31,7 @@ import {
 	type TokenPlacement,
 } from './orchestrator-auth';
 import { fieldText } from '../text';
+import { pathSegment } from '../net/url-path';
 
 export type { TokenPlacement };
 
@@ -53,6 +54,8 @@ export interface PreparedRequest {
 }
 
 const trimBase = (host: string) => host.replace(/\/+$/, '');
+/** A user value as one path segment ("." / ".." in any spelling refused: lib/net/url-path.ts). */
+const segment = (value: string, field = 'sessionId', label = 'Session ID') => pathSegment(value, field, label);
 
 export function validateNamespace(value: unknown, field = 'namespace'): string {
 	const text = fieldText(value).trim();
@@ -135,8 +138,8 @@ export type CcsV1Operation =
 export function buildCcsV1Request(host: string, accountIdInput: string, operation: CcsV1Operation): PreparedRequest {
 	const acc = encodeURIComponent(validateAccountId(accountIdInput));
 	const root = `${trimBase(host)}/v1/account/${acc}`;
-	const enc = encodeURIComponent;
-	const nsPath = (ns: string, session?: string) => `${root}/${enc(validateNamespace(ns))}${session ? `/${enc(session)}` : ''}`;
+	const enc = (value: string) => segment(value, 'property', 'Property name');
+	const nsPath = (ns: string, session?: string) => `${root}/${segment(validateNamespace(ns), 'namespace', 'Namespace')}${session ? `/${segment(session)}` : ''}`;
 	switch (operation.op) {
 		case 'listNamespaces':
 			return { url: root, method: 'GET', headers: { accept: 'application/json' }, secrets: [] };
@@ -194,7 +197,7 @@ export function buildCcsV1Request(host: string, accountIdInput: string, operatio
 			const ns = validateNamespace(operation.namespace);
 			const sessionId = validateName(operation.sessionId, 'sessionId', 'Session ID');
 			const ttl = ttlOf(operation.ttlSeconds, 'ttlSeconds', true) as number;
-			return { url: `${root}/namespace/${enc(ns)}/session?ttlSecond=${ttl}`, method: 'POST', headers: json, body: JSON.stringify({ sessionId }), secrets: [] };
+			return { url: `${root}/namespace/${segment(ns, 'namespace', 'Namespace')}/session?ttlSecond=${ttl}`, method: 'POST', headers: json, body: JSON.stringify({ sessionId }), secrets: [] };
 		}
 	}
 }
@@ -253,7 +256,7 @@ export function buildCcsV2Request(host: string, operation: CcsV2Operation): Prep
 		}
 		case 'get':
 			return {
-				url: `${root}/${encodeURIComponent(accountId)}/${encodeURIComponent(nameSpace)}${sessionId ? `/${encodeURIComponent(sessionId)}` : ''}`,
+				url: `${root}/${encodeURIComponent(accountId)}/${segment(nameSpace, 'namespace', 'Namespace')}${sessionId ? `/${segment(sessionId)}` : ''}`,
 				method: 'GET',
 				headers: { accept: 'application/json' },
 				secrets: [],

@@ -249,24 +249,36 @@ export class OutboundPolicy {
 		return verdict;
 	}
 
+	/**
+	 * THE decision for one address. An input stands for several addresses: itself and, for IPv6,
+	 * every IPv4 address a transition mechanism could deliver it to (mapped, compatible, translated,
+	 * every NAT64 layout, 6to4, Teredo: `embeddedIpv4`). Every list sees every one of them:
+	 *   1. the admin's block list (N8N_SSRF_BLOCKED_IP_RANGES): ANY form it names refuses the address,
+	 *      unless the admin's own exceptions (N8N_SSRF_ALLOWED_IP_RANGES) name that same form;
+	 *   2. the value itself in the admin's exceptions or the workflow's "Allowed Internal Networks":
+	 *      allowed (the embedded forms of an IPv6 range the user named are the user's intent);
+	 *   3. the package's default block list: ANY form in a blocked class refuses the address, unless
+	 *      the workflow allows that form (class or range) or the admin's exceptions name it.
+	 * A workflow's allowance never overrides step 1: an admin block is seen in every spelling.
+	 */
 	private judge(ip: string): { cls: BlockedClass; via?: string; admin?: boolean } | undefined {
 		const addr = parseLoose(ip);
 		if (!addr) return { cls: 'reserved', via: 'is not an IP address' };
-		if (this.admin) {
-			// n8n's SSRF settings first: the admin's exceptions, then the admin's block list.
-			if (this.admin.allowedRanges.matches(addr.toString())) return undefined;
-			if (this.admin.blockedRanges.matches(addr.toString())) return { cls: classOf(addr) ?? 'reserved', admin: true };
-		}
-		if (addr.kind() === 'ipv6') {
-			const v6 = addr as ipaddr.IPv6;
-			if (this.allowedNetworks.matches(v6.toString())) return undefined;
-			for (const v4 of embeddedIpv4(v6)) {
-				const cls = classOf(v4);
-				if (cls && !this.isAllowed(v4, cls)) return { cls, via: `embeds IPv4 ${v4.toString()}` };
+		const embedded = addr.kind() === 'ipv6' ? embeddedIpv4(addr as ipaddr.IPv6) : [];
+		const forms: Array<ipaddr.IPv4 | ipaddr.IPv6> = [addr, ...embedded];
+		const via = (form: ipaddr.IPv4 | ipaddr.IPv6) => (form === addr ? undefined : `embeds IPv4 ${form.toString()}`);
+		const admin = this.admin;
+		const adminAllows = (form: ipaddr.IPv4 | ipaddr.IPv6) => !!admin && admin.allowedRanges.matches(form.toString());
+		if (admin) {
+			for (const form of forms) {
+				if (admin.blockedRanges.matches(form.toString()) && !adminAllows(form)) return { cls: classOf(form) ?? 'reserved', via: via(form), admin: true };
 			}
 		}
-		const cls = classOf(addr);
-		if (cls && !this.isAllowed(addr, cls)) return { cls };
+		if (adminAllows(addr) || this.allowedNetworks.matches(addr.toString())) return undefined;
+		for (const form of forms) {
+			const cls = classOf(form);
+			if (cls && !this.isAllowed(form, cls) && !adminAllows(form)) return { cls, via: via(form) };
+		}
 		return undefined;
 	}
 
@@ -277,7 +289,7 @@ export class OutboundPolicy {
 		if (!verdict) return;
 		const shown = host && host !== ip ? `${host} (${ip})` : ip;
 		if (verdict.admin) {
-			throw new LpError('blocked', `Blocked request to ${shown}: the n8n administrator blocks this address (N8N_SSRF_BLOCKED_IP_RANGES)`, {
+			throw new LpError('blocked', `Blocked request to ${shown}: ${verdict.via ? `it ${verdict.via}, an address` : 'this address'} the n8n administrator blocks (N8N_SSRF_BLOCKED_IP_RANGES)`, {
 				code: 'BLOCKED_BY_N8N',
 				hint: 'n8n\'s SSRF settings win over a node\'s "Allowed Internal Networks": ask the administrator to add the range to N8N_SSRF_ALLOWED_IP_RANGES (or the host to N8N_SSRF_ALLOWED_HOSTNAMES).',
 			});

@@ -88,6 +88,23 @@ export class LivePersonConsumerAuth implements INodeType {
 				default: {},
 				options: [
 					{
+						displayName: 'Allowed Redirect Origins',
+						name: 'allowedRedirectOrigins',
+						type: 'string',
+						default: '',
+						placeholder: 'https://webhooks.example.com',
+						displayOptions: { show: { '/operation': ['start'] } },
+						description: "Other origins the Redirect URI may be on, comma-separated (e.g. a proxy in front of n8n). By default only the origin of this n8n instance's webhook URLs (WEBHOOK_URL) is accepted.",
+					},
+					{
+						displayName: 'Bind State to This Workflow',
+						name: 'bindToWorkflow',
+						type: 'boolean',
+						default: false,
+						displayOptions: { show: { '/operation': ['start'] } },
+						description: 'Whether only a Complete in this same workflow may use the state. Off: Complete may run in another workflow (e.g. the one of the redirect webhook), always with this same credential.',
+					},
+					{
 						displayName: 'Output Access Token',
 						name: 'outputAccessToken',
 						type: 'boolean',
@@ -121,15 +138,27 @@ export class LivePersonConsumerAuth implements INodeType {
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const cfg = consumerAuthConfig(await this.getCredentials(CREDENTIAL_TYPES.consumerAuth));
+		// The state is bound to this very credential (its id and every field, the secret included, hashed).
+		cfg.credentialId = this.getNode().credentials?.[CREDENTIAL_TYPES.consumerAuth]?.id ?? undefined;
+		const workflowId = this.getWorkflow?.()?.id ?? undefined;
+		const instanceBase = typeof this.getInstanceBaseUrl === 'function' ? this.getInstanceBaseUrl() : undefined;
 		const operation = this.getNodeParameter('operation', 0) as string;
 		const out = await mapItems(this, async (i) => {
-			const options = this.getNodeParameter('options', i, {}) as { outputAccessToken?: boolean; scope?: string; stateLifetime?: number };
+			const options = this.getNodeParameter('options', i, {}) as { outputAccessToken?: boolean; scope?: string; stateLifetime?: number; allowedRedirectOrigins?: string; bindToWorkflow?: boolean };
 			if (operation === 'start') {
 				const started = await startConsumerAuth(cfg, {
 					conversationId: this.getNodeParameter('conversationId', i, '') as string,
 					redirectUri: this.getNodeParameter('redirectUri', i, '') as string,
 					scope: options.scope,
 					lifetimeMs: Math.round((options.stateLifetime ?? DEFAULT_STATE_LIFETIME_MS / 60_000) * 60_000),
+					allowedRedirectOrigins: [
+						...(instanceBase ? [instanceBase] : []),
+						...String(options.allowedRedirectOrigins ?? '')
+							.split(',')
+							.map((o) => o.trim())
+							.filter(Boolean),
+					],
+					workflowId: options.bindToWorkflow ? workflowId : undefined,
 				});
 				return started as unknown as IDataObject;
 			}
@@ -137,6 +166,7 @@ export class LivePersonConsumerAuth implements INodeType {
 				state: this.getNodeParameter('state', i, '') as string,
 				code: this.getNodeParameter('code', i, '') as string,
 				error: this.getNodeParameter('error', i, '') as string,
+				workflowId,
 			});
 			const t = done.token;
 			return {

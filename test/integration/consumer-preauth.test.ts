@@ -80,6 +80,8 @@ function run(tokens: string[], extra: Record<string, unknown> = {}, continueOnFa
 		verifyConsumerToken: true,
 		consumerKeySource: 'jwks',
 		consumerJwksUrl: `${server.url}/.well-known/jwks.json`,
+		// The JWKS host's own allowance (the request's Allowed Internal Networks does not carry over).
+		consumerJwksAllowedInternalNetworks: 'loopback',
 		consumerAlgorithms: ['RS256'],
 		consumerIssuer: ISSUER,
 		consumerAudience: AUDIENCE,

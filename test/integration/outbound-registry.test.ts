@@ -54,6 +54,9 @@ let echo: EchoServer;
 let pki: TestPki;
 let redirector: { url: string; close(): Promise<void> };
 let trap: { url: string; hits(): number; close(): Promise<void> };
+/** Another origin (an allowed address, another port): what a cross-origin redirect reaches. */
+let elsewhere: EchoServer;
+let crossOrigin: { url: string; issued: string[]; close(): Promise<void> };
 let jwt: string;
 /** A Sentinel-shaped token for the account (signed with a throwaway key: only the key set fetch matters). */
 let botJwt: string;
@@ -135,6 +138,20 @@ const lpApiOps: Record<string, Record<string, unknown>> = {
 	'messagingInteractions:getConversation': { conversationId: 'conv-1', conversationContent: [] },
 	'messagingOperations:currentQueueHealth': { queueSkillIds: '', splitBySkill: false },
 };
+
+/** API Integration with Consumer Pre-Authentication, the token verified against the JWKS at `base`. */
+const preAuthParams = (base: string, extra: Record<string, unknown> = {}) => ({
+	authentication: 'consumerPreAuth',
+	consumerToken: jwt,
+	verifyConsumerToken: true,
+	consumerKeySource: 'jwks',
+	consumerJwksUrl: `${base}/jwks.json`,
+	consumerAudience: 'registry-api',
+	consumerAlgorithms: ['RS256'],
+	method: 'GET',
+	url: `${base}/api/resource`,
+	...extra,
+});
 
 function registry(): Entry[] {
 	const entries: Entry[] = [];
@@ -338,22 +355,8 @@ function registry(): Entry[] {
 		id: 'node:LivePersonApiIntegration:consumerPreAuth+jwks',
 		server: 'echo',
 		sources: ['lib/auth/consumer.ts', 'lib/jwt/verify.ts', 'nodes/LivePersonApiIntegration/actions/consumerPreAuth.ts'],
-		run: (env) =>
-			runNode(
-				'LivePersonApiIntegration',
-				{
-					authentication: 'consumerPreAuth',
-					consumerToken: jwt,
-					verifyConsumerToken: true,
-					consumerKeySource: 'jwks',
-					consumerJwksUrl: `${env.base}/jwks.json`,
-					consumerAlgorithms: ['RS256'],
-					method: 'GET',
-					url: `${env.base}/api/resource`,
-					options: { retries: 0, allowedInternalNetworks: env.allow },
-				},
-				{},
-			),
+		// The JWKS host has its own allowance (issue 22 item 7): the request's does not carry over.
+		run: (env) => runNode('LivePersonApiIntegration', preAuthParams(env.base, { consumerJwksAllowedInternalNetworks: env.allow, options: { retries: 0, allowedInternalNetworks: env.allow } }), {}),
 	});
 	// --- Third-party NLU, Google provider: the signed JWT grant to the key file's token_uri ---
 	entries.push({
@@ -389,6 +392,52 @@ function startRedirector(to: () => string): Promise<{ url: string; close(): Prom
 	return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((r) => server.close(() => r())) })));
 }
 
+/**
+ * The first origin of a cross-origin redirect: answers token requests itself (so that strategies that
+ * fetch a token get one, and that token can be looked for elsewhere), redirects everything else (307:
+ * method, body and headers kept) to the same path on `to()`.
+ */
+function startCrossOriginRedirector(to: () => string): Promise<{ url: string; issued: string[]; close(): Promise<void> }> {
+	const issued: string[] = [];
+	const server = http.createServer((req, res) => {
+		req.resume();
+		if (req.url === '/token' || req.url === '/v2/authenticate/login') {
+			const token = `first-origin-token-${issued.length}-${Math.random().toString(36).slice(2)}`;
+			issued.push(token);
+			res.writeHead(200, { 'content-type': 'application/json' });
+			res.end(JSON.stringify({ access_token: token, token_type: 'Bearer', expires_in: 3600 }));
+			return;
+		}
+		res.writeHead(307, { location: `${to()}${req.url ?? '/'}` });
+		res.end();
+	});
+	return new Promise((resolve) =>
+		server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, issued, close: () => new Promise((r) => server.close(() => r())) })),
+	);
+}
+
+/** Every secret a registry entry is given (credentials, the item's token), and the tokens issued to it. */
+function registrySecrets(): string[] {
+	return [
+		'registry-basic-password',
+		'registry-token',
+		'registry-cc-secret',
+		'registry-auth-code-secret',
+		'registry-oauth-token',
+		'registry-ibm-api-key',
+		'registry-consumer-token',
+		'registry-app-secret',
+		'registry-consumer-auth-secret',
+		STORE_PASSWORD,
+		DEFAULT_CONFIG.user.password,
+		DEFAULT_CONFIG.oauth2Client.clientSecret,
+		DEFAULT_CONFIG.orchestrator.apiKey,
+		DEFAULT_CONFIG.orchestrator.v2.password,
+		jwt,
+		...crossOrigin.issued,
+	];
+}
+
 /** An internal host that must never be reached: IPv6 loopback (not in the allowed 127.0.0.1/32). */
 function startTrap(): Promise<{ url: string; hits(): number; close(): Promise<void> }> {
 	let hits = 0;
@@ -407,12 +456,14 @@ beforeAll(async () => {
 	pki = makeTestPki();
 	[emu, echo, trap] = await Promise.all([startEmulator(), startEchoServer(), startTrap()]);
 	redirector = await startRedirector(() => trap.url);
+	elsewhere = await startEchoServer();
+	crossOrigin = await startCrossOriginRedirector(() => elsewhere.url);
 	const { privateKey } = await jose.generateKeyPair('RS256');
-	jwt = await new jose.SignJWT({ sub: 'x' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setExpirationTime('1h').sign(privateKey);
+	jwt = await new jose.SignJWT({ sub: 'x' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setAudience('registry-api').setExpirationTime('1h').sign(privateKey);
 	botJwt = await new jose.SignJWT({ scope: 'thirdpartybots.customendpoint.bot' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuer('Sentinel').setAudience(ACC).setExpirationTime('1h').sign(privateKey);
 });
 afterAll(async () => {
-	await Promise.all([emu?.close(), echo?.close(), trap?.close(), redirector?.close()]);
+	await Promise.all([emu?.close(), echo?.close(), trap?.close(), redirector?.close(), elsewhere?.close(), crossOrigin?.close()]);
 	await closeAllAgents();
 	await closeAllDispatchers();
 });
@@ -449,6 +500,21 @@ describe.each(registry().map((e) => [e.id, e] as const))('%s', (_id, entry) => {
 		const before = trap.hits();
 		await outcome(entry.run({ base: redirector.url, allow: '127.0.0.1/32' }));
 		expect(trap.hits()).toBe(before);
+	});
+
+	test('a redirect to another origin carries no credential (whoever signs: strategy, n8n, a custom transport)', async () => {
+		const before = elsewhere.requests.length;
+		await outcome(entry.run({ base: crossOrigin.url, allow: '127.0.0.1/32' }));
+		const secrets = registrySecrets();
+		for (const r of elsewhere.requests.slice(before)) {
+			const seen = JSON.stringify({ url: r.url, headers: r.headers, body: r.body });
+			const decoded = Object.values(r.headers)
+				.flatMap((v) => String(v).split(/[\s,]+/))
+				.map((w) => Buffer.from(w, 'base64').toString('latin1'))
+				.join(' ');
+			expect({ path: r.url, authorization: r.headers.authorization }).toEqual({ path: r.url, authorization: undefined });
+			for (const secret of secrets) expect({ path: r.url, leaked: seen.includes(secret) || decoded.includes(secret) ? secret : undefined }).toEqual({ path: r.url, leaked: undefined });
+		}
 	});
 });
 
@@ -495,5 +561,53 @@ describe('the registry is complete', () => {
 			const undiciIo = /import\s*\{[^}]*\b(request|fetch|stream|pipeline|connect)\b[^}]*\}\s*from\s*'undici'/.test(text) || /(?<![.\w]|private |async |function )fetch\(/.test(text);
 			if (undiciIo) expect({ file, sendsOutsidePipeline: true }).toEqual({ file: 'lib/http/index.ts', sendsOutsidePipeline: true });
 		}
+	});
+});
+
+describe('Consumer Pre-Authentication keeps the JWKS policy apart from the request\'s (issue 22 item 7)', () => {
+	const run = (extra: Record<string, unknown>) =>
+		outcome(runNode('LivePersonApiIntegration', preAuthParams(`http://localhost:${new URL(echo.url).port}`, { options: { retries: 0, allowedInternalNetworks: 'loopback' }, ...extra }), {}));
+
+	test('the request allowing loopback does not let the JWKS URL reach loopback', async () => {
+		const before = echo.requests.length;
+		expect(await run({})).toMatch(/Blocked request to localhost/);
+		expect(echo.requests.length).toBe(before);
+		// Its own allowance does (the refusal above is not vacuous).
+		await run({ consumerJwksAllowedInternalNetworks: 'loopback' });
+		expect(echo.requests.slice(before).some((r) => r.url.startsWith('/jwks.json'))).toBe(true);
+	});
+
+	test('an empty Audience is refused before anything is fetched, unless Accept Any Audience is on', async () => {
+		const before = echo.requests.length;
+		expect(await run({ consumerAudience: '', consumerJwksAllowedInternalNetworks: 'loopback' })).toMatch(/Audience is required/);
+		expect(echo.requests.length).toBe(before);
+		await run({ consumerAudience: '', consumerAcceptAnyAudience: true, consumerJwksAllowedInternalNetworks: 'loopback' });
+		expect(echo.requests.length).toBeGreaterThan(before);
+	});
+});
+
+describe('mTLS: one target rule wherever a target URL is called, looked up or registered (issue 22 item 8)', () => {
+	const TARGETS = ['https://10.0.0.5/hook', 'https://[::ffff:7f00:1]/hook', 'https://[64:ff9b::a00:5]/hook', 'https://169.254.169.254/latest'];
+	const ops: Array<[string, (url: string) => Record<string, unknown>, string[]]> = [
+		['forward', (url) => ({ ...mtlsParams.forward, targetUrl: url }), ['mtls.forward', 'mtls.mapping', 'mtls.checkMappings']],
+		['checkMapping', (url) => ({ ...mtlsParams.checkMapping, pairs: { pair: [{ serviceName: 'WEBHOOKS', url }] } }), ['mtls.mapping', 'mtls.checkMappings']],
+		['createMapping (configuration)', (url) => ({ ...mtlsParams.createMapping, mappingUrl: url }), ['mtls.mapping.create']],
+		['createMapping (activate)', (url) => ({ ...mtlsParams.createMapping, mappingVariant: 'activate', mappingUrl: url }), ['mtls.certificates.activate']],
+	];
+	const sum = (ids: string[]) => ids.reduce((n, id) => n + (emu.counts()[id] ?? 0), 0);
+	const run = (params: Record<string, unknown>, allow: string) =>
+		outcome(runNode('LivePersonMtls', { operation: String(params.operation ?? ''), ...params, options: { allowedInternalNetworks: allow } }, { livePersonAccountApi: account({ base: emu.url, allow: 'loopback' }) }));
+
+	test.each(ops)('%s: an internal target is refused before the gateway hears of it, unless allowed', async (name, build, ids) => {
+		const operation = name.split(' ')[0];
+		for (const url of TARGETS) {
+			const before = sum(ids);
+			expect([name, url, await run({ operation, ...build(url) }, '')]).toEqual([name, url, expect.stringMatching(/Blocked request to/)]);
+			expect([name, url, sum(ids)]).toEqual([name, url, before]);
+		}
+		// Allowed: the gateway is asked (the refusal above is not vacuous).
+		const before = sum(ids);
+		await run({ operation, ...build(TARGETS[0]) }, 'private');
+		expect(sum(ids)).toBeGreaterThan(before);
 	});
 });

@@ -188,6 +188,32 @@ describe('one re-login rule', () => {
 		await server.close();
 	});
 
+	test('a refusal from ANOTHER origin (after a redirect) is not the strategy\'s: no re-login, no token dropped (issue 22 item 1)', async () => {
+		const other = await rejecting(() => 401);
+		const auth = countingStrategy();
+		const res = await send({ url: redirectTo(a, `${other.url}/landing`), auth, policy: LOOPBACK, maxRedirects: 3 });
+		expect(res.status).toBe(401);
+		expect(res.reauthenticated).toBeUndefined();
+		expect(auth.invalidated).toEqual([]);
+		expect(other.hits()).toBe(1);
+		await other.close();
+	});
+
+	test('a self-signing custom transport is used on its own origin only; another origin gets the plain transport (issue 22 item 1)', async () => {
+		const calls: string[] = [];
+		// Stands in for n8n's helper: signs whatever it is given.
+		const transport = async (ex: Parameters<NonNullable<Parameters<typeof send>[0]['transport']>>[0]) => {
+			calls.push(ex.url.origin);
+			const res = await fetch(ex.url, { method: ex.method, headers: { ...(ex.headers as Record<string, string>), authorization: 'Bearer self-signed-token' }, redirect: 'manual' });
+			return { status: res.status, headers: Object.fromEntries(res.headers), body: Buffer.from(await res.arrayBuffer()), attempts: 1 };
+		};
+		const before = b.requests.length;
+		const res = await send({ url: redirectTo(a, `${b.url}/landing`), transport, policy: LOOPBACK, maxRedirects: 3 });
+		expect(res.status).toBe(200);
+		expect(calls).toEqual([new URL(a.url).origin]);
+		expect(b.requests.slice(before).map((r) => r.headers.authorization)).toEqual([undefined]);
+	});
+
 	test('a repeating refusal re-sends exactly once (no loop)', async () => {
 		const server = await rejecting(() => 403);
 		const auth = countingStrategy(403);

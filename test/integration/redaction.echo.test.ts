@@ -10,11 +10,14 @@ import { generateKeyPairSync } from 'node:crypto';
 import { LpError } from '../../lib/errors';
 import { closeAllDispatchers } from '../../lib/http';
 import { c2mClientForCredentials } from '../../lib/liveperson/c2m';
+import { login } from '../../lib/liveperson/login';
+import { policyForAllowText } from '../../lib/net/policy';
 import { mtlsClientForAccount } from '../../lib/liveperson/mtls-gateway';
 import { OrchestratorClient } from '../../lib/liveperson/orchestrator';
 import { tokenCache } from '../../lib/auth/token-cache';
 import { LivePersonApiIntegration } from '../../nodes/LivePersonApiIntegration/LivePersonApiIntegration.node';
 import { LivePersonConsumerAuth } from '../../nodes/LivePersonConsumerAuth/LivePersonConsumerAuth.node';
+import { LivePersonMtls } from '../../nodes/LivePersonMtls/LivePersonMtls.node';
 import { accountConfig, orchestratorConfig, transferToMessagingConfig } from '../../nodes/shared/credentialConfig';
 import { errorItem, toNodeError } from '../../nodes/shared/errors';
 import { DEFAULT_CONFIG, Emulator, startEmulator } from '../../sandbox/emulator';
@@ -66,6 +69,10 @@ const MODES: Array<{ status: number; form: string }> = [
 	{ status: 400, form: 'straddle:authorization' },
 	{ status: 400, form: 'straddle:maven-api-key' },
 	{ status: 400, form: 'straddle:access_token' },
+	// Issue 22 item 3: the request quoted as a JSON string inside JSON (and deeper), and base64-encoded.
+	{ status: 401, form: 'json2' },
+	{ status: 400, form: 'json3' },
+	{ status: 422, form: 'b64' },
 ];
 
 /** Runs `call` against each echo mode and checks every representation of the error it gives. */
@@ -94,7 +101,8 @@ async function expectNoLeak(scanner: SecretScanner, label: string, call: () => P
 }
 
 function scannerWith(...values: Array<[string, string]>): SecretScanner {
-	const s = new SecretScanner();
+	// Decoding views: a secret nested in any encoding the echo produced is found (item 3).
+	const s = new SecretScanner().decoding();
 	for (const [label, value] of values) s.add(label, value);
 	s.addSource(() => echo.issued);
 	s.addEmulator(emu);
@@ -114,12 +122,20 @@ describe('API Integration node (errors it builds from echoed requests)', () => {
 
 	const cases: Array<[string, string, Record<string, Record<string, unknown>>, Array<[string, string]>]> = [
 		['Basic', 'basicAuth', { livePersonBasicAuthApi: { user: 'echo-basic-user', password: 'Echo Basic P@ss/wörd+1' } }, [['basic password', 'Echo Basic P@ss/wörd+1'], ['basic pair', 'echo-basic-user:Echo Basic P@ss/wörd+1']]],
+		// Quotes and a backslash: every JSON level escapes them again (item 3).
+		['Basic (quotes, backslash)', 'basicAuth', { livePersonBasicAuthApi: { user: 'echo-basic-user', password: 'Echo "quoted" P\\ss/wörd' } }, [['basic password', 'Echo "quoted" P\\ss/wörd']]],
 		['Access Token', 'accessToken', { livePersonAccessTokenApi: { accessToken: 'echo.access/token+value=9', tokenType: 'Bearer' } }, [['access token', 'echo.access/token+value=9']]],
 		[
 			'OAuth2 client credentials',
 			'oAuth2ClientCredentials',
 			{ livePersonOAuth2ClientCredentialsApi: { accessTokenUrl: `__ECHO__/token`, clientId: 'echo-cc-client', clientSecret: 'echo cc/secret+&=ü', authentication: 'header', tokenExpiredStatusCode: 401, allowedInternalNetworks: 'loopback' } },
 			[['client secret', 'echo cc/secret+&=ü']],
+		],
+		[
+			'OAuth2 client credentials (secret in the form body, with quotes)',
+			'oAuth2ClientCredentials',
+			{ livePersonOAuth2ClientCredentialsApi: { accessTokenUrl: `__ECHO__/status/401`, clientId: 'echo-cc-client', clientSecret: 'echo "cc" \\secret+&=ü', authentication: 'body', tokenExpiredStatusCode: 401, allowedInternalNetworks: 'loopback' } },
+			[['client secret', 'echo "cc" \\secret+&=ü']],
 		],
 	];
 
@@ -195,6 +211,46 @@ describe('LivePerson clients (host overrides pointed at the echo)', () => {
 	const account = (extra: Record<string, unknown>) =>
 		accountConfig({ accountId: DEFAULT_CONFIG.accountId, csdsHost: emu.url, allowedInternalNetworks: 'loopback', ...extra });
 
+	test('Login Service answered by the echo: the JSON login body quoted as JSON inside JSON (item 3)', async () => {
+		// Quotes, a backslash, a slash and non-ASCII: every JSON level spells them differently.
+		const password = 'Login "pass" \\ w/ørd';
+		const scanner = scannerWith(['login password', password]);
+		const timing = { sleep: async () => undefined, scale: 0 };
+		await expectNoLeak(scanner, 'login user/password', () =>
+			login({ accountId: DEFAULT_CONFIG.accountId, agentVepBase: echo.url }, { kind: 'user', username: 'echo-user', password }, { policy: policyForAllowText('loopback'), timing }),
+		);
+	});
+
+	test.each([
+		['OAuth 1.0 (the app key and the signature)', { authMethod: 'oauth1', appKey: 'echo-forward-app-key', appSecret: 'echo forward/app secret' }, [['oauth1 app key', 'echo-forward-app-key'], ['oauth1 app secret', 'echo forward/app secret']]],
+		['Login Service bearer', { authMethod: 'userPassword', username: DEFAULT_CONFIG.user.username, password: DEFAULT_CONFIG.user.password }, [['account password', DEFAULT_CONFIG.user.password]]],
+	] as Array<[string, Record<string, unknown>, Array<[string, string]>]>)('mTLS Forward through a gateway that echoes (%s): no secret of the strategy or the target Authorization (item 4)', async (_label, auth, secrets) => {
+		const targetAuthorization = 'Bearer echo-target/token+9';
+		const scanner = scannerWith(...secrets, ['target authorization (given as a header)', 'echo-target/token+9']);
+		// The LP bearer the strategy sent: whatever the emulator issued.
+		const run = (continueOnFail: boolean) =>
+			new LivePersonMtls().execute.call(
+				nodeCtx({
+					continueOnFail,
+					credentials: { livePersonAccountApi: { accountId: DEFAULT_CONFIG.accountId, csdsHost: emu.url, allowedInternalNetworks: 'loopback', ...auth } },
+					params: {
+						operation: 'forward',
+						method: 'GET',
+						targetUrl: 'https://target.example.com/hook',
+						serviceName: 'WEBHOOKS',
+						stopIfCertificateNotFound: false,
+						sendHeaders: true,
+						headerParameters: { parameters: [{ name: 'Authorization', value: targetAuthorization }] },
+						bodyType: 'none',
+						responseFormat: 'json',
+						options: { gatewayHost: echo.url, allowedInternalNetworks: 'loopback' },
+					},
+				}),
+			);
+		await expectNoLeak(scanner, 'mtls forward (fail)', () => run(false));
+		await expectNoLeak(scanner, 'mtls forward (continue on fail)', () => run(true), { mustFail: false });
+	});
+
 	test('LivePerson Account, user + password (Login Service bearer): mTLS gateway override', async () => {
 		const creds = account({ authMethod: 'userPassword', username: DEFAULT_CONFIG.user.username, password: DEFAULT_CONFIG.user.password });
 		const scanner = scannerWith(['account password', DEFAULT_CONFIG.user.password]);
@@ -233,5 +289,69 @@ describe('LivePerson clients (host overrides pointed at the echo)', () => {
 		await expectNoLeak(scanner, 'c2m', () =>
 			c2mClientForCredentials(creds, { host: echo.url, rateLimitRetries: 0 }).eligibility({ consumerPhoneNumber: '+15551234567', handoffId: 'H1', skill: 'sales' }),
 		);
+	});
+});
+
+/**
+ * Issue 22 item 6: a Consumer Authentication state is bound to the exact credential (its id and
+ * every field, the secret included), optionally to the workflow, and is checked BEFORE it is used
+ * up; Start refuses (never repairs) a malformed redirect URI or one on another host. The echo is the
+ * token endpoint (it issues a token for any code).
+ */
+describe('Consumer Authentication state binding (the echo as token endpoint)', () => {
+	const credentialData = () => ({ authUrl: `${echo.url}/auth`, accessTokenUrl: `${echo.url}/token`, clientId: 'echo-bot', clientSecret: 'state-binding-secret-1', authentication: 'header', allowedInternalNetworks: 'loopback' });
+	const runNode = (params: Record<string, unknown>, data: Record<string, unknown>, extra: { credentialIds?: Record<string, string>; workflowId?: string; instanceBaseUrl?: string } = {}) =>
+		new LivePersonConsumerAuth().execute.call(nodeCtx({ credentials: { livePersonConsumerAuthApi: data }, params, ...extra }));
+	const start = async (data = credentialData(), extra: Parameters<typeof runNode>[2] = {}, options: Record<string, unknown> = {}) => {
+		const out = (await runNode({ operation: 'start', conversationId: 'conv-bind', redirectUri: 'https://n8n.example.test/webhook/cb', options }, data, extra)) as Array<Array<{ json: Record<string, unknown> }>>;
+		return new URL(out[0][0].json.authorizationUrl as string).searchParams.get('state') as string;
+	};
+	const complete = (state: string, data = credentialData(), extra: Parameters<typeof runNode>[2] = {}) =>
+		runNode({ operation: 'complete', state, code: 'binding-code', error: '', options: {} }, data, extra).then(
+			(out) => ((out as Array<Array<{ json: Record<string, unknown> }>>)[0][0].json.authenticated === true ? 'completed' : 'no'),
+			(error: { code?: string; description?: string; message?: string; context?: { code?: string } }) => error?.context?.code ?? error?.code ?? error?.message,
+		);
+	const codeOf = async (p: Promise<unknown>) =>
+		p.then(
+			() => 'accepted',
+			(error: { code?: string; message?: string; context?: { code?: string } }) => `${error?.context?.code ?? error?.code ?? ''} ${error?.message ?? ''}`,
+		);
+
+	test.each([
+		['another client secret', { clientSecret: 'state-binding-secret-2' }, {}],
+		['another client id', { clientId: 'echo-bot-2' }, {}],
+		['another client authentication', { authentication: 'body' }, {}],
+		['another credential (same fields, another id)', {}, { credentialIds: { livePersonConsumerAuthApi: 'other-credential' } }],
+	] as Array<[string, Record<string, unknown>, { credentialIds?: Record<string, string> }]>)('%s cannot complete the state, and does not use it up', async (_label, change, extra) => {
+		const state = await start();
+		expect(await complete(state, { ...credentialData(), ...change }, extra)).toMatch(/OTHER_CLIENT|another Consumer Authentication credential/);
+		expect(await complete(state)).toBe('completed');
+		expect(await complete(state)).toMatch(/already used/);
+	});
+
+	test('a state bound to its workflow is refused in another one, and stays valid there', async () => {
+		const state = await start(credentialData(), { workflowId: 'wf-start' }, { bindToWorkflow: true });
+		expect(await complete(state, credentialData(), { workflowId: 'wf-other' })).toMatch(/another workflow/);
+		expect(await complete(state, credentialData(), { workflowId: 'wf-start' })).toBe('completed');
+		// Unbound (the default): Complete may run in the redirect webhook's own workflow.
+		expect(await complete(await start(credentialData(), { workflowId: 'wf-start' }), credentialData(), { workflowId: 'wf-callback' })).toBe('completed');
+	});
+
+	test.each([
+		['a CR/LF inside', 'https://n8n.example.test/webhook/cb\r\nX-Injected: 1'],
+		['a tab inside', 'https://n8n.example.test/web\thook/cb'],
+		['a line break at the end', 'https://n8n.example.test/webhook/cb\n'],
+		['a backslash', 'https://n8n.example.test\\@evil.example/webhook/cb'],
+		['a fragment', 'https://n8n.example.test/webhook/cb#x'],
+		['another host', 'https://evil.example/webhook/cb'],
+		['another port of this host', 'https://n8n.example.test:8443/webhook/cb'],
+	])('Start refuses a redirect URI with %s (never repairs it)', async (_label, redirectUri) => {
+		const outcome = await codeOf(runNode({ operation: 'start', conversationId: 'c', redirectUri, options: {} }, credentialData()));
+		expect(outcome).toMatch(/Redirect URI/);
+	});
+
+	test('Start accepts this instance\'s origin and the origins named in Allowed Redirect Origins', async () => {
+		expect(await codeOf(runNode({ operation: 'start', conversationId: 'c', redirectUri: 'https://n8n.example.test/webhook/cb', options: {} }, credentialData()))).toBe('accepted');
+		expect(await codeOf(runNode({ operation: 'start', conversationId: 'c', redirectUri: 'https://hooks.example.test/webhook/cb', options: { allowedRedirectOrigins: 'https://hooks.example.test' } }, credentialData()))).toBe('accepted');
 	});
 });

@@ -84,7 +84,7 @@ describe('LivePerson mTLS node', () => {
 		const client = { livePersonAccountApi: { accountId: ACC, csdsHost: emu.url, allowedInternalNetworks: 'loopback', authMethod: 'clientCredentials', clientCredentialsFlow: 'sentinel', clientId: 'sandbox-client', clientSecret: 'sandbox-client-secret' } };
 		const url = `${echo()}?node-activate=1`;
 		const [activated] = await new LivePersonMtls().execute.call(
-			ctx({ params: { operation: 'createMapping', mappingVariant: 'activate', certificateId: '2628739924', mappingService: 'IDP', mappingUrl: url, validateUrl: true, options: {} }, credentials: client }),
+			ctx({ params: { operation: 'createMapping', mappingVariant: 'activate', certificateId: '2628739924', mappingService: 'IDP', mappingUrl: url, validateUrl: true, options: LOOPBACK }, credentials: client }),
 		);
 		expect(activated[0].json).toMatchObject({ url, certificationId: '2628739924', serviceId: '1' });
 		const [listed] = await new LivePersonMtls().execute.call(ctx({ params: { operation: 'listMappings', options: {} }, credentials: client }));
@@ -104,7 +104,7 @@ describe('LivePerson mTLS node', () => {
 		const [out] = await new LivePersonMtls().execute.call(
 			ctx({
 				items: 2,
-				params: { operation: 'checkMapping', checkVariant: 'gatewayV2', pairs: { pair: [{ serviceName: 'WEBHOOKS', url: echo() }, { serviceName: 'IDP', url: `${echo()}?x` }] } },
+				params: { operation: 'checkMapping', checkVariant: 'gatewayV2', pairs: { pair: [{ serviceName: 'WEBHOOKS', url: echo() }, { serviceName: 'IDP', url: `${echo()}?x` }] }, options: LOOPBACK },
 				credentials: account(),
 			}),
 		);
@@ -186,7 +186,7 @@ describe('LivePerson mTLS node', () => {
 		const [list] = await new LivePersonMtls().execute.call(ctx({ params: { operation: 'listCertificates' }, credentials: account() }));
 		expect(list.map((c) => c.json.name)).toEqual(expect.arrayContaining(['sandbox-client-cert', 'node-cert']));
 		const [created] = await new LivePersonMtls().execute.call(
-			ctx({ params: { operation: 'createMapping', mappingVariant: 'configuration', certificateId: String(up[0].json.id), mappingService: 'IDP', mappingUrl: `${echo()}?node=1`, mappingName: 'node-map', mappingEnabled: true }, credentials: account() }),
+			ctx({ params: { operation: 'createMapping', mappingVariant: 'configuration', certificateId: String(up[0].json.id), mappingService: 'IDP', mappingUrl: `${echo()}?node=1`, mappingName: 'node-map', mappingEnabled: true, options: LOOPBACK }, credentials: account() }),
 		);
 		expect(created[0].json).toMatchObject({ name: 'node-map', serviceId: '1' });
 	});

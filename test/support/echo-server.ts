@@ -8,6 +8,10 @@
  *                      json      {"error": "...", "request": {...}} (JSON-escaped secrets)
  *                      text      a plain-text dump (raw secrets)
  *                      straddle  the named header's value starts at character 290 (across a 300-char cut)
+ *                      json2     a JSON answer quoting the json answer as a JSON STRING (a login error
+ *                                quoting the request body: secrets double-escaped)
+ *                      json3     one level deeper still
+ *                      b64       a JSON answer carrying the whole request dump base64-encoded
  *   /redirect?to=URL&status=302     a redirect (the target is NOT requested by this server)
  *   /token                          OAuth2 token endpoint: a fresh access_token (recorded in `issued`)
  *   /v2/authenticate/login          Conversation Orchestrator v2 login: a fresh token
@@ -85,6 +89,13 @@ export async function startEchoServer(options: EchoOptions = {}): Promise<EchoSe
 				const name = form.slice('straddle:'.length).toLowerCase();
 				const value = String(record.headers[name] ?? new URL(record.url, 'http://x').searchParams.get(name) ?? '');
 				send(status, 'text/plain', `${'e'.repeat(290)}${value} and more text after the value`);
+			} else if (form === 'json2' || form === 'json3') {
+				// The body first: what a login error quotes (and within the 300 characters a snippet keeps).
+				let text = JSON.stringify({ error: 'echo', request: { body: record.body, method: record.method, url: record.url, headers: record.headers } });
+				for (let level = form === 'json2' ? 1 : 2; level > 0; level--) text = JSON.stringify({ error: 'login failed', detail: text });
+				send(status, 'application/json', text);
+			} else if (form === 'b64') {
+				send(status, 'application/json', JSON.stringify({ error: 'echo', request: Buffer.from(JSON.stringify({ body: record.body, method: record.method, url: record.url, headers: record.headers })).toString('base64') }));
 			} else {
 				send(status, 'application/json', JSON.stringify({ error: 'echo', request: dump }));
 			}

@@ -17,6 +17,10 @@ export interface CtxOptions {
 	continueOnFail?: boolean;
 	binary?: Record<string, { data: Buffer; fileName?: string; mimeType?: string }>;
 	httpRequestWithAuthentication?: (type: string, req: unknown) => Promise<unknown>;
+	/** n8n's instance base URL (getInstanceBaseUrl). Default https://n8n.example.test */
+	instanceBaseUrl?: string;
+	/** The running workflow's id (getWorkflow().id). Default wf-1 */
+	workflowId?: string;
 }
 
 export function nodeCtx(opts: CtxOptions): IExecuteFunctions & ILoadOptionsFunctions {
@@ -41,6 +45,8 @@ export function nodeCtx(opts: CtxOptions): IExecuteFunctions & ILoadOptionsFunct
 			return c;
 		},
 		continueOnFail: () => opts.continueOnFail ?? false,
+		getInstanceBaseUrl: () => opts.instanceBaseUrl ?? 'https://n8n.example.test',
+		getWorkflow: () => ({ id: opts.workflowId ?? 'wf-1', name: 'Workflow', active: false }),
 		getNode: () => ({ id: '1', name: 'Node', type: 't', typeVersion: 1, position: [0, 0], parameters: {}, credentials: nodeCredentials }),
 		helpers: {
 			assertBinaryData: (_i: number, prop: string) => {

@@ -30,9 +30,22 @@ export class SecretScanner {
 	private readonly values = new Map<string, { label: string; form: string }>();
 	private readonly emulators: Emulator[] = [];
 	private readonly extraSources: Array<() => Iterable<string>> = [];
+	/**
+	 * Also search every DECODED view of a text (JSON unescaping, percent-decoding, base64 runs decoded,
+	 * nested up to 3 deep): a secret inside JSON inside JSON, URL-encoded inside JSON or inside a
+	 * base64 document is found whatever spelling the nesting produced. Independent of lib/errors.ts,
+	 * which ENCODES secrets; this DECODES the text. Off by default (`decoding()` turns it on).
+	 */
+	private deep = false;
 	/** Texts scanned so far (for the report). */
 	scanned = 0;
 	scannedChars = 0;
+
+	/** Turns on the decoded views (see `deep`). */
+	decoding(): this {
+		this.deep = true;
+		return this;
+	}
 
 	/** Adds one or more secret values under a label (the label is what a failure prints). */
 	add(label: string, ...values: Array<string | undefined | null>): this {
@@ -134,9 +147,14 @@ export class SecretScanner {
 		this.scanned++;
 		this.scannedChars += text.length;
 		const findings: SecretFinding[] = [];
-		for (const [secret, { label, form }] of this.all()) {
-			const at = text.indexOf(secret);
-			if (at >= 0) findings.push({ label, where, at, form });
+		const views = this.deep ? decodedViews(text) : [{ text, how: '' }];
+		const all = this.all();
+		for (const view of views) {
+			for (const [secret, { label, form }] of all) {
+				const at = view.text.indexOf(secret);
+				if (at >= 0) findings.push({ label, where: `${where}${view.how}`, at, form });
+			}
+			if (findings.length) break;
 		}
 		return findings;
 	}
@@ -171,4 +189,33 @@ export function safeStringify(value: unknown): string {
 		}
 		return v;
 	}) ?? String(value);
+}
+
+/** One decoding step over a whole text (unchanged parts stay as they are). */
+const DECODERS: Array<[name: string, decode: (text: string) => string]> = [
+	['json-unescaped', (t) => t.replace(/\\u([0-9a-fA-F]{4})|\\(["\\/bfnrt])/g, (_m, u: string | undefined, c: string | undefined) => (u ? String.fromCharCode(parseInt(u, 16)) : ({ b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' } as Record<string, string>)[c as string] ?? (c as string)))],
+	['percent-decoded', (t) => t.replace(/(?:%[0-9A-Fa-f]{2})+/g, (seq) => { try { return decodeURIComponent(seq); } catch { return seq; } })],
+	['form-decoded', (t) => t.replace(/\+/g, ' ').replace(/(?:%[0-9A-Fa-f]{2})+/g, (seq) => { try { return decodeURIComponent(seq); } catch { return seq; } })],
+	['base64-decoded', (t) => t.replace(/[A-Za-z0-9+/_-]{8,}={0,2}/g, (run) => Buffer.from(run.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8'))],
+];
+
+/** The text and every view of it after up to 3 decoding steps (distinct views only). */
+export function decodedViews(text: string, depth = 3): Array<{ text: string; how: string }> {
+	const seen = new Set<string>([text]);
+	const out = [{ text, how: '' }];
+	let layer = out.slice();
+	for (let d = 0; d < depth; d++) {
+		const next: typeof out = [];
+		for (const view of layer) {
+			for (const [name, decode] of DECODERS) {
+				const decoded = decode(view.text);
+				if (seen.has(decoded)) continue;
+				seen.add(decoded);
+				next.push({ text: decoded, how: `${view.how} [${name}]` });
+			}
+		}
+		out.push(...next);
+		layer = next;
+	}
+	return out;
 }

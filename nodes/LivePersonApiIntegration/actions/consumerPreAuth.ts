@@ -5,11 +5,11 @@
  * consumer, not to the workflow.
  */
 import type { INodeProperties } from 'n8n-workflow';
-import { consumerTokenStrategy, checkConsumerToken, verifyConsumerToken } from '../../../lib/auth/consumer';
+import { consumerAudience, consumerTokenStrategy, checkConsumerToken, verifyConsumerToken } from '../../../lib/auth/consumer';
 import { inputError } from '../../../lib/errors';
 import type { AuthStrategy } from '../../../lib/http/types';
 import { checkClockTolerance, DEFAULT_CLOCK_TOLERANCE_SEC, SUPPORTED_ALGORITHMS, type KeySource } from '../../../lib/jwt/verify';
-import type { OutboundPolicy } from '../../../lib/net/policy';
+import { policyForAllowText } from '../../../lib/net/policy';
 import type { ParameterReader } from '../../shared/params';
 import { clockToleranceField } from '../../shared/properties';
 
@@ -81,6 +81,16 @@ export function consumerPreAuthFields(): INodeProperties[] {
 			displayOptions: show({ verifyConsumerToken: [true], consumerKeySource: ['jwks'] }),
 		},
 		{
+			displayName: 'JWKS Allowed Internal Networks',
+			name: 'consumerJwksAllowedInternalNetworks',
+			type: 'string',
+			default: '',
+			placeholder: 'e.g. 10.20.0.0/16, loopback',
+			displayOptions: show({ verifyConsumerToken: [true], consumerKeySource: ['jwks'] }),
+			description:
+				"Internal networks the JWKS URL may be on (CIDR blocks or class names such as private, loopback). Separate from the request's own Allowed Internal Networks: allowing the API's host does not allow the identity provider's. Empty: internal addresses refused.",
+		},
+		{
 			displayName: 'Public Key',
 			name: 'consumerPublicKey',
 			type: 'string',
@@ -121,7 +131,15 @@ export function consumerPreAuthFields(): INodeProperties[] {
 			type: 'string',
 			default: '',
 			displayOptions: show({ verifyConsumerToken: [true] }),
-			description: 'Expected "aud" (several separated by commas): the API this token is meant for. Leave empty to not check (not recommended).',
+			description: 'Expected "aud" (several separated by commas): the API this token is meant for. Required unless Accept Any Audience is on.',
+		},
+		{
+			displayName: 'Accept Any Audience',
+			name: 'consumerAcceptAnyAudience',
+			type: 'boolean',
+			default: false,
+			displayOptions: show({ verifyConsumerToken: [true] }),
+			description: 'Whether to accept a token whatever its "aud" (only for an identity provider that issues no audience): a token meant for another API of the same provider is then accepted too',
 		},
 		clockToleranceField('consumerClockTolerance', show({ verifyConsumerToken: [true] })),
 	];
@@ -135,8 +153,12 @@ function list(value: unknown): string | string[] | undefined {
 	return parts.length === 1 ? parts[0] : parts;
 }
 
-/** This item's strategy: the token read, verified when asked (JWKS fetched under `policy`). */
-export async function consumerAuth(param: ParameterReader, i: number, policy: OutboundPolicy): Promise<AuthStrategy> {
+/**
+ * This item's strategy: the token read, verified when asked. The JWKS is fetched under its OWN
+ * policy (JWKS Allowed Internal Networks), never the request's: allowing the API's internal host
+ * does not let the identity provider's URL reach internal networks.
+ */
+export async function consumerAuth(param: ParameterReader, i: number): Promise<AuthStrategy> {
 	const token = checkConsumerToken(param('consumerToken', i, ''));
 	const tokenType = param('consumerTokenType', i, 'jwt') as string;
 	// Opaque access token: verify the id_token of the same sign-in instead (or nothing, when chosen).
@@ -151,12 +173,14 @@ export async function consumerAuth(param: ParameterReader, i: number, policy: Ou
 				? { type: 'pem', pem: param('consumerPublicKey', i, '') as string }
 				: source === 'jwk'
 					? { type: 'jwk', jwk: param('consumerJwk', i, '') as string }
-					: { type: 'jwks', url: String(param('consumerJwksUrl', i, '')).trim(), policy };
+					: { type: 'jwks', url: String(param('consumerJwksUrl', i, '')).trim(), policy: policyForAllowText(String(param('consumerJwksAllowedInternalNetworks', i, '') ?? '')) };
+		// Checked before the JWKS is fetched: an empty Audience is refused unless explicitly accepted.
+		const audience = consumerAudience(param('consumerAudience', i, ''), param<boolean>('consumerAcceptAnyAudience', i, false) === true);
 		await verifyConsumerToken(verified, {
 			key,
 			algorithms: param('consumerAlgorithms', i, ['RS256']) as string[],
 			issuer: list(param('consumerIssuer', i, '')),
-			audience: list(param('consumerAudience', i, '')),
+			audience,
 			// An expression can give anything: checked here so the error names this field.
 			clockToleranceSec: checkClockTolerance(param('consumerClockTolerance', i, DEFAULT_CLOCK_TOLERANCE_SEC), 'consumerClockTolerance'),
 		}, tokenType === 'idToken' ? 'consumerIdToken' : undefined);

@@ -290,7 +290,7 @@ export async function execute(
 	const built = buildApiRequest(params);
 	const policy = policyFor(auth, options.allowedInternalNetworks);
 	// Consumer Pre-Authentication: this item's token, verified (when asked) before anything is sent.
-	const itemAuth = auth.authentication === 'consumerPreAuth' ? { ...auth, auth: await consumerAuth(param, i, policy) } : auth;
+	const itemAuth = auth.authentication === 'consumerPreAuth' ? { ...auth, auth: await consumerAuth(param, i) } : auth;
 	const res = await apiRequest(built, itemAuth, {
 		policy,
 		maxRedirects: options.maxRedirects ?? 0,

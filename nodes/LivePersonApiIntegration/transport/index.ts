@@ -5,7 +5,8 @@
  * The OAuth2 Authorization Code credential's token is n8n's (Connect, storage, refresh), so its
  * innermost sender is n8n's request helper; the pipeline still decides everything else: the policy
  * (the host name is resolved and every answer checked before n8n sends), redirects (n8n follows
- * none; each hop is checked here, and another origin gets no token), retry, the size cap (read from
+ * none; each hop is checked here, and a hop to another origin is sent by the pipeline's plain
+ * transport, never through n8n's helper, so n8n cannot sign it: lib/http `transportFor`), retry, the size cap (read from
  * n8n's stream) and redaction. On a 401 the re-send lets n8n refresh the token.
  */
 import type { IExecuteFunctions, IHttpRequestMethods, IHttpRequestOptions } from 'n8n-workflow';

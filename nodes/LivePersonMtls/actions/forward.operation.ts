@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { inputError } from '../../../lib/errors';
-import { ALLOW_OPTION_NAME, policyForAllowText } from '../../../lib/net/policy';
+import { ALLOW_OPTION_NAME } from '../../../lib/net/policy';
 import { nameValueList, nameValuePairs } from '../../shared/properties';
 import { targetStatusError, validateTargetUrl, type ForwardInput, type MtlsClient } from '../../../lib/liveperson/mtls-gateway';
 import { serviceNameOptions } from './common';
@@ -148,9 +148,9 @@ export const forwardOptions: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		placeholder: 'loopback, 10.0.0.0/8',
-		displayOptions: { show: { '/operation': ['forward'] } },
+		displayOptions: { show: { '/operation': ['forward', 'checkMapping', 'createMapping'] } },
 		description:
-			'Target URLs pointing at internal addresses (loopback, private networks, link-local, …) are refused. List the classes or CIDR blocks to allow, separated by commas.',
+			'Target URLs (to forward to, or to map a certificate to) pointing at internal addresses (loopback, private networks, link-local, …) are refused. List the classes or CIDR blocks to allow, separated by commas.',
 	},
 	{
 		displayName: 'Full Response',
@@ -220,11 +220,9 @@ async function bodyOf(this: IExecuteFunctions, i: number, headers: Record<string
 }
 
 export async function execute(this: IExecuteFunctions, i: number, client: MtlsClient, options: ForwardOptions): Promise<INodeExecutionData> {
+	// The target rule (spelling, and internal addresses refused unless allowed) is lib's
+	// `checkTargetUrl`, applied by the client to every target URL (Forward, Check / Create Mapping).
 	const targetUrl = validateTargetUrl(this.getNodeParameter('targetUrl', i, ''), 'targetUrl');
-	// The gateway (not n8n) connects to the target, but the URL is user-supplied: refuse internal
-	// addresses given as IP literals unless allowed. Host names are not resolved here (the gateway
-	// resolves them in its own network).
-	policyForAllowText(options.allowedInternalNetworks).checkUrl(new URL(targetUrl));
 
 	const headers: Record<string, string> = {};
 	if (this.getNodeParameter('sendHeaders', i, false)) {
@@ -241,8 +239,8 @@ export async function execute(this: IExecuteFunctions, i: number, client: MtlsCl
 		body,
 	};
 	const result = await client.forward(input);
-	const secrets = [input.authorizationOverride ?? ''];
-	if ((result.statusCode < 200 || result.statusCode > 299) && !options.neverError) throw targetStatusError(result, targetUrl, secrets);
+	// The result carries every secret in scope of the call (strategy, connection, target Authorization).
+	if ((result.statusCode < 200 || result.statusCode > 299) && !options.neverError) throw targetStatusError(result, targetUrl);
 
 	const format = this.getNodeParameter('responseFormat', i, 'autodetect') as string;
 	const contentType = result.headers['content-type'] ?? '';

@@ -11,6 +11,8 @@ export interface MtlsNodeOptions {
 	cacheMinutes?: number;
 	maxResponseSizeMb?: number;
 	gatewayAuthentication?: string;
+	/** For target URLs (Forward, Check Mapping, Create Mapping): one rule in lib `checkTargetUrl`. */
+	allowedInternalNetworks?: string;
 }
 
 /** The credential is read once per execution; the client resolves hosts (CSDS, cached) and logs in lazily. */
@@ -23,5 +25,6 @@ export async function mtlsClient(this: IExecuteFunctions, options: MtlsNodeOptio
 		csdsTtlMs: options.cacheMinutes === undefined ? DEFAULT_CSDS_TTL_MS : Math.max(1, options.cacheMinutes * 60_000),
 		timeoutMs: options.timeout ? options.timeout * 1000 : undefined,
 		maxResponseBytes: options.maxResponseSizeMb ? Math.floor(options.maxResponseSizeMb * 1024 * 1024) : undefined,
+		targetAllowedInternalNetworks: options.allowedInternalNetworks,
 	});
 }

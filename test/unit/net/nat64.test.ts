@@ -5,6 +5,9 @@
  * the byte table in lib/net/policy.ts.
  */
 import ipaddr from 'ipaddr.js';
+import fc from 'fast-check';
+import { n8nSsrfRules } from '../../../lib/net/n8n-ssrf';
+import { codeOf } from '../../support/error-code';
 import { embeddedIpv4, OutboundPolicy } from '../../../lib/net/policy';
 
 const v4Bits = (v4: string) => v4.split('.').reduce((n, o) => (n << 8n) | BigInt(Number(o)), 0n);
@@ -108,5 +111,63 @@ describe('NAT64: every RFC 6052 layout', () => {
 			// Same address built by the helper from its own prefix: checks the helper against the RFC.
 			expect(embed(ipaddr.fromByteArray(prefix).toString(), length, '192.0.2.33')).toBe(ipaddr.IPv6.parse(address).toString());
 		}
+	});
+});
+
+/**
+ * Issue 22 item 2: one decision sees every address an input stands for, for every list. An IPv4
+ * address the n8n administrator blocks (N8N_SSRF_BLOCKED_IP_RANGES) is refused in every IPv6
+ * spelling that embeds it, even when the workflow allows private networks, the IPv4 range and the
+ * IPv6 address itself; an admin exception naming the IPv4 form lets every spelling through.
+ */
+describe('admin lists see every embedded IPv4 (property)', () => {
+	const hex = (v4: string) => {
+		const o = v4.split('.').map(Number);
+		return [((o[0] << 8) | o[1]).toString(16), ((o[2] << 8) | o[3]).toString(16)];
+	};
+	const xorHex = (v4: string) => hex(v4.split('.').map((x) => String(Number(x) ^ 0xff)).join('.'));
+	type Embedding = (v4: string, r: number) => string;
+	const EMBEDDINGS: Array<[string, Embedding]> = [
+		['IPv4-mapped ::ffff:a.b.c.d', (v4) => `::ffff:${v4}`],
+		['IPv4-compatible ::a.b.c.d', (v4) => `::${hex(v4).join(':')}`],
+		['IPv4-translated ::ffff:0:a.b.c.d', (v4) => `::ffff:0:${hex(v4).join(':')}`],
+		...[32, 40, 48, 56, 64, 96].map((length): [string, Embedding] => [`NAT64 64:ff9b::/${length}`, (v4, r) => embed('64:ff9b::', length, v4, { suffix: length < 96 ? BigInt(r & 0xff) : 0n })]),
+		...[48, 56, 64, 96].map((length): [string, Embedding] => [`NAT64 local-use 64:ff9b:1::/${length}`, (v4) => embed('64:ff9b:1::', length, v4)]),
+		['6to4 2002:AABB:CCDD::/48', (v4, r) => `2002:${hex(v4).join(':')}:${(r & 0xffff).toString(16)}::${(r >> 16).toString(16)}`],
+		['Teredo server 2001:0:SSSS:SSSS::', (v4, r) => `2001:0:${hex(v4).join(':')}:0:${(r & 0xffff).toString(16)}:${xorHex('93.184.215.14').join(':')}`],
+		['Teredo client (xor) 2001:0:…:CCCC:CCCC', (v4, r) => `2001:0:5db8:d70e:8000:${(r & 0xffff).toString(16)}:${xorHex(v4).join(':')}`],
+	];
+	const octet = fc.integer({ min: 0, max: 255 });
+	const blockedV4 = fc.tuple(octet, octet, octet).map(([b, c, d]) => `10.${b}.${c}.${d}`);
+	const exceptedV4 = fc.tuple(octet, octet).map(([c, d]) => `10.1.${c}.${d}`);
+	const admin = n8nSsrfRules({ N8N_SSRF_BLOCKED_IP_RANGES: '10.0.0.0/8' })!;
+	const adminWithException = n8nSsrfRules({ N8N_SSRF_BLOCKED_IP_RANGES: '10.0.0.0/8', N8N_SSRF_ALLOWED_IP_RANGES: '10.1.0.0/16' })!;
+	const code = codeOf;
+
+	test.each(EMBEDDINGS)('%s of an admin-blocked IPv4 is refused by the admin rule, whatever the workflow allows', (_name, spell) => {
+		fc.assert(
+			fc.property(blockedV4, fc.nat(), fc.boolean(), (v4, r, allowSelf) => {
+				const address = spell(v4, r);
+				expect(ipaddr.isValid(address)).toBe(true);
+				const allow = ['private', 'loopback', 'reserved', '10.0.0.0/8', ...(allowSelf ? [`${address}/128`] : [])];
+				expect([address, code(() => new OutboundPolicy({ admin, allow }).checkAddress(address))]).toEqual([address, 'BLOCKED_BY_N8N']);
+			}),
+			{ numRuns: 60 },
+		);
+	});
+
+	test.each(EMBEDDINGS.filter(([name]) => !/NAT64 64:ff9b::\/(32|40|48|56|64)$/.test(name)))('%s of an IPv4 the admin excepts is not refused by the admin rule', (_name, spell) => {
+		fc.assert(
+			fc.property(exceptedV4, fc.nat(), (v4, r) => {
+				const address = spell(v4, r);
+				const verdict = code(() => new OutboundPolicy({ admin: adminWithException, allow: ['private', 'reserved'] }).checkAddress(address));
+				expect([address, verdict]).not.toEqual([address, 'BLOCKED_BY_N8N']);
+			}),
+			{ numRuns: 40 },
+		);
+	});
+
+	test('the message names the embedded address the administrator blocks', () => {
+		expect(() => new OutboundPolicy({ admin, allow: ['private'] }).checkAddress('64:ff9b::a00:1')).toThrow(/embeds IPv4 10\.0\.0\.1, an address the n8n administrator blocks/);
 	});
 });
