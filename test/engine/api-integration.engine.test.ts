@@ -1,6 +1,6 @@
 /**
- * LivePerson API Integration node with the Mutual TLS credential in real n8n (both pinned
- * versions), installed from the packed package like "Community nodes -> Install", against a Node
+ * LivePerson API Integration node with the Mutual TLS credential in n8n's own engine (both pinned
+ * versions, test/engine/engine.ts), against a Node
  * https server started here that REQUIRES a client certificate.
  */
 import { closeAllAgents } from '../../lib/tls/agent-pool';

@@ -46,6 +46,13 @@ type Any = any;
 export interface EngineOptions {
 	/** Environment set while a workflow runs (e.g. N8N_SSRF_* settings), restored afterwards. */
 	env?: Record<string, string>;
+	/**
+	 * 'run' (default): every execute() loads a fresh copy of the package's modules and closes its
+	 * connections afterwards, as `n8n execute` does with a new process per run (token caches, CSDS
+	 * cache, pooled connections start empty). 'instance': one copy for all runs of this instance, as in
+	 * a long-running n8n (`n8n start`).
+	 */
+	moduleScope?: 'run' | 'instance';
 }
 
 /** What test files use of an n8n instance; createN8n (real n8n) and createEngine both provide it. */
@@ -89,14 +96,25 @@ interface Loaded {
 	shutdown(): void;
 	core: Any;
 	workflow: Any;
-	nodeTypes: Any;
-	credentialType(name: string): Any;
+	/** n8n's core nodes and credential types (n8n-nodes-base), by type name. */
+	baseNode(name: string): Any;
+	baseCred(name: string): Any;
+}
+
+/** This package's node and credential types, as n8n loads them, and how to let go of them. */
+interface PackageTypes {
+	nodes: Map<string, Any>;
+	credentials: Map<string, Any>;
+	/** Closes what the package opened (pooled connections, agents), as the end of a process would. */
+	dispose(): Promise<void>;
 }
 
 const PACKAGE_JSON = JSON.parse(fs.readFileSync(path.join(REPO_DIR, 'package.json'), 'utf8')) as {
 	name: string;
 	n8n: { nodes: string[]; credentials: string[] };
 };
+
+const DIST = path.join(REPO_DIR, 'dist');
 
 function instantiate(file: string): Any {
 	if (!fs.existsSync(file)) throw new Error(`${path.relative(REPO_DIR, file)} is missing: run \`npm run build\` first`);
@@ -121,6 +139,30 @@ function lazyTypes(dir: string, entries: string[], suffix: string, prefix: strin
 	};
 }
 
+/**
+ * A fresh copy of the package's modules, with their own dependencies (undici, jose, n8n-workflow…), in a
+ * module registry of their own: each run of `n8n execute` is a new process, so no cache, token or pooled
+ * connection of an earlier run is there.
+ */
+function loadPackage(): PackageTypes {
+	let pkg: PackageTypes | undefined;
+	jest.isolateModules(() => {
+		const nodes = new Map<string, Any>();
+		for (const entry of PACKAGE_JSON.n8n.nodes) {
+			const node = instantiate(path.join(REPO_DIR, entry));
+			nodes.set(`${PACKAGE_JSON.name}.${node.description?.name ?? node.nodeVersions?.[1]?.description?.name}`, node);
+		}
+		const credentials = new Map<string, Any>();
+		for (const entry of PACKAGE_JSON.n8n.credentials) {
+			const cred = instantiate(path.join(REPO_DIR, entry));
+			credentials.set(cred.name, cred);
+		}
+		const dispatchers = require(path.join(DIST, 'lib', 'http', 'dispatchers.js')) as { closeAllDispatchers(): Promise<void> };
+		pkg = { nodes, credentials, dispose: () => dispatchers.closeAllDispatchers() };
+	});
+	return pkg!;
+}
+
 const loaded = new Map<string, Promise<Loaded>>();
 
 function load(version: EngineVersion): Promise<Loaded> {
@@ -139,35 +181,19 @@ function load(version: EngineVersion): Promise<Loaded> {
 			const base = from(n8nDir, 'n8n-nodes-base');
 			const baseN8n = (JSON.parse(fs.readFileSync(path.join(base, 'package.json'), 'utf8')) as { n8n: { nodes: string[]; credentials: string[] } }).n8n;
 
-			const ours = new Map<string, Any>();
-			for (const entry of PACKAGE_JSON.n8n.nodes) {
-				const node = instantiate(path.join(REPO_DIR, entry));
-				ours.set(`${PACKAGE_JSON.name}.${node.description?.name ?? node.nodeVersions?.[1]?.description?.name}`, node);
-			}
-			const ourCreds = new Map<string, Any>();
-			for (const entry of PACKAGE_JSON.n8n.credentials) {
-				const cred = instantiate(path.join(REPO_DIR, entry));
-				ourCreds.set(cred.name, cred);
-			}
 			const baseNode = lazyTypes(base, baseN8n.nodes, '.node.js', 'n8n-nodes-base.');
 			const baseCred = lazyTypes(base, baseN8n.credentials, '.credentials.js', '');
-
-			const byName = (type: string): Any => {
-				const t = ours.get(type) ?? baseNode(type);
-				if (!t) throw new Error(`engine harness: unknown node type "${type}"`);
-				return t;
-			};
-			const nodeTypes = {
-				getByName: byName,
-				getByNameAndVersion: (type: string, v?: number) => workflow.NodeHelpers.getVersionedNodeType(byName(type), v),
-				getKnownTypes: () => ({}),
-			};
+			// n8n's logger at debug level, in n8n's text format, to stdout (which execute() captures): what
+			// `N8N_LOG_LEVEL=debug n8n execute` prints, for the tests that scan it for secrets.
+			const line = (level: string) => (message: string, meta?: unknown) =>
+				process.stdout.write(`${new Date().toISOString()} | ${level.padEnd(5)} | ${message}${meta === undefined ? '' : ` ${JSON.stringify(meta)}`}\n`);
+			workflow.LoggerProxy.init({ error: line('error'), warn: line('warn'), info: line('info'), debug: line('debug') });
 			const shutdown = () => {
 				const { Container } = require(from(coreDir, '@n8n/di')) as Any;
 				const { SSHClientsManager } = require(path.join(coreDir, 'dist', 'execution-engine', 'ssh-clients-manager.js')) as Any;
 				if (Container.has(SSHClientsManager)) Container.get(SSHClientsManager).onShutdown();
 			};
-			return { shutdown, core, workflow, nodeTypes, credentialType: (name: string) => ourCreds.get(name) ?? baseCred(name) };
+			return { shutdown, core, workflow, baseNode, baseCred };
 		})();
 		p.catch(() => loaded.delete(version));
 		loaded.set(version, p);
@@ -178,14 +204,14 @@ function load(version: EngineVersion): Promise<Loaded> {
 // ---------------------------------------------------------------------------------------------------
 // Credentials helper (n8n's ICredentialsHelper, over plain objects)
 
-function credentialsHelper(engine: Loaded, store: Map<string, CredentialInput>): Any {
+function credentialsHelper(engine: Loaded, credentialType: (name: string) => Any, store: Map<string, CredentialInput>): Any {
 	const parents = (type: string): string[] => {
-		const ext: string[] = engine.credentialType(type)?.extends ?? [];
+		const ext: string[] = credentialType(type)?.extends ?? [];
 		return ext.flatMap((p) => [p, ...parents(p)]);
 	};
 	const properties = (type: string): Any[] => {
-		const own: Any[] = engine.credentialType(type)?.properties ?? [];
-		const inherited = (engine.credentialType(type)?.extends ?? []).flatMap((p: string) => properties(p));
+		const own: Any[] = credentialType(type)?.properties ?? [];
+		const inherited = (credentialType(type)?.extends ?? []).flatMap((p: string) => properties(p));
 		// The extending type's own definition of a property wins, as in n8n's CredentialTypes.
 		return [...own, ...inherited.filter((p: Any) => !own.some((o) => o.name === p.name))];
 	};
@@ -206,7 +232,7 @@ function credentialsHelper(engine: Loaded, store: Map<string, CredentialInput>):
 			return { ...withDefaults, ...data };
 		},
 		async authenticate(credentials: unknown, typeName: string, requestOptions: unknown) {
-			const auth = engine.credentialType(typeName)?.authenticate;
+			const auth = credentialType(typeName)?.authenticate;
 			if (typeof auth === 'function') return await auth(credentials, requestOptions);
 			if (auth) throw new Error(`engine harness: generic authenticate of "${typeName}" is not supported; use test/e2e`);
 			return requestOptions;
@@ -302,10 +328,25 @@ export async function createEngine(version: EngineVersion, opts: EngineOptions =
 			return full.id;
 		});
 
+	let shared: PackageTypes | undefined;
+	const packageTypes = (): PackageTypes => (opts.moduleScope === 'instance' ? (shared ??= loadPackage()) : loadPackage());
+
 	const execute = async (id: string): Promise<ExecutionResult> => {
 		const data = workflows.get(id);
 		if (!data) throw new Error(`engine harness: no workflow ${id}`);
 		const { core, workflow: wf } = engine;
+		const pkg = packageTypes();
+		const byName = (type: string): Any => {
+			const t = pkg.nodes.get(type) ?? engine.baseNode(type);
+			if (!t) throw new Error(`engine harness: unknown node type "${type}"`);
+			return t;
+		};
+		const nodeTypes = {
+			getByName: byName,
+			getByNameAndVersion: (type: string, v?: number) => wf.NodeHelpers.getVersionedNodeType(byName(type), v),
+			getKnownTypes: () => ({}),
+		};
+		const credentialType = (name: string) => pkg.credentials.get(name) ?? engine.baseCred(name);
 		const executionId = String(++executions);
 		const instance = new wf.Workflow({
 			id: data.id,
@@ -313,7 +354,7 @@ export async function createEngine(version: EngineVersion, opts: EngineOptions =
 			nodes: structuredClone(data.nodes),
 			connections: data.connections,
 			active: false,
-			nodeTypes: engine.nodeTypes,
+			nodeTypes,
 			staticData: {},
 			settings: data.settings,
 		});
@@ -322,7 +363,7 @@ export async function createEngine(version: EngineVersion, opts: EngineOptions =
 		const additionalData = {
 			executionId,
 			hooks,
-			credentialsHelper: credentialsHelper(engine, credentials),
+			credentialsHelper: credentialsHelper(engine, credentialType, credentials),
 			variables: {},
 			restApiUrl: 'http://127.0.0.1:5678/rest',
 			instanceBaseUrl: 'http://127.0.0.1:5678',
@@ -351,8 +392,12 @@ export async function createEngine(version: EngineVersion, opts: EngineOptions =
 		};
 		const { value: run, printed } = await capture(() =>
 			withEnv(opts.env, async () => {
-				await new core.WorkflowExecute(additionalData, 'cli', runExecutionData).processRunExecutionData(instance);
-				return finished;
+				try {
+					await new core.WorkflowExecute(additionalData, 'cli', runExecutionData).processRunExecutionData(instance);
+					return await finished;
+				} finally {
+					if (pkg !== shared) await pkg.dispose();
+				}
 			}),
 		);
 		// What n8n execute would print: the run as JSON, plus whatever was logged meanwhile.
@@ -372,6 +417,8 @@ export async function createEngine(version: EngineVersion, opts: EngineOptions =
 		execute,
 		allLogs: () => logs.join('\n'),
 		async close() {
+			await shared?.dispose();
+			shared = undefined;
 			workflows.clear();
 			credentials.clear();
 		},

@@ -1,5 +1,6 @@
 /**
- * Guards in real n8n (both pinned versions), installed from the packed package: a Code node stands
+ * Guards in n8n's own engine (both pinned
+ * versions, test/engine/engine.ts): a Code node stands
  * in for the Webhook's output (headers), then LivePerson IP Allowlist routes Allowed/Denied and
  * LivePerson Verify JWT checks the bearer token against a local JWKS server (allowed through the
  * outbound policy's "Allowed Internal Networks"), or is refused when the option is not set.

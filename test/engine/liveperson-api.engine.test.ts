@@ -1,6 +1,6 @@
 /**
- * The LivePerson API node and the mTLS self-service operations in real n8n (both pinned versions),
- * installed from the packed package, against the LivePerson emulator: the three sample workflows
+ * The LivePerson API node and the mTLS self-service operations in n8n's own engine (both pinned
+ * versions, test/engine/engine.ts), against the LivePerson emulator: the three sample workflows
  * from examples/ as shipped (Messaging Interactions search → get with transcript; queue health →
  * Send Request with paging; activate → list mappings → delete certificate).
  */

@@ -1,6 +1,6 @@
 /**
- * LivePerson mTLS, Conversation Orchestrator and Transfer to Messaging nodes in real n8n (both
- * pinned versions), installed from the packed package, against the LivePerson emulator: the two
+ * LivePerson mTLS, Conversation Orchestrator and Transfer to Messaging nodes in n8n's own engine (both
+ * pinned versions, test/engine/engine.ts), against the LivePerson emulator: the two
  * sample workflows from examples/ (mTLS gateway forward, Conversation Orchestrator) as shipped, a
  * Transfer to Messaging workflow, and a forward to an unmapped URL that must fail clearly.
  */
