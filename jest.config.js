@@ -1,4 +1,7 @@
-/** Three projects: unit (pure lib logic), integration (real local servers), e2e (real n8n). */
+/**
+ * Four projects: unit (pure lib logic), integration (real local servers), engine (workflows in n8n's own
+ * engine, n8n-core, in-process), e2e (real n8n servers).
+ */
 const base = {
 	preset: 'ts-jest',
 	testEnvironment: 'node',
@@ -14,6 +17,7 @@ module.exports = {
 	projects: [
 		{ ...base, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
 		{ ...base, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
+		{ ...base, displayName: 'engine', testMatch: ['<rootDir>/test/engine/**/*.test.ts'] },
 		{ ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
 	],
 };

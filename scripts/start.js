@@ -515,7 +515,7 @@ async function start(opts = {}) {
 	}
 }
 
-module.exports = { start, ensureOwner, SANDBOX_EMAIL, SANDBOX_PASSWORD };
+module.exports = { start, ensureOwner, template, SANDBOX_EMAIL, SANDBOX_PASSWORD };
 
 /** `--n8n <version>` / `--n8n=<version>` from the command line (npm start -- --n8n 2.41.3). */
 function versionArg(argv) {

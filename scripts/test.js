@@ -6,9 +6,11 @@
  *      otherwise the tests that need them fail clearly
  *   2. the pinned n8n installs, started in the background (they overlap the next steps)
  *   3. lint, type check, build
- *   4. jest unit + integration (parallel), then e2e (real n8n, one file at a time), then the sandbox,
- *      webhook and browser tests on the newest pinned n8n
- * Set LP_TEST_ONLY=unit|integration|e2e to run one tier. `npm test -- --help` prints the usage below.
+ *   4. jest unit + integration (parallel), then engine (workflows in n8n's own engine of both pinned
+ *      versions, in-process), then e2e (real n8n servers, one file at a time), then the sandbox,
+ *      webhook, bot and browser tests on the newest pinned n8n
+ * Each phase prints its duration, and a summary of all of them at the end.
+ * Set LP_TEST_ONLY=unit|integration|engine|e2e to run one tier. `npm test -- --help` prints the usage below.
  */
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
@@ -17,17 +19,20 @@ const os = require('node:os');
 const path = require('node:path');
 
 const USAGE = `Usage: npm test                         everything, as CI runs it: lint, type check, build, unit +
-                                       integration, then every e2e file on real n8n (about 32 min cold)
+                                       integration, then engine, then every e2e file on real n8n
        LP_TEST_ONLY=unit npm test        build + unit tests (about 1 min)
        LP_TEST_ONLY=integration npm test build + integration tests on local servers (a few minutes)
-       LP_TEST_ONLY=e2e npm test         build + the e2e files on real n8n (about 30 min)
-       npx jest <file> --selectProjects unit|integration       one test file
+       LP_TEST_ONLY=engine npm test      build + node behaviour and every sample workflow in n8n's own
+                                       engine of both pinned versions, in-process (about 1 min once
+                                       the pinned n8n installs exist; they install first, minutes cold)
+       LP_TEST_ONLY=e2e npm test         build + the e2e files on real n8n servers
+       npx jest <file> --selectProjects unit|integration|engine one test file
        npx jest <file> --selectProjects e2e --runInBand         one e2e file (real n8n, 1-10 min)
        npm test -- --help                this text
 All but the unit mode first apt-get install chromium, nginx-light, redis-server and postgresql when
 missing and run as root on Debian/Ubuntu. Details: docs/testing.md`;
 
-const TIERS = ['unit', 'integration', 'e2e'];
+const TIERS = ['unit', 'integration', 'engine', 'e2e'];
 const args = process.argv.slice(2);
 if (args.includes('--help') || args.includes('-h')) {
 	process.stdout.write(`${USAGE}\n`);
@@ -44,11 +49,15 @@ if (only !== undefined && !TIERS.includes(only)) {
 }
 const started = Date.now();
 
+/** Every phase run so far: [label, seconds, passed], printed as a summary at exit. */
+const phases = [];
+
 function run(label, cmd, args, opts = {}) {
 	const t = Date.now();
 	process.stdout.write(`\n=== ${label}\n`);
 	const res = spawnSync(cmd, args, { stdio: 'inherit', ...opts });
 	const secs = ((Date.now() - t) / 1000).toFixed(1);
+	phases.push([label, secs, res.status === 0]);
 	if (res.status !== 0) {
 		process.stdout.write(`=== ${label}: FAILED after ${secs} s\n`);
 		process.exit(res.status ?? 1);
@@ -125,8 +134,13 @@ function prefetchN8n() {
 }
 
 if (!only || only === 'e2e' || only === 'integration') ensureDebianPackages();
-const prefetch = !only || only === 'e2e' ? prefetchN8n() : undefined;
-process.on('exit', () => prefetch?.finish());
+const prefetch = !only || only === 'e2e' || only === 'engine' ? prefetchN8n() : undefined;
+process.on('exit', () => {
+	prefetch?.finish();
+	if (phases.length) {
+		process.stdout.write(`\n=== phases\n${phases.map(([label, secs, ok]) => `${ok ? '  ok    ' : '  FAILED'} ${secs.padStart(7)} s  ${label}`).join('\n')}\n`);
+	}
+});
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130));
 if (!only) {
 	run('lint', 'npm', ['run', '--silent', 'lint']);
@@ -136,6 +150,11 @@ run('build', 'npm', ['run', '--silent', 'build']);
 if (!only || only === 'unit' || only === 'integration') {
 	const projects = only ? [only] : ['unit', 'integration'];
 	run(`jest ${projects.join(' + ')}`, 'npx', ['jest', '--selectProjects', ...projects, '--maxWorkers=2']);
+}
+if (!only || only === 'engine') {
+	// n8n's own engine (n8n-core of each pinned n8n, test/engine/engine.ts): node behaviour in seconds. It
+	// waits for the pinned installs (started in the background above) for n8n's core nodes and engine.
+	run('jest engine (n8n-core, in-process)', 'npx', ['jest', '--selectProjects', 'engine', '--maxWorkers=2']);
 }
 if (!only || only === 'e2e') {
 	// The browser test (5-7 minutes per n8n version) runs on the newest pinned n8n only, below, to keep CI

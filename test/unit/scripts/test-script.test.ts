@@ -46,7 +46,7 @@ describe('scripts/test.js arguments', () => {
 	test('an unknown LP_TEST_ONLY stops with exit code 2 instead of reporting success', () => {
 		const r = run([], { LP_TEST_ONLY: 'units' });
 		expect(r.status).toBe(2);
-		expect(r.stderr).toContain('LP_TEST_ONLY must be one of unit, integration, e2e (got: units)');
+		expect(r.stderr).toContain('LP_TEST_ONLY must be one of unit, integration, engine, e2e (got: units)');
 		expect(r.all).not.toContain('All tests passed');
 		expect(r.all).not.toContain('===');
 	});

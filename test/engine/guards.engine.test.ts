@@ -1,5 +1,6 @@
 /**
- * Guards in real n8n (both pinned versions), installed from the packed package: a Code node stands
+ * Guards in n8n's own engine (both pinned
+ * versions, test/engine/engine.ts): a Code node stands
  * in for the Webhook's output (headers), then LivePerson IP Allowlist routes Allowed/Denied and
  * LivePerson Verify JWT checks the bearer token against a local JWKS server (allowed through the
  * outbound policy's "Allowed Internal Networks"), or is refused when the option is not set.
@@ -8,7 +9,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { generateKeyPairSync } from 'node:crypto';
 import * as jose from 'jose';
-import { createN8n, EXECUTE_TIMEOUT_MS, INSTALL_TIMEOUT_MS, manualTriggerWorkflow, MANUAL_TRIGGER, N8N_VERSIONS, nodeType, type Connections, type N8nInstance, type WorkflowNode } from './harness';
+import { EXECUTE_TIMEOUT_MS, INSTALL_TIMEOUT_MS, manualTriggerWorkflow, MANUAL_TRIGGER, nodeType, type Connections, type WorkflowNode } from '../e2e/harness';
+import { createEngine, ENGINE_VERSIONS, type WorkflowRunner } from './engine';
 
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const ISS = 'https://va.sentinel.liveperson.net';
@@ -86,12 +88,12 @@ const connections: Connections = {
 	'IP Allowlist': { main: [[{ node: 'Verify JWT', type: 'main', index: 0 }], []] },
 };
 
-describe.each(N8N_VERSIONS)('Webhook -> IP Allowlist -> Verify JWT in n8n %s', (version) => {
-	let n8n: N8nInstance;
+describe.each(ENGINE_VERSIONS)('Webhook -> IP Allowlist -> Verify JWT in n8n %s', (version) => {
+	let n8n: WorkflowRunner;
 	const ids = { allowed: '', blocked: '' };
 
 	beforeAll(async () => {
-		n8n = await createN8n(version);
+		n8n = await createEngine(version);
 		[ids.allowed, ids.blocked] = await n8n.importWorkflows([
 			manualTriggerWorkflow(`Guards ${version}`, [webhookLike(), allowlist, verify({ allowedInternalNetworks: '127.0.0.0/8' })], connections),
 			manualTriggerWorkflow(`Guards blocked ${version}`, [webhookLike(), allowlist, verify({})], connections),

@@ -1,23 +1,14 @@
 /**
- * LivePerson mTLS, Conversation Orchestrator and Transfer to Messaging nodes in real n8n (both
- * pinned versions), installed from the packed package, against the LivePerson emulator: the two
+ * LivePerson mTLS, Conversation Orchestrator and Transfer to Messaging nodes in n8n's own engine (both
+ * pinned versions, test/engine/engine.ts), against the LivePerson emulator: the two
  * sample workflows from examples/ (mTLS gateway forward, Conversation Orchestrator) as shipped, a
  * Transfer to Messaging workflow, and a forward to an unmapped URL that must fail clearly.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startEmulator, type Emulator } from '../../sandbox/emulator';
-import {
-	createN8n,
-	EXECUTE_TIMEOUT_MS,
-	INSTALL_TIMEOUT_MS,
-	manualTriggerWorkflow,
-	N8N_VERSIONS,
-	nodeType,
-	REPO_DIR,
-	type N8nInstance,
-	type WorkflowJson,
-} from './harness';
+import { EXECUTE_TIMEOUT_MS, INSTALL_TIMEOUT_MS, manualTriggerWorkflow, nodeType, REPO_DIR, type WorkflowJson } from '../e2e/harness';
+import { createEngine, ENGINE_VERSIONS, type WorkflowRunner } from './engine';
 
 const ACCOUNT = '12345678';
 const SECRETS = ['Sandbox-Passw0rd!', 'Sandbox-CO-Passw0rd!', 'sandbox-client-secret'];
@@ -27,14 +18,14 @@ const C2M_CRED = { id: 'lp-sample-c2m', name: 'LivePerson sandbox (emulator, Tra
 
 const example = (file: string) => JSON.parse(fs.readFileSync(path.join(REPO_DIR, 'examples', file), 'utf8')) as WorkflowJson;
 
-describe.each(N8N_VERSIONS)('LivePerson service nodes in n8n %s', (version) => {
+describe.each(ENGINE_VERSIONS)('LivePerson service nodes in n8n %s', (version) => {
 	let emulator: Emulator;
-	let n8n: N8nInstance;
+	let n8n: WorkflowRunner;
 	const ids = { mtls: '', co: '', c2m: '', unmapped: '' };
 
 	beforeAll(async () => {
 		emulator = await startEmulator({ port: 0 });
-		n8n = await createN8n(version);
+		n8n = await createEngine(version);
 		await n8n.importCredentials([
 			{ ...ACCOUNT_CRED, type: 'livePersonAccountApi', data: { accountId: ACCOUNT, csdsHost: emulator.url, allowedInternalNetworks: 'loopback', authMethod: 'userPassword', username: 'sandbox-agent', password: 'Sandbox-Passw0rd!' } },
 			{ ...CO_CRED, type: 'conversationOrchestratorApi', data: { region: 'custom', customHost: emulator.url, allowedInternalNetworks: 'loopback', apiVersion: 'v2', userId: 'sandbox-co-user', password: 'Sandbox-CO-Passw0rd!' } },

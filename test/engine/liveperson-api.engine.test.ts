@@ -1,13 +1,14 @@
 /**
- * The LivePerson API node and the mTLS self-service operations in real n8n (both pinned versions),
- * installed from the packed package, against the LivePerson emulator: the three sample workflows
+ * The LivePerson API node and the mTLS self-service operations in n8n's own engine (both pinned
+ * versions, test/engine/engine.ts), against the LivePerson emulator: the three sample workflows
  * from examples/ as shipped (Messaging Interactions search → get with transcript; queue health →
  * Send Request with paging; activate → list mappings → delete certificate).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startEmulator, type Emulator } from '../../sandbox/emulator';
-import { createN8n, EXECUTE_TIMEOUT_MS, INSTALL_TIMEOUT_MS, N8N_VERSIONS, REPO_DIR, type N8nInstance, type WorkflowJson } from './harness';
+import { EXECUTE_TIMEOUT_MS, INSTALL_TIMEOUT_MS, REPO_DIR, type WorkflowJson } from '../e2e/harness';
+import { createEngine, ENGINE_VERSIONS, type WorkflowRunner } from './engine';
 
 const ACCOUNT = '12345678';
 const SECRETS = ['Sandbox-Passw0rd!', 'sandbox-client-secret'];
@@ -16,14 +17,14 @@ const CLIENT_CRED = { id: 'lpSandboxClient1', name: 'LivePerson sandbox (emulato
 
 const example = (file: string) => JSON.parse(fs.readFileSync(path.join(REPO_DIR, 'examples', file), 'utf8')) as WorkflowJson;
 
-describe.each(N8N_VERSIONS)('LivePerson API node in n8n %s', (version) => {
+describe.each(ENGINE_VERSIONS)('LivePerson API node in n8n %s', (version) => {
 	let emulator: Emulator;
-	let n8n: N8nInstance;
+	let n8n: WorkflowRunner;
 	const ids = { interactions: '', request: '', selfService: '' };
 
 	beforeAll(async () => {
 		emulator = await startEmulator({ port: 0 });
-		n8n = await createN8n(version);
+		n8n = await createEngine(version);
 		await n8n.importCredentials([
 			{ ...USER_CRED, type: 'livePersonAccountApi', data: { accountId: ACCOUNT, csdsHost: emulator.url, allowedInternalNetworks: 'loopback', authMethod: 'userPassword', username: 'sandbox-agent', password: 'Sandbox-Passw0rd!' } },
 			{ ...CLIENT_CRED, type: 'livePersonAccountApi', data: { accountId: ACCOUNT, csdsHost: emulator.url, allowedInternalNetworks: 'loopback', authMethod: 'clientCredentials', clientCredentialsFlow: 'sentinel', clientId: 'sandbox-client', clientSecret: 'sandbox-client-secret' } },

@@ -1,12 +1,13 @@
 /**
- * LivePerson API Integration node with the Mutual TLS credential in real n8n (both pinned
- * versions), installed from the packed package like "Community nodes -> Install", against a Node
+ * LivePerson API Integration node with the Mutual TLS credential in n8n's own engine (both pinned
+ * versions, test/engine/engine.ts), against a Node
  * https server started here that REQUIRES a client certificate.
  */
 import { closeAllAgents } from '../../lib/tls/agent-pool';
 import { makeTestPki, OTHER_PASSWORD, STORE_PASSWORD, type TestPki } from '../helpers/pki';
 import { startNodeMtlsServer, type NodeTlsServer } from '../helpers/tls-servers';
-import { createN8n, EXECUTE_TIMEOUT_MS, INSTALL_TIMEOUT_MS, itemsNode, manualTriggerWorkflow, N8N_VERSIONS, nodeType, type N8nInstance, type WorkflowNode } from './harness';
+import { EXECUTE_TIMEOUT_MS, INSTALL_TIMEOUT_MS, itemsNode, manualTriggerWorkflow, nodeType, type WorkflowNode } from '../e2e/harness';
+import { createEngine, ENGINE_VERSIONS, type WorkflowRunner } from './engine';
 
 const NODE = 'LivePerson API Integration';
 const MTLS = { id: 'lpMtlsE2e0000001', name: 'mTLS e2e (PKCS#12)' };
@@ -32,16 +33,16 @@ function apiNode(url: string, credentials: WorkflowNode['credentials'], extra: R
 	};
 }
 
-describe.each(N8N_VERSIONS)('LivePerson API Integration node with mutual TLS in n8n %s', (version) => {
+describe.each(ENGINE_VERSIONS)('LivePerson API Integration node with mutual TLS in n8n %s', (version) => {
 	let pki: TestPki;
 	let server: NodeTlsServer;
-	let n8n: N8nInstance;
+	let n8n: WorkflowRunner;
 	const ids = { many: '', withToken: '', bad: '' };
 
 	beforeAll(async () => {
 		pki = makeTestPki();
 		server = await startNodeMtlsServer(pki);
-		n8n = await createN8n(version);
+		n8n = await createEngine(version);
 		await n8n.importCredentials([
 			{ ...MTLS, type: 'livePersonMutualTlsApi', data: { keyStoreFormat: 'pkcs12', keyStore: pki.p12Modern, keyStorePassword: STORE_PASSWORD, trustCertificate: pki.caPem, protocols: 'tls12plus' } },
 			{ ...MTLS_JKS, type: 'livePersonMutualTlsApi', data: { keyStoreFormat: 'jks', keyStore: pki.jksEc, keyStorePassword: STORE_PASSWORD, trustCertificate: pki.caDerB64, protocols: 'tls12plus' } },

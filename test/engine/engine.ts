@@ -1,0 +1,426 @@
+/**
+ * n8n's own engine, in-process: runs workflow JSON (the same JSON as the samples and the e2e tests) with
+ * `WorkflowExecute` from n8n-core over n8n-workflow's `Workflow`, the way n8n's own node tests do, in
+ * seconds instead of an `n8n execute` process per run.
+ *
+ *   const n8n = await createEngine('2.8.4');                // or '2.41.3'
+ *   await n8n.importCredentials([{ id: 'c1', name: 'LP', type: 'livePersonAccountApi', data: {...} }]);
+ *   const [id] = await n8n.importWorkflows([manualTriggerWorkflow('wf', [node])]);
+ *   const run = await n8n.execute(id);                     // same ExecutionResult as test/e2e/harness.ts
+ *   await n8n.close();
+ *
+ * What is real: the engine (n8n-core, with its n8n-workflow, of each pinned n8n: 2.8.1 in n8n 2.8.4,
+ * 2.41.1 in n8n 2.41.3, loaded from the pinned install that the e2e tests use), the node classes of this
+ * package from dist/ (as n8n loads them from the package.json `n8n` block, with the package's own copy of
+ * n8n-workflow, as in a real install where the two copies differ), and n8n's own core nodes (Manual
+ * Trigger, Code, Set, If, HTTP Request, ...) from that install's n8n-nodes-base.
+ * Why not n8n-core from npm as devDependencies (npm aliases, one per version): tried; npm cannot lay out
+ * two n8n-core trees side by side without splitting 2.41's dependency-injection container (@n8n/di) into
+ * four copies, and n8n's HTTP Request node then fails with "[DI] OutboundHttp is not decorated with
+ * Service". It also added 1085 packages (540 MB) to `npm ci`. The pinned installs are pnpm trees, one per
+ * n8n version, exactly what that n8n runs, and `npm test` installs them anyway.
+ * What stands in:
+ *   - credentials: given as plain objects (what n8n decrypts), with the type's defaults applied by
+ *     n8n-workflow's own NodeHelpers.getNodeParameters, as n8n's CredentialsHelper does;
+ *   - the Code node's task runner (a separate process in n8n 2.x): its JavaScript runs in a node:vm
+ *     context with `$input`, `items` and `$json` (enough for the code in these tests).
+ * What needs a server stays in test/e2e: install routes, the editor, webhooks and triggers, credential
+ * tests through the REST API, queue mode, the sandbox and the bench.
+ */
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vm from 'node:vm';
+
+import { ensureN8n } from '../../scripts/n8n-install';
+import { REPO_DIR, toExecutionResult, workflowId, type CredentialInput, type ExecutionResult, type WorkflowJson, type WorkflowNode } from '../e2e/harness';
+
+/** The pinned n8n versions whose engine runs these tests (sandbox/n8n/<version>). */
+export const ENGINE_VERSIONS = ['2.8.4', '2.41.3'] as const;
+export type EngineVersion = (typeof ENGINE_VERSIONS)[number];
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- n8n's classes come from two package copies loaded at run time */
+type Any = any;
+
+export interface EngineOptions {
+	/** Environment set while a workflow runs (e.g. N8N_SSRF_* settings), restored afterwards. */
+	env?: Record<string, string>;
+	/**
+	 * 'run' (default): every execute() loads a fresh copy of the package's modules and closes its
+	 * connections afterwards, as `n8n execute` does with a new process per run (token caches, CSDS
+	 * cache, pooled connections start empty). 'instance': one copy for all runs of this instance, as in
+	 * a long-running n8n (`n8n start`).
+	 */
+	moduleScope?: 'run' | 'instance';
+}
+
+/** What test files use of an n8n instance; createN8n (real n8n) and createEngine both provide it. */
+export interface WorkflowRunner {
+	version: string;
+	importCredentials(creds: CredentialInput[]): Promise<unknown>;
+	importWorkflow(workflow: Partial<WorkflowJson> & { nodes: WorkflowNode[] }): Promise<string>;
+	importWorkflows(workflows: Array<Partial<WorkflowJson> & { nodes: WorkflowNode[] }>): Promise<string[]>;
+	execute(workflowId: string, opts?: { timeoutMs?: number }): Promise<ExecutionResult>;
+	allLogs(): string;
+	close(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// One user folder per test file (n8n-core's InstanceSettings writes its config there at first use).
+
+let userFolder: string | undefined;
+function ensureUserFolder(): string {
+	if (!userFolder) {
+		userFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'lp-engine-'));
+		process.env.N8N_USER_FOLDER = userFolder;
+		process.env.N8N_ENCRYPTION_KEY ??= randomBytes(24).toString('hex');
+		process.env.N8N_DIAGNOSTICS_ENABLED = 'false';
+	}
+	return userFolder;
+}
+if (typeof afterAll === 'function') {
+	afterAll(async () => {
+		for (const engine of loaded.values()) (await engine.catch(() => undefined))?.shutdown();
+		loaded.clear();
+		if (userFolder) fs.rmSync(userFolder, { recursive: true, force: true });
+		userFolder = undefined;
+	});
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Node and credential types
+
+interface Loaded {
+	/** Stops what the engine started for the process (n8n-core 2.8's SSH tunnel sweep timer is not unref'd). */
+	shutdown(): void;
+	core: Any;
+	workflow: Any;
+	/** n8n's core nodes and credential types (n8n-nodes-base), by type name. */
+	baseNode(name: string): Any;
+	baseCred(name: string): Any;
+}
+
+/** This package's node and credential types, as n8n loads them, and how to let go of them. */
+interface PackageTypes {
+	nodes: Map<string, Any>;
+	credentials: Map<string, Any>;
+	/** Closes what the package opened (pooled connections, agents), as the end of a process would. */
+	dispose(): Promise<void>;
+}
+
+const PACKAGE_JSON = JSON.parse(fs.readFileSync(path.join(REPO_DIR, 'package.json'), 'utf8')) as {
+	name: string;
+	n8n: { nodes: string[]; credentials: string[] };
+};
+
+const DIST = path.join(REPO_DIR, 'dist');
+
+function instantiate(file: string): Any {
+	if (!fs.existsSync(file)) throw new Error(`${path.relative(REPO_DIR, file)} is missing: run \`npm run build\` first`);
+	const mod = require(file) as Record<string, new () => Any>;
+	const Cls = Object.values(mod).find((v) => typeof v === 'function');
+	if (!Cls) throw new Error(`${file} exports no class`);
+	return new Cls();
+}
+
+/** 'manualTrigger' → the n8n block entry ending in '/ManualTrigger.node.js' (or .credentials.js). */
+function lazyTypes(dir: string, entries: string[], suffix: string, prefix: string): (name: string) => Any {
+	const cache = new Map<string, Any>();
+	return (name) => {
+		if (!name.startsWith(prefix)) return undefined;
+		const short = name.slice(prefix.length);
+		if (!cache.has(short)) {
+			const file = `/${short[0].toUpperCase()}${short.slice(1)}${suffix}`;
+			const entry = entries.find((e) => e.endsWith(file));
+			cache.set(short, entry ? instantiate(path.join(dir, entry)) : undefined);
+		}
+		return cache.get(short);
+	};
+}
+
+/**
+ * A fresh copy of the package's modules, with their own dependencies (undici, jose, n8n-workflow…), in a
+ * module registry of their own: each run of `n8n execute` is a new process, so no cache, token or pooled
+ * connection of an earlier run is there.
+ */
+function loadPackage(): PackageTypes {
+	let pkg: PackageTypes | undefined;
+	jest.isolateModules(() => {
+		const nodes = new Map<string, Any>();
+		for (const entry of PACKAGE_JSON.n8n.nodes) {
+			const node = instantiate(path.join(REPO_DIR, entry));
+			nodes.set(`${PACKAGE_JSON.name}.${node.description?.name ?? node.nodeVersions?.[1]?.description?.name}`, node);
+		}
+		const credentials = new Map<string, Any>();
+		for (const entry of PACKAGE_JSON.n8n.credentials) {
+			const cred = instantiate(path.join(REPO_DIR, entry));
+			credentials.set(cred.name, cred);
+		}
+		const dispatchers = require(path.join(DIST, 'lib', 'http', 'dispatchers.js')) as { closeAllDispatchers(): Promise<void> };
+		pkg = { nodes, credentials, dispose: () => dispatchers.closeAllDispatchers() };
+	});
+	return pkg!;
+}
+
+const loaded = new Map<string, Promise<Loaded>>();
+
+function load(version: EngineVersion): Promise<Loaded> {
+	let p = loaded.get(version);
+	if (!p) {
+		p = (async () => {
+			ensureUserFolder();
+			// The engine, n8n-workflow and the core nodes exactly as that n8n runs them: from its own install
+			// (one consistent dependency tree; see the header for why not npm aliases).
+			const install = await ensureN8n(version);
+			const n8nDir = fs.realpathSync(path.dirname(path.dirname(install.bin)));
+			const from = (dir: string, request: string) => path.dirname(require.resolve(`${request}/package.json`, { paths: [dir] }));
+			const coreDir = from(n8nDir, 'n8n-core');
+			const core = require(coreDir) as Any;
+			const workflow = require(from(coreDir, 'n8n-workflow')) as Any;
+			const base = from(n8nDir, 'n8n-nodes-base');
+			const baseN8n = (JSON.parse(fs.readFileSync(path.join(base, 'package.json'), 'utf8')) as { n8n: { nodes: string[]; credentials: string[] } }).n8n;
+
+			const baseNode = lazyTypes(base, baseN8n.nodes, '.node.js', 'n8n-nodes-base.');
+			const baseCred = lazyTypes(base, baseN8n.credentials, '.credentials.js', '');
+			// n8n's logger at debug level, in n8n's text format, to stdout (which execute() captures): what
+			// `N8N_LOG_LEVEL=debug n8n execute` prints, for the tests that scan it for secrets.
+			const line = (level: string) => (message: string, meta?: unknown) =>
+				process.stdout.write(`${new Date().toISOString()} | ${level.padEnd(5)} | ${message}${meta === undefined ? '' : ` ${JSON.stringify(meta)}`}\n`);
+			workflow.LoggerProxy.init({ error: line('error'), warn: line('warn'), info: line('info'), debug: line('debug') });
+			const shutdown = () => {
+				const { Container } = require(from(coreDir, '@n8n/di')) as Any;
+				const { SSHClientsManager } = require(path.join(coreDir, 'dist', 'execution-engine', 'ssh-clients-manager.js')) as Any;
+				if (Container.has(SSHClientsManager)) Container.get(SSHClientsManager).onShutdown();
+			};
+			return { shutdown, core, workflow, baseNode, baseCred };
+		})();
+		p.catch(() => loaded.delete(version));
+		loaded.set(version, p);
+	}
+	return p;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Credentials helper (n8n's ICredentialsHelper, over plain objects)
+
+function credentialsHelper(engine: Loaded, credentialType: (name: string) => Any, store: Map<string, CredentialInput>): Any {
+	const parents = (type: string): string[] => {
+		const ext: string[] = credentialType(type)?.extends ?? [];
+		return ext.flatMap((p) => [p, ...parents(p)]);
+	};
+	const properties = (type: string): Any[] => {
+		const own: Any[] = credentialType(type)?.properties ?? [];
+		const inherited = (credentialType(type)?.extends ?? []).flatMap((p: string) => properties(p));
+		// The extending type's own definition of a property wins, as in n8n's CredentialTypes.
+		return [...own, ...inherited.filter((p: Any) => !own.some((o) => o.name === p.name))];
+	};
+	const stored = (nodeCredentials: { id: string | null; name: string }, type: string): CredentialInput => {
+		const c = nodeCredentials.id ? store.get(nodeCredentials.id) : undefined;
+		if (!c || c.type !== type) throw new Error(`Credential with ID "${nodeCredentials.id}" does not exist for type "${type}".`);
+		return c;
+	};
+	return {
+		getParentTypes: parents,
+		// n8n 2.41: a credential restricted to some node types (restrictToSupportedNodes); none of ours is.
+		isCredentialUsableByNode: () => true,
+		getCredentialsProperties: properties,
+		async getDecrypted(_additionalData: unknown, nodeCredentials: { id: string | null; name: string }, type: string) {
+			const data = stored(nodeCredentials, type).data;
+			// Defaults of every (inherited) property, as n8n's CredentialsHelper.applyDefaultsAndOverwrites.
+			const withDefaults = engine.workflow.NodeHelpers.getNodeParameters(properties(type), data, true, false, null, null) ?? {};
+			return { ...withDefaults, ...data };
+		},
+		async authenticate(credentials: unknown, typeName: string, requestOptions: unknown) {
+			const auth = credentialType(typeName)?.authenticate;
+			if (typeof auth === 'function') return await auth(credentials, requestOptions);
+			if (auth) throw new Error(`engine harness: generic authenticate of "${typeName}" is not supported; use test/e2e`);
+			return requestOptions;
+		},
+		async preAuthentication() {
+			return undefined;
+		},
+		async updateCredentials(nodeCredentials: { id: string | null; name: string }, type: string, data: Record<string, unknown>) {
+			stored(nodeCredentials, type).data = { ...data };
+		},
+		async updateCredentialsOauthTokenData(nodeCredentials: { id: string | null; name: string }, type: string, data: Record<string, unknown>) {
+			const c = stored(nodeCredentials, type);
+			c.data = { ...c.data, ...data };
+		},
+	};
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The Code node's task runner, in-process
+
+function startRunnerTask(
+	_additionalData: unknown,
+	jobType: string,
+	settings: { code: string; nodeMode: string; chunk?: { startIndex: number; count: number } },
+	executeFunctions: Any,
+): Promise<{ ok: true; result: unknown } | { ok: false; error: { message: string } }> {
+	if (jobType !== 'javascript') return Promise.resolve({ ok: false, error: { message: `engine harness: no ${jobType} runner` } });
+	const items: Array<{ json: unknown }> = executeFunctions.getInputData();
+	const input = { all: () => items, first: () => items[0], last: () => items[items.length - 1] };
+	const run = (ctx: Record<string, unknown>) => vm.runInNewContext(`(async () => {\n${settings.code}\n})()`, { ...ctx, console: { log() {} } }, { timeout: 10_000 });
+	return (async () => {
+		try {
+			if (settings.nodeMode === 'runOnceForAllItems') return { ok: true as const, result: await run({ $input: input, items, $json: items[0]?.json }) };
+			const { startIndex = 0, count = items.length } = settings.chunk ?? {};
+			const result: unknown[] = [];
+			for (let i = startIndex; i < startIndex + count && i < items.length; i++) {
+				result.push(await run({ $input: { ...input, item: items[i] }, item: items[i], $json: items[i].json }));
+			}
+			return { ok: true as const, result };
+		} catch (e) {
+			return { ok: false as const, error: { message: e instanceof Error ? e.message : String(e) } };
+		}
+	})();
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+/** Captures what anything prints while `fn` runs (n8n's logger and console write to stdout/stderr). */
+async function capture<T>(fn: () => Promise<T>): Promise<{ value: T; printed: string }> {
+	const chunks: string[] = [];
+	const out = process.stdout.write.bind(process.stdout);
+	const err = process.stderr.write.bind(process.stderr);
+	const grab = (chunk: unknown): boolean => {
+		chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
+		return true;
+	};
+	process.stdout.write = grab as typeof process.stdout.write;
+	process.stderr.write = grab as typeof process.stderr.write;
+	try {
+		return { value: await fn(), printed: chunks.join('') };
+	} finally {
+		process.stdout.write = out;
+		process.stderr.write = err;
+	}
+}
+
+async function withEnv<T>(env: Record<string, string> | undefined, fn: () => Promise<T>): Promise<T> {
+	if (!env) return fn();
+	const before = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+	Object.assign(process.env, env);
+	try {
+		return await fn();
+	} finally {
+		for (const [k, v] of Object.entries(before)) {
+			if (v === undefined) delete process.env[k];
+			else process.env[k] = v;
+		}
+	}
+}
+
+/** n8n's engine of a pinned n8n version, in this process. */
+export async function createEngine(version: EngineVersion, opts: EngineOptions = {}): Promise<WorkflowRunner> {
+	const engine = await load(version);
+	const credentials = new Map<string, CredentialInput>();
+	const workflows = new Map<string, WorkflowJson>();
+	const logs: string[] = [];
+	let executions = 0;
+
+	const importWorkflows = async (list: Array<Partial<WorkflowJson> & { nodes: WorkflowNode[] }>) =>
+		list.map((w) => {
+			const full = { active: false, connections: {}, settings: { executionOrder: 'v1' }, ...w, id: w.id ?? workflowId(), name: w.name ?? 'engine workflow' } as WorkflowJson;
+			workflows.set(full.id, structuredClone(full));
+			return full.id;
+		});
+
+	let shared: PackageTypes | undefined;
+	const packageTypes = (): PackageTypes => (opts.moduleScope === 'instance' ? (shared ??= loadPackage()) : loadPackage());
+
+	const execute = async (id: string): Promise<ExecutionResult> => {
+		const data = workflows.get(id);
+		if (!data) throw new Error(`engine harness: no workflow ${id}`);
+		const { core, workflow: wf } = engine;
+		const pkg = packageTypes();
+		const byName = (type: string): Any => {
+			const t = pkg.nodes.get(type) ?? engine.baseNode(type);
+			if (!t) throw new Error(`engine harness: unknown node type "${type}"`);
+			return t;
+		};
+		const nodeTypes = {
+			getByName: byName,
+			getByNameAndVersion: (type: string, v?: number) => wf.NodeHelpers.getVersionedNodeType(byName(type), v),
+			getKnownTypes: () => ({}),
+		};
+		const credentialType = (name: string) => pkg.credentials.get(name) ?? engine.baseCred(name);
+		const executionId = String(++executions);
+		const instance = new wf.Workflow({
+			id: data.id,
+			name: data.name,
+			nodes: structuredClone(data.nodes),
+			connections: data.connections,
+			active: false,
+			nodeTypes,
+			staticData: {},
+			settings: data.settings,
+		});
+		const hooks = new core.ExecutionLifecycleHooks('cli', executionId, data);
+		const finished = new Promise<Any>((resolve) => hooks.addHandler('workflowExecuteAfter', (run: Any) => resolve(run)));
+		const additionalData = {
+			executionId,
+			hooks,
+			credentialsHelper: credentialsHelper(engine, credentialType, credentials),
+			variables: {},
+			restApiUrl: 'http://127.0.0.1:5678/rest',
+			instanceBaseUrl: 'http://127.0.0.1:5678',
+			webhookBaseUrl: 'http://127.0.0.1:5678/webhook',
+			webhookTestBaseUrl: 'http://127.0.0.1:5678/webhook-test',
+			webhookWaitingBaseUrl: 'http://127.0.0.1:5678/webhook-waiting',
+			formWaitingBaseUrl: 'http://127.0.0.1:5678/form-waiting',
+			currentNodeParameters: undefined,
+			userId: 'engine-harness',
+			setExecutionStatus: () => undefined,
+			logAiEvent: () => undefined,
+			startRunnerTask,
+		};
+		const start = instance.getStartNode();
+		if (!start) throw new Error(`engine harness: workflow ${data.name} has no start node`);
+		const runExecutionData = {
+			startData: {},
+			resultData: { runData: {} },
+			executionData: {
+				contextData: {},
+				metadata: {},
+				nodeExecutionStack: [{ node: start, data: { main: [[{ json: {} }]] }, source: null }],
+				waitingExecution: {},
+				waitingExecutionSource: {},
+			},
+		};
+		const { value: run, printed } = await capture(() =>
+			withEnv(opts.env, async () => {
+				try {
+					await new core.WorkflowExecute(additionalData, 'cli', runExecutionData).processRunExecutionData(instance);
+					return await finished;
+				} finally {
+					if (pkg !== shared) await pkg.dispose();
+				}
+			}),
+		);
+		// What n8n execute would print: the run as JSON, plus whatever was logged meanwhile.
+		const printedRun = JSON.parse(JSON.stringify(run)) as Record<string, unknown>;
+		const text = `${printed}\n${JSON.stringify(printedRun)}`;
+		logs.push(`$ execute ${data.name}\n${text}`);
+		return toExecutionResult({ ok: run.status === 'success', run: printedRun }, text, run.status === 'success' ? 0 : 1);
+	};
+
+	return {
+		version,
+		async importCredentials(creds) {
+			for (const c of creds) credentials.set(c.id, structuredClone(c));
+		},
+		importWorkflows,
+		importWorkflow: async (w) => (await importWorkflows([w]))[0],
+		execute,
+		allLogs: () => logs.join('\n'),
+		async close() {
+			await shared?.dispose();
+			shared = undefined;
+			workflows.clear();
+			credentials.clear();
+		},
+	};
+}
