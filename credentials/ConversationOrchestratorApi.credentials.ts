@@ -6,7 +6,7 @@ import { allowedInternalNetworksCredentialField } from '../nodes/shared/properti
  * v1 sends the API key as `maven-api-key`; v2 logs in with the user ID and password
  * (`/v2/authenticate/login`, HTTP Basic) and caches the token until it expires, logging in again
  * once when the service answers 403 (lib/liveperson/orchestrator-auth.ts). Hosts per LivePerson's pages
- * (login on z{n}.ccs, seed 004), overridable with Login Host / API Host; v1 carries the deprecation notice. The login is not a single
+ * (login on z{n}.ccs, the live API Authorization page), overridable with Login Host / API Host; v1 carries the deprecation notice. The login is not a single
  * static request, so the Test button is a node `credentialTest` (nodes/shared/credentialTests.ts).
  */
 export class ConversationOrchestratorApi implements ICredentialType {

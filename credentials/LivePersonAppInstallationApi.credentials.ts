@@ -15,7 +15,7 @@ export class LivePersonAppInstallationApi implements ICredentialType {
 
 	icon = { light: 'file:liveperson.svg', dark: 'file:liveperson.dark.svg' } as const;
 
-	documentationUrl = 'https://developers.liveperson.com/connector-api-webhooks-notification-protocol.html';
+	documentationUrl = 'https://github.com/n8n-nodes-liveperson/n8n-nodes-liveperson/blob/main/docs/webhooks.md#what-you-do';
 
 	properties: INodeProperties[] = [
 		{

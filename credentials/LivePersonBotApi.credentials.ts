@@ -13,7 +13,7 @@ export class LivePersonBotApi implements ICredentialType {
 
 	icon = { light: 'file:liveperson.svg', dark: 'file:liveperson.dark.svg' } as const;
 
-	documentationUrl = 'https://developers.liveperson.com/third-party-bots-custom-endpoint-introduction.html';
+	documentationUrl = 'https://github.com/n8n-nodes-liveperson/n8n-nodes-liveperson/blob/main/docs/bot.md#set-it-up-with-liveperson';
 
 	properties: INodeProperties[] = [
 		{

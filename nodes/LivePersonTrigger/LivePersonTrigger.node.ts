@@ -20,11 +20,8 @@
  */
 import { NodeConnectionTypes } from 'n8n-workflow';
 import type {
-	ICredentialsDecrypted,
-	ICredentialTestFunctions,
 	IDataObject,
 	IHookFunctions,
-	INodeCredentialTestResult,
 	INodeExecutionData,
 	INodeType,
 	INodeTypeDescription,
@@ -52,24 +49,6 @@ import { accountConfig, appInstallationConfig, CREDENTIAL_TYPES } from '../share
 import { toNodeError } from '../shared/errors';
 import { credentialTests } from '../shared/credentialTests';
 import { ensureSharedTokenStore } from '../shared/tokenStore';
-import { validateAccountId } from '../../lib/liveperson/csds';
-import { isLpError } from '../../lib/errors';
-
-/**
- * The App Installation credential's Test: LivePerson offers no endpoint that proves a webhook secret,
- * so the fields are checked here (account ID shape, client ID, a secret that signs and verifies).
- */
-async function livePersonAppInstallationApiTest(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
-	try {
-		const cfg = appInstallationConfig(credential.data ?? {});
-		validateAccountId(cfg.accountId);
-		if (!cfg.clientId) return { status: 'Error', message: 'Client ID is empty.' };
-		if (!cfg.clientSecret) return { status: 'Error', message: 'Client Secret is empty.' };
-		return { status: 'OK', message: 'Fields look right. Only a signed call from LivePerson proves the secret: activate the workflow and watch its executions.' };
-	} catch (error) {
-		return { status: 'Error', message: isLpError(error) ? error.message : 'The credential could not be read.' };
-	}
-}
 
 /** This process's dedup leases (no queue mode, or the shared store failing). */
 const processLeases = new MemoryTokenStore();
@@ -201,7 +180,7 @@ export class LivePersonTrigger implements INodeType {
 		],
 	};
 
-	methods = { credentialTest: { ...credentialTests, livePersonAppInstallationApiTest } };
+	methods = { credentialTest: credentialTests };
 
 	webhookMethods = {
 		default: {

@@ -20,7 +20,7 @@ import { livePersonRetryPolicy } from '../../lib/http';
 import { isN8nError } from './errors';
 import { accountPolicy } from '../../lib/liveperson/account-auth';
 import { c2mPolicy } from '../../lib/liveperson/c2m-auth';
-import { csds } from '../../lib/liveperson/csds';
+import { csds, validateAccountId } from '../../lib/liveperson/csds';
 import { login, logout, type LoginBody, type LoginTiming } from '../../lib/liveperson/login';
 import { OAUTH1_DEPRECATION_NOTICE } from '../../lib/liveperson/oauth1';
 import { fetchSentinelToken } from '../../lib/liveperson/sentinel';
@@ -34,6 +34,7 @@ import {
 	accessTokenConfig,
 	accountConfig,
 	allowTextOf,
+	appInstallationConfig,
 	basicConfig,
 	botEndpointConfig,
 	clientCredentialsConfig,
@@ -213,6 +214,23 @@ export async function testBotEndpoint(data: Data): Promise<INodeCredentialTestRe
 	}
 }
 
+/**
+ * LivePerson App Installation (webhooks): LivePerson offers no endpoint that proves a webhook secret, so
+ * the fields are checked here (account ID shape, client ID, a secret present); nothing is sent. Only a
+ * signed call from LivePerson proves the secret.
+ */
+export async function testAppInstallation(data: Data): Promise<INodeCredentialTestResult> {
+	try {
+		const cfg = appInstallationConfig(data);
+		validateAccountId(cfg.accountId);
+		if (!cfg.clientId) return { status: 'Error', message: 'Client ID is empty.' };
+		if (!cfg.clientSecret) return { status: 'Error', message: 'Client Secret is empty.' };
+		return { status: 'OK', message: 'Fields look right. Only a signed call from LivePerson proves the secret: activate the workflow and watch its executions.' };
+	} catch (error) {
+		return failure(error);
+	}
+}
+
 type TestFn = (this: ICredentialTestFunctions, credential: ICredentialsDecrypted) => Promise<INodeCredentialTestResult>;
 const wrap =
 	(fn: (data: Data) => Promise<INodeCredentialTestResult>): TestFn =>
@@ -235,4 +253,5 @@ export const credentialTests: Record<string, TestFn> = {
 	livePersonNluApiTest: wrap(testNlu),
 	livePersonConsumerAuthApiTest: wrap(testConsumerAuth),
 	livePersonBotApiTest: wrap(testBotEndpoint),
+	livePersonAppInstallationApiTest: wrap(testAppInstallation),
 };

@@ -139,6 +139,30 @@ const lpApiOps: Record<string, Record<string, unknown>> = {
 	'messagingOperations:currentQueueHealth': { queueSkillIds: '', splitBySkill: false },
 };
 
+/**
+ * The hook context n8n gives a trigger's webhookMethods on activation / deactivation: the app installation
+ * of the emulator (its client ID is the installation ID), the account credential that edits it, the
+ * workflow's production URL and the node's static data (what activation added, for deactivation).
+ */
+function triggerHookCtx(env: Env) {
+	const params: Record<string, unknown> = { events: ['ms.MessagingEventNotification.ContentEvent'], manageSubscription: true, maxRetries: 3, options: {} };
+	const credentials: Record<string, Record<string, unknown>> = {
+		livePersonAppInstallationApi: { accountId: ACC, clientId: DEFAULT_CONFIG.oauth2Client.clientId, clientSecret: DEFAULT_CONFIG.oauth2Client.clientSecret },
+		livePersonAccountApi: account(env),
+	};
+	const staticData: Record<string, unknown> = {};
+	const warnings: string[] = [];
+	return {
+		warnings,
+		getNodeParameter: (name: string, fallback?: unknown) => params[name] ?? fallback,
+		getCredentials: async (type: string) => credentials[type],
+		getNodeWebhookUrl: () => 'https://n8n.example.test/webhook/registry/liveperson',
+		getWorkflowStaticData: () => staticData,
+		getNode: () => ({ id: '1', name: 'LivePerson Trigger', type: 'livePersonTrigger', typeVersion: 1, position: [0, 0], parameters: {} }),
+		logger: { warn: (m: string) => warnings.push(m) },
+	};
+}
+
 /** API Integration with Consumer Pre-Authentication, the token verified against the JWKS at `base`. */
 const preAuthParams = (base: string, extra: Record<string, unknown> = {}) => ({
 	authentication: 'consumerPreAuth',
@@ -312,6 +336,26 @@ function registry(): Entry[] {
 			return res.status;
 		},
 	});
+	// --- LivePerson Trigger: the subscription in the app installation (activation and deactivation) ---
+	for (const [id, steps] of [
+		['checkExists', ['checkExists']],
+		['create:delete', ['create', 'delete']],
+	] as const) {
+		entries.push({
+			id: `node:LivePersonTrigger:${id}`,
+			server: 'emulator',
+			sources: ['lib/inbound/webhooks/subscription.ts', 'lib/liveperson/api.ts', 'nodes/LivePersonTrigger/LivePersonTrigger.node.ts'],
+			run: async (env) => {
+				const node = await loadNode('LivePersonTrigger');
+				const ctx = triggerHookCtx(env);
+				const results: boolean[] = [];
+				for (const step of steps) results.push(await node.webhookMethods!.default![step]!.call(ctx as never));
+				// Deactivation logs its failure (the subscription is kept for the next try) instead of throwing.
+				if (ctx.warnings.length) throw new Error(ctx.warnings.join(' '));
+				return results;
+			},
+		});
+	}
 	// --- Every credential Test ---
 	const testData: Record<string, (env: Env) => Record<string, unknown>> = {
 		livePersonAccountApiTest: (env) => account(env),
@@ -325,6 +369,8 @@ function registry(): Entry[] {
 		livePersonConsumerAuthApiTest: (env) => consumerAuthCredential(env),
 		livePersonBotApiTest: (env) => ({ accountIds: ACC, csdsHost: env.base, allowedInternalNetworks: env.allow }),
 	};
+	// The App Installation credential's Test checks its fields only (LivePerson has no endpoint that proves a
+	// webhook secret): it sends nothing, so it has no entry; the trigger's subscription entries above send.
 	const onEcho = new Set(['livePersonConsumerAuthApiTest', 'livePersonNluApiTest', 'livePersonOAuth2ClientCredentialsApiTest', 'livePersonBasicAuthApiTest', 'livePersonAccessTokenApiTest', 'livePersonMutualTlsApiTest']);
 	for (const [name, data] of Object.entries(testData)) {
 		entries.push({
@@ -538,7 +584,10 @@ describe('the registry is complete', () => {
 	});
 
 	test('every credential Test is in the registry', () => {
-		for (const name of Object.keys(credentialTests)) expect({ name, inRegistry: ids.has(`credentialTest:${name}`) }).toEqual({ name, inRegistry: true });
+		for (const name of Object.keys(credentialTests)) {
+			if (name === 'livePersonAppInstallationApiTest') continue; // checks the fields only: no outbound call
+			expect({ name, inRegistry: ids.has(`credentialTest:${name}`) }).toEqual({ name, inRegistry: true });
+		}
 	});
 
 	test('every source file that sends is covered, and only lib/http talks to undici', () => {

@@ -10,7 +10,7 @@ import { tokenCache } from '../../lib/auth/token-cache';
 import { LpError } from '../../lib/errors';
 import { csds } from '../../lib/liveperson/csds';
 import { resetAccountAuthState, type LivePersonAccountCredentials } from '../../lib/liveperson/account-auth';
-import { mtlsClientForAccount } from '../../lib/liveperson/mtls-gateway';
+import { mtlsClientForAccount as mtlsClientFor } from '../../lib/liveperson/mtls-gateway';
 import { OrchestratorClient } from '../../lib/liveperson/orchestrator';
 import { request } from 'undici';
 import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
@@ -83,6 +83,13 @@ async function rejected(p: Promise<unknown>): Promise<LpError> {
 	}
 	throw new Error('expected a rejection');
 }
+
+/**
+ * The emulator's mTLS target is on 127.0.0.1: targets (Forward, Check Mapping, Create Mapping) follow the
+ * outbound policy like any user-given URL, so these clients allow loopback for them, as the node's
+ * "Allowed Internal Networks" option does.
+ */
+const mtlsClientForAccount = (...[creds, options]: Parameters<typeof mtlsClientFor>) => mtlsClientFor(creds, { targetAllowedInternalNetworks: LOOPBACK, ...options });
 
 describe('mTLS gateway', () => {
 	it('checks mappings with every variant', async () => {

@@ -13,14 +13,6 @@ import * as path from 'node:path';
 const ROOT = path.join(__dirname, '..', '..');
 const rel = (p: string) => path.relative(ROOT, p).split(path.sep).join('/');
 
-/**
- * Pages that other changes of the same release write (install, sandbox samples, the bot and webhook triggers,
- * Conversation Builder calling n8n). README links them already; until they are merged a link to a missing one
- * is accepted. Once any of them exists, all of them must (a half-merged set would leave broken links), and
- * links into them are checked like any other.
- */
-const PAGES_WRITTEN_ELSEWHERE = ['docs/install.md', 'docs/sandbox.md', 'docs/bot.md', 'docs/webhooks.md', 'docs/conversation-builder.md'];
-
 function markdownFiles(): string[] {
 	const out = [path.join(ROOT, 'README.md')];
 	const walk = (dir: string) => {
@@ -93,9 +85,7 @@ function checkTarget(fromFile: string, target: string): string[] {
 	const [rawPath, anchor] = target.split('#', 2) as [string, string | undefined];
 	const file = rawPath ? path.resolve(path.dirname(fromFile), decodeURIComponent(rawPath)) : fromFile;
 	if (!file.startsWith(ROOT + path.sep) && file !== ROOT) return [`${target}: leaves the repository`];
-	if (!fs.existsSync(file)) {
-		return PAGES_WRITTEN_ELSEWHERE.includes(rel(file)) ? [] : [`${target}: ${rel(file)} does not exist`];
-	}
+	if (!fs.existsSync(file)) return [`${target}: ${rel(file)} does not exist`];
 	if (anchor !== undefined) {
 		if (!file.endsWith('.md')) return [`${target}: an anchor into a file that is not markdown`];
 		if (!anchorsOf(file).has(anchor)) return [`${target}: no heading or id "${anchor}" in ${rel(file)}`];
@@ -139,14 +129,6 @@ describe('links in README.md and docs/', () => {
 	test.each(markdownFiles().map((f) => [rel(f), f]))('every relative link in %s resolves', (_name, file) => {
 		const problems = relativeLinks(fs.readFileSync(file, 'utf8')).flatMap((t) => checkTarget(file, t));
 		expect(problems).toEqual([]);
-	});
-
-	test('the pages written by other changes arrive together', () => {
-		const present = PAGES_WRITTEN_ELSEWHERE.filter((p) => fs.existsSync(path.join(ROOT, p)));
-		if (present.length) expect(present).toEqual(PAGES_WRITTEN_ELSEWHERE);
-		// README links each of them, so none is forgotten once they exist.
-		const readmeLinks = relativeLinks(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8'));
-		for (const p of PAGES_WRITTEN_ELSEWHERE) expect(readmeLinks).toContain(p);
 	});
 
 	test('every screenshot in docs/screenshots is shown on some page', () => {

@@ -4,6 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 const root = path.resolve(__dirname, '../..');
@@ -15,9 +16,13 @@ function packedFiles(): string[] {
 	return JSON.parse(out)[0].files.map((f: { path: string }) => f.path);
 }
 
-/** A setting as npm resolves it from the repository's own .npmrc (no user or global config). */
+/**
+ * A setting as npm resolves it from the repository's own .npmrc (no user or global config: two paths that do
+ * not exist; npm 11 refuses the same file, e.g. /dev/null, as both).
+ */
 function projectNpmConfig(key: string): string {
-	return execFileSync('npm', ['config', 'get', key, '--userconfig=/dev/null', '--globalconfig=/dev/null'], { cwd: root, encoding: 'utf8' }).trim();
+	const none = path.join(os.tmpdir(), `no-npmrc-${process.pid}`);
+	return execFileSync('npm', ['config', 'get', key, `--userconfig=${none}-user`, `--globalconfig=${none}-global`], { cwd: root, encoding: 'utf8' }).trim();
 }
 
 test('npm pack ships dist/ (every file the n8n block names), README.md, LICENSE and package.json, nothing else', () => {

@@ -29,7 +29,7 @@ export function consumerPreAuthFields(): INodeProperties[] {
 				"The consumer's token issued by your identity provider, with or without \"Bearer \" (e.g. from the conversation's authenticated data). Sent as Authorization: Bearer; never copied into the output.",
 		},
 		{
-			// LivePerson checks the id_token; access tokens may be opaque (docs/liveperson-docs-disagreements-22.md).
+			// LivePerson checks the id_token; access tokens may be opaque (docs/liveperson-docs-disagreements.md).
 			displayName: 'Token Type',
 			name: 'consumerTokenType',
 			type: 'options',

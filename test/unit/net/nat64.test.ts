@@ -120,6 +120,17 @@ describe('NAT64: every RFC 6052 layout', () => {
  * spelling that embeds it, even when the workflow allows private networks, the IPv4 range and the
  * IPv6 address itself; an admin exception naming the IPv4 form lets every spelling through.
  */
+/**
+ * The IPv4 addresses an address of 64:ff9b::/32 carries in each RFC 6052 layout (§2.2: bits 64-71 are
+ * skipped), written here from the RFC's table, independently of lib; [] outside that prefix.
+ */
+function wellKnownReadings(address: string): string[] {
+	const b = ipaddr.IPv6.parse(address).toByteArray();
+	if (b[0] !== 0x00 || b[1] !== 0x64 || b[2] !== 0xff || b[3] !== 0x9b) return [];
+	const octets = [[4, 5, 6, 7], [5, 6, 7, 9], [6, 7, 9, 10], [7, 9, 10, 11], [9, 10, 11, 12], [12, 13, 14, 15]];
+	return octets.map((idx) => idx.map((i) => b[i]).join('.'));
+}
+
 describe('admin lists see every embedded IPv4 (property)', () => {
 	const hex = (v4: string) => {
 		const o = v4.split('.').map(Number);
@@ -161,7 +172,10 @@ describe('admin lists see every embedded IPv4 (property)', () => {
 			fc.property(exceptedV4, fc.nat(), (v4, r) => {
 				const address = spell(v4, r);
 				const verdict = code(() => new OutboundPolicy({ admin: adminWithException, allow: ['private', 'reserved'] }).checkAddress(address));
-				expect([address, verdict]).not.toEqual([address, 'BLOCKED_BY_N8N']);
+				// A local-use address lies inside 64:ff9b::/32 too: read in another layout of that prefix it may
+				// embed an address the admin blocks without excepting it, and then it is refused (any reading counts).
+				const blockedReading = wellKnownReadings(address).find((a) => a.startsWith('10.') && !a.startsWith('10.1.'));
+				expect([address, blockedReading, verdict === 'BLOCKED_BY_N8N']).toEqual([address, blockedReading, blockedReading !== undefined]);
 			}),
 			{ numRuns: 40 },
 		);
