@@ -136,9 +136,15 @@ function clientKey(cfg: ConsumerAuthConfig): string {
  * §3.1.2), http(s) only, and, when `allowedOrigins` is given, on one of those origins (the n8n
  * instance that runs Complete). Never repaired.
  */
-export function checkRedirectUri(value: unknown, allowedOrigins?: readonly string[]): string {
-	const text = typeof value === 'string' ? value.replace(/^ +| +$/g, '') : '';
+export function checkRedirectUri(value: unknown, allowedOrigins?: readonly string[], base?: string): string {
+	let text = typeof value === 'string' ? value.replace(/^ +| +$/g, '') : '';
 	if (!text) throw inputError('redirectUri', 'Redirect URI is required', 'The production URL of the Webhook node that runs Complete.');
+	// A path ("/webhook/consumer-auth/callback") is this n8n's own URL: appended to its base URL (which
+	// keeps a path prefix such as N8N_PATH), so a workflow works unchanged on every instance.
+	if (text.startsWith('/') && !text.startsWith('//')) {
+		if (!base) throw inputError('redirectUri', 'Redirect URI is a path, but this n8n does not say its own URL', 'Enter the full production URL of the Webhook node that runs Complete.', 'CONSUMER_AUTH_REDIRECT_INVALID');
+		text = base.replace(/\/+$/, '') + text;
+	}
 	if (/[\x00-\x20\x7f\\]/.test(text)) {
 		throw inputError('redirectUri', 'Redirect URI contains a line break, tab, space, control character or backslash', 'Copy the Webhook node\'s production URL exactly; nothing is removed for you.', 'CONSUMER_AUTH_REDIRECT_INVALID');
 	}
@@ -172,8 +178,10 @@ function checkConfig(cfg: ConsumerAuthConfig): void {
 
 export interface StartInput {
 	conversationId: string;
-	/** The n8n webhook URL that receives `code` and `state`. */
+	/** The n8n webhook URL that receives `code` and `state`, or its path on `redirectBase`. */
 	redirectUri: string;
+	/** This n8n's base URL, for a Redirect URI given as a path. */
+	redirectBase?: string;
 	/** Overrides the credential's scope. */
 	scope?: string;
 	lifetimeMs?: number;
@@ -200,7 +208,7 @@ export async function startConsumerAuth(cfg: ConsumerAuthConfig, input: StartInp
 	checkConfig(cfg);
 	const conversationId = String(input.conversationId ?? '').trim();
 	if (!conversationId) throw inputError('conversationId', 'Conversation ID is required: the state is bound to one conversation');
-	const redirectUri = checkRedirectUri(input.redirectUri, input.allowedRedirectOrigins);
+	const redirectUri = checkRedirectUri(input.redirectUri, input.allowedRedirectOrigins, input.redirectBase);
 	const lifetime = input.lifetimeMs ?? DEFAULT_STATE_LIFETIME_MS;
 	if (!Number.isFinite(lifetime) || lifetime < 60_000 || lifetime > MAX_STATE_LIFETIME_MS) {
 		throw inputError('stateLifetime', 'State Lifetime must be from 1 to 60 minutes');

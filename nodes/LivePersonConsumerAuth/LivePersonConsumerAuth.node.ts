@@ -54,7 +54,7 @@ export class LivePersonConsumerAuth implements INodeType {
 				required: true,
 				placeholder: 'https://n8n.example.com/webhook/consumer-auth/callback',
 				displayOptions: { show: { operation: ['start'] } },
-				description: 'The production URL of the Webhook node that runs Complete; register it at the identity provider',
+				description: 'The production URL of the Webhook node that runs Complete (or its path, e.g. /webhook/consumer-auth/callback, on this n8n\'s URL); register the full URL at the identity provider',
 			},
 			{
 				displayName: 'State',
@@ -149,6 +149,7 @@ export class LivePersonConsumerAuth implements INodeType {
 				const started = await startConsumerAuth(cfg, {
 					conversationId: this.getNodeParameter('conversationId', i, '') as string,
 					redirectUri: this.getNodeParameter('redirectUri', i, '') as string,
+					redirectBase: instanceBase,
 					scope: options.scope,
 					lifetimeMs: Math.round((options.stateLifetime ?? DEFAULT_STATE_LIFETIME_MS / 60_000) * 60_000),
 					allowedRedirectOrigins: [
