@@ -438,6 +438,8 @@ export interface RunNodeOptions {
 	credentials?: Record<string, Record<string, unknown>>;
 	/** The JSON of the items the node receives (default: one empty item). */
 	items?: Array<Record<string, unknown>>;
+	/** Binary data given to every input item, by property name (pinned in memory, base64, as n8n pins it). */
+	binary?: Record<string, { data: Buffer; fileName?: string; mimeType?: string }>;
 	/** The node setting "Continue On Fail" (n8n: On Error → Continue). */
 	continueOnFail?: boolean;
 	/** The node setting On Error, as stored in the workflow; wins over continueOnFail. */
@@ -471,6 +473,9 @@ export async function runNode(engine: WorkflowRunner, opts: RunNodeOptions): Pro
 			...(onError ? { onError } : {}),
 		},
 	]);
-	workflow.pinData = { [RUN_ITEMS]: (opts.items ?? [{}]).map((json) => ({ json })) };
+	const binary = opts.binary
+		? Object.fromEntries(Object.entries(opts.binary).map(([k, b]) => [k, { data: b.data.toString('base64'), mimeType: b.mimeType ?? 'application/octet-stream', ...(b.fileName ? { fileName: b.fileName } : {}) }]))
+		: undefined;
+	workflow.pinData = { [RUN_ITEMS]: (opts.items ?? [{}]).map((json) => (binary ? { json, binary } : { json })) };
 	return engine.execute(await engine.importWorkflow(workflow));
 }
