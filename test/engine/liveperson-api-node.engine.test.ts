@@ -6,7 +6,8 @@
  * conversation with its transcript) and Messaging Operations (current queue health) operations with
  * the documented shapes and limits. No secret in any output or error.
  */
-import { startEmulator, type Emulator } from '../../sandbox/emulator/index';
+import type { Emulator } from '../../sandbox/emulator/index';
+import { useAccountEmulator } from '../support/lp-account-emulator';
 import { MI_BASE_TIME, MI_CONVERSATIONS } from '../../sandbox/emulator/services/messaging';
 import type { LivePersonAccountCredentials } from '../../lib/liveperson/account-auth';
 import { INSTALL_TIMEOUT_MS } from '../e2e/harness';
@@ -14,29 +15,15 @@ import { createEngine, ENGINE_VERSIONS, RUN_NODE, runNode, type WorkflowRunner }
 
 jest.setTimeout(120_000);
 
-const ACC = '12345678';
-const SECRETS = ['Sandbox-Passw0rd!', 'sandbox-client-secret'];
 const DAY = 24 * 3600 * 1000;
 
+// The package's caches live in the copy the engine loads fresh for every run.
+const lp = useAccountEmulator();
+const { user, sentinel, noSecret } = lp;
 let emu: Emulator;
-beforeAll(async () => {
-	emu = await startEmulator({ port: 0 });
+beforeAll(() => {
+	emu = lp.emu();
 });
-afterAll(async () => {
-	await emu.close();
-});
-beforeEach(() => {
-	// The package's caches live in the copy the engine loads fresh for every run.
-	emu.reset();
-});
-
-const user = (): LivePersonAccountCredentials => ({ accountId: ACC, csdsHost: emu.url, allowedInternalNetworks: 'loopback', authMethod: 'userPassword', username: 'sandbox-agent', password: 'Sandbox-Passw0rd!' });
-const sentinel = (): LivePersonAccountCredentials => ({ accountId: ACC, csdsHost: emu.url, allowedInternalNetworks: 'loopback', authMethod: 'clientCredentials', clientId: 'sandbox-client', clientSecret: 'sandbox-client-secret' });
-
-function noSecret(value: unknown) {
-	const text = JSON.stringify(value);
-	for (const s of [...SECRETS, ...emu.issuedTokens()]) expect(text).not.toContain(s);
-}
 
 let n8n: WorkflowRunner;
 

@@ -7,7 +7,8 @@
  * the documented shapes and limits. No secret in any output or error.
  * The node's other cases run in n8n's own engine: test/engine/liveperson-api-node.engine.test.ts.
  */
-import { startEmulator, type Emulator } from '../../sandbox/emulator/index';
+import type { Emulator } from '../../sandbox/emulator/index';
+import { useAccountEmulator } from '../support/lp-account-emulator';
 import { MI_BASE_TIME, setMessagingRateLimit } from '../../sandbox/emulator/services/messaging';
 import { setRetrySleep } from '../../lib/http';
 import { tokenCache } from '../../lib/auth/token-cache';
@@ -19,31 +20,18 @@ import { buildConversationSearchCall } from '../../lib/liveperson/messaging-inte
 import { LivePersonApi } from '../../nodes/LivePersonApi/LivePersonApi.node';
 import { nodeCtx } from '../support/node-ctx';
 
-const ACC = '12345678';
-const SECRETS = ['Sandbox-Passw0rd!', 'sandbox-client-secret'];
 const DAY = 24 * 3600 * 1000;
 
-let emu: Emulator;
-beforeAll(async () => {
-	emu = await startEmulator({ port: 0 });
-});
-afterAll(async () => {
-	await emu.close();
-});
-beforeEach(() => {
-	emu.reset();
+const lp = useAccountEmulator(() => {
 	tokenCache.clear();
 	resetAccountAuthState();
 	csds.invalidate();
 });
-
-const user = (): LivePersonAccountCredentials => ({ accountId: ACC, csdsHost: emu.url, allowedInternalNetworks: 'loopback', authMethod: 'userPassword', username: 'sandbox-agent', password: 'Sandbox-Passw0rd!' });
-const sentinel = (): LivePersonAccountCredentials => ({ accountId: ACC, csdsHost: emu.url, allowedInternalNetworks: 'loopback', authMethod: 'clientCredentials', clientId: 'sandbox-client', clientSecret: 'sandbox-client-secret' });
-
-function noSecret(value: unknown) {
-	const text = JSON.stringify(value);
-	for (const s of [...SECRETS, ...emu.issuedTokens()]) expect(text).not.toContain(s);
-}
+const { user, sentinel, noSecret } = lp;
+let emu: Emulator;
+beforeAll(() => {
+	emu = lp.emu();
+});
 
 async function run(params: Record<string, unknown>, credentials: LivePersonAccountCredentials = user(), extra: { items?: number; continueOnFail?: boolean } = {}) {
 	const [out] = await new LivePersonApi().execute.call(nodeCtx({ params, credentials: { livePersonAccountApi: credentials as unknown as Record<string, unknown> }, ...extra }));
