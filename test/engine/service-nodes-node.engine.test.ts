@@ -18,7 +18,7 @@ const SECRETS = ['Sandbox-Passw0rd!', 'sandbox-client-secret', 'Sandbox-CO-Passw
 let emu: Emulator;
 beforeAll(async () => {
 	emu = await startEmulator({ port: 0 });
-});
+}, 60_000);
 afterAll(async () => {
 	await emu.close();
 });

@@ -18,9 +18,10 @@ export interface AccountEmulator {
 /** Starts the emulator before the file's tests (stops it after); `reset` runs before each test. */
 export function useAccountEmulator(reset: () => void = () => undefined): AccountEmulator {
 	let emu: Emulator | undefined;
+	// Starting the emulator can take more than Jest's 5 s hook default on a loaded 2-core machine.
 	beforeAll(async () => {
 		emu = await startEmulator({ port: 0 });
-	});
+	}, 60_000);
 	afterAll(async () => {
 		await emu?.close();
 	});
