@@ -34,7 +34,7 @@ import * as path from 'node:path';
 import * as vm from 'node:vm';
 
 import { ensureN8n } from '../../scripts/n8n-install';
-import { REPO_DIR, toExecutionResult, workflowId, type CredentialInput, type ExecutionResult, type WorkflowJson, type WorkflowNode } from '../e2e/harness';
+import { manualTriggerWorkflow, nodeType, REPO_DIR, toExecutionResult, workflowId, type CredentialInput, type ExecutionResult, type WorkflowJson, type WorkflowNode } from '../e2e/harness';
 
 /** The pinned n8n versions whose engine runs these tests (sandbox/n8n/<version>). */
 export const ENGINE_VERSIONS = ['2.8.4', '2.41.3'] as const;
@@ -381,7 +381,8 @@ export async function createEngine(version: EngineVersion, opts: EngineOptions =
 		if (!start) throw new Error(`engine harness: workflow ${data.name} has no start node`);
 		const runExecutionData = {
 			startData: {},
-			resultData: { runData: {} },
+			// The workflow's pinned data, as n8n passes it for a manual run (a pinned node emits it without running).
+			resultData: { runData: {}, pinData: (data.pinData as Record<string, unknown> | undefined) ?? {} },
 			executionData: {
 				contextData: {},
 				metadata: {},
@@ -423,4 +424,58 @@ export async function createEngine(version: EngineVersion, opts: EngineOptions =
 			credentials.clear();
 		},
 	};
+}
+
+// ---------------------------------------------------------------------------------------------------
+// One node, with given input items
+
+export interface RunNodeOptions {
+	/** 'livePersonApiIntegration' (this package's, prefixed) or a full type ('n8n-nodes-base.set'). */
+	type: string;
+	typeVersion?: number;
+	parameters: Record<string, unknown>;
+	/** Credentials by type, as plain data (what n8n decrypts). */
+	credentials?: Record<string, Record<string, unknown>>;
+	/** The JSON of the items the node receives (default: one empty item). */
+	items?: Array<Record<string, unknown>>;
+	/** Binary data given to every input item, by property name (pinned in memory, base64, as n8n pins it). */
+	binary?: Record<string, { data: Buffer; fileName?: string; mimeType?: string }>;
+	/** The node setting "Continue On Fail" (n8n: On Error → Continue). */
+	continueOnFail?: boolean;
+	/** The node setting On Error, as stored in the workflow; wins over continueOnFail. */
+	onError?: 'stopWorkflow' | 'continueRegularOutput' | 'continueErrorOutput';
+}
+
+/** The name runNode gives the node under test (read its items with `run.items(RUN_NODE)`). */
+export const RUN_NODE = 'Node';
+/** The pinned node that feeds it the items. */
+export const RUN_ITEMS = 'Items';
+
+let runNodeCount = 0;
+
+/**
+ * Manual Trigger → "Items" (a No Op node whose output is pinned to `items`) → "Node" (the node under test),
+ * run in `engine`: the node gets its input, parameters, credentials and error handling from n8n itself.
+ */
+export async function runNode(engine: WorkflowRunner, opts: RunNodeOptions): Promise<ExecutionResult> {
+	const n = ++runNodeCount;
+	const creds = Object.entries(opts.credentials ?? {}).map(([type, data], i) => ({ id: workflowId(`rn${n}c${i}${type}`), name: `${type} ${n}`, type, data }));
+	await engine.importCredentials(creds);
+	const onError = opts.onError ?? (opts.continueOnFail ? 'continueRegularOutput' : undefined);
+	const workflow = manualTriggerWorkflow(`runNode ${n} ${opts.type}`, [
+		{ name: RUN_ITEMS, type: 'n8n-nodes-base.noOp', typeVersion: 1, parameters: {} },
+		{
+			name: RUN_NODE,
+			type: opts.type.includes('.') ? opts.type : nodeType(opts.type),
+			typeVersion: opts.typeVersion ?? 1,
+			parameters: opts.parameters,
+			...(creds.length ? { credentials: Object.fromEntries(creds.map((c) => [c.type, { id: c.id, name: c.name }])) } : {}),
+			...(onError ? { onError } : {}),
+		},
+	]);
+	const binary = opts.binary
+		? Object.fromEntries(Object.entries(opts.binary).map(([k, b]) => [k, { data: b.data.toString('base64'), mimeType: b.mimeType ?? 'application/octet-stream', ...(b.fileName ? { fileName: b.fileName } : {}) }]))
+		: undefined;
+	workflow.pinData = { [RUN_ITEMS]: (opts.items ?? [{}]).map((json) => (binary ? { json, binary } : { json })) };
+	return engine.execute(await engine.importWorkflow(workflow));
 }

@@ -1,48 +1,12 @@
 /**
  * IP Allowlist: one rule for every IPv6 spelling of an address, and the O(log n) matcher checked
- * against a naive scan of the entries (property test).
+ * against a naive scan of the entries (property test). Through the node, in n8n's engine:
+ * test/engine/ip-allowlist-spellings.engine.test.ts.
  */
 import fc from 'fast-check';
 import { IpList, parseAddress } from '../../../lib/net/ip-list';
-import { LivePersonIpAllowlist } from '../../../nodes/LivePersonIpAllowlist/LivePersonIpAllowlist.node';
-import { nodeCtx } from '../../support/node-ctx';
+import { compatibleSpellings, mappedSpellings } from '../../support/ip-spellings';
 
-/** Every spelling of one address (the IPv4 part given as dotted decimal a.b.c.d). */
-function mappedSpellings(v4: string): string[] {
-	const [a, b, c, d] = v4.split('.').map(Number);
-	const hi = ((a << 8) | b).toString(16);
-	const lo = ((c << 8) | d).toString(16);
-	return [
-		`::ffff:${v4}`,
-		`::FFFF:${v4}`,
-		`0::ffff:${v4}`,
-		`0:0:0:0:0:ffff:${v4}`,
-		`0000:0000:0000:0000:0000:ffff:${v4}`,
-		`0000:0000::ffff:${v4}`,
-		`::ffff:${hi}:${lo}`,
-		`::ffff:${hi.padStart(4, '0')}:${lo.padStart(4, '0')}`,
-		`0:0:0:0:0:FFFF:${hi.toUpperCase()}:${lo}`,
-		`[::ffff:${v4}]`,
-	];
-}
-
-function compatibleSpellings(v4: string): string[] {
-	const [a, b, c, d] = v4.split('.').map(Number);
-	const hi = ((a << 8) | b).toString(16);
-	const lo = ((c << 8) | d).toString(16);
-	return [
-		`::${v4}`,
-		`0::${v4}`,
-		`::0:${v4}`,
-		`0:0:0:0:0:0:${v4}`,
-		`0000:0000:0000:0000:0000:0000:${v4}`,
-		`0000::${v4}`,
-		`::${hi}:${lo}`,
-		`0::${hi}:${lo}`,
-		`0:0:0:0:0:0:${hi.padStart(4, '0')}:${lo.padStart(4, '0')}`,
-		`[::${v4}]`,
-	];
-}
 
 describe('one rule for every IPv6 spelling', () => {
 	const v4Entry = IpList.parse('127.0.0.0/8, 10.0.0.0/8, 169.254.169.254');
@@ -81,18 +45,6 @@ describe('one rule for every IPv6 spelling', () => {
 		expect(IpList.parse('::127.0.0.1').matches('127.0.0.1')).toBe(false);
 		expect(IpList.parse('0::127.0.0.1').matches('::7f00:1')).toBe(true);
 		expect(IpList.parse('::ffff:127.0.0.0/104').matches('127.9.9.9')).toBe(true);
-	});
-
-	it('through the node: every spelling of 127.0.0.1 goes to the same output', async () => {
-		const spellings = [...mappedSpellings('127.0.0.1'), ...compatibleSpellings('127.0.0.1')];
-		const items = spellings.map((ip) => ({ json: { ip } }));
-		const [allowed, denied] = await new LivePersonIpAllowlist().execute.call(
-			nodeCtx({ items, params: (n, i) => ({ operation: 'check', ipAddress: items[i].json.ip, allowList: '127.0.0.1', outputMode: 'route' })[n] }),
-		);
-		expect(allowed.map((x) => x.json.ip)).toEqual(mappedSpellings('127.0.0.1'));
-		expect(denied.map((x) => x.json.ip)).toEqual(compatibleSpellings('127.0.0.1'));
-		expect(allowed.every((x) => (x.json.ipCheck as { clientIp: string }).clientIp === '127.0.0.1')).toBe(true);
-		expect(denied.every((x) => (x.json.ipCheck as { clientIp: string }).clientIp === '::7f00:1')).toBe(true);
 	});
 });
 

@@ -1,17 +1,16 @@
 /**
- * The LivePerson mTLS, Conversation Orchestrator and Transfer to Messaging nodes' execute() (with a
- * minimal IExecuteFunctions stand-in) against the LivePerson emulator: parameters → requests →
+ * The LivePerson mTLS, Conversation Orchestrator and Transfer to Messaging nodes in n8n's own engine
+ * (both pinned versions, test/engine/engine.ts) against the LivePerson emulator: parameters → requests →
  * output items, pairedItem, Continue On Fail, binary in/out, the outbound policy on the forward
  * target, load options, and no secret in any output or error.
  */
-import type { IExecuteFunctions, ILoadOptionsFunctions, INodeExecutionData } from 'n8n-workflow';
 import { startEmulator, getEmulatorClientIdentity, type Emulator } from '../../sandbox/emulator/index';
-import { tokenCache } from '../../lib/auth/token-cache';
-import { csds } from '../../lib/liveperson/csds';
-import { resetAccountAuthState } from '../../lib/liveperson/account-auth';
-import { LivePersonMtls } from '../../nodes/LivePersonMtls/LivePersonMtls.node';
 import { ConversationOrchestrator } from '../../nodes/ConversationOrchestrator/ConversationOrchestrator.node';
-import { LivePersonTransferToMessaging } from '../../nodes/LivePersonTransferToMessaging/LivePersonTransferToMessaging.node';
+import { INSTALL_TIMEOUT_MS } from '../e2e/harness';
+import { nodeCtx } from '../support/node-ctx';
+import { createEngine, ENGINE_VERSIONS, RUN_NODE, runNode, type WorkflowRunner } from './engine';
+
+jest.setTimeout(120_000);
 
 const ACC = '12345678';
 const SECRETS = ['Sandbox-Passw0rd!', 'sandbox-client-secret', 'Sandbox-CO-Passw0rd!', 'sandbox-maven-api-key', 'sandbox-p12-password', 'target-override-secret'];
@@ -19,47 +18,39 @@ const SECRETS = ['Sandbox-Passw0rd!', 'sandbox-client-secret', 'Sandbox-CO-Passw
 let emu: Emulator;
 beforeAll(async () => {
 	emu = await startEmulator({ port: 0 });
-});
+}, 60_000);
 afterAll(async () => {
 	await emu.close();
 });
 beforeEach(() => {
+	// The package's caches live in the copy the engine loads (fresh per test, see the engine's beforeEach).
 	emu.reset();
-	tokenCache.clear();
-	resetAccountAuthState();
-	csds.invalidate();
 });
 
-type Params = Record<string, unknown> | ((name: string, i: number) => unknown);
-
-function ctx(opts: { items?: number; params: Params; credentials: Record<string, Record<string, unknown>>; continueOnFail?: boolean; binary?: Record<string, { data: Buffer; fileName?: string; mimeType?: string }> }) {
-	const items: INodeExecutionData[] = Array.from({ length: opts.items ?? 1 }, (_, i) => ({ json: { i } }));
-	const get = (name: string, i: number) => (typeof opts.params === 'function' ? opts.params(name, i) : opts.params[name]);
-	return {
-		getInputData: () => items,
-		getNodeParameter: (name: string, i: number, fallback?: unknown) => {
-			const v = get(name, i);
-			return v === undefined ? fallback : v;
-		},
-		getCurrentNodeParameter: (name: string) => get(name, 0),
-		getCredentials: async (type: string) => {
-			const c = opts.credentials[type];
-			if (!c) throw new Error(`no credential ${type}`);
-			return c;
-		},
-		continueOnFail: () => opts.continueOnFail ?? false,
-		getNode: () => ({ id: '1', name: 'Node', type: 't', typeVersion: 1, position: [0, 0], parameters: {} }),
-		helpers: {
-			assertBinaryData: (_i: number, prop: string) => {
-				const b = opts.binary?.[prop];
-				if (!b) throw new Error(`no binary ${prop}`);
-				return { data: '', fileName: b.fileName, mimeType: b.mimeType ?? 'application/octet-stream' };
-			},
-			getBinaryDataBuffer: async (_i: number, prop: string) => opts.binary?.[prop]?.data as Buffer,
-			prepareBinaryData: async (data: Buffer, fileName: string | undefined, mimeType: string) => ({ data: data.toString('base64'), fileName, mimeType }),
-		},
-	} as unknown as IExecuteFunctions & ILoadOptionsFunctions;
+type OutItem = { json: Record<string, unknown>; pairedItem?: unknown; binary?: Record<string, { data: string; mimeType: string }> };
+interface Call {
+	items?: number;
+	params: Record<string, unknown>;
+	credentials: Record<string, Record<string, unknown>>;
+	continueOnFail?: boolean;
+	binary?: Record<string, { data: Buffer; fileName?: string; mimeType?: string }>;
 }
+
+let n8n: WorkflowRunner;
+
+/** Runs the node in n8n's engine on `items` input items { i }; returns the run. */
+const runOf = (type: string, c: Call) =>
+	runNode(n8n, { type, parameters: c.params, credentials: c.credentials, items: Array.from({ length: c.items ?? 1 }, (_, i) => ({ i })), continueOnFail: c.continueOnFail, binary: c.binary });
+
+/** The items the node emitted (first output); the run must have succeeded. */
+async function out(type: string, c: Call): Promise<OutItem[]> {
+	const run = await runOf(type, c);
+	if (!run.ok) throw new Error(`run failed: ${JSON.stringify(run.error?.message)}`);
+	return (run.runData[RUN_NODE]?.[0]?.data?.main?.[0] ?? []) as OutItem[];
+}
+const mtlsNode = (c: Call) => out('livePersonMtls', c);
+const coNode = (c: Call) => out('conversationOrchestrator', c);
+const c2mNode = (c: Call) => out('livePersonTransferToMessaging', c);
 
 /** The emulator listens on 127.0.0.1: each credential's "Allowed Internal Networks" allows loopback for its LivePerson hosts. */
 const LOOPBACK = { allowedInternalNetworks: 'loopback' };
@@ -77,32 +68,41 @@ function noSecrets(value: unknown, extra: string[] = []) {
 	for (const s of [...SECRETS, ...extra]) expect(text).not.toContain(s);
 }
 
+describe.each(ENGINE_VERSIONS)('service nodes in n8n %s', (version) => {
+beforeAll(async () => {
+	// Loads the engine once per version (the first createEngine of a version takes a few seconds).
+	await (await createEngine(version)).close();
+}, INSTALL_TIMEOUT_MS);
+// A fresh n8n per test, long-running within it (moduleScope 'instance': token caches persist across the
+// runs of one test, as in \`n8n start\`), so login counts across runs mean what they meant.
+beforeEach(async () => {
+	n8n = await createEngine(version, { moduleScope: 'instance' });
+});
+afterEach(() => n8n?.close());
+
 describe('LivePerson mTLS node', () => {
 	const echo = () => `${emu.mtlsTarget.url}/echo`;
 
 	it('self-service operations: Activate (Sentinel by default for client credentials), List Mappings, Delete Certificate; a forced Gateway Authentication the credential cannot give fails naming the field', async () => {
 		const client = { livePersonAccountApi: { accountId: ACC, csdsHost: emu.url, allowedInternalNetworks: 'loopback', authMethod: 'clientCredentials', clientCredentialsFlow: 'sentinel', clientId: 'sandbox-client', clientSecret: 'sandbox-client-secret' } };
 		const url = `${echo()}?node-activate=1`;
-		const [activated] = await new LivePersonMtls().execute.call(
-			ctx({ params: { operation: 'createMapping', mappingVariant: 'activate', certificateId: '2628739924', mappingService: 'IDP', mappingUrl: url, validateUrl: true, options: LOOPBACK }, credentials: client }),
+		const activated = await mtlsNode(({ params: { operation: 'createMapping', mappingVariant: 'activate', certificateId: '2628739924', mappingService: 'IDP', mappingUrl: url, validateUrl: true, options: LOOPBACK }, credentials: client }),
 		);
 		expect(activated[0].json).toMatchObject({ url, certificationId: '2628739924', serviceId: '1' });
-		const [listed] = await new LivePersonMtls().execute.call(ctx({ params: { operation: 'listMappings', options: {} }, credentials: client }));
+		const listed = await mtlsNode(({ params: { operation: 'listMappings', options: {} }, credentials: client }));
 		expect(listed.map((m) => m.json.url)).toContain(url);
 		expect(listed.every((m) => (m.pairedItem as { item: number }).item === 0)).toBe(true);
-		const [deleted] = await new LivePersonMtls().execute.call(ctx({ params: { operation: 'deleteCertificate', deleteCertificateId: '2628739924', options: {} }, credentials: client }));
+		const deleted = await mtlsNode(({ params: { operation: 'deleteCertificate', deleteCertificateId: '2628739924', options: {} }, credentials: client }));
 		expect(deleted[0].json).toMatchObject({ deleted: true, certificateId: '2628739924' });
 		noSecrets([activated, listed, deleted]);
 
-		const [failed] = await new LivePersonMtls().execute.call(
-			ctx({ params: { operation: 'listCertificates', options: { gatewayAuthentication: 'sentinel' } }, credentials: account(), continueOnFail: true }),
+		const failed = await mtlsNode(({ params: { operation: 'listCertificates', options: { gatewayAuthentication: 'sentinel' } }, credentials: account(), continueOnFail: true }),
 		);
 		expect(failed[0].json.error).toMatch(/needs the credential's Client ID and Client Secret/);
 	});
 
 	it('Check Mapping: one item per pair, paired to its input item', async () => {
-		const [out] = await new LivePersonMtls().execute.call(
-			ctx({
+		const out = await mtlsNode(({
 				items: 2,
 				params: { operation: 'checkMapping', checkVariant: 'gatewayV2', pairs: { pair: [{ serviceName: 'WEBHOOKS', url: echo() }, { serviceName: 'IDP', url: `${echo()}?x` }] }, options: LOOPBACK },
 				credentials: account(),
@@ -129,7 +129,7 @@ describe('LivePerson mTLS node', () => {
 			responseFormat: 'autodetect',
 			options: { allowedInternalNetworks: 'loopback', fullResponse: true },
 		};
-		const [out] = await new LivePersonMtls().execute.call(ctx({ params, credentials: account() }));
+		const out = await mtlsNode(({ params, credentials: account() }));
 		const json = out[0].json as { statusCode: number; body: { body: string; headers: Record<string, string>; clientCertificateSubject: string } };
 		expect(json.statusCode).toBe(200);
 		expect(JSON.parse(json.body.body)).toEqual({ hello: 'world' });
@@ -138,15 +138,14 @@ describe('LivePerson mTLS node', () => {
 		expect(json.body.clientCertificateSubject).toBe('CN=sandbox-client-cert');
 		noSecrets(out);
 
-		const [blocked] = await new LivePersonMtls().execute.call(ctx({ params: { ...params, options: {} }, credentials: account(), continueOnFail: true }));
+		const blocked = await mtlsNode(({ params: { ...params, options: {} }, credentials: account(), continueOnFail: true }));
 		expect(String(blocked[0].json.error)).toMatch(/Blocked request to 127\.0\.0\.1.*Allowed Internal Networks/);
 		expect(emu.count('mtls.forward')).toBe(1);
 	});
 
 	it('Forward: binary body in, binary answer out; a missing mapping fails clearly (Continue On Fail keeps the item)', async () => {
 		const bytes = Buffer.from([0, 255, 1, 254]);
-		const [out] = await new LivePersonMtls().execute.call(
-			ctx({
+		const out = await mtlsNode(({
 				params: { operation: 'forward', method: 'PUT', targetUrl: echo(), serviceName: 'IDP', bodyType: 'binary', bodyBinaryPropertyName: 'file', responseFormat: 'binary', outputBinaryPropertyName: 'answer', options: { allowedInternalNetworks: '127.0.0.1/32' } },
 				credentials: account(),
 				binary: { file: { data: bytes, mimeType: 'application/octet-stream' } },
@@ -158,8 +157,7 @@ describe('LivePerson mTLS node', () => {
 		expect(Buffer.from(seen.bodyBase64, 'base64').equals(bytes)).toBe(true);
 		expect(seen.method).toBe('PUT');
 
-		const [failed] = await new LivePersonMtls().execute.call(
-			ctx({ items: 2, params: (n, i) => ({ operation: 'forward', method: 'GET', targetUrl: i === 0 ? `${echo()}?nomap` : echo(), serviceName: 'IDP', stopIfCertificateNotFound: true, options: { allowedInternalNetworks: 'loopback' } })[n], credentials: account(), continueOnFail: true }),
+		const failed = await mtlsNode(({ items: 2, params: { operation: 'forward', method: 'GET', targetUrl: `={{ $json.i === 0 ? "${echo()}?nomap" : "${echo()}" }}`, serviceName: 'IDP', stopIfCertificateNotFound: true, options: { allowedInternalNetworks: 'loopback' } }, credentials: account(), continueOnFail: true }),
 		);
 		expect(failed[0].json.error).toBe(`No mTLS certificate is mapped for IDP/${echo()}?nomap`);
 		expect(failed[0].pairedItem).toEqual({ item: 0 });
@@ -168,8 +166,7 @@ describe('LivePerson mTLS node', () => {
 
 	it('List / Upload Certificate (binary p12) / Create Mapping', async () => {
 		const id = getEmulatorClientIdentity('sandbox-p12-password');
-		const [up] = await new LivePersonMtls().execute.call(
-			ctx({
+		const up = await mtlsNode(({
 				params: { operation: 'uploadCertificate', certificateSource: 'binary', binaryPropertyName: 'data', certificateName: 'node-cert', certificatePassword: 'sandbox-p12-password', verifyBeforeUpload: true },
 				credentials: account(),
 				binary: { data: { data: Buffer.from(id.p12Base64, 'base64'), fileName: 'client.p12' } },
@@ -177,16 +174,14 @@ describe('LivePerson mTLS node', () => {
 		);
 		expect(up[0].json).toMatchObject({ name: 'node-cert', status: 'Available', localCheck: { hasKey: true } });
 		noSecrets(up);
-		const [wrong] = await new LivePersonMtls().execute.call(
-			ctx({ params: { operation: 'uploadCertificate', certificateSource: 'base64', certificateBase64: id.p12Base64, certificateName: 'x', certificatePassword: 'not-the-password' }, credentials: account(), continueOnFail: true }),
+		const wrong = await mtlsNode(({ params: { operation: 'uploadCertificate', certificateSource: 'base64', certificateBase64: id.p12Base64, certificateName: 'x', certificatePassword: 'not-the-password' }, credentials: account(), continueOnFail: true }),
 		);
 		expect(wrong[0].json.error).toMatch(/password does not open/);
 		expect(emu.count('mtls.certificates.upload')).toBe(1);
 
-		const [list] = await new LivePersonMtls().execute.call(ctx({ params: { operation: 'listCertificates' }, credentials: account() }));
+		const list = await mtlsNode(({ params: { operation: 'listCertificates' }, credentials: account() }));
 		expect(list.map((c) => c.json.name)).toEqual(expect.arrayContaining(['sandbox-client-cert', 'node-cert']));
-		const [created] = await new LivePersonMtls().execute.call(
-			ctx({ params: { operation: 'createMapping', mappingVariant: 'configuration', certificateId: String(up[0].json.id), mappingService: 'IDP', mappingUrl: `${echo()}?node=1`, mappingName: 'node-map', mappingEnabled: true, options: LOOPBACK }, credentials: account() }),
+		const created = await mtlsNode(({ params: { operation: 'createMapping', mappingVariant: 'configuration', certificateId: String(up[0].json.id), mappingService: 'IDP', mappingUrl: `${echo()}?node=1`, mappingName: 'node-map', mappingEnabled: true, options: LOOPBACK }, credentials: account() }),
 		);
 		expect(created[0].json).toMatchObject({ name: 'node-map', serviceId: '1' });
 	});
@@ -194,53 +189,49 @@ describe('LivePerson mTLS node', () => {
 
 describe('Conversation Orchestrator node', () => {
 	it('Login: metadata without the token unless Include Token', async () => {
-		const [out] = await new ConversationOrchestrator().execute.call(ctx({ params: { resource: 'login', includeToken: false }, credentials: co() }));
+		const out = await coNode(({ params: { resource: 'login', includeToken: false }, credentials: co() }));
 		expect(out[0].json).toMatchObject({ version: 'v2', tokenType: 'Bearer' });
 		expect(out[0].json.token).toBeUndefined();
 		expect(JSON.stringify(out)).not.toMatch(/eyJ/);
-		const [withToken] = await new ConversationOrchestrator().execute.call(ctx({ params: { resource: 'login', includeToken: true }, credentials: co() }));
+		const withToken = await coNode(({ params: { resource: 'login', includeToken: true }, credentials: co() }));
 		expect(String(withToken[0].json.token)).toMatch(/^eyJ/);
 		expect(emu.count('co.v2.login')).toBe(1);
 	});
 
 	it('Context Service v2 set / get / properties and Next Actions v2, one login for 20 items', async () => {
 		const creds = co();
-		await new ConversationOrchestrator().execute.call(
-			ctx({ params: { resource: 'contextService', operation: 'v2Create', accountId: ACC, namespaceName: 'flow', sessionId: 's1', ttlSeconds: 600, payload: '{"intent":"billing"}' }, credentials: creds }),
+		await coNode(({ params: { resource: 'contextService', operation: 'v2Create', accountId: ACC, namespaceName: 'flow', sessionId: 's1', ttlSeconds: 600, payload: '{"intent":"billing"}' }, credentials: creds }),
 		);
-		const [got] = await new ConversationOrchestrator().execute.call(
-			ctx({ items: 20, params: { resource: 'contextService', operation: 'v2Get', accountId: ACC, namespaceName: 'flow', sessionId: 's1', options: { concurrency: 10 } }, credentials: creds }),
+		const got = await coNode(({ items: 20, params: { resource: 'contextService', operation: 'v2Get', accountId: ACC, namespaceName: 'flow', sessionId: 's1', options: { concurrency: 10 } }, credentials: creds }),
 		);
 		expect(got).toHaveLength(20);
 		expect(got[19].json).toMatchObject({ payload: { intent: 'billing' } });
-		const [props] = await new ConversationOrchestrator().execute.call(
-			ctx({ params: { resource: 'contextService', operation: 'v2GetProperties', accountId: ACC, namespaceName: 'flow', sessionId: 's1', filter: 'intent', options: { tokenPlacement: 'header' } }, credentials: creds }),
+		const props = await coNode(({ params: { resource: 'contextService', operation: 'v2GetProperties', accountId: ACC, namespaceName: 'flow', sessionId: 's1', filter: 'intent', options: { tokenPlacement: 'header' } }, credentials: creds }),
 		);
 		expect(props[0].json).toEqual({ 'flow.intent': 'billing' });
-		const [next] = await new ConversationOrchestrator().execute.call(ctx({ params: { resource: 'nextActions', operation: 'v2Get', accountId: ACC, conversationId: 'c1' }, credentials: creds }));
+		const next = await coNode(({ params: { resource: 'nextActions', operation: 'v2Get', accountId: ACC, conversationId: 'c1' }, credentials: creds }));
 		expect((next[0].json.actions as Array<{ type: string }>)[0].type).toBe('SEND_MESSAGE');
 		expect(emu.count('co.v2.login')).toBe(1);
 	});
 
 	it('Context Service v1 with namespace load options; invalid namespace fails before sending', async () => {
 		const creds = co('v1');
-		await new ConversationOrchestrator().execute.call(ctx({ params: { resource: 'contextService', operation: 'v1CreateNamespace', accountId: ACC, namespaceName: 'n8n_ns' }, credentials: creds }));
-		const options = await new ConversationOrchestrator().methods.loadOptions.getNamespaces.call(ctx({ params: { accountId: ACC }, credentials: creds }));
+		await coNode(({ params: { resource: 'contextService', operation: 'v1CreateNamespace', accountId: ACC, namespaceName: 'n8n_ns' }, credentials: creds }));
+		// Load options run in n8n's LoadOptionsContext, which the engine harness does not build yet: the
+		// namespace list is read through test/support/node-ctx.ts (a fake), against the same emulator.
+		const options = await new ConversationOrchestrator().methods.loadOptions.getNamespaces.call(nodeCtx({ params: { accountId: ACC }, credentials: creds }));
 		expect(options.map((o) => o.value)).toContain('n8n_ns');
-		await new ConversationOrchestrator().execute.call(
-			ctx({ params: { resource: 'contextService', operation: 'v1SetProperty', accountId: ACC, namespace: 'n8n_ns', property: 'tier', value: '"gold"' }, credentials: creds }),
+		await coNode(({ params: { resource: 'contextService', operation: 'v1SetProperty', accountId: ACC, namespace: 'n8n_ns', property: 'tier', value: '"gold"' }, credentials: creds }),
 		);
-		const [one] = await new ConversationOrchestrator().execute.call(
-			ctx({ params: { resource: 'contextService', operation: 'v1GetProperties', accountId: ACC, namespace: 'n8n_ns', property: 'tier' }, credentials: creds }),
+		const one = await coNode(({ params: { resource: 'contextService', operation: 'v1GetProperties', accountId: ACC, namespace: 'n8n_ns', property: 'tier' }, credentials: creds }),
 		);
 		expect(one[0].json).toEqual({ namespace: 'n8n_ns', property: 'tier', value: 'gold' });
 		const before = emu.count('co.ccs.v1');
-		const [bad] = await new ConversationOrchestrator().execute.call(
-			ctx({ params: { resource: 'contextService', operation: 'v1GetProperties', accountId: ACC, namespace: 'bad-name' }, credentials: creds, continueOnFail: true }),
+		const bad = await coNode(({ params: { resource: 'contextService', operation: 'v1GetProperties', accountId: ACC, namespace: 'bad-name' }, credentials: creds, continueOnFail: true }),
 		);
 		expect(bad[0].json.error).toMatch(/only letters, digits and underscore/);
 		expect(emu.count('co.ccs.v1')).toBe(before);
-		const [next] = await new ConversationOrchestrator().execute.call(ctx({ params: { resource: 'nextActions', operation: 'v1Get', accountId: ACC, conversationId: 'c1' }, credentials: creds }));
+		const next = await coNode(({ params: { resource: 'nextActions', operation: 'v1Get', accountId: ACC, conversationId: 'c1' }, credentials: creds }));
 		expect(next[0].json).toHaveProperty('rule');
 		noSecrets([one, bad, next]);
 	});
@@ -248,26 +239,25 @@ describe('Conversation Orchestrator node', () => {
 
 describe('Transfer to Messaging node', () => {
 	it('Check Eligibility then Invite with the callId; an over-long handoff ID fails without a call', async () => {
-		const [elig] = await new LivePersonTransferToMessaging().execute.call(
-			ctx({ params: { operation: 'eligibility', consumerPhoneNumber: '+12065550100', handoffId: 'H123456789', skill: 'support', additionalFields: { templateVariables: '{"1":"Ann"}' } }, credentials: c2m() }),
+		const elig = await c2mNode(({ params: { operation: 'eligibility', consumerPhoneNumber: '+12065550100', handoffId: 'H123456789', skill: 'support', additionalFields: { templateVariables: '{"1":"Ann"}' } }, credentials: c2m() }),
 		);
 		expect(elig[0].json).toMatchObject({ eligible: true });
-		const [inv] = await new LivePersonTransferToMessaging().execute.call(
-			ctx({ params: { operation: 'invite', callId: elig[0].json.callId, inviteFields: { overrideMessage: 'Hi from n8n' } }, credentials: c2m() }),
+		const inv = await c2mNode(({ params: { operation: 'invite', callId: elig[0].json.callId, inviteFields: { overrideMessage: 'Hi from n8n' } }, credentials: c2m() }),
 		);
 		expect(inv[0].json).toEqual({ callId: elig[0].json.callId });
 		const before = emu.count('c2m.eligibility');
-		const [bad] = await new LivePersonTransferToMessaging().execute.call(
-			ctx({ params: { operation: 'eligibility', consumerPhoneNumber: '+12065550100', handoffId: 'H12345678901234567', skill: 'support' }, credentials: c2m(), continueOnFail: true }),
+		const bad = await c2mNode(({ params: { operation: 'eligibility', consumerPhoneNumber: '+12065550100', handoffId: 'H12345678901234567', skill: 'support' }, credentials: c2m(), continueOnFail: true }),
 		);
 		expect(bad[0].json.error).toMatch(/Handoff ID is 18 characters long: at most 16/);
 		expect(emu.count('c2m.eligibility')).toBe(before);
 		noSecrets([elig, inv, bad]);
 	});
 
-	it('without Continue On Fail the node fails with the documented meaning', async () => {
-		await expect(
-			new LivePersonTransferToMessaging().execute.call(ctx({ params: { operation: 'eligibility', consumerPhoneNumber: '+12065550100', handoffId: 'H0', skill: 'support' }, credentials: c2m() })),
-		).rejects.toThrow(/no handoff/);
+	it('without Continue On Fail the run fails on the node with the documented meaning', async () => {
+		const run = await runOf('livePersonTransferToMessaging', { params: { operation: 'eligibility', consumerPhoneNumber: '+12065550100', handoffId: 'H0', skill: 'support' }, credentials: c2m() });
+		expect(run.ok).toBe(false);
+		expect(run.error?.node).toBe(RUN_NODE);
+		expect(run.error?.message).toMatch(/no handoff/);
 	});
+});
 });

@@ -1,0 +1,56 @@
+/**
+ * runNode (test/engine/engine.ts): one node fed pinned items, in n8n's own engine of both pinned versions.
+ */
+import { createEngine, ENGINE_VERSIONS, RUN_ITEMS, RUN_NODE, runNode, type WorkflowRunner } from './engine';
+import { INSTALL_TIMEOUT_MS } from '../e2e/harness';
+
+describe.each(ENGINE_VERSIONS)('runNode in n8n %s', (version) => {
+	let n8n: WorkflowRunner;
+	beforeAll(async () => {
+		n8n = await createEngine(version);
+	}, INSTALL_TIMEOUT_MS);
+	afterAll(() => n8n?.close());
+
+	test('the node receives exactly the given items, in order, each paired with its input', async () => {
+		const items = [{ a: 1 }, { a: 2 }, { b: 'x' }];
+		const run = await runNode(n8n, { type: 'n8n-nodes-base.noOp', parameters: {}, items });
+		expect(run.ok).toBe(true);
+		expect(run.items(RUN_ITEMS)).toEqual(items);
+		expect(run.items(RUN_NODE)).toEqual(items);
+		expect(run.runData[RUN_NODE][0].data?.main?.[0]?.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
+	});
+
+	test("the package's node runs with its parameters; a failure stops the run with the node's error", async () => {
+		const ok = await runNode(n8n, { type: 'livePersonIpAllowlist', parameters: { operation: 'check', outputMode: 'field', ipAddress: '10.1.2.3', allowList: '10.0.0.0/8' } });
+		expect(ok.ok).toBe(true);
+		expect(ok.items(RUN_NODE)[0]).toMatchObject({ ipAllowed: true });
+		const bad = await runNode(n8n, { type: 'livePersonIpAllowlist', parameters: { operation: 'check', outputMode: 'field', ipAddress: '10.1.2.3', allowList: '10.0.0.0/33' } });
+		expect(bad.ok).toBe(false);
+		expect(bad.error?.node).toBe(RUN_NODE);
+		expect(bad.error?.message).toMatch(/10\.0\.0\.0\/33/);
+	});
+
+	test('Continue On Fail: the run succeeds, each failed item carries the error and its pairing', async () => {
+		const run = await runNode(n8n, {
+			type: 'livePersonIpAllowlist',
+			parameters: { operation: 'check', outputMode: 'field', ipAddress: '10.1.2.3', allowList: '10.0.0.0/33' },
+			items: [{ k: 0 }, { k: 1 }],
+			continueOnFail: true,
+		});
+		expect(run.ok).toBe(true);
+		const out = run.runData[RUN_NODE][0].data?.main?.[0] ?? [];
+		expect(out).toHaveLength(2);
+		expect(out.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
+		expect(out.every((i) => typeof i.json.error === 'string' && /10\.0\.0\.0\/33/.test(i.json.error))).toBe(true);
+	});
+
+	test('credentials are given as plain data', async () => {
+		const run = await runNode(n8n, {
+			type: 'livePersonApiIntegration',
+			parameters: { authentication: 'accessToken', mutualTls: false, method: 'GET', url: 'http://127.0.0.1:1/x', options: { allowedInternalNetworks: 'loopback', retries: 0 } },
+			credentials: { livePersonAccessTokenApi: { accessToken: '' } },
+		});
+		expect(run.ok).toBe(false);
+		expect(run.error?.message).toMatch(/Access Token is required/);
+	});
+});
