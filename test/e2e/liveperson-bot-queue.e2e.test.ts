@@ -20,10 +20,13 @@ import * as path from 'node:path';
 import { startEmulator, type Emulator } from '../../sandbox/emulator';
 import { RedisTokenStore } from '../../lib/auth/store/redis';
 import { BotConversationStore } from '../../lib/inbound/tpb/store';
-import { INSTALL_TIMEOUT_MS, REPO_DIR, type WorkflowNode } from './harness';
+import { INSTALL_TIMEOUT_MS, REPO_DIR, type CredentialInput, type WorkflowNode } from './harness';
 import { startQueueCluster, type QueueCluster } from './queue-cluster';
 import { postgresAvailable } from '../support/postgres-server';
 import { redisAvailable } from '../support/redis-server';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { template } = require('../../scripts/start.js') as { template(value: unknown, vars: Record<string, string>, config: unknown): unknown };
 
 const VERSIONS = (process.env.LP_QUEUE_N8N || '2.8.4').split(',').map((v) => v.trim()).filter(Boolean);
 const STEP_MS = 3 * 60 * 1000;
@@ -88,16 +91,21 @@ describe.each(VERSIONS)('n8n %s queue mode: the LivePerson bot', (VERSION) => {
 		emu = await startEmulator();
 		cluster = await startQueueCluster({ version: VERSION, workers: 2 });
 		const credential = { id: 'lpQueueBotCred01', name: 'LivePerson bot (emulator)' };
-		await cluster.importCredentials([{ ...credential, type: 'livePersonBotApi', data: { accountIds: emu.config.accountId, csdsHost: emu.url, allowedInternalNetworks: 'loopback' } }]);
+		// The sample credentials the order lookup uses (sandbox/samples/credentials.json, filled in for this emulator).
+		const used = new Set(example.nodes.flatMap((n) => Object.values(n.credentials ?? {}).map((c) => c.id)));
+		const samples = (JSON.parse(fs.readFileSync(path.join(REPO_DIR, 'sandbox', 'samples', 'credentials.json'), 'utf8')) as CredentialInput[]).filter(
+			(c) => used.has(c.id) && c.type !== 'livePersonBotApi',
+		);
+		expect(samples.length).toBeGreaterThan(0);
+		await cluster.importCredentials([
+			{ ...credential, type: 'livePersonBotApi', data: { accountIds: emu.config.accountId, csdsHost: emu.url, allowedInternalNetworks: 'loopback' } },
+			...(template(samples, { EMULATOR_URL: emu.url }, emu.config) as CredentialInput[]),
+		]);
 		const nodes = example.nodes.map((n) => {
 			const { id: _id, ...rest } = n as WorkflowNode & { id?: string };
 			// The greeting also names the context's skill and engagement: what the PUT kept, seen by the POST.
 			if (n.name === 'Greeting') return withContextInGreeting(rest);
-			// Only the bot's own credential is imported here: the order lookup branch (not driven here) runs without.
-			if (!n.type.endsWith('.livePersonBotTrigger')) {
-				const { credentials: _c, ...bare } = rest as typeof rest & { credentials?: unknown };
-				return bare;
-			}
+			if (!n.type.endsWith('.livePersonBotTrigger')) return rest;
 			return { ...rest, webhookId, parameters: { ...n.parameters, botId }, credentials: { livePersonBotApi: credential } };
 		});
 		await cluster.createActiveWorkflow('LP bot (queue mode)', nodes as WorkflowNode[], example.connections);
@@ -186,6 +194,9 @@ describe.each(VERSIONS)('n8n %s queue mode: the LivePerson bot', (VERSION) => {
 				expect({ status: start.status, problems: start.json.problems }).toEqual({ status: 200, problems: [] });
 				expect(start.json.lines[0].text).toBe(`Hi Avery! I am the n8n sample bot. (skill ${skillId}, engagement ${engagementId})`);
 				const id = start.json.conversation.conversationId as string;
+				// The API Integration lookup runs on a worker for an event the webhook process received.
+				const order = await emuPost(`/thirdpartybots/conversations/${id}/messages`, { text: 'order 77 please' });
+				expect(order.json.lines[0].text).toBe('Order 77: the order service answered OK (looked up through the LivePerson API Integration node).');
 				const bye = await emuPost(`/thirdpartybots/conversations/${id}/messages`, { text: 'bye' });
 				expect(bye.json.conversation).toMatchObject({ status: 'closed' });
 				// Who received what: environments, state and the PUT went to main, every event to the webhook process; all answered 2xx.
@@ -195,15 +206,16 @@ describe.each(VERSIONS)('n8n %s queue mode: the LivePerson bot', (VERSION) => {
 					'PUT main 2xx',
 					'POST webhook 2xx',
 					'POST webhook 2xx',
+					'POST webhook 2xx',
 				]);
 				const t1 = Date.now();
 				let ran = 0;
 				while (Date.now() - t1 < 30_000) {
 					ran = Object.values(cluster.executionsPerWorker()).reduce((a, b) => a + b, 0) - before;
-					if (ran >= 2) break;
+					if (ran >= 3) break;
 					await new Promise((r) => setTimeout(r, 300));
 				}
-				expect(ran).toBe(2);
+				expect(ran).toBe(3);
 			} finally {
 				await front.close();
 			}
