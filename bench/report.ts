@@ -443,8 +443,8 @@ export function readmeFigures(r: BenchResults): string {
 		mdRow(['---', '---', '---:', '---:']),
 		...r.keyStores.parseTimes.map((p) => mdRow([p.label, p.source, `${fmt(p.medianMs, 1)} ms`, String(r.keyStores.perCredential.find((x) => x.store === p.store)?.parses ?? 'n/a')])),
 		'',
-		...(r.bot ? botMarkdown(r.bot) : []),
 		`Inside the n8n process of (a), both runs: ${probes.length ? probes.join('; ') : 'n/a'}. Raw figures: [bench/results.json](../bench/results.json).`,
+		...(r.bot ? ['', ...botMarkdown(r.bot).slice(0, -1)] : []),
 		README_END,
 	];
 	return lines.join('\n');
