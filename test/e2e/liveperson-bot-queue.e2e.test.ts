@@ -82,6 +82,13 @@ describe.each(VERSIONS)('n8n %s queue mode: the LivePerson bot', (VERSION) => {
 		const r = await fetch(emu.url + p, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 		return { status: r.status, json: (await r.json()) as Record<string, any> };
 	};
+	const workerRuns = () => Object.values(cluster.executionsPerWorker()).reduce((a, b) => a + b, 0);
+	/** Executions the workers finished since `before`, once `expected` are reached (or after 30 s). */
+	const workerRunsSince = async (before: number, expected: number) => {
+		const t0 = Date.now();
+		while (workerRuns() - before < expected && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 300));
+		return workerRuns() - before;
+	};
 	const store = () =>
 		new BotConversationStore(
 			new RedisTokenStore({ host: cluster.env.QUEUE_BULL_REDIS_HOST, port: Number(cluster.env.QUEUE_BULL_REDIS_PORT), encryptionKey: String(cluster.env.N8N_ENCRYPTION_KEY) }),
@@ -129,7 +136,7 @@ describe.each(VERSIONS)('n8n %s queue mode: the LivePerson bot', (VERSION) => {
 	test(
 		'conversations run on the workers; the SDES kept by the main process are in Redis (encrypted)',
 		async () => {
-			const before = Object.values(cluster.executionsPerWorker()).reduce((a, b) => a + b, 0);
+			const before = workerRuns();
 			const start = await emuPost('/thirdpartybots/conversations', { sdes: { unauthenticatedSdes: { personalInfo: { name: 'Quinn' } } } });
 			expect({ status: start.status, problems: start.json.problems }).toEqual({ status: 200, problems: [] });
 			expect(start.json.lines[0].text).toBe('Hi Quinn! I am the n8n sample bot. (skill 1234, engagement 5678)');
@@ -152,14 +159,7 @@ describe.each(VERSIONS)('n8n %s queue mode: the LivePerson bot', (VERSION) => {
 			} finally {
 				await s.store.close();
 			}
-			const t0 = Date.now();
-			let ran = 0;
-			while (Date.now() - t0 < 30_000) {
-				ran = Object.values(cluster.executionsPerWorker()).reduce((a, b) => a + b, 0) - before;
-				if (ran >= 3) break;
-				await new Promise((r) => setTimeout(r, 300));
-			}
-			expect(ran).toBe(3);
+			expect(await workerRunsSince(before, 3)).toBe(3);
 		},
 		STEP_MS,
 	);
@@ -184,7 +184,7 @@ describe.each(VERSIONS)('n8n %s queue mode: the LivePerson bot', (VERSION) => {
 				}
 				const skillId = randomInt(1e6, 1e7);
 				const engagementId = randomInt(1e6, 1e7);
-				const before = Object.values(cluster.executionsPerWorker()).reduce((a, b) => a + b, 0);
+				const before = workerRuns();
 				const start = await emuPost('/thirdpartybots/conversations', {
 					botUrl: `${front.url}/webhook/${webhookId}`,
 					botId,
@@ -208,14 +208,7 @@ describe.each(VERSIONS)('n8n %s queue mode: the LivePerson bot', (VERSION) => {
 					'POST webhook 2xx',
 					'POST webhook 2xx',
 				]);
-				const t1 = Date.now();
-				let ran = 0;
-				while (Date.now() - t1 < 30_000) {
-					ran = Object.values(cluster.executionsPerWorker()).reduce((a, b) => a + b, 0) - before;
-					if (ran >= 3) break;
-					await new Promise((r) => setTimeout(r, 300));
-				}
-				expect(ran).toBe(3);
+				expect(await workerRunsSince(before, 3)).toBe(3);
 			} finally {
 				await front.close();
 			}
