@@ -2,6 +2,8 @@
  * Results of one benchmark run: the JSON shape, the printed table, the hand-written SVG chart and
  * the generated part of docs/performance.md.
  */
+import type { BotBenchRow } from './bot';
+import { botReport, botTargets } from './bot';
 import type { IpAllowlistRun } from './ip-allowlist';
 import { ipAllowlistReport } from './ip-allowlist';
 import type { CredentialRun, LibRun, ParseTime, TokenRun } from './lib-level';
@@ -81,6 +83,8 @@ export interface BenchResults {
 	keyStores: { parseTimes: ParseTime[]; perCredential: CredentialRun[] };
 	/** Guard nodes without n8n (absent in results from before this row existed). */
 	guards?: { ipAllowlist?: IpAllowlistRun };
+	/** LivePerson bot reply latency (bench/bot.ts; absent in results from before this row existed or with --no-bot). */
+	bot?: { n8n: string; rows: BotBenchRow[] };
 	/** Per-version targets are named after their version ("n8n 2.8.4: …"). */
 	targets: Array<{ name: string; target: string; value: string; met: boolean }>;
 }
@@ -174,6 +178,7 @@ export function computeTargets(r: Omit<BenchResults, 'targets'>): BenchResults['
 	for (const c of r.keyStores.perCredential) {
 		t.push({ name: `parses per credential, ${c.store}`, target: '1', value: String(c.parses), met: c.parses === 1 });
 	}
+	if (r.bot) t.push(...botTargets(r.bot.rows).map((x) => ({ ...x, name: `bot, n8n ${r.bot?.n8n}: ${x.name}` })));
 	return t;
 }
 
@@ -279,6 +284,7 @@ export function textReport(r: BenchResults): string {
 	}
 	lines.push(pad(ks), '');
 	if (r.guards?.ipAllowlist) lines.push(ipAllowlistReport(r.guards.ipAllowlist), '');
+	if (r.bot) lines.push(`n8n ${r.bot.n8n}:`, botReport(r.bot.rows), '');
 	const tg: string[][] = [['target', 'wanted', 'measured', 'met']];
 	for (const t of r.targets) tg.push([t.name, t.target, t.value, t.met ? 'yes' : 'NO']);
 	lines.push(pad(tg));
@@ -400,6 +406,20 @@ function versionMarkdown(v: VersionResults): string[] {
 	];
 }
 
+/** The bot reply latency table (issue 23's bot row) for docs/performance.md. */
+function botMarkdown(bot: NonNullable<BenchResults['bot']>): string[] {
+	const verdicts = botTargets(bot.rows).map((t) => `${t.name}: ${t.value} (${t.target}) ${t.met ? 'met' : '**missed**'}`);
+	return [
+		`**LivePerson bot reply latency, n8n ${bot.n8n}** (one TEXT event → the sample bot's echo answer; ms)`,
+		'',
+		mdRow(['run', 'in flight', 'requests', 'p50', 'p95', 'errors']),
+		mdRow(['---', '---:', '---:', '---:', '---:', '---:']),
+		...bot.rows.map((x) => mdRow([x.target, String(x.concurrency), String(x.n), fmt(x.p50, 1), fmt(x.p95, 1), String(x.errors)])),
+		'',
+		...(verdicts.length ? [`Targets: ${verdicts.join('; ')}.`, ''] : []),
+	];
+}
+
 /** The generated part of docs/performance.md (markdown, between the markers; links relative to docs/). */
 export function readmeFigures(r: BenchResults): string {
 	const m = r.meta;
@@ -424,6 +444,7 @@ export function readmeFigures(r: BenchResults): string {
 		...r.keyStores.parseTimes.map((p) => mdRow([p.label, p.source, `${fmt(p.medianMs, 1)} ms`, String(r.keyStores.perCredential.find((x) => x.store === p.store)?.parses ?? 'n/a')])),
 		'',
 		`Inside the n8n process of (a), both runs: ${probes.length ? probes.join('; ') : 'n/a'}. Raw figures: [bench/results.json](../bench/results.json).`,
+		...(r.bot ? ['', ...botMarkdown(r.bot).slice(0, -1)] : []),
 		README_END,
 	];
 	return lines.join('\n');

@@ -28,7 +28,11 @@
  *   --readme                                  rewrite the figures in docs/performance.md from the results
  *   --queue [--n N --parallel K --workers 1,2]  n8n queue mode instead (bench/queue.ts): executions/s with
  *                                             1 and 2 workers, token requests per 1000 executions
- *   --bot [--n N]                             LivePerson bot reply latency instead (bench/bot.ts)
+ *   --bot-n <requests>     BENCH_BOT_N        the bot row (bench/bot.ts, reply latency of the sample bot vs
+ *                                             Webhook + Respond to Webhook vs a bare server, at 1 and 20 in
+ *                                             flight, n8n LP_N8N_VERSION or 2.8.4): requests per level, default 200
+ *   --no-bot                                  skip the bot row (also skipped with --only)
+ *   --bot [--n N]                             the bot row alone, printed only (bench/bot.ts)
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -70,6 +74,10 @@ export interface BenchOptions {
 	ipItems?: number;
 	ipEntries?: number;
 	readme?: boolean;
+	/** The bot reply latency row (bench/bot.ts). Default off here, on from the CLI (`--no-bot` skips it). */
+	bot?: boolean;
+	/** Requests per concurrency level and target of the bot row (default 200). */
+	botN?: number;
 	/** Progress lines (default: stderr). */
 	log?: (line: string) => void;
 	/** Print the table (default true from the CLI). */
@@ -339,6 +347,12 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResults> {
 			for (const k of ['b', 'tokens'] as const) if (lane.prepared?.keys.includes(k)) lane.runs.push(...(await lane.prepared.run(k)));
 		}
 
+		let bot: BenchResults['bot'];
+		if (opts.bot === true && opts.n8n !== false && !opts.only) {
+			log('LivePerson bot reply latency (bench/bot.ts: the sample bot, Webhook + Respond to Webhook, a bare server)');
+			bot = { n8n: process.env.LP_N8N_VERSION || '2.8.4', rows: await runBotBench({ n: opts.botN, log: (line) => log(`bot: ${line}`) }) };
+		}
+
 		const partial = {
 			meta: {
 				date: new Date().toISOString(),
@@ -356,6 +370,7 @@ export async function runBench(opts: BenchOptions = {}): Promise<BenchResults> {
 			tokens: { lib: tokenRuns },
 			keyStores: { parseTimes, perCredential },
 			...(ipAllowlist ? { guards: { ipAllowlist } } : {}),
+			...(bot ? { bot } : {}),
 		};
 		const results: BenchResults = { ...partial, targets: computeTargets(partial) };
 		fs.mkdirSync(outDir, { recursive: true });
@@ -413,7 +428,8 @@ function versionList(name: string, v: string | undefined): string[] {
 }
 
 function parseArgs(argv: string[], env: NodeJS.ProcessEnv): BenchOptions & { onlyIp?: boolean } {
-	const o: BenchOptions & { onlyIp?: boolean } = {};
+	const o: BenchOptions & { onlyIp?: boolean } = { bot: true };
+	if (env.BENCH_BOT_N) o.botN = num('BENCH_BOT_N', env.BENCH_BOT_N);
 	if (env.BENCH_N) o.n = num('BENCH_N', env.BENCH_N);
 	if (env.BENCH_CONCURRENCY) o.concurrency = num('BENCH_CONCURRENCY', env.BENCH_CONCURRENCY);
 	if (env.BENCH_N8N) o.n8nVersions = versionList('BENCH_N8N', env.BENCH_N8N);
@@ -461,6 +477,12 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv): BenchOptions & { onl
 				break;
 			case '--readme':
 				o.readme = true;
+				break;
+			case '--no-bot':
+				o.bot = false;
+				break;
+			case '--bot-n':
+				o.botN = num('--bot-n', value());
 				break;
 			case '--help':
 			case '-h':

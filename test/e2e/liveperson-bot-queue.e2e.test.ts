@@ -6,21 +6,27 @@
  *      conversation, the workers run the workflow, the Bot Reply node's answer travels back to the
  *      waiting call.
  *   2. The conversation store is the cluster's: the SDES/context the main process kept are in Redis,
- *      encrypted, readable by any process with N8N_ENCRYPTION_KEY (this test reads them), and a
- *      conversation written by another process (this test, as a second n8n process would) is the one
- *      the next event sees.
+ *      encrypted, readable by any process with N8N_ENCRYPTION_KEY (this test reads them).
+ *   3. Two receiving processes behind one base URL (a front in this test routes like a load balancer
+ *      could): the emulator's PUT (SDES + context) is received by main, the POST events by an
+ *      `n8n webhook` process; the greeting the workflow answers names the SDES and the context the
+ *      other process kept.
  */
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
+import http from 'node:http';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { startEmulator, type Emulator } from '../../sandbox/emulator';
 import { RedisTokenStore } from '../../lib/auth/store/redis';
 import { BotConversationStore } from '../../lib/inbound/tpb/store';
-import { INSTALL_TIMEOUT_MS, REPO_DIR, type WorkflowNode } from './harness';
+import { INSTALL_TIMEOUT_MS, REPO_DIR, type CredentialInput, type WorkflowNode } from './harness';
 import { startQueueCluster, type QueueCluster } from './queue-cluster';
 import { postgresAvailable } from '../support/postgres-server';
 import { redisAvailable } from '../support/redis-server';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { template } = require('../../scripts/start.js') as { template(value: unknown, vars: Record<string, string>, config: unknown): unknown };
 
 const VERSIONS = (process.env.LP_QUEUE_N8N || '2.8.4').split(',').map((v) => v.trim()).filter(Boolean);
 const STEP_MS = 3 * 60 * 1000;
@@ -29,6 +35,39 @@ const example = JSON.parse(fs.readFileSync(path.join(REPO_DIR, 'examples', 'live
 	nodes: Array<WorkflowNode & { webhookId?: string; credentials?: Record<string, { id: string; name: string }> }>;
 	connections: Record<string, unknown>;
 };
+
+const CONTEXT_SUFFIX = ' (skill {{ $json.context?.skillId }}, engagement {{ $json.context?.engagementId }})';
+function withContextInGreeting<T extends { parameters: Record<string, any> }>(node: T): T {
+	const messages = node.parameters.messages.message as Array<{ type: string; text: string }>;
+	return { ...node, parameters: { ...node.parameters, messages: { message: messages.map((m, i) => (i === 0 ? { ...m, text: m.text + CONTEXT_SUFFIX } : m)) } } };
+}
+
+/** A front on 127.0.0.1: PUT and GET to `putTo`, POST to `postTo` (as a load balancer may split them); counts per target. */
+async function startSplitFront(putTo: string, postTo: string): Promise<{ url: string; seen: Array<{ method: string; to: 'main' | 'webhook'; status: number }>; close(): Promise<void> }> {
+	const seen: Array<{ method: string; to: 'main' | 'webhook'; status: number }> = [];
+	const server = http.createServer((req, res) => {
+		const chunks: Buffer[] = [];
+		req.on('data', (c: Buffer) => chunks.push(c));
+		req.on('end', async () => {
+			const to = req.method === 'POST' ? 'webhook' : 'main';
+			const headers: Record<string, string> = {};
+			for (const h of ['authorization', 'content-type']) if (typeof req.headers[h] === 'string') headers[h] = req.headers[h] as string;
+			try {
+				const r = await fetch((to === 'main' ? putTo : postTo) + req.url, { method: req.method, headers, body: chunks.length ? Buffer.concat(chunks) : undefined });
+				const body = Buffer.from(await r.arrayBuffer());
+				seen.push({ method: req.method ?? '', to, status: r.status });
+				res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json' });
+				res.end(body);
+			} catch (e) {
+				seen.push({ method: req.method ?? '', to, status: 502 });
+				res.writeHead(502).end(String(e));
+			}
+		});
+	});
+	await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+	const { port } = server.address() as { port: number };
+	return { url: `http://127.0.0.1:${port}`, seen, close: () => new Promise((r) => server.close(() => r())) };
+}
 
 if (!(postgresAvailable() && redisAvailable())) throw new Error('queue-mode e2e needs PostgreSQL 15 and redis-server: apt-get install postgresql redis-server');
 
@@ -43,6 +82,13 @@ describe.each(VERSIONS)('n8n %s queue mode: the LivePerson bot', (VERSION) => {
 		const r = await fetch(emu.url + p, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 		return { status: r.status, json: (await r.json()) as Record<string, any> };
 	};
+	const workerRuns = () => Object.values(cluster.executionsPerWorker()).reduce((a, b) => a + b, 0);
+	/** Executions the workers finished since `before`, once `expected` are reached (or after 30 s). */
+	const workerRunsSince = async (before: number, expected: number) => {
+		const t0 = Date.now();
+		while (workerRuns() - before < expected && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 300));
+		return workerRuns() - before;
+	};
 	const store = () =>
 		new BotConversationStore(
 			new RedisTokenStore({ host: cluster.env.QUEUE_BULL_REDIS_HOST, port: Number(cluster.env.QUEUE_BULL_REDIS_PORT), encryptionKey: String(cluster.env.N8N_ENCRYPTION_KEY) }),
@@ -52,9 +98,20 @@ describe.each(VERSIONS)('n8n %s queue mode: the LivePerson bot', (VERSION) => {
 		emu = await startEmulator();
 		cluster = await startQueueCluster({ version: VERSION, workers: 2 });
 		const credential = { id: 'lpQueueBotCred01', name: 'LivePerson bot (emulator)' };
-		await cluster.importCredentials([{ ...credential, type: 'livePersonBotApi', data: { accountIds: emu.config.accountId, csdsHost: emu.url, allowedInternalNetworks: 'loopback' } }]);
+		// The sample credentials the order lookup uses (sandbox/samples/credentials.json, filled in for this emulator).
+		const used = new Set(example.nodes.flatMap((n) => Object.values(n.credentials ?? {}).map((c) => c.id)));
+		const samples = (JSON.parse(fs.readFileSync(path.join(REPO_DIR, 'sandbox', 'samples', 'credentials.json'), 'utf8')) as CredentialInput[]).filter(
+			(c) => used.has(c.id) && c.type !== 'livePersonBotApi',
+		);
+		expect(samples.length).toBeGreaterThan(0);
+		await cluster.importCredentials([
+			{ ...credential, type: 'livePersonBotApi', data: { accountIds: emu.config.accountId, csdsHost: emu.url, allowedInternalNetworks: 'loopback' } },
+			...(template(samples, { EMULATOR_URL: emu.url }, emu.config) as CredentialInput[]),
+		]);
 		const nodes = example.nodes.map((n) => {
 			const { id: _id, ...rest } = n as WorkflowNode & { id?: string };
+			// The greeting also names the context's skill and engagement: what the PUT kept, seen by the POST.
+			if (n.name === 'Greeting') return withContextInGreeting(rest);
 			if (!n.type.endsWith('.livePersonBotTrigger')) return rest;
 			return { ...rest, webhookId, parameters: { ...n.parameters, botId }, credentials: { livePersonBotApi: credential } };
 		});
@@ -79,10 +136,10 @@ describe.each(VERSIONS)('n8n %s queue mode: the LivePerson bot', (VERSION) => {
 	test(
 		'conversations run on the workers; the SDES kept by the main process are in Redis (encrypted)',
 		async () => {
-			const before = Object.values(cluster.executionsPerWorker()).reduce((a, b) => a + b, 0);
+			const before = workerRuns();
 			const start = await emuPost('/thirdpartybots/conversations', { sdes: { unauthenticatedSdes: { personalInfo: { name: 'Quinn' } } } });
 			expect({ status: start.status, problems: start.json.problems }).toEqual({ status: 200, problems: [] });
-			expect(start.json.lines[0].text).toBe('Hi Quinn! I am the n8n sample bot.');
+			expect(start.json.lines[0].text).toBe('Hi Quinn! I am the n8n sample bot. (skill 1234, engagement 5678)');
 			const id = start.json.conversation.conversationId as string;
 			const hello = await emuPost(`/thirdpartybots/conversations/${id}/messages`, { text: 'hello' });
 			expect(hello.json.lines[0].text).toBe('You said: hello');
@@ -102,37 +159,59 @@ describe.each(VERSIONS)('n8n %s queue mode: the LivePerson bot', (VERSION) => {
 			} finally {
 				await s.store.close();
 			}
-			const t0 = Date.now();
-			let ran = 0;
-			while (Date.now() - t0 < 30_000) {
-				ran = Object.values(cluster.executionsPerWorker()).reduce((a, b) => a + b, 0) - before;
-				if (ran >= 3) break;
-				await new Promise((r) => setTimeout(r, 300));
-			}
-			expect(ran).toBe(3);
+			expect(await workerRunsSince(before, 3)).toBe(3);
 		},
 		STEP_MS,
 	);
 
 	test(
-		'a conversation kept by another process is the one the next event sees',
+		'PUT received by main, POST events by an `n8n webhook` process: the reply names the SDES and context of the PUT',
 		async () => {
-			const conversationId = randomUUID();
-			const s = store();
+			const second = await cluster.startWebhookProcess();
+			const front = await startSplitFront(cluster.baseUrl, second.baseUrl);
 			try {
-				await s.saveConversation({ botId, environment: 'draft', conversationId }, { sdes: { unauthenticatedSdes: { personalInfo: { name: 'Avery' } } }, context: { type: 'MESSAGING', skillId: 1, engagementId: 2 } });
+				// The webhook process loads the active workflows at start: wait until it serves the bot.
+				const t0 = Date.now();
+				for (;;) {
+					const r = await fetch(`${second.baseUrl}/webhook/${webhookId}/v1/bots/${botId}/environments/draft/conversations/${randomUUID()}/events`, {
+						method: 'POST',
+						headers: { 'content-type': 'application/json' },
+						body: '{}',
+					});
+					if (r.status === 401) break;
+					if (Date.now() - t0 > 60_000) throw new Error(`the webhook process does not serve the bot (HTTP ${r.status}):\n${second.process.logs().slice(-3000)}`);
+					await new Promise((r2) => setTimeout(r2, 300));
+				}
+				const skillId = randomInt(1e6, 1e7);
+				const engagementId = randomInt(1e6, 1e7);
+				const before = workerRuns();
+				const start = await emuPost('/thirdpartybots/conversations', {
+					botUrl: `${front.url}/webhook/${webhookId}`,
+					botId,
+					sdes: { unauthenticatedSdes: { personalInfo: { name: 'Avery' } } },
+					context: { type: 'MESSAGING', skillId, engagementId, campaignId: 1, visitor: { id: 'visitor-q' } },
+				});
+				expect({ status: start.status, problems: start.json.problems }).toEqual({ status: 200, problems: [] });
+				expect(start.json.lines[0].text).toBe(`Hi Avery! I am the n8n sample bot. (skill ${skillId}, engagement ${engagementId})`);
+				const id = start.json.conversation.conversationId as string;
+				// The API Integration lookup runs on a worker for an event the webhook process received.
+				const order = await emuPost(`/thirdpartybots/conversations/${id}/messages`, { text: 'order 77 please' });
+				expect(order.json.lines[0].text).toBe('Order 77: the order service answered OK (looked up through the LivePerson API Integration node).');
+				const bye = await emuPost(`/thirdpartybots/conversations/${id}/messages`, { text: 'bye' });
+				expect(bye.json.conversation).toMatchObject({ status: 'closed' });
+				// Who received what: environments, state and the PUT went to main, every event to the webhook process; all answered 2xx.
+				expect(front.seen.map((s) => `${s.method} ${s.to} ${s.status >= 200 && s.status < 300 ? '2xx' : s.status}`)).toEqual([
+					'GET main 2xx',
+					'GET main 2xx',
+					'PUT main 2xx',
+					'POST webhook 2xx',
+					'POST webhook 2xx',
+					'POST webhook 2xx',
+				]);
+				expect(await workerRunsSince(before, 3)).toBe(3);
 			} finally {
-				await s.store.close();
+				await front.close();
 			}
-			const token = (await emuPost('/thirdpartybots/token', {})).json.access_token as string;
-			const r = await fetch(`${botUrl}/v1/bots/${botId}/environments/draft/conversations/${conversationId}/events`, {
-				method: 'POST',
-				headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-				body: JSON.stringify({ type: 'CONVERSATION', source: 'CONVERSATION', data: { name: 'STARTED' }, context: { lpEvent: {} } }),
-			});
-			expect(r.status).toBe(200);
-			const body = (await r.json()) as { response: Array<{ data: { message?: string } }> };
-			expect(body.response[0].data.message).toBe('Hi Avery! I am the n8n sample bot.');
 		},
 		STEP_MS,
 	);

@@ -202,14 +202,18 @@ describe(`LivePerson bot in n8n ${VERSION}: the emulator plays Third-Party Bots`
 			expect(bye.lines.map((l) => l.kind)).toEqual(['text', 'close']);
 			expect(bye.conversation.status).toBe('closed');
 
-			// 3: free text, then "human" transfers.
+			// 3: free text, an order lookup (Domains → LivePerson API Integration with the sandbox OAuth2
+			// client-credentials credential → the emulator's protected API), then "human" transfers.
 			const c = await startConv();
 			const idC = c.conversation.conversationId;
 			expect((await say(idC, 'hello there')).lines[0].text).toBe('You said: hello there');
+			const order = await say(idC, 'where is order #4711?');
+			expect(order.lines[0]).toMatchObject({ kind: 'text', text: 'Order 4711: the order service answered OK (looked up through the LivePerson API Integration node).' });
+			expect(order.lines[1]).toMatchObject({ kind: 'quickReplies', replies: ['Talk to an agent', 'Bye'] });
 			expect((await say(idC, 'I want a human please')).conversation).toMatchObject({ status: 'transferred', transferredTo: { skillName: 'human-agents' } });
 
-			// One execution per event: 3 STARTED + 5 TEXT.
-			expect(await settledCount(example.id, before + 8)).toBe(before + 8);
+			// One execution per event: 3 STARTED + 6 TEXT.
+			expect(await settledCount(example.id, before + 9)).toBe(before + 9);
 			// Every call was answered at the first attempt.
 			const calls = (await emu<Array<{ attempt: number; status: unknown }>>('GET', '/thirdpartybots/calls')).json;
 			expect(calls.filter((x) => x.attempt > 1)).toEqual([]);

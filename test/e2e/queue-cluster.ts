@@ -63,6 +63,11 @@ export interface QueueCluster {
 	executionsPerWorker(): Record<string, number>;
 	/** Rows of execution_entity for a workflow, by status. */
 	executionStatus(workflowId: string): Record<string, number>;
+	/**
+	 * Starts one more receiving process, `n8n webhook` on its own port (same database, Redis and key), as
+	 * a load balancer would put next to main; stopped with the cluster. Resolves once it answers /healthz.
+	 */
+	startWebhookProcess(name?: string): Promise<{ process: ClusterProcess; baseUrl: string }>;
 	stop(): Promise<void>;
 }
 
@@ -275,6 +280,21 @@ export async function startQueueCluster(opts: QueueClusterOptions = {}): Promise
 					out[status] = Number(n);
 				}
 				return out;
+			},
+			async startWebhookProcess(name = 'webhook') {
+				const webhookPort = await freePort();
+				const proc = spawnN8n(
+					name,
+					install,
+					['webhook'],
+					{ ...env, N8N_PORT: String(webhookPort), N8N_RUNNERS_BROKER_PORT: String(await freePort()), QUEUE_HEALTH_CHECK_PORT: String(await freePort()) },
+					userFolder,
+					path.join(userFolder, `${name}.log`),
+				);
+				started.push(() => proc.kill('SIGTERM'));
+				const url = `http://127.0.0.1:${webhookPort}`;
+				await waitFor(`${name} /healthz`, async () => (await fetch(`${url}/healthz`)).ok, 180_000, proc);
+				return { process: proc, baseUrl: url };
 			},
 			stop: stopAll,
 		};

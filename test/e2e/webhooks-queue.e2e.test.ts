@@ -5,12 +5,9 @@
  * ONE execution: the dedup leases live in the Redis n8n already uses (nodes/shared/tokenStore.ts), so the
  * processes agree. Counted in n8n's database (execution_entity), leases counted in Redis.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { createHmac, randomUUID } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { freePort, INSTALL_TIMEOUT_MS, nodeType } from './harness';
+import { INSTALL_TIMEOUT_MS, nodeType } from './harness';
 import { startQueueCluster, type QueueCluster } from './queue-cluster';
 import { postgresAvailable } from '../support/postgres-server';
 import { redisAvailable } from '../support/redis-server';
@@ -25,13 +22,12 @@ const EVENTS = ['ms.MessagingEventNotification.ContentEvent', 'ms.MessagingEvent
 if (!(postgresAvailable() && redisAvailable())) throw new Error('queue-mode e2e needs PostgreSQL 15 and redis-server: apt-get install postgresql redis-server');
 
 let cluster: QueueCluster | undefined;
-let webhookProc: ChildProcess | undefined;
-let webhookLog = '';
+let webhookLog = (): string => '';
 
 async function until(what: string, ready: () => Promise<boolean> | boolean, ms = 120_000): Promise<void> {
 	const end = Date.now() + ms;
 	while (!(await ready())) {
-		if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${webhookLog.slice(-2000)}`);
+		if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${webhookLog().slice(-2000)}`);
 		await new Promise((r) => setTimeout(r, 300));
 	}
 }
@@ -75,38 +71,14 @@ describe(`LivePerson Trigger in n8n ${VERSION} queue mode: redeliveries to two p
 		);
 		mainUrl = `${cluster.baseUrl}/webhook/${webhookId}/liveperson`;
 		// A second receiving process: `n8n webhook` on its own port, same database, Redis and key.
-		const port = await freePort();
-		webhookProc = spawn(cluster.install.nodeBin, [cluster.install.bin, 'webhook'], {
-			env: { ...cluster.env, N8N_PORT: String(port), N8N_RUNNERS_BROKER_PORT: String(await freePort()), QUEUE_HEALTH_CHECK_PORT: String(await freePort()) },
-			cwd: cluster.userFolder,
-			detached: true,
-			stdio: ['ignore', 'pipe', 'pipe'],
-		});
-		webhookProc.stdout?.on('data', (d: Buffer) => (webhookLog += d.toString()));
-		webhookProc.stderr?.on('data', (d: Buffer) => (webhookLog += d.toString()));
-		webhookUrl = `http://127.0.0.1:${port}/webhook/${webhookId}/liveperson`;
+		const second = await cluster.startWebhookProcess();
+		webhookLog = () => second.process.logs();
+		webhookUrl = `${second.baseUrl}/webhook/${webhookId}/liveperson`;
 		const probe = (url: string) => post(url, { 'content-type': 'application/json' }, '{}');
 		await until('both processes to serve the trigger (401 to an unsigned call)', async () => (await probe(mainUrl)) === 401 && (await probe(webhookUrl)) === 401);
 	}, INSTALL_TIMEOUT_MS);
 
 	afterAll(async () => {
-		if (webhookProc?.pid && webhookProc.exitCode === null) {
-			const exited = new Promise((r) => webhookProc!.once('exit', r));
-			try {
-				process.kill(-webhookProc.pid, 'SIGTERM');
-			} catch {
-				/* gone */
-			}
-			await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
-			try {
-				process.kill(-webhookProc.pid, 'SIGKILL');
-			} catch {
-				/* gone */
-			}
-		}
-		webhookProc?.stdout?.destroy();
-		webhookProc?.stderr?.destroy();
-		if (cluster) fs.writeFileSync(path.join(cluster.userFolder, 'webhook.log'), webhookLog);
 		await cluster?.stop();
 	}, 120_000);
 

@@ -8,7 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import * as jose from 'jose';
-import { verifyTpbAuthorization, TPB_SCOPE, TPB_LEGACY_SCOPE, type TpbAuthConfig } from '../../lib/inbound/tpb/auth';
+import { verifyTpbAuthorization, TpbVerdictCache, TPB_SCOPE, TPB_LEGACY_SCOPE, type TpbAuthConfig } from '../../lib/inbound/tpb/auth';
 import { JwksCache } from '../../lib/jwt/verify';
 import { OutboundPolicy } from '../../lib/net/policy';
 
@@ -40,6 +40,8 @@ const cfg = (): TpbAuthConfig => ({
 	cache: new JwksCache({ now: () => NOW.getTime() }),
 	clockToleranceSec: 30,
 	currentDate: NOW,
+	// A fresh verdict cache per call: every check below is a full verification.
+	verdicts: new TpbVerdictCache(),
 });
 
 interface TokenOpts {
@@ -140,5 +142,54 @@ describe('Custom Endpoint authorization with the zone\'s Sentinel public key (PE
 			.sign(new TextEncoder().encode(pemCfg().publicKeyPem));
 		expect(await verifyTpbAuthorization(`Bearer ${hs}`, pemCfg())).toMatchObject({ ok: false, reason: 'algorithm_not_allowed' });
 		expect(fetches).toBe(before);
+	});
+});
+
+describe('verified tokens are remembered (one signature check per token, not per call)', () => {
+	// An empty key set cache each call: a verification fetches the key set, a remembered token does not.
+	const at = (verdicts: TpbVerdictCache | false, date: Date): TpbAuthConfig => ({ ...cfg(), cache: new JwksCache({ now: () => date.getTime() }), currentDate: date, verdicts });
+
+	it('the same token again: no key set fetch, same verdict; another token, another account or no cache: verified', async () => {
+		const verdicts = new TpbVerdictCache();
+		const t = await token({ exp: nowSec + 3000 });
+		let before = fetches;
+		expect(await verifyTpbAuthorization(`Bearer ${t}`, at(verdicts, NOW))).toMatchObject({ ok: true, accountId: '12345678' });
+		expect(fetches).toBe(before + 1);
+		before = fetches;
+		const again = await verifyTpbAuthorization(`Bearer ${t}`, at(verdicts, new Date(NOW.getTime() + 60_000)));
+		expect(again).toMatchObject({ ok: true, accountId: '12345678', legacyScope: false });
+		expect(fetches).toBe(before);
+		// A changed signature is another token: verified (and refused).
+		const tampered = `${t.slice(0, -4)}${t.slice(-4) === 'AAAA' ? 'BBBB' : 'AAAA'}`;
+		expect(await verifyTpbAuthorization(`Bearer ${tampered}`, at(verdicts, NOW))).toMatchObject({ ok: false, reason: 'bad_signature' });
+		// Without the cache every call verifies.
+		before = fetches;
+		await verifyTpbAuthorization(`Bearer ${t}`, at(false, NOW));
+		expect(fetches).toBe(before + 1);
+		// Refused tokens are not remembered; a wrong scope stays refused.
+		const scoped = await token({ scope: 'messaging.consumer' });
+		for (let i = 0; i < 2; i++) expect(await verifyTpbAuthorization(`Bearer ${scoped}`, at(verdicts, NOW))).toMatchObject({ ok: false, reason: 'wrong_scope' });
+	});
+
+	it('a remembered token still expires, and nothing is remembered longer than maxAgeMs', async () => {
+		const verdicts = new TpbVerdictCache({ maxAgeMs: 120_000 });
+		const t = await token({ exp: nowSec + 100 });
+		expect(await verifyTpbAuthorization(`Bearer ${t}`, at(verdicts, NOW))).toMatchObject({ ok: true });
+		// 100 s + 30 s tolerance later: expired, although it was accepted before.
+		expect(await verifyTpbAuthorization(`Bearer ${t}`, at(verdicts, new Date(NOW.getTime() + 131_000)))).toMatchObject({ ok: false, reason: 'expired' });
+		const long = await token({ exp: nowSec + 3600 });
+		await verifyTpbAuthorization(`Bearer ${long}`, at(verdicts, NOW));
+		let before = fetches;
+		await verifyTpbAuthorization(`Bearer ${long}`, at(verdicts, new Date(NOW.getTime() + 119_000)));
+		expect(fetches).toBe(before);
+		before = fetches;
+		expect(await verifyTpbAuthorization(`Bearer ${long}`, at(verdicts, new Date(NOW.getTime() + 121_000)))).toMatchObject({ ok: true });
+		expect(fetches).toBe(before + 1);
+	});
+
+	it('is bounded', async () => {
+		const verdicts = new TpbVerdictCache({ maxEntries: 2 });
+		for (const exp of [nowSec + 1000, nowSec + 1001, nowSec + 1002]) await verifyTpbAuthorization(`Bearer ${await token({ exp })}`, at(verdicts, NOW));
+		expect(verdicts.size).toBe(2);
 	});
 });

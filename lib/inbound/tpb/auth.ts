@@ -15,6 +15,7 @@
  * use: an audience that is not configured is refused before anything is fetched, and the signature,
  * issuer and audience are then verified for that account.
  */
+import { createHash } from 'node:crypto';
 import * as jose from 'jose';
 import { importStaticKey, verifyJwt, type InvalidReason, type JwksCache, type KeySource } from '../../jwt/verify';
 import { OutboundPolicy } from '../../net/policy';
@@ -42,6 +43,62 @@ export interface TpbAuthConfig {
 	cache?: JwksCache;
 	clockToleranceSec?: number;
 	currentDate?: Date;
+	/** Tokens already verified (default: the process-wide one, `sharedTpbVerdicts()`); false: verify every call. */
+	verdicts?: TpbVerdictCache | false;
+}
+
+/**
+ * Tokens already verified. Third-Party Bots reuses one Sentinel token for its calls until it expires,
+ * so the RS256 signature (most of this package's own work per call) is checked once per token and key
+ * source instead of on every call. Only accepted tokens are kept; an entry lives at most `maxAgeMs`
+ * (default 10 min, the key set cache's max age: a key taken out of the key set stops counting within
+ * the same time) and never past the token's `exp` + tolerance; `exp`/`nbf` are compared again on every
+ * call and the scope is checked again. Keyed by a SHA-256 of the token, the key source, the account
+ * and the tolerance; at most `maxEntries` (oldest dropped first).
+ */
+export class TpbVerdictCache {
+	private readonly entries = new Map<string, { claims: jose.JWTPayload; until: number }>();
+	readonly maxAgeMs: number;
+	readonly maxEntries: number;
+
+	constructor(options: { maxAgeMs?: number; maxEntries?: number } = {}) {
+		this.maxAgeMs = options.maxAgeMs ?? 10 * 60_000;
+		this.maxEntries = options.maxEntries ?? 1000;
+	}
+
+	get size(): number {
+		return this.entries.size;
+	}
+
+	get(key: string, nowMs: number): jose.JWTPayload | undefined {
+		const hit = this.entries.get(key);
+		if (!hit) return undefined;
+		if (nowMs >= hit.until) {
+			this.entries.delete(key);
+			return undefined;
+		}
+		return hit.claims;
+	}
+
+	set(key: string, claims: jose.JWTPayload, until: number): void {
+		this.entries.delete(key);
+		if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
+		this.entries.set(key, { claims, until });
+	}
+}
+
+let sharedVerdicts: TpbVerdictCache | undefined;
+/** The process-wide cache of verified Custom Endpoint tokens. */
+export function sharedTpbVerdicts(): TpbVerdictCache {
+	if (!sharedVerdicts) sharedVerdicts = new TpbVerdictCache();
+	return sharedVerdicts;
+}
+
+/** A cached verdict still holds at `nowSec`: exp (required) and nbf compared again with the tolerance. */
+function stillValid(claims: jose.JWTPayload, nowSec: number, toleranceSec: number): boolean {
+	if (typeof claims.exp !== 'number' || nowSec - toleranceSec >= claims.exp) return false;
+	if (typeof claims.nbf === 'number' && nowSec + toleranceSec < claims.nbf) return false;
+	return true;
 }
 
 export type TpbAuthResult =
@@ -84,22 +141,34 @@ export async function verifyTpbAuthorization(header: string | string[] | undefin
 	const key: KeySource = cfg.publicKeyPem
 		? { type: 'pem', pem: cfg.publicKeyPem }
 		: { type: 'jwks', url: await sentinelJwksUrl(cfg, accountId), policy: cfg.policy, cache: cfg.cache };
-	const verdict = await verifyJwt(token, {
-		key,
-		algorithms: TPB_ALGORITHMS,
-		issuer: SENTINEL_ISSUER,
-		audience: accountId,
-		clockToleranceSec: cfg.clockToleranceSec ?? 30,
-		requireExpiration: true,
-		currentDate: cfg.currentDate,
-	});
-	if (!verdict.valid) return { ok: false, reason: verdict.reason, message: verdict.message };
-	const scopes = scopesOf(verdict.claims);
+	const toleranceSec = cfg.clockToleranceSec ?? 30;
+	const nowMs = cfg.currentDate?.getTime() ?? Date.now();
+	const verdicts = cfg.verdicts === false ? undefined : (cfg.verdicts ?? sharedTpbVerdicts());
+	const source = key.type === 'pem' ? `pem:${createHash('sha256').update(key.pem).digest('hex')}` : `jwks:${key.url}\0${cfg.policy?.fingerprint ?? ''}`;
+	const verdictKey = `${createHash('sha256').update(token).digest('hex')}\0${source}\0${accountId}\0${toleranceSec}`;
+	let claims = verdicts?.get(verdictKey, nowMs);
+	if (claims && !stillValid(claims, Math.floor(nowMs / 1000), toleranceSec)) claims = undefined;
+	if (!claims) {
+		const verdict = await verifyJwt(token, {
+			key,
+			algorithms: TPB_ALGORITHMS,
+			issuer: SENTINEL_ISSUER,
+			audience: accountId,
+			clockToleranceSec: toleranceSec,
+			requireExpiration: true,
+			currentDate: cfg.currentDate,
+		});
+		if (!verdict.valid) return { ok: false, reason: verdict.reason, message: verdict.message };
+		claims = verdict.claims;
+		const exp = typeof claims.exp === 'number' ? (claims.exp + toleranceSec) * 1000 : nowMs;
+		verdicts?.set(verdictKey, claims, Math.min(nowMs + verdicts.maxAgeMs, exp));
+	}
+	const scopes = scopesOf(claims);
 	const current = scopes.includes(TPB_SCOPE);
 	if (!current && !scopes.includes(TPB_LEGACY_SCOPE)) {
 		return { ok: false, reason: 'wrong_scope', message: `The token lacks the scope "${TPB_SCOPE}"` };
 	}
-	return { ok: true, accountId, claims: verdict.claims, legacyScope: !current };
+	return { ok: true, accountId, claims, legacyScope: !current };
 }
 
 /** Credential test: each account's key set can be fetched and has keys. One line per account. */
