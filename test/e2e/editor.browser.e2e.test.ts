@@ -240,6 +240,22 @@ function credentialSamples(emulatorUrl: string, keyStoreB64: string): Record<str
 			],
 			secrets: [c.oauth2Client.clientSecret],
 		},
+		livePersonAppInstallationApi: {
+			fields: [
+				{ name: 'accountId', value: c.accountId },
+				{ name: 'clientId', value: c.oauth2Client.clientId },
+				{ name: 'clientSecret', value: c.oauth2Client.clientSecret },
+			],
+			secrets: [c.oauth2Client.clientSecret],
+		},
+		livePersonBotApi: {
+			fields: [
+				{ name: 'accountIds', value: c.accountId },
+				{ name: 'csdsHost', value: emulatorUrl },
+				{ name: 'allowedInternalNetworks', value: 'loopback' },
+			],
+			secrets: [],
+		},
 	};
 }
 
@@ -528,7 +544,8 @@ describe(`the package in the n8n ${process.env.LP_N8N_VERSION ?? '2.8.4'} editor
 				const listed = await page.locator('[data-test-id="node-creator-item-name"]').allInnerTexts();
 				throw new Error(`"${node.displayName}" (${node.type}) not in the node panel; listed: ${listed.join(', ') || 'nothing'}`);
 			});
-			await expect(item.locator('[data-test-id="node-creator-item-name"]').first().innerText()).resolves.toBe(node.displayName);
+			// n8n's node panel lists a trigger without its " Trigger" suffix ("LivePerson Trigger" → "LivePerson").
+			expect([node.displayName, node.displayName.replace(/ Trigger$/, '')]).toContain(await item.locator('[data-test-id="node-creator-item-name"]').first().innerText());
 			const img = item.locator('img').first();
 			await img.waitFor();
 			const src = await img.getAttribute('src');
