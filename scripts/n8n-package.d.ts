@@ -6,7 +6,11 @@ export const NPM_INSTALL_ARGS: string[];
 export const DEFAULT_REGISTRY: string;
 /** The "prepack" script: removes dist/ and runs `npm run build`. */
 export function build(repoDir?: string): void;
-/** gitRef (or env LP_PACK_REF): build from that commit's files instead of the working tree. */
+/**
+ * gitRef (or env LP_PACK_REF): build from that commit's files instead of the working tree. Env
+ * LP_PACKED_TGZ (set by `npm test` for its children): a copy of that tarball instead of packing this
+ * working tree again.
+ */
 export function buildAndPack(opts?: {
 	repoDir?: string;
 	outDir?: string;

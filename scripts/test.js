@@ -5,7 +5,7 @@
  *      redis-server and postgresql for the queue-mode test), installed when missing and we may (root);
  *      otherwise the tests that need them fail clearly
  *   2. the pinned n8n installs, started in the background (they overlap the next steps)
- *   3. lint, type check, build
+ *   3. lint, type check, build (with e2e: build + npm pack once; every e2e file installs that tarball)
  *   4. jest unit + integration (parallel), then engine (workflows in n8n's own engine of both pinned
  *      versions, in-process), then e2e (real n8n servers, one file at a time), then the sandbox,
  *      webhook, bot and browser tests on the newest pinned n8n
@@ -146,7 +146,22 @@ if (!only) {
 	run('lint', 'npm', ['run', '--silent', 'lint']);
 	run('type check', 'npm', ['run', '--silent', 'typecheck']);
 }
-run('build', 'npm', ['run', '--silent', 'build']);
+if (!only || only === 'e2e') {
+	// The e2e files and sandbox starts install this package packed: pack once here (prepack builds dist/,
+	// so this is also the build) and let every child install a copy of that tarball (LP_PACKED_TGZ, read
+	// by scripts/n8n-package.js buildAndPack) instead of building and packing again per file.
+	const packDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lp-test-pack-'));
+	process.on('exit', () => fs.rmSync(packDir, { recursive: true, force: true }));
+	run('build + npm pack', 'npm', ['pack', '--silent', '--ignore-scripts=false', '--pack-destination', packDir], { stdio: ['ignore', 'ignore', 'inherit'] });
+	const tgz = fs.readdirSync(packDir).find((f) => f.endsWith('.tgz'));
+	if (!tgz) {
+		process.stdout.write(`=== npm pack wrote no tarball into ${packDir}\n`);
+		process.exit(1);
+	}
+	process.env.LP_PACKED_TGZ = path.join(packDir, tgz);
+} else {
+	run('build', 'npm', ['run', '--silent', 'build']);
+}
 if (!only || only === 'unit' || only === 'integration') {
 	const projects = only ? [only] : ['unit', 'integration'];
 	run(`jest ${projects.join(' + ')}`, 'npx', ['jest', '--selectProjects', ...projects, '--maxWorkers=2']);
