@@ -19,7 +19,9 @@
  *   tarball route (docs/install.md's commands with the tarball of the fresh clone) → nodes listed
  *
  * n8n's button itself can not be pressed against a local registry (N8N_COMMUNITY_PACKAGES_REGISTRY needs
- * an enterprise licence), so the test runs the button's commands. Durations are printed at the end.
+ * an enterprise licence), so the test runs the button's commands. The routes of both versions run side
+ * by side (six user folders, each on its own port), each test checking its own route. Durations are
+ * printed at the end.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -309,6 +311,8 @@ beforeAll(async () => {
 }, INSTALL_TIMEOUT_MS);
 
 afterAll(async () => {
+	// Every route has ended (and closed its n8n) before the registry and the folders go away.
+	await Promise.allSettled([...routes.values()].flatMap((r) => [r.registry.updated, r.manual, r.tarball]));
 	await verdaccio?.stop();
 	await emulator?.close();
 	if (work) fs.rmSync(work, { recursive: true, force: true });
@@ -324,42 +328,154 @@ test('docs/install.md shows the commands this test runs', () => {
 	expect(doc).toContain(`npm i ${PACKAGE_NAME}`);
 });
 
-describe.each(N8N_VERSIONS)('install routes into n8n %s', (version) => {
+/**
+ * The routes of both versions run side by side (each n8n start takes 5-12 s, mostly waiting on one
+ * core): every route is a pipeline started once, in its own user folder on its own port, and each
+ * test awaits its own pipeline's outcome and checks it. A route's failure fails its own test only.
+ */
+interface RegistryRoute {
+	/** n8n's install commands ran, n8n loaded the first version and the sample answered. */
+	installed: Promise<N8nInstance>;
+	/** n8n's update commands ran and n8n loaded the new version. */
+	updated: Promise<void>;
+}
+
+/** A promise whose rejection is reported where it is awaited (its test), not as an unhandled one. */
+function pending<T>(p: Promise<T>): Promise<T> {
+	p.catch(() => undefined);
+	return p;
+}
+
+function registryRoute(version: string): RegistryRoute {
 	const hookPath = `lp-routes-${version.replace(/\./g, '-')}-${randomBytes(3).toString('hex')}`;
-	let n8n: N8nInstance | undefined;
+	const installed = pending(
+		(async () => {
+			const n8n = await timed(`${version} n8n install check + user folder`, () => createN8n(version, { tgz: false, env: { N8N_UNVERIFIED_PACKAGES_ENABLED: 'true' } }));
+			try {
+				const done = await timed(`${version} registry install (n8n's commands)`, () =>
+					installFromRegistry(n8n.userFolder, PACKAGE_NAME, { version: firstVersion, registry: verdaccio!.url, env: n8n.env }),
+				);
+				expect(done.commands).toEqual([
+					['npm', 'pack', `${PACKAGE_NAME}@${firstVersion}`, `--registry=${verdaccio!.url}`, '--quiet'],
+					['npm', 'install', ...NPM_INSTALL_ARGS, `--registry=${verdaccio!.url}`],
+				]);
+				const nodesDir = path.join(n8n.userFolder, '.n8n', 'nodes');
+				expect(JSON.parse(fs.readFileSync(path.join(nodesDir, 'package.json'), 'utf8'))).toEqual({ name: 'installed-nodes', private: true, dependencies: { [PACKAGE_NAME]: firstVersion } });
+				// Runtime dependencies came through the registry; n8n-workflow (our peer) was not installed again.
+				expect(fs.existsSync(path.join(done.dir, 'node_modules', 'undici', 'package.json'))).toBe(true);
+				expect(fs.existsSync(path.join(done.dir, 'node_modules', 'n8n-workflow'))).toBe(false);
+				expect(fs.readdirSync(nodesDir).filter((f) => f.endsWith('.tgz'))).toEqual([]);
 
-	afterAll(async () => {
-		await n8n?.close();
-	});
+				const server = await timed(`${version} n8n start (registry route)`, () => startServer(n8n));
+				try {
+					await expectLoaded(server, firstVersion);
+					await activateDomainsSample(server, hookPath);
+					const before = emulator!.count('csds.all');
+					expectAgentVep(await timed(`${version} Domains sample run`, () => callDomainsSample(server, hookPath)));
+					expect(emulator!.count('csds.all')).toBeGreaterThan(before);
+				} finally {
+					await timed(`${version} n8n stop`, () => server.stop());
+				}
+				return n8n;
+			} catch (e) {
+				await n8n.close();
+				throw e;
+			}
+		})(),
+	);
+	const updated = pending(
+		(async () => {
+			const n8n = await installed;
+			try {
+				const next = await publishSecondVersion();
+				expect(next).not.toBe(firstVersion);
+				const done = await timed(`${version} registry update (n8n's commands)`, () => installFromRegistry(n8n.userFolder, PACKAGE_NAME, { registry: verdaccio!.url, env: n8n.env }));
+				expect(done.version).toBe(next);
+				expect(done.commands[0]).toEqual(['npm', 'pack', `${PACKAGE_NAME}@latest`, `--registry=${verdaccio!.url}`, '--quiet']);
+				const nodesDir = path.join(n8n.userFolder, '.n8n', 'nodes');
+				expect(JSON.parse(fs.readFileSync(path.join(nodesDir, 'package.json'), 'utf8')).dependencies).toEqual({ [PACKAGE_NAME]: next });
+				// No backup folder and no tarball left behind.
+				expect(fs.readdirSync(path.join(nodesDir, 'node_modules')).filter((f) => f.includes('.backup-'))).toEqual([]);
 
+				const server = await timed(`${version} n8n restart (after update)`, () => startServer(n8n));
+				try {
+					await expectLoaded(server, next);
+					expectAgentVep(await callDomainsSample(server, hookPath));
+				} finally {
+					await server.stop();
+				}
+			} finally {
+				await n8n.close();
+			}
+		})(),
+	);
+	return { installed, updated };
+}
+
+/** n8n's docs: `npm i <package>` in <user folder>/.n8n/nodes. */
+async function manualRoute(version: string): Promise<void> {
+	const latest = await publishSecondVersion();
+	const n8n = await createN8n(version, { tgz: false, env: { N8N_UNVERIFIED_PACKAGES_ENABLED: 'true' } });
+	try {
+		const nodesDir = path.join(n8n.userFolder, '.n8n', 'nodes');
+		fs.mkdirSync(nodesDir, { recursive: true });
+		await timed(`${version} manual npm i`, () => run('npm', ['i', PACKAGE_NAME, `--registry=${verdaccio!.url}`], { cwd: nodesDir, env: n8n.env }));
+		// The peer dependency is optional: npm does not add a second n8n-workflow next to n8n's own.
+		expect(fs.existsSync(path.join(nodesDir, 'node_modules', 'n8n-workflow'))).toBe(false);
+		const server = await timed(`${version} n8n start (manual route)`, () => startServer(n8n));
+		try {
+			await expectLoaded(server, latest);
+			const listed = await server.rest<Array<{ packageName: string }>>('GET', '/rest/community-packages');
+			expect(listed.map((p) => p.packageName)).not.toContain(PACKAGE_NAME);
+		} finally {
+			await server.stop();
+		}
+	} finally {
+		await n8n.close();
+	}
+}
+
+/** docs/install.md: the tarball of the fresh clone, installed with the documented command. */
+async function tarballRoute(version: string): Promise<void> {
+	const n8n = await createN8n(version, { tgz: false, env: { N8N_UNVERIFIED_PACKAGES_ENABLED: 'true' } });
+	try {
+		const nodesDir = path.join(n8n.userFolder, '.n8n', 'nodes');
+		fs.mkdirSync(nodesDir, { recursive: true });
+		fs.writeFileSync(path.join(nodesDir, 'package.json'), NODES_PACKAGE_JSON);
+		await timed(`${version} tarball npm install`, () => run('npm', [...TARBALL_INSTALL, tarball], { cwd: nodesDir, env: n8n.env }));
+		// --omit=peer: no second copy of n8n-workflow next to n8n's own.
+		expect(fs.existsSync(path.join(nodesDir, 'node_modules', 'n8n-workflow'))).toBe(false);
+		const server = await timed(`${version} n8n start (tarball route)`, () => startServer(n8n));
+		try {
+			await expectLoaded(server, firstVersion);
+		} finally {
+			await server.stop();
+		}
+	} finally {
+		await n8n.close();
+	}
+}
+
+interface Routes {
+	registry: RegistryRoute;
+	manual: Promise<void>;
+	tarball: Promise<void>;
+}
+const routes = new Map<string, Routes>();
+
+/** Starts every route of every version once (after the publish in beforeAll); later calls get the same. */
+function routesOf(version: string): Routes {
+	if (!routes.size) {
+		for (const v of N8N_VERSIONS) routes.set(v, { registry: registryRoute(v), manual: pending(manualRoute(v)), tarball: pending(tarballRoute(v)) });
+	}
+	return routes.get(version)!;
+}
+
+describe.each(N8N_VERSIONS)('install routes into n8n %s', (version) => {
 	test(
 		"registry route: n8n's npm commands install it, n8n loads it and runs the Domains sample",
 		async () => {
-			n8n = await timed(`${version} n8n install check + user folder`, () => createN8n(version, { tgz: false, env: { N8N_UNVERIFIED_PACKAGES_ENABLED: 'true' } }));
-			const installed = await timed(`${version} registry install (n8n's commands)`, () =>
-				installFromRegistry(n8n!.userFolder, PACKAGE_NAME, { version: firstVersion, registry: verdaccio!.url, env: n8n!.env }),
-			);
-			expect(installed.commands).toEqual([
-				['npm', 'pack', `${PACKAGE_NAME}@${firstVersion}`, `--registry=${verdaccio!.url}`, '--quiet'],
-				['npm', 'install', ...NPM_INSTALL_ARGS, `--registry=${verdaccio!.url}`],
-			]);
-			const nodesDir = path.join(n8n.userFolder, '.n8n', 'nodes');
-			expect(JSON.parse(fs.readFileSync(path.join(nodesDir, 'package.json'), 'utf8'))).toEqual({ name: 'installed-nodes', private: true, dependencies: { [PACKAGE_NAME]: firstVersion } });
-			// Runtime dependencies came through the registry; n8n-workflow (our peer) was not installed again.
-			expect(fs.existsSync(path.join(installed.dir, 'node_modules', 'undici', 'package.json'))).toBe(true);
-			expect(fs.existsSync(path.join(installed.dir, 'node_modules', 'n8n-workflow'))).toBe(false);
-			expect(fs.readdirSync(nodesDir).filter((f) => f.endsWith('.tgz'))).toEqual([]);
-
-			const server = await timed(`${version} n8n start (registry route)`, () => startServer(n8n!));
-			try {
-				await expectLoaded(server, firstVersion);
-				await activateDomainsSample(server, hookPath);
-				const before = emulator!.count('csds.all');
-				expectAgentVep(await timed(`${version} Domains sample run`, () => callDomainsSample(server, hookPath)));
-				expect(emulator!.count('csds.all')).toBeGreaterThan(before);
-			} finally {
-				await timed(`${version} n8n stop`, () => server.stop());
-			}
+			await routesOf(version).registry.installed;
 		},
 		STEP_TIMEOUT_MS,
 	);
@@ -367,28 +483,7 @@ describe.each(N8N_VERSIONS)('install routes into n8n %s', (version) => {
 	test(
 		"registry route: a new version is installed like n8n's update (\"latest\") and is the one loaded",
 		async () => {
-			expect(n8n).toBeDefined();
-			const next = await publishSecondVersion();
-			expect(next).not.toBe(firstVersion);
-			const updated = await timed(`${version} registry update (n8n's commands)`, () =>
-				installFromRegistry(n8n!.userFolder, PACKAGE_NAME, { registry: verdaccio!.url, env: n8n!.env }),
-			);
-			expect(updated.version).toBe(next);
-			expect(updated.commands[0]).toEqual(['npm', 'pack', `${PACKAGE_NAME}@latest`, `--registry=${verdaccio!.url}`, '--quiet']);
-			const nodesDir = path.join(n8n!.userFolder, '.n8n', 'nodes');
-			expect(JSON.parse(fs.readFileSync(path.join(nodesDir, 'package.json'), 'utf8')).dependencies).toEqual({ [PACKAGE_NAME]: next });
-			// No backup folder and no tarball left behind.
-			expect(fs.readdirSync(path.join(nodesDir, 'node_modules')).filter((f) => f.includes('.backup-'))).toEqual([]);
-
-			const server = await timed(`${version} n8n restart (after update)`, () => startServer(n8n!));
-			try {
-				await expectLoaded(server, next);
-				expectAgentVep(await callDomainsSample(server, hookPath));
-			} finally {
-				await server.stop();
-			}
-			await n8n!.close();
-			n8n = undefined;
+			await routesOf(version).registry.updated;
 		},
 		STEP_TIMEOUT_MS,
 	);
@@ -396,23 +491,7 @@ describe.each(N8N_VERSIONS)('install routes into n8n %s', (version) => {
 	test(
 		"manual route (n8n's docs: npm i in .n8n/nodes): nodes load, not listed under Settings → Community nodes",
 		async () => {
-			const latest = await publishSecondVersion();
-			n8n = await createN8n(version, { tgz: false, env: { N8N_UNVERIFIED_PACKAGES_ENABLED: 'true' } });
-			const nodesDir = path.join(n8n.userFolder, '.n8n', 'nodes');
-			fs.mkdirSync(nodesDir, { recursive: true });
-			await timed(`${version} manual npm i`, () => run('npm', ['i', PACKAGE_NAME, `--registry=${verdaccio!.url}`], { cwd: nodesDir, env: n8n!.env }));
-			// The peer dependency is optional: npm does not add a second n8n-workflow next to n8n's own.
-			expect(fs.existsSync(path.join(nodesDir, 'node_modules', 'n8n-workflow'))).toBe(false);
-			const server = await timed(`${version} n8n start (manual route)`, () => startServer(n8n!));
-			try {
-				await expectLoaded(server, latest);
-				const listed = await server.rest<Array<{ packageName: string }>>('GET', '/rest/community-packages');
-				expect(listed.map((p) => p.packageName)).not.toContain(PACKAGE_NAME);
-			} finally {
-				await server.stop();
-			}
-			await n8n.close();
-			n8n = undefined;
+			await routesOf(version).manual;
 		},
 		STEP_TIMEOUT_MS,
 	);
@@ -420,21 +499,7 @@ describe.each(N8N_VERSIONS)('install routes into n8n %s', (version) => {
 	test(
 		"tarball route (docs/install.md): the fresh clone's tarball installed with the documented command",
 		async () => {
-			n8n = await createN8n(version, { tgz: false, env: { N8N_UNVERIFIED_PACKAGES_ENABLED: 'true' } });
-			const nodesDir = path.join(n8n.userFolder, '.n8n', 'nodes');
-			fs.mkdirSync(nodesDir, { recursive: true });
-			fs.writeFileSync(path.join(nodesDir, 'package.json'), NODES_PACKAGE_JSON);
-			await timed(`${version} tarball npm install`, () => run('npm', [...TARBALL_INSTALL, tarball], { cwd: nodesDir, env: n8n!.env }));
-			// --omit=peer: no second copy of n8n-workflow next to n8n's own.
-			expect(fs.existsSync(path.join(nodesDir, 'node_modules', 'n8n-workflow'))).toBe(false);
-			const server = await timed(`${version} n8n start (tarball route)`, () => startServer(n8n!));
-			try {
-				await expectLoaded(server, firstVersion);
-			} finally {
-				await server.stop();
-			}
-			await n8n.close();
-			n8n = undefined;
+			await routesOf(version).tarball;
 		},
 		STEP_TIMEOUT_MS,
 	);
