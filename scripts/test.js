@@ -106,6 +106,20 @@ function prefetchN8n() {
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lp-n8n-prefetch-'));
 	const logFile = path.join(dir, 'install.log');
 	const codeFile = path.join(dir, 'exit-code');
+	// On a new user's machine (an empty home: no n8n cache of ours, no pnpm store, no node-gyp headers,
+	// no nodedir setting), this install IS the run test/e2e/installer.e2e.test.ts checks: the installer on
+	// an empty home compiling sqlite3. The test then checks this run's output and files instead of
+	// installing n8n a third time (LP_INSTALLER_FRESH_RUN); elsewhere it runs the installer itself.
+	const { cacheRoot } = require('./n8n-install');
+	const home = os.homedir();
+	const newUser =
+		!fs.existsSync(path.join(cacheRoot(), 'n8n-2.8.4')) &&
+		!fs.existsSync(path.join(home, '.local', 'share', 'pnpm', 'store')) &&
+		!fs.existsSync(path.join(home, '.cache', 'node-gyp')) &&
+		!process.env.npm_config_nodedir &&
+		!process.env.NPM_CONFIG_NODEDIR &&
+		!process.env.npm_config_store_dir;
+	if (newUser) process.env.LP_INSTALLER_FRESH_RUN = JSON.stringify({ output: logFile, exitCodeFile: codeFile, cache: cacheRoot(), home });
 	const fd = fs.openSync(logFile, 'w');
 	// Its own process group (so that stopping it stops pnpm too); the exit code goes to a file, since
 	// this script runs its steps synchronously and never sees the child's exit event.

@@ -8,6 +8,11 @@
  * (LP_INSTALLER_TEST_STORE, default ~/.local/share/pnpm/store when it exists) so it does not pull
  * 1.3 GB again, and turns pnpm's side-effects cache off, so sqlite3's native build still runs from
  * source (the part a fresh machine failed on). LP_INSTALLER_TEST_STORE=fresh uses an empty store.
+ *
+ * On a new user's machine, `npm test` itself starts with exactly this run: its background install of
+ * the pinned n8n versions (scripts/test.js prefetchN8n) on an empty home, no pnpm store, no node-gyp
+ * headers. It then names that run in LP_INSTALLER_FRESH_RUN, and this test checks that run's output
+ * (its 2.8.4 lines) and files instead of compiling sqlite3 once more: the same assertions either way.
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -42,6 +47,58 @@ function runInstaller(env: NodeJS.ProcessEnv): Promise<{ code: number | null; ou
 	});
 }
 
+interface InstallerRun {
+	/** Where the run came from, for the test's output. */
+	source: string;
+	code: number | null;
+	/** What the installer printed for 2.8.4 (its terminal output). */
+	out: string;
+	/** LP_N8N_CACHE of the run, and its HOME. */
+	cache: string;
+	home: string;
+	/** The environment to load the binding with. */
+	env: NodeJS.ProcessEnv;
+}
+
+/** The installer run by `npm test` on this new machine (LP_INSTALLER_FRESH_RUN), awaited to its end. */
+async function freshRunOfNpmTest(named: string): Promise<InstallerRun> {
+	const { output, exitCodeFile, cache, home } = JSON.parse(named) as { output: string; exitCodeFile: string; cache: string; home: string };
+	const t0 = Date.now();
+	while (!fs.existsSync(exitCodeFile)) {
+		if (Date.now() - t0 > TIMEOUT_MS - 60_000) throw new Error(`npm test's n8n install has not ended (${exitCodeFile})`);
+		await new Promise((r) => setTimeout(r, 1000));
+	}
+	const code = Number(fs.readFileSync(exitCodeFile, 'utf8').trim());
+	const all = fs.readFileSync(output, 'utf8');
+	// Its lines for 2.8.4 (each is prefixed with the version), and the installer's own failure line.
+	const out = all
+		.split('\n')
+		.filter((l) => l.startsWith(`[n8n-install ${VERSION}`) || l.startsWith('[n8n-install] failed'))
+		.map((l) => `${l}\n`)
+		.join('');
+	return { source: "npm test's own install on this new machine", code, out: code === 0 ? out : all, cache, home, env: { PATH: process.env.PATH, HOME: home, LANG: 'C.UTF-8' } };
+}
+
+/** The installer run here on an empty home folder of its own. */
+async function ownRun(tmp: string): Promise<InstallerRun> {
+	const home = path.join(tmp, 'home');
+	const cache = path.join(tmp, 'cache');
+	fs.mkdirSync(home);
+	// Only what a login shell has: no npm_config_* (so no nodedir), a fresh HOME.
+	const env: NodeJS.ProcessEnv = {
+		PATH: process.env.PATH,
+		HOME: home,
+		LANG: 'C.UTF-8',
+		LP_N8N_CACHE: cache,
+		npm_config_store_dir: storeDir(tmp),
+		npm_config_side_effects_cache: 'false',
+	};
+	const t0 = Date.now();
+	const { code, out } = await runInstaller(env);
+	process.stderr.write(`installer on an empty home: exit ${code} in ${Math.round((Date.now() - t0) / 1000)}s\n`);
+	return { source: 'an installer run on an empty home folder of its own', code, out, cache, home, env };
+}
+
 describe(`n8n installer on an empty home folder (n8n ${VERSION})`, () => {
 	const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lp-installer-e2e-'));
 	afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -49,22 +106,9 @@ describe(`n8n installer on an empty home folder (n8n ${VERSION})`, () => {
 	test(
 		'finds the local Node headers, compiles sqlite3 quietly into the log, and the binding loads',
 		async () => {
-			const home = path.join(tmp, 'home');
-			const cache = path.join(tmp, 'cache');
-			fs.mkdirSync(home);
-			// Only what a login shell has: no npm_config_* (so no nodedir), a fresh HOME.
-			const env: NodeJS.ProcessEnv = {
-				PATH: process.env.PATH,
-				HOME: home,
-				LANG: 'C.UTF-8',
-				LP_N8N_CACHE: cache,
-				npm_config_store_dir: storeDir(tmp),
-				npm_config_side_effects_cache: 'false',
-			};
-			const t0 = Date.now();
-			const { code, out } = await runInstaller(env);
-			const seconds = Math.round((Date.now() - t0) / 1000);
-			process.stderr.write(`installer on an empty home: exit ${code} in ${seconds}s\n`);
+			const fresh = process.env.LP_INSTALLER_FRESH_RUN;
+			const { source, code, out, cache, home, env } = fresh ? await freshRunOfNpmTest(fresh) : await ownRun(tmp);
+			process.stderr.write(`installer checked on ${source}\n`);
 			expect({ code, tail: code === 0 ? '' : out.slice(-4000) }).toEqual({ code: 0, tail: '' });
 
 			// Headers found locally (the running Node's own include folder), never downloaded.
