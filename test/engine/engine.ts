@@ -24,6 +24,10 @@
  *     n8n-workflow's own NodeHelpers.getNodeParameters, as n8n's CredentialsHelper does;
  *   - the Code node's task runner (a separate process in n8n 2.x): its JavaScript runs in a node:vm
  *     context with `$input`, `items` and `$json` (enough for the code in these tests).
+ * Also real: n8n's logger (@n8n/backend-common) at debug level, in the text format `n8n execute` prints,
+ * captured per run into ExecutionResult.logs for the secret scans (expectNodesLogged checks a run's log
+ * holds its nodes). n8n 2.41's Wait node needs ES-module-only packages (htmlparser2 12…), which the
+ * engine project of jest.config.js compiles to CommonJS.
  * What needs a server stays in test/e2e: install routes, the editor, webhooks and triggers, credential
  * tests through the REST API, queue mode, the sandbox and the bench.
  */
@@ -176,22 +180,42 @@ function load(version: EngineVersion): Promise<Loaded> {
 			const n8nDir = fs.realpathSync(path.dirname(path.dirname(install.bin)));
 			const from = (dir: string, request: string) => path.dirname(require.resolve(`${request}/package.json`, { paths: [dir] }));
 			const coreDir = from(n8nDir, 'n8n-core');
-			const core = require(coreDir) as Any;
-			const workflow = require(from(coreDir, 'n8n-workflow')) as Any;
+			// n8n's own logger (@n8n/backend-common), as `N8N_LOG_LEVEL=debug n8n execute` sets it up: debug
+			// level, text lines "<time> | <level> | <message> <metadata>" on stdout (which execute() captures),
+			// the format n8n picks when NODE_ENV is production, as in its bin. It takes over n8n-workflow's
+			// LoggerProxy when it is created, so it is created here, before any run: every line of every run
+			// (the engine's "Start executing node …" lines, the nodes' own this.logger) is printed by it.
+			const nodeEnv = process.env.NODE_ENV;
+			Object.assign(process.env, { NODE_ENV: 'production', N8N_LOG_LEVEL: 'debug', N8N_LOG_FORMAT: 'text', N8N_LOG_OUTPUT: 'console' });
+			let core: Any;
+			let workflow: Any;
+			try {
+				core = require(coreDir) as Any;
+				workflow = require(from(coreDir, 'n8n-workflow')) as Any;
+				const { Container } = require(from(coreDir, '@n8n/di')) as Any;
+				const { Logger } = require(from(coreDir, '@n8n/backend-common')) as Any;
+				const logger = Container.get(Logger);
+				if (logger.level !== 'debug') throw new Error(`engine harness: n8n's logger is at level "${logger.level}", not debug`);
+			} finally {
+				process.env.NODE_ENV = nodeEnv;
+			}
 			const base = from(n8nDir, 'n8n-nodes-base');
 			const baseN8n = (JSON.parse(fs.readFileSync(path.join(base, 'package.json'), 'utf8')) as { n8n: { nodes: string[]; credentials: string[] } }).n8n;
 
 			const baseNode = lazyTypes(base, baseN8n.nodes, '.node.js', 'n8n-nodes-base.');
 			const baseCred = lazyTypes(base, baseN8n.credentials, '.credentials.js', '');
-			// n8n's logger at debug level, in n8n's text format, to stdout (which execute() captures): what
-			// `N8N_LOG_LEVEL=debug n8n execute` prints, for the tests that scan it for secrets.
-			const line = (level: string) => (message: string, meta?: unknown) =>
-				process.stdout.write(`${new Date().toISOString()} | ${level.padEnd(5)} | ${message}${meta === undefined ? '' : ` ${JSON.stringify(meta)}`}\n`);
-			workflow.LoggerProxy.init({ error: line('error'), warn: line('warn'), info: line('info'), debug: line('debug') });
 			const shutdown = () => {
 				const { Container } = require(from(coreDir, '@n8n/di')) as Any;
 				const { SSHClientsManager } = require(path.join(coreDir, 'dist', 'execution-engine', 'ssh-clients-manager.js')) as Any;
-				if (Container.has(SSHClientsManager)) Container.get(SSHClientsManager).onShutdown();
+				if (!Container.has(SSHClientsManager)) return;
+				// Its "Shutting down" debug line comes after the tests: not printed into Jest's report.
+				const write = process.stdout.write;
+				process.stdout.write = (() => true) as typeof process.stdout.write;
+				try {
+					Container.get(SSHClientsManager).onShutdown();
+				} finally {
+					process.stdout.write = write;
+				}
 			};
 			return { shutdown, core, workflow, baseNode, baseCred };
 		})();
@@ -424,6 +448,15 @@ export async function createEngine(version: EngineVersion, opts: EngineOptions =
 			credentials.clear();
 		},
 	};
+}
+
+/**
+ * Fails unless n8n's log of `run` shows each of `nodes` started and finished: a secret scan of the logs
+ * then reads the lines n8n printed while those nodes ran, not an empty text.
+ */
+export function expectNodesLogged(run: ExecutionResult, nodes: string[]): void {
+	const seen = nodes.map((node) => ({ node, started: run.logs.includes(`Start executing node "${node}"`), finished: run.logs.includes(`Running node "${node}" finished`) }));
+	expect(seen).toEqual(nodes.map((node) => ({ node, started: true, finished: true })));
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 /**
- * Every credential type of this package proven in real n8n (both pinned versions), installed from the
- * packed package, against the LivePerson emulator:
+ * Every credential type of this package proven in n8n's own engine (test/engine/engine.ts, both pinned
+ * versions, in-process), against the LivePerson emulator:
  *
  * - LivePerson API Integration → the emulator's protected API (`/protected/echo`, which says how the
  *   caller authenticated) with OAuth 2.0 client credentials (token URL = Sentinel), Basic, and an
@@ -9,30 +9,22 @@
  *   client credentials) through the mTLS node's List Certificates, Transfer to Messaging (Check
  *   Eligibility), Conversation Orchestrator v2 (Context Service set/get).
  *
- * And the token cache across expiry, within ONE `n8n execute`: against a second emulator whose tokens
+ * And the token cache across expiry, within ONE run: each execute() starts with a fresh copy of the
+ * package's modules (moduleScope 'run', the default: empty token caches, as a new `n8n execute` process);
+ * n8n's own Wait node (under 65 s it waits in-process) sits between the two calls. Against a second emulator whose tokens
  * live 4 s, a 1-item call fetches a token, a Wait node sleeps until it has expired, then 200 items go
  * out with concurrency 8: exactly one more token request (counted by the emulator) for all 200, for
  * client credentials (`sentinel.token`), Conversation Orchestrator v2 (`co.v2.login`) and the
  * LivePerson Account user login (`login.login`).
  *
- * No password, client secret, key or issued token may appear in the output items or in n8n's logs.
+ * No password, client secret, key or issued token may appear in the output items or in n8n's logs (the
+ * engine's logger writes at debug level, the same lines `N8N_LOG_LEVEL=debug n8n execute` prints; each
+ * test first checks the log holds every node of the run, so the scan is not of an empty text).
  */
 import { startEmulator, type Emulator } from '../../sandbox/emulator';
 import { SecretScanner } from '../support/secrets';
-import {
-	createN8n,
-	EXECUTE_TIMEOUT_MS,
-	INSTALL_TIMEOUT_MS,
-	itemsNode,
-	MANUAL_TRIGGER,
-	manualTriggerWorkflow,
-	N8N_VERSIONS,
-	nodeType,
-	type Connections,
-	type ExecutionResult,
-	type N8nInstance,
-	type WorkflowNode,
-} from './harness';
+import { EXECUTE_TIMEOUT_MS, INSTALL_TIMEOUT_MS, itemsNode, MANUAL_TRIGGER, manualTriggerWorkflow, nodeType, type Connections, type ExecutionResult, type WorkflowNode } from '../e2e/harness';
+import { createEngine, ENGINE_VERSIONS, expectNodesLogged, type WorkflowRunner } from './engine';
 
 const ACCOUNT = '12345678';
 const ITEMS = 200;
@@ -101,13 +93,14 @@ function branches(...chains: WorkflowNode[][]): { nodes: WorkflowNode[]; connect
 	return { nodes: chains.flat(), connections };
 }
 
-describe.each(N8N_VERSIONS)('every credential type in n8n %s', (version) => {
+describe.each(ENGINE_VERSIONS)('every credential type in n8n %s (engine)', (version) => {
 	let emulator: Emulator;
 	let short: Emulator;
-	let n8n: N8nInstance;
+	let n8n: WorkflowRunner;
 	let loginBearer = '';
 	const scanner = new SecretScanner();
 	const ids = { matrix: '', expiryOauth2: '', expiryCo: '', expiryAccount: '' };
+	let matrixNodes: string[] = [];
 
 	beforeAll(async () => {
 		emulator = await startEmulator({ port: 0 });
@@ -141,7 +134,7 @@ describe.each(N8N_VERSIONS)('every credential type in n8n %s', (version) => {
 		const accountUser = (emu: Emulator) => ({ accountId: ACCOUNT, csdsHost: emu.url, allowedInternalNetworks: 'loopback', authMethod: 'userPassword', username: user.username, password: user.password });
 		const co = (emu: Emulator) => ({ region: 'custom', customHost: emu.url, allowedInternalNetworks: 'loopback', apiVersion: 'v2', userId: orchestrator.v2.userId, password: orchestrator.v2.password });
 
-		n8n = await createN8n(version);
+		n8n = await createEngine(version);
 		await n8n.importCredentials([
 			{ ...CRED.oauth2, type: 'livePersonOAuth2ClientCredentialsApi', data: oauth2(emulator) },
 			{ ...CRED.basic, type: 'livePersonBasicAuthApi', data: { user: user.username, password: user.password } },
@@ -196,6 +189,7 @@ describe.each(N8N_VERSIONS)('every credential type in n8n %s', (version) => {
 			],
 		);
 
+		matrixNodes = matrix.nodes.map((n) => n.name);
 		const expiry = (label: string, first: WorkflowNode, many: WorkflowNode) =>
 			manualTriggerWorkflow(`Token expiry: ${label} (${version})`, [first, waitNode(WAIT_S), itemsNode(ITEMS, `${ITEMS} Items`), many]);
 		const shortEcho = (i: string) => `={{ "${short.url}/protected/echo?i=" + ${i} }}`;
@@ -246,7 +240,8 @@ describe.each(N8N_VERSIONS)('every credential type in n8n %s', (version) => {
 	};
 
 	/** Fails naming the secret's label (never printing it) when one shows up in the items or n8n's logs. */
-	const expectNoSecrets = (r: ExecutionResult) => {
+	const expectNoSecrets = (r: ExecutionResult, nodes: string[]) => {
+		expectNodesLogged(r, nodes);
 		scanner.expectClean('output items (run data)', r.runData);
 		scanner.expectClean("n8n's logs", r.logs);
 		// Any JWT at all (the emulator's Sentinel and CO tokens are JWTs), issued or not.
@@ -296,7 +291,7 @@ describe.each(N8N_VERSIONS)('every credential type in n8n %s', (version) => {
 			expect(calls('protected.echo')).toBe(3);
 			expect(calls('mtls.certificates.list')).toBe(2);
 			expect(calls('c2m.eligibility')).toBe(1);
-			expectNoSecrets(r);
+			expectNoSecrets(r, matrixNodes);
 		},
 		EXECUTE_TIMEOUT_MS,
 	);
@@ -315,7 +310,7 @@ describe.each(N8N_VERSIONS)('every credential type in n8n %s', (version) => {
 				// No call was refused and retried: the expired token was replaced before sending.
 				expect(short.count(apiRoute)).toBe(apiCalls);
 				check(out);
-				expectNoSecrets(r);
+				expectNoSecrets(r, ['First call', 'Wait for expiry', `${ITEMS} Items`, `${ITEMS} calls`]);
 			},
 			EXECUTE_TIMEOUT_MS,
 		);
