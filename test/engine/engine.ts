@@ -264,6 +264,12 @@ function credentialsHelper(engine: Loaded, credentialType: (name: string) => Any
 		async preAuthentication() {
 			return undefined;
 		},
+		// n8n 2.41's OAuth2 helper (requestOAuth2) calls this before signing; without it the helper throws
+		// before any request goes out. As n8n's CredentialsHelper: the type's own preAuthentication, if any.
+		async runPreAuthentication(helpers: Any, credentials: Record<string, unknown>, typeName: string) {
+			const pre = credentialType(typeName)?.preAuthentication;
+			return typeof pre === 'function' ? ((await pre.call(helpers, credentials)) ?? undefined) : undefined;
+		},
 		async updateCredentials(nodeCredentials: { id: string | null; name: string }, type: string, data: Record<string, unknown>) {
 			stored(nodeCredentials, type).data = { ...data };
 		},
