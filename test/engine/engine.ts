@@ -189,6 +189,8 @@ function load(version: EngineVersion): Promise<Loaded> {
 			Object.assign(process.env, { NODE_ENV: 'production', N8N_LOG_LEVEL: 'debug', N8N_LOG_FORMAT: 'text', N8N_LOG_OUTPUT: 'console' });
 			let core: Any;
 			let workflow: Any;
+			// What n8n prints while it loads (debug lines about its settings) is not part of any run.
+			const quiet = redirectWrites(() => true);
 			try {
 				core = require(coreDir) as Any;
 				workflow = require(from(coreDir, 'n8n-workflow')) as Any;
@@ -197,6 +199,7 @@ function load(version: EngineVersion): Promise<Loaded> {
 				const logger = Container.get(Logger);
 				if (logger.level !== 'debug') throw new Error(`engine harness: n8n's logger is at level "${logger.level}", not debug`);
 			} finally {
+				quiet();
 				process.env.NODE_ENV = nodeEnv;
 			}
 			const base = from(n8nDir, 'n8n-nodes-base');
@@ -209,12 +212,11 @@ function load(version: EngineVersion): Promise<Loaded> {
 				const { SSHClientsManager } = require(path.join(coreDir, 'dist', 'execution-engine', 'ssh-clients-manager.js')) as Any;
 				if (!Container.has(SSHClientsManager)) return;
 				// Its "Shutting down" debug line comes after the tests: not printed into Jest's report.
-				const write = process.stdout.write;
-				process.stdout.write = (() => true) as typeof process.stdout.write;
+				const undo = redirectWrites(() => true);
 				try {
 					Container.get(SSHClientsManager).onShutdown();
 				} finally {
-					process.stdout.write = write;
+					undo();
 				}
 			};
 			return { shutdown, core, workflow, baseNode, baseCred };
@@ -313,20 +315,33 @@ function startRunnerTask(
 /** Captures what anything prints while `fn` runs (n8n's logger and console write to stdout/stderr). */
 async function capture<T>(fn: () => Promise<T>): Promise<{ value: T; printed: string }> {
 	const chunks: string[] = [];
-	const out = process.stdout.write.bind(process.stdout);
-	const err = process.stderr.write.bind(process.stderr);
-	const grab = (chunk: unknown): boolean => {
+	const undo = redirectWrites((chunk: unknown): boolean => {
 		chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
 		return true;
-	};
-	process.stdout.write = grab as typeof process.stdout.write;
-	process.stderr.write = grab as typeof process.stderr.write;
+	});
 	try {
 		return { value: await fn(), printed: chunks.join('') };
 	} finally {
-		process.stdout.write = out;
-		process.stderr.write = err;
+		undo();
 	}
+}
+
+/**
+ * Sends every write of process.stdout/stderr, and of the streams behind `console` (n8n's logger, winston,
+ * writes to `console._stdout`: process.stdout when Jest runs one file in band, a buffer of Jest's own in
+ * its worker processes), to `grab`. Returns the undo.
+ */
+function redirectWrites(grab: (chunk: unknown) => boolean): () => void {
+	const c = console as unknown as { _stdout?: object; _stderr?: object };
+	const streams = [...new Set([process.stdout, process.stderr, c._stdout, c._stderr])].filter((s): s is object => !!s) as Array<Record<'write', unknown>>;
+	const saved = streams.map((s) => [s, Object.getOwnPropertyDescriptor(s, 'write')] as const);
+	for (const s of streams) s.write = grab;
+	return () => {
+		for (const [s, own] of saved) {
+			if (own) Object.defineProperty(s, 'write', own);
+			else delete (s as Partial<Record<'write', unknown>>).write;
+		}
+	};
 }
 
 async function withEnv<T>(env: Record<string, string> | undefined, fn: () => Promise<T>): Promise<T> {
