@@ -24,6 +24,10 @@
  *     n8n-workflow's own NodeHelpers.getNodeParameters, as n8n's CredentialsHelper does;
  *   - the Code node's task runner (a separate process in n8n 2.x): its JavaScript runs in a node:vm
  *     context with `$input`, `items` and `$json` (enough for the code in these tests).
+ * Also real: n8n's logger (@n8n/backend-common) at debug level, in the text format `n8n execute` prints,
+ * captured per run into ExecutionResult.logs for the secret scans (expectNodesLogged checks a run's log
+ * holds its nodes). n8n 2.41's Wait node needs ES-module-only packages (htmlparser2 12…), which the
+ * engine project of jest.config.js compiles to CommonJS.
  * What needs a server stays in test/e2e: install routes, the editor, webhooks and triggers, credential
  * tests through the REST API, queue mode, the sandbox and the bench.
  */
@@ -176,22 +180,44 @@ function load(version: EngineVersion): Promise<Loaded> {
 			const n8nDir = fs.realpathSync(path.dirname(path.dirname(install.bin)));
 			const from = (dir: string, request: string) => path.dirname(require.resolve(`${request}/package.json`, { paths: [dir] }));
 			const coreDir = from(n8nDir, 'n8n-core');
-			const core = require(coreDir) as Any;
-			const workflow = require(from(coreDir, 'n8n-workflow')) as Any;
+			// n8n's own logger (@n8n/backend-common), as `N8N_LOG_LEVEL=debug n8n execute` sets it up: debug
+			// level, text lines "<time> | <level> | <message> <metadata>" on stdout (which execute() captures),
+			// the format n8n picks when NODE_ENV is production, as in its bin. It takes over n8n-workflow's
+			// LoggerProxy when it is created, so it is created here, before any run: every line of every run
+			// (the engine's "Start executing node …" lines, the nodes' own this.logger) is printed by it.
+			const nodeEnv = process.env.NODE_ENV;
+			Object.assign(process.env, { NODE_ENV: 'production', N8N_LOG_LEVEL: 'debug', N8N_LOG_FORMAT: 'text', N8N_LOG_OUTPUT: 'console' });
+			let core: Any;
+			let workflow: Any;
+			// What n8n prints while it loads (debug lines about its settings) is not part of any run.
+			const quiet = redirectWrites(() => true);
+			try {
+				core = require(coreDir) as Any;
+				workflow = require(from(coreDir, 'n8n-workflow')) as Any;
+				const { Container } = require(from(coreDir, '@n8n/di')) as Any;
+				const { Logger } = require(from(coreDir, '@n8n/backend-common')) as Any;
+				const logger = Container.get(Logger);
+				if (logger.level !== 'debug') throw new Error(`engine harness: n8n's logger is at level "${logger.level}", not debug`);
+			} finally {
+				quiet();
+				process.env.NODE_ENV = nodeEnv;
+			}
 			const base = from(n8nDir, 'n8n-nodes-base');
 			const baseN8n = (JSON.parse(fs.readFileSync(path.join(base, 'package.json'), 'utf8')) as { n8n: { nodes: string[]; credentials: string[] } }).n8n;
 
 			const baseNode = lazyTypes(base, baseN8n.nodes, '.node.js', 'n8n-nodes-base.');
 			const baseCred = lazyTypes(base, baseN8n.credentials, '.credentials.js', '');
-			// n8n's logger at debug level, in n8n's text format, to stdout (which execute() captures): what
-			// `N8N_LOG_LEVEL=debug n8n execute` prints, for the tests that scan it for secrets.
-			const line = (level: string) => (message: string, meta?: unknown) =>
-				process.stdout.write(`${new Date().toISOString()} | ${level.padEnd(5)} | ${message}${meta === undefined ? '' : ` ${JSON.stringify(meta)}`}\n`);
-			workflow.LoggerProxy.init({ error: line('error'), warn: line('warn'), info: line('info'), debug: line('debug') });
 			const shutdown = () => {
 				const { Container } = require(from(coreDir, '@n8n/di')) as Any;
 				const { SSHClientsManager } = require(path.join(coreDir, 'dist', 'execution-engine', 'ssh-clients-manager.js')) as Any;
-				if (Container.has(SSHClientsManager)) Container.get(SSHClientsManager).onShutdown();
+				if (!Container.has(SSHClientsManager)) return;
+				// Its "Shutting down" debug line comes after the tests: not printed into Jest's report.
+				const undo = redirectWrites(() => true);
+				try {
+					Container.get(SSHClientsManager).onShutdown();
+				} finally {
+					undo();
+				}
 			};
 			return { shutdown, core, workflow, baseNode, baseCred };
 		})();
@@ -240,6 +266,12 @@ function credentialsHelper(engine: Loaded, credentialType: (name: string) => Any
 		async preAuthentication() {
 			return undefined;
 		},
+		// n8n 2.41's OAuth2 helper (requestOAuth2) calls this before signing; without it the helper throws
+		// before any request goes out. As n8n's CredentialsHelper: the type's own preAuthentication, if any.
+		async runPreAuthentication(helpers: Any, credentials: Record<string, unknown>, typeName: string) {
+			const pre = credentialType(typeName)?.preAuthentication;
+			return typeof pre === 'function' ? ((await pre.call(helpers, credentials)) ?? undefined) : undefined;
+		},
 		async updateCredentials(nodeCredentials: { id: string | null; name: string }, type: string, data: Record<string, unknown>) {
 			stored(nodeCredentials, type).data = { ...data };
 		},
@@ -283,20 +315,33 @@ function startRunnerTask(
 /** Captures what anything prints while `fn` runs (n8n's logger and console write to stdout/stderr). */
 async function capture<T>(fn: () => Promise<T>): Promise<{ value: T; printed: string }> {
 	const chunks: string[] = [];
-	const out = process.stdout.write.bind(process.stdout);
-	const err = process.stderr.write.bind(process.stderr);
-	const grab = (chunk: unknown): boolean => {
+	const undo = redirectWrites((chunk: unknown): boolean => {
 		chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
 		return true;
-	};
-	process.stdout.write = grab as typeof process.stdout.write;
-	process.stderr.write = grab as typeof process.stderr.write;
+	});
 	try {
 		return { value: await fn(), printed: chunks.join('') };
 	} finally {
-		process.stdout.write = out;
-		process.stderr.write = err;
+		undo();
 	}
+}
+
+/**
+ * Sends every write of process.stdout/stderr, and of the streams behind `console` (n8n's logger, winston,
+ * writes to `console._stdout`: process.stdout when Jest runs one file in band, a buffer of Jest's own in
+ * its worker processes), to `grab`. Returns the undo.
+ */
+function redirectWrites(grab: (chunk: unknown) => boolean): () => void {
+	const c = console as unknown as { _stdout?: object; _stderr?: object };
+	const streams = [...new Set([process.stdout, process.stderr, c._stdout, c._stderr])].filter((s): s is object => !!s) as Array<Record<'write', unknown>>;
+	const saved = streams.map((s) => [s, Object.getOwnPropertyDescriptor(s, 'write')] as const);
+	for (const s of streams) s.write = grab;
+	return () => {
+		for (const [s, own] of saved) {
+			if (own) Object.defineProperty(s, 'write', own);
+			else delete (s as Partial<Record<'write', unknown>>).write;
+		}
+	};
 }
 
 async function withEnv<T>(env: Record<string, string> | undefined, fn: () => Promise<T>): Promise<T> {
@@ -424,6 +469,15 @@ export async function createEngine(version: EngineVersion, opts: EngineOptions =
 			credentials.clear();
 		},
 	};
+}
+
+/**
+ * Fails unless n8n's log of `run` shows each of `nodes` started and finished: a secret scan of the logs
+ * then reads the lines n8n printed while those nodes ran, not an empty text.
+ */
+export function expectNodesLogged(run: ExecutionResult, nodes: string[]): void {
+	const seen = nodes.map((node) => ({ node, started: run.logs.includes(`Start executing node "${node}"`), finished: run.logs.includes(`Running node "${node}" finished`) }));
+	expect(seen).toEqual(nodes.map((node) => ({ node, started: true, finished: true })));
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -1,13 +1,14 @@
 /**
- * Issue 22 item 1 in real n8n (both pinned versions): API Integration with the OAuth2 Authorization
- * Code credential (n8n keeps and signs the token) and Max Redirects > 0. The API (origin A) answers
+ * Issue 22 item 1 in n8n's own engine (test/engine/engine.ts, both pinned versions): API Integration with
+ * the OAuth2 Authorization Code credential (n8n keeps and signs the token) and Max Redirects > 0. The API (origin A) answers
  * 307 to another origin (B): n8n signs the request to A, and the hop to B goes out unsigned, through
- * the pipeline's plain transport. The token is imported with the credential (no IdP needed: n8n signs
- * with the stored token and refreshes only on a 401).
+ * the pipeline's plain transport. The token is given with the credential (no IdP needed: n8n-core's
+ * OAuth2 helper signs with the stored token and refreshes only on a 401).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createN8n, EXECUTE_TIMEOUT_MS, INSTALL_TIMEOUT_MS, manualTriggerWorkflow, N8N_VERSIONS, nodeType, type N8nInstance } from './harness';
+import { EXECUTE_TIMEOUT_MS, INSTALL_TIMEOUT_MS, manualTriggerWorkflow, nodeType } from '../e2e/harness';
+import { createEngine, ENGINE_VERSIONS, type WorkflowRunner } from './engine';
 
 const NODE = 'LivePerson API Integration';
 const OAUTH = { id: 'lpOAuthRedirE2e1', name: 'OAuth2 auth code e2e (redirect)' };
@@ -34,8 +35,8 @@ function recorder(reply: (path: string) => { status: number; headers?: Record<st
 	);
 }
 
-describe.each(N8N_VERSIONS)('OAuth2 Authorization Code + redirects in n8n %s', (version) => {
-	let n8n: N8nInstance;
+describe.each(ENGINE_VERSIONS)('OAuth2 Authorization Code + redirects in n8n %s (engine)', (version) => {
+	let n8n: WorkflowRunner;
 	let a: Recorder;
 	let b: Recorder;
 	let workflowId = '';
@@ -43,7 +44,7 @@ describe.each(N8N_VERSIONS)('OAuth2 Authorization Code + redirects in n8n %s', (
 	beforeAll(async () => {
 		b = await recorder(() => ({ status: 200 }));
 		a = await recorder((path) => ({ status: 307, headers: { location: `${b.url}${path.replace('/start', '/landing')}` }, body: '' }));
-		n8n = await createN8n(version);
+		n8n = await createEngine(version);
 		await n8n.importCredentials([
 			{
 				...OAUTH,

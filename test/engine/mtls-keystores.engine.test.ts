@@ -1,6 +1,7 @@
 /**
- * The Mutual TLS credential with EVERY key store format in real n8n (both pinned versions): one
- * workflow, one `n8n execute`, one LivePerson API Integration node per format side by side, each with
+ * The Mutual TLS credential with EVERY key store format in n8n's own engine (test/engine/engine.ts, both
+ * pinned versions, in-process): one workflow, one run (a fresh copy of the package's modules, as a new
+ * `n8n execute` process), one LivePerson API Integration node per format side by side, each with
  * its own `livePersonMutualTlsApi` credential, calling a Node https server on 127.0.0.1 that requires
  * a client certificate (`requestCert` + `rejectUnauthorized`) and counts handshakes. The key stores
  * are made at test time by the real tools (test/helpers/pki.ts): `openssl pkcs12 -export` (modern and
@@ -10,23 +11,12 @@
  * passwords with and without a Trust Certificate, two keys with and without Key Alias, BKS, and a
  * refused certificate that is not retried.
  */
-import { closeAllAgents } from '../../lib/tls/agent-pool';
 import { makeTestPki, STORE_PASSWORD, type TestPki } from '../helpers/pki';
 import { makeStores22, MULTI_PASSWORD, NON_ASCII_PASSWORD, type Stores22 } from '../helpers/stores22';
 import { SecretScanner } from '../support/secrets';
 import { startNodeMtlsServer, type NodeTlsServer } from '../helpers/tls-servers';
-import {
-	createN8n,
-	EXECUTE_TIMEOUT_MS,
-	INSTALL_TIMEOUT_MS,
-	MANUAL_TRIGGER,
-	manualTriggerWorkflow,
-	N8N_VERSIONS,
-	nodeType,
-	type Connections,
-	type N8nInstance,
-	type WorkflowNode,
-} from './harness';
+import { EXECUTE_TIMEOUT_MS, INSTALL_TIMEOUT_MS, MANUAL_TRIGGER, manualTriggerWorkflow, nodeType, type Connections, type WorkflowNode } from '../e2e/harness';
+import { createEngine, ENGINE_VERSIONS, expectNodesLogged, type WorkflowRunner } from './engine';
 
 interface Format {
 	/** Also the node name and the URL path segment. */
@@ -100,16 +90,19 @@ const CASES22: Case22[] = [
 	},
 ];
 
+const SLUGS = FORMATS.map((f) => f.slug);
+const SLUGS22 = CASES22.map((c) => c.slug);
+
 const credential22 = (c: Case22) => ({ id: `lpMtls22Case${String(CASES22.indexOf(c)).padStart(4, '0')}`, name: `mTLS e2e issue 22 ${c.label}` });
 
 const credentialOf = (f: Format) => ({ id: `lpMtlsFmt${f.slug.replace(/[^a-z0-9]/gi, '')}`.padEnd(16, '0').slice(0, 16), name: `mTLS e2e ${f.label}` });
 
-describe.each(N8N_VERSIONS)('Mutual TLS credential, every key store format, in n8n %s', (version) => {
+describe.each(ENGINE_VERSIONS)('Mutual TLS credential, every key store format, in n8n %s (engine)', (version) => {
 	let pki: TestPki;
 	let s22: Stores22;
 	let server: NodeTlsServer;
 	let server22: NodeTlsServer;
-	let n8n: N8nInstance;
+	let n8n: WorkflowRunner;
 	let workflow = '';
 	let trustWorkflow = '';
 	let workflow22 = '';
@@ -119,7 +112,7 @@ describe.each(N8N_VERSIONS)('Mutual TLS credential, every key store format, in n
 		s22 = makeStores22();
 		server = await startNodeMtlsServer(pki);
 		server22 = await startNodeMtlsServer(s22.serverPki);
-		n8n = await createN8n(version);
+		n8n = await createEngine(version);
 		expect(new Set(FORMATS.map(credentialOf).map((c) => c.id)).size).toBe(FORMATS.length);
 		const all: Format[] = [...FORMATS, ...TRUST_CASES];
 		const ids = [...all.map(credentialOf), ...CASES22.map(credential22)].map((c) => c.id);
@@ -166,7 +159,6 @@ describe.each(N8N_VERSIONS)('Mutual TLS credential, every key store format, in n
 		await n8n?.close();
 		await server?.close();
 		await server22?.close();
-		await closeAllAgents();
 	});
 
 	test(
@@ -191,7 +183,8 @@ describe.each(N8N_VERSIONS)('Mutual TLS credential, every key store format, in n
 				.addPem('EC private key', pki.ec.keyPem);
 			for (const f of ['p12Modern', 'p12Legacy', 'p12Ec', 'jksRsa', 'keytoolPkcs12'] as const) scanner.addBase64Blob(`key store ${f}`, pki[f]);
 			scanner.expectClean('output items (run data)', run.runData);
-			scanner.expectClean("n8n's logs (import and execute)", n8n.allLogs());
+			expectNodesLogged(run, SLUGS);
+			scanner.expectClean("n8n's logs", n8n.allLogs());
 		},
 		EXECUTE_TIMEOUT_MS,
 	);
@@ -242,7 +235,8 @@ describe.each(N8N_VERSIONS)('Mutual TLS credential, every key store format, in n
 			const scanner = new SecretScanner().add('non-ASCII key store password', NON_ASCII_PASSWORD).add('multi-key store password', MULTI_PASSWORD);
 			for (const f of ['p12Camellia', 'p12NonAsciiLegacy', 'jksNonAscii', 'p12TwoKeys', 'jksTwoKeys', 'p12NoClientAuth'] as const) scanner.addBase64Blob(`key store ${f}`, s22[f]);
 			scanner.expectClean('output items (run data)', run.runData);
-			scanner.expectClean("n8n's logs (import and execute)", n8n.allLogs());
+			expectNodesLogged(run, SLUGS22);
+			scanner.expectClean("n8n's logs", n8n.allLogs());
 		},
 		EXECUTE_TIMEOUT_MS,
 	);
