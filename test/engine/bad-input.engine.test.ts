@@ -207,7 +207,7 @@ const cases: Case[] = [
 	{ area: 'oauth2 cc', name: 'token endpoint answers a JSON array', call: () => sign(CREDENTIAL_TYPES.clientCredentials, cc({ accessTokenUrl: `${bad.url}/token/array` })), expect: /access_token|object/ },
 	{ area: 'oauth2 cc', name: 'token answer cut mid-body (connection reset)', call: () => sign(CREDENTIAL_TYPES.clientCredentials, cc({ accessTokenUrl: `${bad.url}/token/truncated` })), expect: /reset|closed|could not be reached|terminated/i },
 	{ area: 'oauth2 cc', name: 'token endpoint 401 invalid_client', call: () => sign(CREDENTIAL_TYPES.clientCredentials, cc({ accessTokenUrl: `${bad.url}/token/status/401` })), expect: /401|client/i },
-	{ area: 'oauth2 auth code', name: 'not connected (no token stored)', node: () => api({ authentication: 'oAuth2AuthCode', url: `${bad.url}/ok` }, { credentials: { livePersonOAuth2AuthCodeApi: { clientId: 'web', clientSecret: 'cc-client-secret-123', ...LOOPBACK } } }), expect: /could not be reached|connected/i },
+	{ area: 'oauth2 auth code', name: 'not connected (no token stored)', node: () => api({ authentication: 'oAuth2AuthCode', url: `${bad.url}/ok` }, { credentials: { livePersonOAuth2AuthCodeApi: { clientId: 'web', clientSecret: 'cc-client-secret-123', ...LOOPBACK } } }), expect: /n8n did not send the request to .*OAuth credentials not connected/ },
 
 	// ---- Mutual TLS credential (lib and through the API Integration node) ----
 	{ area: 'mtls', name: 'empty key store', call: () => tlsIdentity(mtls({ keyStore: '' })), expect: /empty|Key Store/i, field: 'keyStore' },

@@ -17,6 +17,7 @@ import { API_INTEGRATION_DEFAULTS, ApiAuth, BuiltApiRequest, SendApiOptions, sen
 import { safeUrl } from '../../../lib/errors';
 import { mutualTlsConnection } from '../../../lib/tls/credential';
 import { allowTextOf, CREDENTIAL_TYPES, mutualTlsConfigOnce, oauth2Secrets, strategyFor } from '../../shared/credentialConfig';
+import { isN8nError } from '../../shared/errors';
 import { concurrencyOf, type ConcurrencySpec } from '../../shared/properties';
 
 /** Items sent at the same time; the pooled agent gets as many connections. */
@@ -83,6 +84,59 @@ function thrownStatus(error: unknown): number | undefined {
 
 type N8nAnswer = { statusCode: number; headers: Record<string, string>; body: unknown };
 
+/** The error and its causes, outermost first (at most 5). */
+function causeChain(error: unknown): unknown[] {
+	const chain: unknown[] = [];
+	for (let e = error; e !== undefined && e !== null && chain.length < 5; e = (e as { cause?: unknown }).cause) chain.push(e);
+	return chain;
+}
+
+/** A Node.js / undici / TLS failure code of a connection (ECONNREFUSED, UND_ERR_…, ERR_TLS_…, …_CERT_…). */
+const NETWORK_CODE = /^(E[A-Z_]{3,}|UND_ERR_[A-Z_]+|ERR_(TLS|SSL)_[A-Z0-9_]+|[A-Z_]*CERT[A-Z_]*)$/;
+function isNetworkFailure(e: unknown): boolean {
+	const x = e as { code?: unknown; name?: unknown } | undefined;
+	return (typeof x?.code === 'string' && NETWORK_CODE.test(x.code)) || x?.name === 'TimeoutError';
+}
+/** A fault in code (n8n's or ours), never an answer of the network: it must not read as "could not be reached". */
+const FAULTS = new Set(['TypeError', 'ReferenceError', 'RangeError', 'SyntaxError']);
+function isProgrammingError(e: unknown): boolean {
+	// By name: n8n and the package may run in different realms (sandboxes, test runners).
+	return e instanceof Error && FAULTS.has(e.name);
+}
+
+/**
+ * What a failure of n8n's request helper (before any HTTP status) is shown as:
+ *   - a connection failure (a network code anywhere in its causes) → "could not be reached" (retryable);
+ *   - n8n's own refusal to send (e.g. "OAuth credentials not connected"), an n8n error without such a
+ *     code → that refusal, in n8n's words (redacted like every pipeline error), not retried;
+ *   - a fault in code (TypeError, …) → said to be one, with its class only: reading it as a network
+ *     failure hid an n8n change once (n8n 2.41's helper calls a credentials-helper method 2.8 has not).
+ */
+export function helperFailure(ex: Exchange, error: unknown): LpError {
+	const chain = causeChain(error);
+	const where = safeUrl(ex.url);
+	const fault = chain.find(isProgrammingError);
+	if (fault) {
+		return new LpError('config', `n8n's OAuth2 request helper failed before sending the request to ${where} (${(fault as Error).name})`, {
+			code: 'N8N_HELPER_FAILED',
+			cause: error,
+			hint: 'This is not a network problem. Check that this n8n version is one the package supports (docs/n8n-versions.md); if it is, please report it with the n8n version.',
+		});
+	}
+	if (isN8nError(error) && !chain.some(isNetworkFailure)) {
+		return new LpError('auth', `n8n did not send the request to ${where}: ${error.message}`, {
+			code: 'N8N_OAUTH2_REFUSED',
+			cause: error,
+			hint: 'Check that the OAuth2 credential is connected (Connect in the credential) and, if the token expired, that the provider gave a refresh token.',
+		});
+	}
+	return new LpError('network', `${serviceOf(ex)} could not be reached at ${where}`, {
+		code: networkError(ex, error).code ?? 'NETWORK',
+		cause: error,
+		hint: 'Check the URL and that the OAuth2 credential is connected (if the token expired, that the provider gave a refresh token).',
+	});
+}
+
 function n8nOAuth2Transport(ctx: IExecuteFunctions): Transport {
 	return async (ex: Exchange): Promise<HttpResponse> => {
 		const refresh = ex.flags?.refresh === true;
@@ -111,12 +165,7 @@ function n8nOAuth2Transport(ctx: IExecuteFunctions): Transport {
 			// mapItems turns it into a NodeApiError (toNodeError). A NodeApiError here would skip both.
 			// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- LpError for the pipeline (above)
 			if (error instanceof LpError) throw error;
-			// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- LpError for the pipeline (above)
-			throw new LpError('network', `${serviceOf(ex)} could not be reached at ${safeUrl(ex.url)}`, {
-				code: networkError(ex, error).code ?? 'NETWORK',
-				cause: error,
-				hint: 'Check the URL and that the OAuth2 credential is connected (if the token expired, that the provider gave a refresh token).',
-			});
+			throw helperFailure(ex, error);
 		}
 		const max = ex.req.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
 		const raw = res.body as unknown;
