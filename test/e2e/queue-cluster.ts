@@ -63,6 +63,8 @@ export interface QueueCluster {
 	executionsPerWorker(): Record<string, number>;
 	/** Rows of execution_entity for a workflow, by status. */
 	executionStatus(workflowId: string): Record<string, number>;
+	/** Seconds each start-up phase took (pack, postgres, redis, ...), in order. */
+	timings: Array<[string, number]>;
 	/**
 	 * Starts one more receiving process, `n8n webhook` on its own port (same database, Redis and key), as
 	 * a load balancer would put next to main; stopped with the cluster. Resolves once it answers /healthz.
@@ -149,8 +151,16 @@ export interface QueueClusterOptions {
 }
 
 export async function startQueueCluster(opts: QueueClusterOptions = {}): Promise<QueueCluster> {
+	const timings: Array<[string, number]> = [];
+	let mark = Date.now();
+	const phase = (label: string) => {
+		const now = Date.now();
+		timings.push([label, (now - mark) / 1000]);
+		mark = now;
+	};
 	const install = await ensureN8n(opts.version ?? '2.8.4');
 	const tgz = opts.tgz ?? (await packPackage());
+	phase('n8n install + pack');
 	const userFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'lp-queue-'));
 	const started: Array<() => Promise<void>> = [];
 	const stopAll = async () => {
@@ -161,8 +171,10 @@ export async function startQueueCluster(opts: QueueClusterOptions = {}): Promise
 	try {
 		const pg = await startPostgres();
 		started.push(() => pg.stop());
+		phase('postgres');
 		const redis = await startRedis();
 		started.push(() => redis.stop());
+		phase('redis');
 		const port = await freePort();
 		const env: NodeJS.ProcessEnv = {
 			...instanceEnv(install, userFolder, /^LP_TOKEN_/),
@@ -195,6 +207,7 @@ export async function startQueueCluster(opts: QueueClusterOptions = {}): Promise
 			...(opts.env ?? {}),
 		};
 		await installCommunityPackage(userFolder, tgz, { env });
+		phase('package install');
 
 		const cli = async (args: string[]) => {
 			const p = spawnN8n(`cli ${args[0]}`, install, args, { ...env, N8N_RUNNERS_BROKER_PORT: String(await freePort()) }, userFolder, path.join(userFolder, `cli-${randomBytes(3).toString('hex')}.log`));
@@ -206,8 +219,11 @@ export async function startQueueCluster(opts: QueueClusterOptions = {}): Promise
 		started.push(() => main.kill('SIGTERM'));
 		const baseUrl = `http://127.0.0.1:${port}`;
 		await waitFor('n8n main /healthz', async () => (await fetch(`${baseUrl}/healthz`)).ok, 180_000, main);
+		phase('main /healthz');
 		await waitFor('the n8n REST API', async () => (await fetch(`${baseUrl}/rest/settings`)).status === 200, 180_000, main);
+		phase('main REST');
 		const cookie = await ownerCookie(baseUrl);
+		phase('owner');
 
 		const workers: ClusterProcess[] = [];
 		for (let i = 0; i < (opts.workers ?? 2); i++) {
@@ -225,6 +241,8 @@ export async function startQueueCluster(opts: QueueClusterOptions = {}): Promise
 		for (const w of workers) {
 			await waitFor(`${w.name} ready`, async () => /n8n worker is now ready/.test(w.logs()), 180_000, w);
 		}
+		phase('workers ready');
+		process.stdout.write(`queue cluster ${install.version} started: ${timings.map(([l, s]) => `${l} ${s.toFixed(1)} s`).join(', ')}\n`);
 
 		const rest = async <T>(method: string, p: string, body?: unknown): Promise<T> => {
 			const res = await fetch(baseUrl + p, {
@@ -247,6 +265,7 @@ export async function startQueueCluster(opts: QueueClusterOptions = {}): Promise
 			env,
 			main,
 			workers,
+			timings,
 			async importCredentials(creds) {
 				const file = path.join(userFolder, `creds-${randomBytes(4).toString('hex')}.json`);
 				fs.writeFileSync(file, JSON.stringify(creds), { mode: 0o600 });
@@ -293,7 +312,10 @@ export async function startQueueCluster(opts: QueueClusterOptions = {}): Promise
 				);
 				started.push(() => proc.kill('SIGTERM'));
 				const url = `http://127.0.0.1:${webhookPort}`;
+				const t0 = Date.now();
 				await waitFor(`${name} /healthz`, async () => (await fetch(`${url}/healthz`)).ok, 180_000, proc);
+				timings.push([`${name} /healthz`, (Date.now() - t0) / 1000]);
+				process.stdout.write(`queue cluster: ${name} process answered /healthz in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
 				return { process: proc, baseUrl: url };
 			},
 			stop: stopAll,
