@@ -196,9 +196,14 @@ export async function startQueueCluster(opts: QueueClusterOptions = {}): Promise
 				down.push(`${p.name} ${((Date.now() - t) / 1000).toFixed(1)} s`);
 			}),
 		);
+		const t1 = Date.now();
 		await Promise.all(started.splice(0).map((s) => s().catch(() => undefined)));
+		const t2 = Date.now();
 		if (process.env.LP_E2E_KEEP !== '1') fs.rmSync(userFolder, { recursive: true, force: true });
-		if (procs.length) process.stdout.write(`queue cluster stopped in ${((Date.now() - t) / 1000).toFixed(1)} s (${down.join(', ')})\n`);
+		if (procs.length) {
+			const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+			process.stdout.write(`queue cluster stopped in ${s(Date.now() - t)}: ${down.join(', ')}; Redis + PostgreSQL ${s(t2 - t1)}; files ${s(Date.now() - t2)}\n`);
+		}
 	};
 	try {
 		const servers = Promise.allSettled([

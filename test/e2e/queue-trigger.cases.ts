@@ -18,6 +18,8 @@ const EVENTS = ['ms.MessagingEventNotification.ContentEvent', 'ms.MessagingEvent
 
 const APP = { id: 'lpQueueApp', name: 'Queue app installation' };
 const STEP_MS = 10 * 60 * 1000;
+/** Notifications in flight at once (each one to both processes together). */
+const IN_FLIGHT = 4;
 
 /** The credential of the trigger cases, imported when the cluster starts. */
 export const triggerCredentials: CredentialInput[] = [{ ...APP, type: 'livePersonAppInstallationApi', data: { accountId: ACC, clientId: CLIENT, clientSecret: SECRET } }];
@@ -95,12 +97,19 @@ export function describeTriggerCases(ctx: TriggerCaseContext): void {
 			const leasesBefore = await leaseKeys();
 			const before = total(cluster.executionStatus(workflowId));
 			const statuses: number[] = [];
-			for (const n of notes) {
-				const body = Buffer.from(JSON.stringify(n));
-				const headers = { 'content-type': 'application/json', 'x-liveperson-account-id': ACC, 'x-liveperson-client-id': CLIENT, 'x-liveperson-signature': `sha1=${createHmac('sha1', SECRET).update(body).digest('base64')}` };
-				const both = await Promise.all([mainUrl, webhookUrl].map((u) => post(u, headers, body)));
-				statuses.push(...both);
-			}
+			// Each notification goes to both processes at the same moment; IN_FLIGHT notifications at a time.
+			let next = 0;
+			await Promise.all(
+				Array.from({ length: IN_FLIGHT }, async () => {
+					while (next < notes.length) {
+						const body = Buffer.from(JSON.stringify(notes[next++]));
+						const headers = { 'content-type': 'application/json', 'x-liveperson-account-id': ACC, 'x-liveperson-client-id': CLIENT, 'x-liveperson-signature': `sha1=${createHmac('sha1', SECRET).update(body).digest('base64')}` };
+						const both = await Promise.all([mainUrl, webhookUrl].map((u) => post(u, headers, body)));
+						statuses.push(...both);
+					}
+				}),
+			);
+			expect(statuses).toHaveLength(2 * notes.length);
 			expect(statuses.filter((s) => s !== 200)).toEqual([]);
 			await until(`${notes.length} executions`, () => total(cluster.executionStatus(workflowId)) - before >= notes.length, webhookLog);
 			await new Promise((r) => setTimeout(r, 3000));
