@@ -69,7 +69,7 @@ async function startSplitFront(putTo: string, postTo: string): Promise<{ url: st
 const BOT_CREDENTIAL = { id: 'lpQueueBotCred01', name: 'LivePerson bot (emulator)' };
 
 /**
- * The credentials the bot cases use, imported when the cluster starts: the bot's own, and the sample
+ * The credentials the bot cases use, created when the cluster starts: the bot's own, and the sample
  * credentials the order lookup uses (sandbox/samples/credentials.json, filled in for this emulator).
  */
 export function botCredentials(emu: Emulator): CredentialInput[] {
@@ -84,7 +84,7 @@ export function botCredentials(emu: Emulator): CredentialInput[] {
 	];
 }
 
-/** The cluster and this case's emulator (botCredentials(emu) imported), set before the cases run. */
+/** The cluster and this case's emulator (botCredentials(emu) created), set before the cases run. */
 export interface BotCaseContext {
 	cluster: QueueCluster;
 	botEmu: Emulator;

@@ -159,7 +159,10 @@ export interface QueueClusterOptions {
 	concurrency?: number;
 	/** `n8n webhook` processes started together with the workers (each on its own port). Default 0. */
 	webhookProcesses?: number;
-	/** Credentials imported (`n8n import:credentials`) while the workers start. */
+	/**
+	 * Credentials created through the REST API once the owner exists, as in the editor (n8n gives them ids
+	 * of its own: workflows created through the cluster may name them by the ids given here).
+	 */
 	credentials?: CredentialInput[];
 	/** Extra environment for every process. */
 	env?: Record<string, string>;
@@ -169,8 +172,9 @@ export interface QueueClusterOptions {
 /**
  * Start-up order: the n8n install, the packed package, PostgreSQL and Redis at once; then main alone (it
  * runs the database migrations, and n8n has no migration lock: every n8n command migrates at start);
- * once main reports the migrations done (/healthz/readiness), the workers, the webhook processes, the
- * credential import and the owner set-up all at once, each waited for on its own readiness signal.
+ * once main reports the migrations done (/healthz/readiness), the workers, the webhook processes and the
+ * owner set-up (then the credentials, through the REST API: no extra n8n process) all at once, each
+ * waited for on its own readiness signal.
  */
 export async function startQueueCluster(opts: QueueClusterOptions = {}): Promise<QueueCluster> {
 	const timings: Array<[string, number]> = [];
@@ -295,14 +299,7 @@ export async function startQueueCluster(opts: QueueClusterOptions = {}): Promise
 		for (let i = 0; i < (opts.workers ?? 2); i++) {
 			workers.push(await spawnMember(`worker${i + 1}`, ['worker', `--concurrency=${opts.concurrency ?? 10}`], { QUEUE_HEALTH_CHECK_PORT: String(await freePort()) }));
 		}
-		const [cookie, , webhooks] = await Promise.all([
-			timed('main REST + owner', ownerCookie(baseUrl, main)),
-			timed('workers ready', Promise.all(workers.map((w) => waitFor(`${w.name} ready`, async () => /n8n worker is now ready/.test(w.logs()), 180_000, w)))),
-			timed('webhook processes ready', Promise.all(Array.from({ length: opts.webhookProcesses ?? 0 }, (_, i) => startWebhook(`webhook${i + 1}`)))),
-			opts.credentials?.length ? timed('credentials imported', importCredentials(opts.credentials)) : undefined,
-		]);
-		process.stdout.write(`queue cluster ${install.version} up after: ${timings.map(([l, s]) => `${l} ${s.toFixed(1)} s`).join(', ')}\n`);
-
+		let cookie = '';
 		const rest = async <T>(method: string, p: string, body?: unknown): Promise<T> => {
 			const res = await fetch(baseUrl + p, {
 				method,
@@ -314,14 +311,42 @@ export async function startQueueCluster(opts: QueueClusterOptions = {}): Promise
 			const json = JSON.parse(text) as { data?: T };
 			return (json.data ?? json) as T;
 		};
+		/** The ids n8n gave the credentials of opts.credentials, by the id given there. */
+		const credentialIds = new Map<string, string>();
+		const createCredentials = async (creds: CredentialInput[]) => {
+			for (const c of creds) {
+				const created = await rest<{ id: string }>('POST', '/rest/credentials', { name: c.name, type: c.type, data: c.data });
+				credentialIds.set(c.id, created.id);
+			}
+		};
 		const createWorkflow = (name: string, nodes: WorkflowNode[], connections: Record<string, unknown>) =>
 			rest<{ id: string; versionId: string }>('POST', '/rest/workflows', {
 				name,
-				nodes: nodes.map((n, i) => ({ id: randomUUID(), position: [i * 220, 0], ...n })),
+				nodes: nodes.map((n, i) => ({
+					id: randomUUID(),
+					position: [i * 220, 0],
+					...n,
+					...(n.credentials
+						? { credentials: Object.fromEntries(Object.entries(n.credentials).map(([type, ref]) => [type, { ...ref, id: credentialIds.get(ref.id) ?? ref.id }])) }
+						: {}),
+				})),
 				connections,
 				settings: { executionOrder: 'v1' },
 				active: false,
 			});
+
+		const [, , webhooks] = await Promise.all([
+			timed(
+				'main REST + owner + credentials',
+				(async () => {
+					cookie = await ownerCookie(baseUrl, main);
+					await createCredentials(opts.credentials ?? []);
+				})(),
+			),
+			timed('workers ready', Promise.all(workers.map((w) => waitFor(`${w.name} ready`, async () => /n8n worker is now ready/.test(w.logs()), 180_000, w)))),
+			timed('webhook processes ready', Promise.all(Array.from({ length: opts.webhookProcesses ?? 0 }, (_, i) => startWebhook(`webhook${i + 1}`)))),
+		]);
+		process.stdout.write(`queue cluster ${install.version} up after: ${timings.map(([l, s]) => `${l} ${s.toFixed(1)} s`).join(', ')}\n`);
 
 		return {
 			install,

@@ -21,7 +21,7 @@ const STEP_MS = 10 * 60 * 1000;
 /** Notifications in flight at once (each one to both processes together). */
 const IN_FLIGHT = 4;
 
-/** The credential of the trigger cases, imported when the cluster starts. */
+/** The credential of the trigger cases, created when the cluster starts. */
 export const triggerCredentials: CredentialInput[] = [{ ...APP, type: 'livePersonAppInstallationApi', data: { accountId: ACC, clientId: CLIENT, clientSecret: SECRET } }];
 
 async function until(what: string, ready: () => Promise<boolean> | boolean, log: () => string, ms = 120_000): Promise<void> {
@@ -46,7 +46,7 @@ function post(url: string, headers: Record<string, string>, body: Buffer | strin
 
 const total = (s: Record<string, number>) => Object.values(s).reduce((a, b) => a + b, 0);
 
-/** The cluster (triggerCredentials imported, one `n8n webhook` process), set before the cases run. */
+/** The cluster (triggerCredentials created, one `n8n webhook` process), set before the cases run. */
 export interface TriggerCaseContext {
 	cluster: QueueCluster;
 }
