@@ -15,20 +15,21 @@ import { ensureN8n, instanceEnv, type N8nInstall } from '../../scripts/n8n-insta
 import { installCommunityPackage } from '../../scripts/n8n-package';
 import { startPostgres, type PostgresServer } from '../support/postgres-server';
 import { startRedis, type RedisServer } from '../support/redis-server';
-import { freePort, nodeType, packPackage, type CredentialInput, type WorkflowNode } from './harness';
+import { freePort, nodeType, packPackage, parseExecuteOutput, toExecutionResult, type CredentialInput, type ExecutionResult, type WorkflowNode } from './harness';
 
 const OWNER = { email: 'queue-owner@example.com', firstName: 'Queue', lastName: 'Owner', password: `Q-${randomBytes(9).toString('hex')}9` };
 
 /** Creates the owner of a fresh instance and logs in; returns the session cookie. */
-async function ownerCookie(baseUrl: string): Promise<string> {
+async function ownerCookie(baseUrl: string, main: ClusterProcess): Promise<string> {
 	const post = (p: string, body: unknown) =>
 		fetch(baseUrl + p, { method: 'POST', headers: { 'content-type': 'application/json', 'browser-id': 'lp-queue-e2e' }, body: JSON.stringify(body) });
-	// Right after start-up the REST routes may still answer with a placeholder page: retry until JSON.
-	let setup = await post('/rest/owner/setup', OWNER);
-	for (let i = 0; i < 60 && !(setup.headers.get('content-type') ?? '').includes('json'); i++) {
-		await sleep(500);
-		setup = await post('/rest/owner/setup', OWNER);
-	}
+	// Until main has registered its REST routes it answers with a placeholder page: wait for JSON.
+	await waitFor('the n8n REST API', async () => {
+		const r = await fetch(`${baseUrl}/rest/settings`);
+		await r.arrayBuffer();
+		return r.status === 200 && (r.headers.get('content-type') ?? '').includes('json');
+	}, 180_000, main);
+	const setup = await post('/rest/owner/setup', OWNER);
 	if (setup.status !== 200) throw new Error(`owner setup: HTTP ${setup.status} ${(await setup.text()).slice(0, 300)}`);
 	const cookies = [setup, await post('/rest/login', { emailOrLdapLoginId: OWNER.email, password: OWNER.password })]
 		.flatMap((r) => r.headers.getSetCookie())
@@ -44,7 +45,8 @@ export interface ClusterProcess {
 	child: ChildProcess;
 	logs(): string;
 	exited(): boolean;
-	kill(signal: NodeJS.Signals): Promise<void>;
+	/** Signals the process group; SIGKILL after `graceMs` (default 15 s) if it has not exited by then. */
+	kill(signal: NodeJS.Signals, graceMs?: number): Promise<void>;
 }
 
 export interface QueueCluster {
@@ -56,16 +58,28 @@ export interface QueueCluster {
 	env: NodeJS.ProcessEnv;
 	main: ClusterProcess;
 	workers: ClusterProcess[];
+	/** The `n8n webhook` processes started with the cluster (QueueClusterOptions.webhookProcesses). */
+	webhooks: Array<{ process: ClusterProcess; baseUrl: string }>;
 	importCredentials(creds: CredentialInput[]): Promise<void>;
+	/** Creates a workflow through the REST API (not active); returns its id. */
+	createWorkflow(name: string, nodes: WorkflowNode[], connections: Record<string, unknown>): Promise<string>;
 	/** Creates and activates (publishes) a workflow through the REST API; returns its id. */
 	createActiveWorkflow(name: string, nodes: WorkflowNode[], connections: Record<string, unknown>): Promise<string>;
+	/**
+	 * `n8n execute --id=<id>` in a process of its own: the cluster's database, key and user folder, with
+	 * `env` on top (e.g. EXECUTIONS_MODE=regular to run it in that process rather than on a worker).
+	 */
+	execute(workflowId: string, env?: Record<string, string>): Promise<ExecutionResult>;
 	/** Finished executions per worker name, from the workers' logs. */
 	executionsPerWorker(): Record<string, number>;
 	/** Rows of execution_entity for a workflow, by status. */
 	executionStatus(workflowId: string): Record<string, number>;
+	/** Seconds from the start of startQueueCluster until each start-up phase was done, in order. */
+	timings: Array<[string, number]>;
 	/**
 	 * Starts one more receiving process, `n8n webhook` on its own port (same database, Redis and key), as
-	 * a load balancer would put next to main; stopped with the cluster. Resolves once it answers /healthz.
+	 * a load balancer would put next to main; stopped with the cluster. Resolves once it reports its
+	 * database ready (/healthz/readiness).
 	 */
 	startWebhookProcess(name?: string): Promise<{ process: ClusterProcess; baseUrl: string }>;
 	stop(): Promise<void>;
@@ -99,7 +113,7 @@ function spawnN8n(name: string, install: N8nInstall, args: string[], env: NodeJS
 		child,
 		logs: () => text,
 		exited: () => done,
-		async kill(signal) {
+		async kill(signal, graceMs = 15_000) {
 			if (done) return;
 			try {
 				process.kill(-(child.pid as number), signal);
@@ -112,7 +126,7 @@ function spawnN8n(name: string, install: N8nInstall, args: string[], env: NodeJS
 				} catch {
 					/* gone */
 				}
-			}, 15_000);
+			}, graceMs);
 			await exit;
 			clearTimeout(t);
 			try {
@@ -143,26 +157,72 @@ export interface QueueClusterOptions {
 	workers?: number;
 	/** Jobs each worker runs at once (n8n worker --concurrency). Default 10. */
 	concurrency?: number;
+	/** `n8n webhook` processes started together with the workers (each on its own port). Default 0. */
+	webhookProcesses?: number;
+	/**
+	 * Credentials created through the REST API once the owner exists, as in the editor (n8n gives them ids
+	 * of its own: workflows created through the cluster may name them by the ids given here).
+	 */
+	credentials?: CredentialInput[];
 	/** Extra environment for every process. */
 	env?: Record<string, string>;
 	tgz?: string;
 }
 
+/**
+ * Start-up order: the n8n install, the packed package, PostgreSQL and Redis at once; then main alone (it
+ * runs the database migrations, and n8n has no migration lock: every n8n command migrates at start);
+ * once main reports the migrations done (/healthz/readiness), the workers, the webhook processes and the
+ * owner set-up (then the credentials, through the REST API: no extra n8n process) all at once, each
+ * waited for on its own readiness signal.
+ */
 export async function startQueueCluster(opts: QueueClusterOptions = {}): Promise<QueueCluster> {
-	const install = await ensureN8n(opts.version ?? '2.8.4');
-	const tgz = opts.tgz ?? (await packPackage());
+	const timings: Array<[string, number]> = [];
+	const t0 = Date.now();
+	const timed = async <T>(label: string, p: Promise<T>): Promise<T> => {
+		const v = await p;
+		timings.push([label, (Date.now() - t0) / 1000]);
+		return v;
+	};
 	const userFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'lp-queue-'));
 	const started: Array<() => Promise<void>> = [];
+	const n8nProcesses: ClusterProcess[] = [];
 	const stopAll = async () => {
-		for (const s of started.reverse()) await s().catch(() => undefined);
-		started.length = 0;
+		const t = Date.now();
+		// n8n processes first, all at once, then Redis and PostgreSQL. n8n's graceful shutdown waits for
+		// executions it still counts as running (up to N8N_GRACEFUL_SHUTDOWN_TIMEOUT, 30 s): main does so
+		// for the webhook calls whose reply it dropped. Nothing is left to check then: SIGKILL after 5 s.
+		const procs = n8nProcesses.splice(0);
+		const down: string[] = [];
+		await Promise.all(
+			procs.map(async (p) => {
+				await p.kill('SIGTERM', 5_000).catch(() => undefined);
+				down.push(`${p.name} ${((Date.now() - t) / 1000).toFixed(1)} s`);
+			}),
+		);
+		const t1 = Date.now();
+		await Promise.all(started.splice(0).map((s) => s().catch(() => undefined)));
+		const t2 = Date.now();
 		if (process.env.LP_E2E_KEEP !== '1') fs.rmSync(userFolder, { recursive: true, force: true });
+		if (procs.length) {
+			const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+			process.stdout.write(`queue cluster stopped in ${s(Date.now() - t)}: ${down.join(', ')}; Redis + PostgreSQL ${s(t2 - t1)}; files ${s(Date.now() - t2)}\n`);
+		}
 	};
 	try {
-		const pg = await startPostgres();
-		started.push(() => pg.stop());
-		const redis = await startRedis();
-		started.push(() => redis.stop());
+		const servers = Promise.allSettled([
+			timed('postgres', startPostgres()).then((pg) => (started.push(() => pg.stop()), pg)),
+			timed('redis', startRedis()).then((redis) => (started.push(() => redis.stop()), redis)),
+		]);
+		const [install, tgz] = await Promise.all([
+			timed('n8n install', ensureN8n(opts.version ?? '2.8.4')),
+			opts.tgz ?? timed('pack', packPackage()),
+		]).finally(() => servers);
+		const [pgResult, redisResult] = await servers;
+		if (pgResult.status === 'rejected') throw pgResult.reason;
+		if (redisResult.status === 'rejected') throw redisResult.reason;
+		const pg = pgResult.value;
+		const redis = redisResult.value;
 		const port = await freePort();
 		const env: NodeJS.ProcessEnv = {
 			...instanceEnv(install, userFolder, /^LP_TOKEN_/),
@@ -194,38 +254,52 @@ export async function startQueueCluster(opts: QueueClusterOptions = {}): Promise
 			NODE_ENV: 'production',
 			...(opts.env ?? {}),
 		};
-		await installCommunityPackage(userFolder, tgz, { env });
+		await timed('package install', installCommunityPackage(userFolder, tgz, { env }));
 
-		const cli = async (args: string[]) => {
-			const p = spawnN8n(`cli ${args[0]}`, install, args, { ...env, N8N_RUNNERS_BROKER_PORT: String(await freePort()) }, userFolder, path.join(userFolder, `cli-${randomBytes(3).toString('hex')}.log`));
+		/** Starts an n8n process of the cluster (its own task-runner broker port; stopped with the cluster). */
+		const spawnMember = async (name: string, args: string[], extra: NodeJS.ProcessEnv = {}): Promise<ClusterProcess> => {
+			const p = spawnN8n(name, install, args, { ...env, N8N_RUNNERS_BROKER_PORT: String(await freePort()), ...extra }, userFolder, path.join(userFolder, `${name}.log`));
+			n8nProcesses.push(p);
+			return p;
+		};
+		/** A one-off n8n command (not a member: it exits by itself); resolves with it once it exited. */
+		const runCli = async (args: string[], extra: NodeJS.ProcessEnv = {}): Promise<ClusterProcess> => {
+			const p = spawnN8n(`cli ${args[0]}`, install, args, { ...env, N8N_RUNNERS_BROKER_PORT: String(await freePort()), ...extra }, userFolder, path.join(userFolder, `cli-${randomBytes(3).toString('hex')}.log`));
 			await new Promise((r) => p.child.once('close', r));
+			return p;
+		};
+		const cli = async (args: string[]) => {
+			const p = await runCli(args);
 			if (p.child.exitCode !== 0) throw new Error(`n8n ${args.join(' ')} failed (exit ${p.child.exitCode}):\n${p.logs().slice(-3000)}`);
 		};
+		const importCredentials = async (creds: CredentialInput[]) => {
+			const file = path.join(userFolder, `creds-${randomBytes(4).toString('hex')}.json`);
+			fs.writeFileSync(file, JSON.stringify(creds), { mode: 0o600 });
+			try {
+				await cli(['import:credentials', `--input=${file}`]);
+			} finally {
+				fs.rmSync(file, { force: true });
+			}
+		};
+		const startWebhook = async (name: string) => {
+			const webhookPort = await freePort();
+			const proc = await spawnMember(name, ['webhook'], { N8N_PORT: String(webhookPort), QUEUE_HEALTH_CHECK_PORT: String(await freePort()) });
+			const url = `http://127.0.0.1:${webhookPort}`;
+			// Readiness, not /healthz: /healthz answers before the process has its database.
+			await waitFor(`${name} /healthz/readiness`, async () => (await fetch(`${url}/healthz/readiness`)).ok, 180_000, proc);
+			return { process: proc, baseUrl: url };
+		};
 
-		const main = spawnN8n('main', install, ['start'], { ...env, N8N_RUNNERS_BROKER_PORT: String(await freePort()) }, userFolder, path.join(userFolder, 'main.log'));
-		started.push(() => main.kill('SIGTERM'));
+		const main = await spawnMember('main', ['start']);
 		const baseUrl = `http://127.0.0.1:${port}`;
-		await waitFor('n8n main /healthz', async () => (await fetch(`${baseUrl}/healthz`)).ok, 180_000, main);
-		await waitFor('the n8n REST API', async () => (await fetch(`${baseUrl}/rest/settings`)).status === 200, 180_000, main);
-		const cookie = await ownerCookie(baseUrl);
+		// Migrations done: from here on other n8n commands can start against the same database.
+		await timed('main migrated', waitFor('n8n main /healthz/readiness', async () => (await fetch(`${baseUrl}/healthz/readiness`)).ok, 180_000, main));
 
 		const workers: ClusterProcess[] = [];
 		for (let i = 0; i < (opts.workers ?? 2); i++) {
-			const w = spawnN8n(
-				`worker${i + 1}`,
-				install,
-				['worker', `--concurrency=${opts.concurrency ?? 10}`],
-				{ ...env, N8N_RUNNERS_BROKER_PORT: String(await freePort()), QUEUE_HEALTH_CHECK_PORT: String(await freePort()) },
-				userFolder,
-				path.join(userFolder, `worker${i + 1}.log`),
-			);
-			started.push(() => w.kill('SIGTERM'));
-			workers.push(w);
+			workers.push(await spawnMember(`worker${i + 1}`, ['worker', `--concurrency=${opts.concurrency ?? 10}`], { QUEUE_HEALTH_CHECK_PORT: String(await freePort()) }));
 		}
-		for (const w of workers) {
-			await waitFor(`${w.name} ready`, async () => /n8n worker is now ready/.test(w.logs()), 180_000, w);
-		}
-
+		let cookie = '';
 		const rest = async <T>(method: string, p: string, body?: unknown): Promise<T> => {
 			const res = await fetch(baseUrl + p, {
 				method,
@@ -237,6 +311,42 @@ export async function startQueueCluster(opts: QueueClusterOptions = {}): Promise
 			const json = JSON.parse(text) as { data?: T };
 			return (json.data ?? json) as T;
 		};
+		/** The ids n8n gave the credentials of opts.credentials, by the id given there. */
+		const credentialIds = new Map<string, string>();
+		const createCredentials = async (creds: CredentialInput[]) => {
+			for (const c of creds) {
+				const created = await rest<{ id: string }>('POST', '/rest/credentials', { name: c.name, type: c.type, data: c.data });
+				credentialIds.set(c.id, created.id);
+			}
+		};
+		const createWorkflow = (name: string, nodes: WorkflowNode[], connections: Record<string, unknown>) =>
+			rest<{ id: string; versionId: string }>('POST', '/rest/workflows', {
+				name,
+				nodes: nodes.map((n, i) => ({
+					id: randomUUID(),
+					position: [i * 220, 0],
+					...n,
+					...(n.credentials
+						? { credentials: Object.fromEntries(Object.entries(n.credentials).map(([type, ref]) => [type, { ...ref, id: credentialIds.get(ref.id) ?? ref.id }])) }
+						: {}),
+				})),
+				connections,
+				settings: { executionOrder: 'v1' },
+				active: false,
+			});
+
+		const [, , webhooks] = await Promise.all([
+			timed(
+				'main REST + owner + credentials',
+				(async () => {
+					cookie = await ownerCookie(baseUrl, main);
+					await createCredentials(opts.credentials ?? []);
+				})(),
+			),
+			timed('workers ready', Promise.all(workers.map((w) => waitFor(`${w.name} ready`, async () => /n8n worker is now ready/.test(w.logs()), 180_000, w)))),
+			timed('webhook processes ready', Promise.all(Array.from({ length: opts.webhookProcesses ?? 0 }, (_, i) => startWebhook(`webhook${i + 1}`)))),
+		]);
+		process.stdout.write(`queue cluster ${install.version} up after: ${timings.map(([l, s]) => `${l} ${s.toFixed(1)} s`).join(', ')}\n`);
 
 		return {
 			install,
@@ -247,25 +357,22 @@ export async function startQueueCluster(opts: QueueClusterOptions = {}): Promise
 			env,
 			main,
 			workers,
-			async importCredentials(creds) {
-				const file = path.join(userFolder, `creds-${randomBytes(4).toString('hex')}.json`);
-				fs.writeFileSync(file, JSON.stringify(creds), { mode: 0o600 });
-				try {
-					await cli(['import:credentials', `--input=${file}`]);
-				} finally {
-					fs.rmSync(file, { force: true });
-				}
+			webhooks,
+			timings,
+			importCredentials,
+			async createWorkflow(name, nodes, connections) {
+				return (await createWorkflow(name, nodes, connections)).id;
 			},
 			async createActiveWorkflow(name, nodes, connections) {
-				const created = await rest<{ id: string; versionId: string }>('POST', '/rest/workflows', {
-					name,
-					nodes: nodes.map((n, i) => ({ id: randomUUID(), position: [i * 220, 0], ...n })),
-					connections,
-					settings: { executionOrder: 'v1' },
-					active: false,
-				});
+				const created = await createWorkflow(name, nodes, connections);
 				await rest('POST', `/rest/workflows/${created.id}/activate`, { versionId: created.versionId });
 				return created.id;
+			},
+			async execute(workflowId, extraEnv = {}) {
+				const p = await runCli(['execute', `--id=${workflowId}`], extraEnv);
+				const parsed = parseExecuteOutput(p.logs());
+				if (!parsed) throw new Error(`n8n execute --id=${workflowId} printed no run (exit ${p.child.exitCode}):\n${p.logs().slice(-4000)}`);
+				return toExecutionResult(parsed, p.logs(), p.child.exitCode);
 			},
 			executionsPerWorker() {
 				const out: Record<string, number> = {};
@@ -281,20 +388,11 @@ export async function startQueueCluster(opts: QueueClusterOptions = {}): Promise
 				}
 				return out;
 			},
-			async startWebhookProcess(name = 'webhook') {
-				const webhookPort = await freePort();
-				const proc = spawnN8n(
-					name,
-					install,
-					['webhook'],
-					{ ...env, N8N_PORT: String(webhookPort), N8N_RUNNERS_BROKER_PORT: String(await freePort()), QUEUE_HEALTH_CHECK_PORT: String(await freePort()) },
-					userFolder,
-					path.join(userFolder, `${name}.log`),
-				);
-				started.push(() => proc.kill('SIGTERM'));
-				const url = `http://127.0.0.1:${webhookPort}`;
-				await waitFor(`${name} /healthz`, async () => (await fetch(`${url}/healthz`)).ok, 180_000, proc);
-				return { process: proc, baseUrl: url };
+			async startWebhookProcess(name = `webhook${webhooks.length + 1}`) {
+				const t = Date.now();
+				const webhook = await startWebhook(name);
+				process.stdout.write(`queue cluster: ${name} process ready in ${((Date.now() - t) / 1000).toFixed(1)} s\n`);
+				return webhook;
 			},
 			stop: stopAll,
 		};
@@ -328,16 +426,27 @@ export function echoCredentialData(emu: EchoEmulator): Record<string, unknown> {
 	};
 }
 
-export async function setupEchoWorkflow(
-	cluster: QueueCluster,
-	emu: EchoEmulator,
-): Promise<{ webhookUrl: string; workflowId: string }> {
-	const credential = { id: 'lpQueueOauth2cc01', name: 'LP OAuth2 CC (queue)' };
-	const account = { id: 'lpQueueAccount001', name: 'LP Account (queue)' };
-	await cluster.importCredentials([
-		{ ...credential, type: 'livePersonOAuth2ClientCredentialsApi', data: echoCredentialData(emu) },
-		{ ...account, type: 'livePersonAccountApi', data: { accountId: emu.config.accountId, csdsHost: emu.url, authMethod: 'none', allowedInternalNetworks: 'loopback' } },
-	]);
+const ECHO_CREDENTIAL = { id: 'lpQueueOauth2cc01', name: 'LP OAuth2 CC (queue)' };
+const ECHO_ACCOUNT = { id: 'lpQueueAccount001', name: 'LP Account (queue)' };
+
+/** The two credentials of the echo workflow (import them before createEchoWorkflow). */
+export function echoCredentials(emu: EchoEmulator): CredentialInput[] {
+	return [
+		{ ...ECHO_CREDENTIAL, type: 'livePersonOAuth2ClientCredentialsApi', data: echoCredentialData(emu) },
+		{ ...ECHO_ACCOUNT, type: 'livePersonAccountApi', data: { accountId: emu.config.accountId, csdsHost: emu.url, authMethod: 'none', allowedInternalNetworks: 'loopback' } },
+	];
+}
+
+/** Imports the echo workflow's credentials, then creates and activates it. */
+export async function setupEchoWorkflow(cluster: QueueCluster, emu: EchoEmulator): Promise<{ webhookUrl: string; workflowId: string }> {
+	await cluster.importCredentials(echoCredentials(emu));
+	return createEchoWorkflow(cluster, emu);
+}
+
+/** Creates and activates the echo workflow (its credentials already imported: echoCredentials). */
+export async function createEchoWorkflow(cluster: QueueCluster, emu: EchoEmulator): Promise<{ webhookUrl: string; workflowId: string }> {
+	const credential = ECHO_CREDENTIAL;
+	const account = ECHO_ACCOUNT;
 	const webhookPath = `lp-queue-${randomUUID().slice(0, 8)}`;
 	const workflowId = await cluster.createActiveWorkflow(
 		'LP queue mode',
