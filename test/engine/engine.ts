@@ -66,6 +66,53 @@ export interface WorkflowRunner {
 	close(): Promise<void>;
 }
 
+/** A run in the engine, plus what the nodes handed to n8n's webhook answer (ExecuteContext.sendResponse). */
+export type EngineExecutionResult = ExecutionResult & { sentResponses: unknown[] };
+
+/** One node of a one-node workflow, outside a run (load options, webhook): its type, parameters, credentials. */
+export interface NodeCallOptions {
+	/** 'livePersonTrigger' (this package's, prefixed) or a full type. */
+	type: string;
+	typeVersion?: number;
+	parameters: Record<string, unknown>;
+	/** Credentials by type, as plain data (what n8n decrypts). */
+	credentials?: Record<string, Record<string, unknown>>;
+	/** The workflow's id; calls with the same id share the workflow's static data, as one active workflow does. */
+	workflowId?: string;
+	webhookId?: string;
+}
+
+export interface LoadOptionsCall extends NodeCallOptions {
+	/** The name in the node's methods.loadOptions. */
+	method: string;
+	/** The parameter whose options are loaded (the context's path), default the method name. */
+	parameterPath?: string;
+}
+
+/** What n8n's webhook server hands the node: its (express) request and response objects. */
+export interface WebhookCall extends NodeCallOptions {
+	request: { method?: string; headers: Record<string, string>; [key: string]: unknown };
+	response: unknown;
+	webhookName?: string;
+	path?: string;
+}
+
+export interface WebhookCallResult {
+	/** What node.webhook() returned (IWebhookResponseData). */
+	result: { workflowData?: Array<Array<{ json: Record<string, unknown> }>>; webhookResponse?: unknown; noWebhookResponse?: boolean };
+	/** What n8n's logger and the node printed meanwhile. */
+	printed: string;
+}
+
+/** n8n's engine of one pinned version: runs workflows, and calls a node's load options and webhook as n8n does. */
+export interface Engine extends WorkflowRunner {
+	execute(workflowId: string, opts?: { timeoutMs?: number }): Promise<EngineExecutionResult>;
+	/** A node's methods.loadOptions[method], called with n8n-core's LoadOptionsContext (as the editor's request does). */
+	loadOptions(call: LoadOptionsCall): Promise<unknown>;
+	/** A node's webhook(), called with n8n-core's WebhookContext over the given request/response (as n8n's webhook server does). */
+	webhook(call: WebhookCall): Promise<WebhookCallResult>;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // One user folder per test file (n8n-core's InstanceSettings writes its config there at first use).
 
@@ -314,7 +361,7 @@ async function withEnv<T>(env: Record<string, string> | undefined, fn: () => Pro
 }
 
 /** n8n's engine of a pinned n8n version, in this process. */
-export async function createEngine(version: EngineVersion, opts: EngineOptions = {}): Promise<WorkflowRunner> {
+export async function createEngine(version: EngineVersion, opts: EngineOptions = {}): Promise<Engine> {
 	const engine = await load(version);
 	const credentials = new Map<string, CredentialInput>();
 	const workflows = new Map<string, WorkflowJson>();
@@ -331,11 +378,9 @@ export async function createEngine(version: EngineVersion, opts: EngineOptions =
 	let shared: PackageTypes | undefined;
 	const packageTypes = (): PackageTypes => (opts.moduleScope === 'instance' ? (shared ??= loadPackage()) : loadPackage());
 
-	const execute = async (id: string): Promise<ExecutionResult> => {
-		const data = workflows.get(id);
-		if (!data) throw new Error(`engine harness: no workflow ${id}`);
-		const { core, workflow: wf } = engine;
-		const pkg = packageTypes();
+	/** What n8n's NodeTypes, credential types and IWorkflowExecuteAdditionalData give a node, for one package copy. */
+	const runtime = (pkg: PackageTypes, executionId: string, hooks: Any) => {
+		const { workflow: wf } = engine;
 		const byName = (type: string): Any => {
 			const t = pkg.nodes.get(type) ?? engine.baseNode(type);
 			if (!t) throw new Error(`engine harness: unknown node type "${type}"`);
@@ -347,20 +392,7 @@ export async function createEngine(version: EngineVersion, opts: EngineOptions =
 			getKnownTypes: () => ({}),
 		};
 		const credentialType = (name: string) => pkg.credentials.get(name) ?? engine.baseCred(name);
-		const executionId = String(++executions);
-		const instance = new wf.Workflow({
-			id: data.id,
-			name: data.name,
-			nodes: structuredClone(data.nodes),
-			connections: data.connections,
-			active: false,
-			nodeTypes,
-			staticData: {},
-			settings: data.settings,
-		});
-		const hooks = new core.ExecutionLifecycleHooks('cli', executionId, data);
-		const finished = new Promise<Any>((resolve) => hooks.addHandler('workflowExecuteAfter', (run: Any) => resolve(run)));
-		const additionalData = {
+		const additionalData: Record<string, unknown> = {
 			executionId,
 			hooks,
 			credentialsHelper: credentialsHelper(engine, credentialType, credentials),
@@ -377,6 +409,32 @@ export async function createEngine(version: EngineVersion, opts: EngineOptions =
 			logAiEvent: () => undefined,
 			startRunnerTask,
 		};
+		return { nodeTypes, additionalData };
+	};
+
+	const execute = async (id: string): Promise<EngineExecutionResult> => {
+		const data = workflows.get(id);
+		if (!data) throw new Error(`engine harness: no workflow ${id}`);
+		const { core, workflow: wf } = engine;
+		const pkg = packageTypes();
+		const executionId = String(++executions);
+		const hooks = new core.ExecutionLifecycleHooks('cli', executionId, data);
+		const { nodeTypes, additionalData } = runtime(pkg, executionId, hooks);
+		const instance = new wf.Workflow({
+			id: data.id,
+			name: data.name,
+			nodes: structuredClone(data.nodes),
+			connections: data.connections,
+			active: false,
+			nodeTypes,
+			staticData: {},
+			settings: data.settings,
+		});
+		const finished = new Promise<Any>((resolve) => hooks.addHandler('workflowExecuteAfter', (run: Any) => resolve(run)));
+		// What a node hands to n8n's webhook answer (Respond to Webhook, Bot Reply): ExecuteContext.sendResponse
+		// runs the 'sendResponse' hook, which n8n's webhook server listens to.
+		const sentResponses: unknown[] = [];
+		hooks.addHandler('sendResponse', (response: unknown) => void sentResponses.push(response));
 		const start = instance.getStartNode();
 		if (!start) throw new Error(`engine harness: workflow ${data.name} has no start node`);
 		const runExecutionData = {
@@ -405,11 +463,76 @@ export async function createEngine(version: EngineVersion, opts: EngineOptions =
 		const printedRun = JSON.parse(JSON.stringify(run)) as Record<string, unknown>;
 		const text = `${printed}\n${JSON.stringify(printedRun)}`;
 		logs.push(`$ execute ${data.name}\n${text}`);
-		return toExecutionResult({ ok: run.status === 'success', run: printedRun }, text, run.status === 'success' ? 0 : 1);
+		return { ...toExecutionResult({ ok: run.status === 'success', run: printedRun }, text, run.status === 'success' ? 0 : 1), sentResponses };
+	};
+
+	/** One node of this package (or n8n's) in a one-node workflow, its credentials stored for the call. */
+	const singleNode = async (pkg: PackageTypes, opts: NodeCallOptions, hooks: Any = undefined) => {
+		const n = ++executions;
+		const creds = Object.entries(opts.credentials ?? {}).map(([type, data], i) => ({ id: workflowId(`nc${n}c${i}${type}`), name: `${type} ${n}`, type, data }));
+		for (const c of creds) credentials.set(c.id, structuredClone(c));
+		const node = {
+			id: `node-${n}`,
+			name: RUN_NODE,
+			type: opts.type.includes('.') ? opts.type : nodeType(opts.type),
+			typeVersion: opts.typeVersion ?? 1,
+			position: [0, 0],
+			parameters: opts.parameters,
+			...(opts.webhookId ? { webhookId: opts.webhookId } : {}),
+			...(creds.length ? { credentials: Object.fromEntries(creds.map((c) => [c.type, { id: c.id, name: c.name }])) } : {}),
+		};
+		const { nodeTypes, additionalData } = runtime(pkg, String(n), hooks);
+		const wid = opts.workflowId ?? `wf-${n}`;
+		const staticData = (workflowStaticData[wid] ??= {});
+		const instance = new engine.workflow.Workflow({ id: wid, name: `engine ${wid}`, nodes: [node], connections: {}, active: true, nodeTypes, staticData, settings: { executionOrder: 'v1' } });
+		return { node: instance.getNode(RUN_NODE), instance, nodeType: nodeTypes.getByNameAndVersion(node.type, node.typeVersion), additionalData };
+	};
+	const workflowStaticData: Record<string, Record<string, unknown>> = {};
+
+	/** Runs `fn` on a package copy (per call, or this instance's), in the engine's environment, printing captured. */
+	const withPackage = async <T>(fn: (pkg: PackageTypes) => Promise<T>): Promise<{ value: T; printed: string }> => {
+		const pkg = packageTypes();
+		return capture(() =>
+			withEnv(opts.env, async () => {
+				try {
+					return await fn(pkg);
+				} finally {
+					if (pkg !== shared) await pkg.dispose();
+				}
+			}),
+		);
+	};
+
+	const loadOptions = async (call: LoadOptionsCall): Promise<unknown> =>
+		(
+			await withPackage(async (pkg) => {
+				const { node, instance, nodeType: type, additionalData } = await singleNode(pkg, call);
+				// As n8n's LoadNodeParameterOptions: the editor's current parameters of the node, a LoadOptionsContext on it.
+				additionalData.currentNodeParameters = call.parameters;
+				const method = type.methods?.loadOptions?.[call.method];
+				if (typeof method !== 'function') throw new Error(`engine harness: ${call.type} has no loadOptions method ${call.method}`);
+				return method.call(new engine.core.LoadOptionsContext(instance, node, additionalData, `parameters.${call.parameterPath ?? call.method}`));
+			})
+		).value;
+
+	const webhook = async (call: WebhookCall): Promise<WebhookCallResult> => {
+		const { value, printed } = await withPackage(async (pkg) => {
+			const { node, instance, nodeType: type, additionalData } = await singleNode(pkg, call);
+			additionalData.httpRequest = call.request;
+			additionalData.httpResponse = call.response;
+			const description = (type.description.webhooks ?? []).find((w: { name: string }) => w.name === (call.webhookName ?? 'default'));
+			if (!description || typeof type.webhook !== 'function') throw new Error(`engine harness: ${call.type} has no webhook ${call.webhookName ?? 'default'}`);
+			// As n8n's WebhookService.runWebhook: a WebhookContext over the request and response, then node.webhook().
+			const webhookData = { httpMethod: call.request.method ?? 'POST', node: node.name, path: call.path ?? '', webhookDescription: description, workflowId: instance.id, workflowExecuteAdditionalData: additionalData, isTest: false, webhookId: call.webhookId };
+			return await type.webhook.call(new engine.core.WebhookContext(instance, node, additionalData, 'webhook', webhookData, [], null));
+		});
+		return { result: value, printed };
 	};
 
 	return {
 		version,
+		loadOptions,
+		webhook,
 		async importCredentials(creds) {
 			for (const c of creds) credentials.set(c.id, structuredClone(c));
 		},
@@ -457,7 +580,7 @@ let runNodeCount = 0;
  * Manual Trigger → "Items" (a No Op node whose output is pinned to `items`) → "Node" (the node under test),
  * run in `engine`: the node gets its input, parameters, credentials and error handling from n8n itself.
  */
-export async function runNode(engine: WorkflowRunner, opts: RunNodeOptions): Promise<ExecutionResult> {
+export async function runNode(engine: WorkflowRunner, opts: RunNodeOptions): Promise<EngineExecutionResult> {
 	const n = ++runNodeCount;
 	const creds = Object.entries(opts.credentials ?? {}).map(([type, data], i) => ({ id: workflowId(`rn${n}c${i}${type}`), name: `${type} ${n}`, type, data }));
 	await engine.importCredentials(creds);
@@ -477,5 +600,5 @@ export async function runNode(engine: WorkflowRunner, opts: RunNodeOptions): Pro
 		? Object.fromEntries(Object.entries(opts.binary).map(([k, b]) => [k, { data: b.data.toString('base64'), mimeType: b.mimeType ?? 'application/octet-stream', ...(b.fileName ? { fileName: b.fileName } : {}) }]))
 		: undefined;
 	workflow.pinData = { [RUN_ITEMS]: (opts.items ?? [{}]).map((json) => (binary ? { json, binary } : { json })) };
-	return engine.execute(await engine.importWorkflow(workflow));
+	return (await engine.execute(await engine.importWorkflow(workflow))) as EngineExecutionResult;
 }
