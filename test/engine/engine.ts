@@ -472,7 +472,8 @@ export async function createEngine(version: EngineVersion, opts: EngineOptions =
 		const creds = Object.entries(opts.credentials ?? {}).map(([type, data], i) => ({ id: workflowId(`nc${n}c${i}${type}`), name: `${type} ${n}`, type, data }));
 		for (const c of creds) credentials.set(c.id, structuredClone(c));
 		const node = {
-			id: `node-${n}`,
+			// One id for the node under test, as a node keeps its id in a saved workflow.
+			id: 'engine-node-1',
 			name: RUN_NODE,
 			type: opts.type.includes('.') ? opts.type : nodeType(opts.type),
 			typeVersion: opts.typeVersion ?? 1,
