@@ -338,11 +338,19 @@ async function capture<T>(fn: () => Promise<T>): Promise<{ value: T; printed: st
 	};
 	process.stdout.write = grab as typeof process.stdout.write;
 	process.stderr.write = grab as typeof process.stderr.write;
+	// n8n's own Logger (a node's this.logger) writes through winston's Console transport to console._stdout /
+	// _stderr; Jest's console in a worker points those at its buffer, out of reach of the lines above.
+	const streams = console as unknown as { _stdout?: unknown; _stderr?: unknown };
+	const [stdout, stderr] = [streams._stdout, streams._stderr];
+	streams._stdout = process.stdout;
+	streams._stderr = process.stderr;
 	try {
 		return { value: await fn(), printed: chunks.join('') };
 	} finally {
 		process.stdout.write = out;
 		process.stderr.write = err;
+		streams._stdout = stdout;
+		streams._stderr = stderr;
 	}
 }
 
@@ -521,7 +529,9 @@ export async function createEngine(version: EngineVersion, opts: EngineOptions =
 			const { node, instance, nodeType: type, additionalData } = await singleNode(pkg, call);
 			additionalData.httpRequest = call.request;
 			additionalData.httpResponse = call.response;
-			const description = (type.description.webhooks ?? []).find((w: { name: string }) => w.name === (call.webhookName ?? 'default'));
+			// The node's webhook of that name and the request's method (n8n registers one per method and path).
+			const named = (type.description.webhooks ?? []).filter((w: { name: string }) => w.name === (call.webhookName ?? 'default'));
+			const description = named.find((w: { httpMethod?: string }) => w.httpMethod === (call.request.method ?? 'POST')) ?? named[0];
 			if (!description || typeof type.webhook !== 'function') throw new Error(`engine harness: ${call.type} has no webhook ${call.webhookName ?? 'default'}`);
 			// As n8n's WebhookService.runWebhook: a WebhookContext over the request and response, then node.webhook().
 			const webhookData = { httpMethod: call.request.method ?? 'POST', node: node.name, path: call.path ?? '', webhookDescription: description, workflowId: instance.id, workflowExecuteAdditionalData: additionalData, isTest: false, webhookId: call.webhookId };

@@ -35,7 +35,7 @@ describe.each(ENGINE_VERSIONS)('guard nodes in n8n %s', (version) => {
 	describe('LivePerson IP Allowlist node', () => {
 		const items = [{ ip: '203.0.113.7' }, { ip: '8.8.8.8' }, { ip: '0x7f.1' }];
 		const base = (extra: Record<string, unknown> = {}) => ({ operation: 'check', ipAddress: '={{ $json.ip }}', allowList: '203.0.113.0/24', outputMode: 'route', ...extra });
-		const allowlist = (parameters: Record<string, unknown>, input = items, continueOnFail = false) => outputs('livePersonIpAllowlist', parameters, input, continueOnFail);
+		const allowlist = (parameters: Record<string, unknown>, input: Array<Record<string, unknown>> = items, continueOnFail = false) => outputs('livePersonIpAllowlist', parameters, input, continueOnFail);
 
 		it('routes Allowed / Denied, a malformed address is denied', async () => {
 			const [allowed, denied] = await allowlist(base());
