@@ -44,6 +44,23 @@ describe.each(ENGINE_VERSIONS)('runNode in n8n %s', (version) => {
 		expect(out.every((i) => typeof i.json.error === 'string' && /10\.0\.0\.0\/33/.test(i.json.error))).toBe(true);
 	});
 
+	// nodes/shared/execute.ts mapItems (unit: test/unit/nodes/execute.test.ts) as n8n runs it: per-item
+	// results in item order, the first failing item fails the node, Continue On Fail keeps every item.
+	test('per item: a good item passes, the first failing item (in item order) fails the node; Continue On Fail keeps each', async () => {
+		const parameters = { operation: 'check', outputMode: 'field', ipAddress: '10.1.2.3', allowList: '={{ $json.list }}' };
+		const items = [{ list: '10.0.0.0/8' }, { list: '10.0.0.0/33' }, { list: '10.0.0.0/34' }];
+		const failed = await runNode(n8n, { type: 'livePersonIpAllowlist', parameters, items });
+		expect(failed.ok).toBe(false);
+		expect(failed.error?.message).toMatch(/10\.0\.0\.0\/33/);
+		const kept = await runNode(n8n, { type: 'livePersonIpAllowlist', parameters, items, continueOnFail: true });
+		expect(kept.ok).toBe(true);
+		const out = (kept.runData[RUN_NODE][0].data?.main?.[0] ?? []) as Array<{ json: Record<string, unknown>; pairedItem?: unknown; error?: { name?: string; message?: string } }>;
+		expect(out.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
+		expect(out[0].json).toMatchObject({ ipAllowed: true });
+		expect(out.slice(1).map((i) => i.json.error)).toEqual([expect.stringMatching(/\/33/), expect.stringMatching(/\/34/)]);
+		expect(out[1].error?.message).toMatch(/\/33/);
+	});
+
 	test('credentials are given as plain data', async () => {
 		const run = await runNode(n8n, {
 			type: 'livePersonApiIntegration',
