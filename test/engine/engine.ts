@@ -53,6 +53,8 @@ export interface EngineOptions {
 	 * a long-running n8n (`n8n start`).
 	 */
 	moduleScope?: 'run' | 'instance';
+	/** n8n's instance base URL (getInstanceBaseUrl; N8N_EDITOR_BASE_URL / WEBHOOK_URL in a real n8n). Default http://127.0.0.1:5678 */
+	instanceBaseUrl?: string;
 }
 
 /** What test files use of an n8n instance; createN8n (real n8n) and createEngine both provide it. */
@@ -111,6 +113,14 @@ export interface Engine extends WorkflowRunner {
 	loadOptions(call: LoadOptionsCall): Promise<unknown>;
 	/** A node's webhook(), called with n8n-core's WebhookContext over the given request/response (as n8n's webhook server does). */
 	webhook(call: WebhookCall): Promise<WebhookCallResult>;
+	/** A credential's Test button: the package node's credentialTest named by testedBy, on n8n-core's CredentialTestContext. */
+	testCredential(call: CredentialTestCall): Promise<{ status: string; message: string }>;
+}
+
+export interface CredentialTestCall {
+	type: string;
+	/** The credential's data as the editor sends it (the type's defaults are applied, as n8n does). */
+	data: Record<string, unknown>;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -406,7 +416,7 @@ export async function createEngine(version: EngineVersion, opts: EngineOptions =
 			credentialsHelper: credentialsHelper(engine, credentialType, credentials),
 			variables: {},
 			restApiUrl: 'http://127.0.0.1:5678/rest',
-			instanceBaseUrl: 'http://127.0.0.1:5678',
+			instanceBaseUrl: opts.instanceBaseUrl ?? 'http://127.0.0.1:5678',
 			webhookBaseUrl: 'http://127.0.0.1:5678/webhook',
 			webhookTestBaseUrl: 'http://127.0.0.1:5678/webhook-test',
 			webhookWaitingBaseUrl: 'http://127.0.0.1:5678/webhook-waiting',
@@ -524,6 +534,27 @@ export async function createEngine(version: EngineVersion, opts: EngineOptions =
 			})
 		).value;
 
+	const testCredential = async (call: CredentialTestCall): Promise<{ status: string; message: string }> =>
+		(
+			await withPackage(async (pkg) => {
+				// As n8n's CredentialsTester: the node that names the test (credentials[].testedBy), the data with
+				// the type's defaults applied, the test function called on n8n-core's CredentialTestContext.
+				const { additionalData } = runtime(pkg, String(++executions), undefined);
+				for (const node of pkg.nodes.values()) {
+					const types = [node, ...Object.values(node.nodeVersions ?? {})] as Any[];
+					for (const t of types) {
+						const testedBy = (t.description?.credentials ?? []).find((c: { name: string; testedBy?: unknown }) => c.name === call.type && typeof c.testedBy === 'string')?.testedBy;
+						const fn = testedBy && t.methods?.credentialTest?.[testedBy];
+						if (typeof fn !== 'function') continue;
+						const helper = additionalData.credentialsHelper as Any;
+						const defaults = engine.workflow.NodeHelpers.getNodeParameters(helper.getCredentialsProperties(call.type), call.data, true, false, null, null) ?? {};
+						return await fn.call(new engine.core.CredentialTestContext(additionalData), { id: 'credential-test', name: call.type, type: call.type, data: { ...defaults, ...call.data } });
+					}
+				}
+				throw new Error(`engine harness: no node of the package tests credential type ${call.type}`);
+			})
+		).value;
+
 	const webhook = async (call: WebhookCall): Promise<WebhookCallResult> => {
 		const { value, printed } = await withPackage(async (pkg) => {
 			const { node, instance, nodeType: type, additionalData } = await singleNode(pkg, call);
@@ -544,6 +575,7 @@ export async function createEngine(version: EngineVersion, opts: EngineOptions =
 		version,
 		loadOptions,
 		webhook,
+		testCredential,
 		async importCredentials(creds) {
 			for (const c of creds) credentials.set(c.id, structuredClone(c));
 		},
@@ -578,6 +610,8 @@ export interface RunNodeOptions {
 	continueOnFail?: boolean;
 	/** The node setting On Error, as stored in the workflow; wins over continueOnFail. */
 	onError?: 'stopWorkflow' | 'continueRegularOutput' | 'continueErrorOutput';
+	/** Runs with the same id are runs of one saved workflow, with the same credential ids (default: a new workflow per run). */
+	workflowId?: string;
 }
 
 /** The name runNode gives the node under test (read its items with `run.items(RUN_NODE)`). */
@@ -593,7 +627,13 @@ let runNodeCount = 0;
  */
 export async function runNode(engine: WorkflowRunner, opts: RunNodeOptions): Promise<EngineExecutionResult> {
 	const n = ++runNodeCount;
-	const creds = Object.entries(opts.credentials ?? {}).map(([type, data], i) => ({ id: workflowId(`rn${n}c${i}${type}`), name: `${type} ${n}`, type, data }));
+	// Runs of one saved workflow (workflowId) keep their credentials' ids, as the saved nodes do.
+	const creds = Object.entries(opts.credentials ?? {}).map(([type, data], i) => ({
+		id: opts.workflowId ? `${opts.workflowId}-c${i}` : workflowId(`rn${n}c${i}${type}`),
+		name: `${type} ${opts.workflowId ?? n}`,
+		type,
+		data,
+	}));
 	await engine.importCredentials(creds);
 	const onError = opts.onError ?? (opts.continueOnFail ? 'continueRegularOutput' : undefined);
 	const workflow = manualTriggerWorkflow(`runNode ${n} ${opts.type}`, [
@@ -610,6 +650,7 @@ export async function runNode(engine: WorkflowRunner, opts: RunNodeOptions): Pro
 	const binary = opts.binary
 		? Object.fromEntries(Object.entries(opts.binary).map(([k, b]) => [k, { data: b.data.toString('base64'), mimeType: b.mimeType ?? 'application/octet-stream', ...(b.fileName ? { fileName: b.fileName } : {}) }]))
 		: undefined;
+	if (opts.workflowId) workflow.id = opts.workflowId;
 	workflow.pinData = { [RUN_ITEMS]: (opts.items ?? [{}]).map((json) => (binary ? { json, binary } : { json })) };
 	return (await engine.execute(await engine.importWorkflow(workflow))) as EngineExecutionResult;
 }
