@@ -55,6 +55,11 @@ export interface EngineOptions {
 	moduleScope?: 'run' | 'instance';
 	/** n8n's instance base URL (getInstanceBaseUrl; N8N_EDITOR_BASE_URL / WEBHOOK_URL in a real n8n). Default http://127.0.0.1:5678 */
 	instanceBaseUrl?: string;
+	/**
+	 * Called each time a copy of the package is loaded, with a require of that copy's dist/ files: the way
+	 * for a test to reach the copy n8n runs, e.g. to inject a clock (`load('lib/http/index.js').setRetrySleep(...)`).
+	 */
+	onPackageLoad?: (load: (distFile: string) => unknown) => void;
 }
 
 /** What test files use of an n8n instance; createN8n (real n8n) and createEngine both provide it. */
@@ -201,7 +206,7 @@ function lazyTypes(dir: string, entries: string[], suffix: string, prefix: strin
  * module registry of their own: each run of `n8n execute` is a new process, so no cache, token or pooled
  * connection of an earlier run is there.
  */
-function loadPackage(): PackageTypes {
+function loadPackage(onLoad?: EngineOptions['onPackageLoad']): PackageTypes {
 	let pkg: PackageTypes | undefined;
 	jest.isolateModules(() => {
 		const nodes = new Map<string, Any>();
@@ -216,6 +221,7 @@ function loadPackage(): PackageTypes {
 		}
 		const dispatchers = require(path.join(DIST, 'lib', 'http', 'dispatchers.js')) as { closeAllDispatchers(): Promise<void> };
 		pkg = { nodes, credentials, dispose: () => dispatchers.closeAllDispatchers() };
+		onLoad?.((file) => require(path.join(DIST, file)));
 	});
 	return pkg!;
 }
@@ -394,7 +400,7 @@ export async function createEngine(version: EngineVersion, opts: EngineOptions =
 		});
 
 	let shared: PackageTypes | undefined;
-	const packageTypes = (): PackageTypes => (opts.moduleScope === 'instance' ? (shared ??= loadPackage()) : loadPackage());
+	const packageTypes = (): PackageTypes => (opts.moduleScope === 'instance' ? (shared ??= loadPackage(opts.onPackageLoad)) : loadPackage(opts.onPackageLoad));
 
 	/** What n8n's NodeTypes, credential types and IWorkflowExecuteAdditionalData give a node, for one package copy. */
 	const runtime = (pkg: PackageTypes, executionId: string, hooks: Any) => {
