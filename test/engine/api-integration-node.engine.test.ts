@@ -190,12 +190,7 @@ describe.each(ENGINE_VERSIONS)('LivePerson API Integration node in n8n %s', (ver
 		expect(out[0].json).toMatchObject({ client: 'client-rsa', path: '/protected' });
 	});
 
-	// A gap of this harness, not of n8n: here n8n 2.41.3's OAuth2 helper (httpRequestWithAuthentication)
-	// does not reach the loopback server (the node reports "could not be reached", nothing arrives),
-	// while a real n8n 2.41.3 server signs and sends the same request (test/e2e/oauth2-redirect.e2e.test.ts).
-	// Until the harness wires what 2.41's helper needs, this case runs in the 2.8.4 engine only.
-	const oauthAuthCodeTest = version === '2.8.4' ? test : () => undefined;
-	oauthAuthCodeTest("OAuth2 Authorization Code goes through n8n's own OAuth2 helper with n8n's stored token, with retries on 503", async () => {
+	test("OAuth2 Authorization Code goes through n8n's own OAuth2 helper with n8n's stored token, with retries on 503", async () => {
 		oauthCalls.length = 0;
 		const run = await api({
 				parameters: base({ authentication: 'oAuth2AuthCode', mutualTls: false, url: `${oauthUrl}/v1/me` }),

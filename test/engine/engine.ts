@@ -303,6 +303,13 @@ function credentialsHelper(engine: Loaded, credentialType: (name: string) => Any
 		async preAuthentication() {
 			return undefined;
 		},
+		// n8n 2.41's OAuth2 helper (requestOAuth2) asks for this before each signed request: the credential
+		// type's own preAuthentication, if it has one, as n8n's CredentialsHelper.runPreAuthentication.
+		async runPreAuthentication(helpers: unknown, credentials: unknown, typeName: string) {
+			const type = credentialType(typeName);
+			if (typeof type?.preAuthentication !== 'function') return undefined;
+			return (await type.preAuthentication.call(helpers, credentials)) ?? undefined;
+		},
 		async updateCredentials(nodeCredentials: { id: string | null; name: string }, type: string, data: Record<string, unknown>) {
 			stored(nodeCredentials, type).data = { ...data };
 		},
