@@ -61,6 +61,24 @@ describe.each(ENGINE_VERSIONS)('runNode in n8n %s', (version) => {
 		expect(out[1].error?.message).toMatch(/\/33/);
 	});
 
+	// n8n's errors raised inside the package's node come from n8n's copy of n8n-workflow, not the package's
+	// (the engine loads both, as an install does): they pass through unchanged (unit, with a copied second
+	// n8n-workflow: test/unit/nodes/errors-two-copies.test.ts; real server: test/e2e/n8n-errors.e2e.test.ts).
+	test("n8n's own missing-credential error passes through the package's node unchanged; Continue On Fail keeps each item", async () => {
+		const parameters = { authentication: 'thirdPartyNlu', method: 'POST', url: '={{ "https://dialogflow.googleapis.com/v2/x:detectIntent?i=" + $json.i }}', options: { retries: 0 } };
+		const items = [{ i: 0 }, { i: 1 }, { i: 2 }];
+		const failed = await runNode(n8n, { type: 'livePersonApiIntegration', parameters, items });
+		expect(failed.ok).toBe(false);
+		expect(failed.error?.node).toBe(RUN_NODE);
+		expect(failed.error?.message).toMatch(/^Node does not have any credentials set/);
+		expect(`${failed.error?.message} ${failed.error?.description ?? ''}`).not.toMatch(/bug in n8n-nodes-liveperson|unexpected error|Unexpected internal error/i);
+		const kept = await runNode(n8n, { type: 'livePersonApiIntegration', parameters, items, continueOnFail: true });
+		expect(kept.ok).toBe(true);
+		const out = (kept.runData[RUN_NODE][0].data?.main?.[0] ?? []) as Array<{ json: Record<string, unknown>; pairedItem?: unknown }>;
+		expect(out.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
+		expect(out.map((i) => i.json.error)).toEqual(Array(3).fill(failed.error?.message));
+	});
+
 	test('credentials are given as plain data', async () => {
 		const run = await runNode(n8n, {
 			type: 'livePersonApiIntegration',
