@@ -625,6 +625,8 @@ export interface RunNodeOptions {
 	onError?: 'stopWorkflow' | 'continueRegularOutput' | 'continueErrorOutput';
 	/** Runs with the same id are runs of one saved workflow, with the same credential ids (default: a new workflow per run). */
 	workflowId?: string;
+	/** A credential's id by type, instead of the one runNode gives it (another stored credential with the same data). */
+	credentialIds?: Record<string, string>;
 }
 
 /** The name runNode gives the node under test (read its items with `run.items(RUN_NODE)`). */
@@ -642,7 +644,7 @@ export async function runNode(engine: WorkflowRunner, opts: RunNodeOptions): Pro
 	const n = ++runNodeCount;
 	// Runs of one saved workflow (workflowId) keep their credentials' ids, as the saved nodes do.
 	const creds = Object.entries(opts.credentials ?? {}).map(([type, data], i) => ({
-		id: opts.workflowId ? `${opts.workflowId}-c${i}` : workflowId(`rn${n}c${i}${type}`),
+		id: opts.credentialIds?.[type] ?? (opts.workflowId ? `${opts.workflowId}-c${i}` : workflowId(`rn${n}c${i}${type}`)),
 		name: `${type} ${opts.workflowId ?? n}`,
 		type,
 		data,
