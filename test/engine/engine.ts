@@ -118,8 +118,16 @@ export interface Engine extends WorkflowRunner {
 	loadOptions(call: LoadOptionsCall): Promise<unknown>;
 	/** A node's webhook(), called with n8n-core's WebhookContext over the given request/response (as n8n's webhook server does). */
 	webhook(call: WebhookCall): Promise<WebhookCallResult>;
+	/** A trigger's webhookMethods (checkExists / create / delete) on activation, with n8n-core's HookContext. Calls with one workflowId share its static data. */
+	hook(call: HookCall): Promise<{ result: unknown; printed: string }>;
 	/** A credential's Test button: the package node's credentialTest named by testedBy, on n8n-core's CredentialTestContext. */
 	testCredential(call: CredentialTestCall): Promise<{ status: string; message: string }>;
+}
+
+export interface HookCall extends NodeCallOptions {
+	method: 'checkExists' | 'create' | 'delete';
+	webhookName?: string;
+	activation?: 'init' | 'create' | 'update' | 'activate' | 'manual' | 'leadershipChange';
 }
 
 export interface CredentialTestCall {
@@ -568,6 +576,20 @@ export async function createEngine(version: EngineVersion, opts: EngineOptions =
 			})
 		).value;
 
+	const hook = async (call: HookCall): Promise<{ result: unknown; printed: string }> => {
+		const { value, printed } = await withPackage(async (pkg) => {
+			const { node, instance, nodeType: type, additionalData } = await singleNode(pkg, call);
+			const name = call.webhookName ?? 'default';
+			const method = type.webhookMethods?.[name]?.[call.method];
+			if (typeof method !== 'function') throw new Error(`engine harness: ${call.type} has no webhookMethods.${name}.${call.method}`);
+			// As n8n's activation (ActiveWorkflowManager → createWebhookIfNotExists): a HookContext with the webhook's data.
+			const description = (type.description.webhooks ?? []).find((w: { name: string }) => w.name === name);
+			const webhookData = { httpMethod: description?.httpMethod ?? 'POST', node: node.name, path: description?.path ?? '', webhookDescription: description, workflowId: instance.id, workflowExecuteAdditionalData: additionalData, isTest: false, webhookId: call.webhookId };
+			return await method.call(new engine.core.HookContext(instance, node, additionalData, 'trigger', call.activation ?? 'activate', webhookData));
+		});
+		return { result: value, printed };
+	};
+
 	const webhook = async (call: WebhookCall): Promise<WebhookCallResult> => {
 		const { value, printed } = await withPackage(async (pkg) => {
 			const { node, instance, nodeType: type, additionalData } = await singleNode(pkg, call);
@@ -588,6 +610,7 @@ export async function createEngine(version: EngineVersion, opts: EngineOptions =
 		version,
 		loadOptions,
 		webhook,
+		hook,
 		testCredential,
 		async importCredentials(creds) {
 			for (const c of creds) credentials.set(c.id, structuredClone(c));

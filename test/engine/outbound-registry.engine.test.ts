@@ -7,37 +7,30 @@
  *   2. never reach an internal host through a redirect from an allowed host.
  * The registry is checked for completeness: a node operation, a credential Test or a source file
  * that sends (the pipeline's `send`, n8n's request helpers, undici) that no entry covers fails the test.
- * Issue 22 items 7 and 8 (the JWKS policy apart from the request's; one mTLS target rule) run on the nodes
- * in n8n's own engine: test/engine/outbound-rules.engine.test.ts.
- *
- * Still on test/support/node-ctx.ts (and stand-ins for n8n's OAuth2 helper, a trigger's hook context and
- * the Test-button context), not yet ported: about 80 entries x 3 checks, each a node call. The same node
- * behaviour in n8n's engine, per path: outbound-rules, api-integration-node (outbound policy, OAuth2 via
- * n8n's helper), service-nodes-node (forward target), guards and consumer-preauth-node (JWKS), bad-input
- * (refusals per node) in test/engine/; the trigger's subscription on activation behind a real server:
- * test/e2e/webhooks-trigger.e2e.test.ts.
+ * Every entry runs in n8n's own engine of both pinned versions (test/engine/engine.ts): nodes through
+ * runNode (n8n's OAuth2 helper signs the Authorization Code path), credential Tests on n8n-core's
+ * CredentialTestContext, the Bot Trigger's webhook on its WebhookContext, the LivePerson Trigger's
+ * subscription hooks on its HookContext. Issue 22 items 7 and 8: test/engine/outbound-rules.engine.test.ts.
  */
 import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import * as jose from 'jose';
 import type { INodeProperties, INodeType } from 'n8n-workflow';
-import { tokenCache } from '../../lib/auth/token-cache';
-import { closeAllDispatchers } from '../../lib/http';
-import { csds } from '../../lib/liveperson/csds';
-import { sharedJwksCache } from '../../lib/jwt/verify';
-import { closeAllAgents } from '../../lib/tls/agent-pool';
 import { credentialTests } from '../../nodes/shared/credentialTests';
 import { DEFAULT_CONFIG, Emulator, startEmulator } from '../../sandbox/emulator';
 import { makeTestPki, STORE_PASSWORD, TestPki } from '../helpers/pki';
 import { EchoServer, startEchoServer } from '../support/echo-server';
-import { nodeCtx } from '../support/node-ctx';
 import pkg from '../../package.json';
+import { INSTALL_TIMEOUT_MS } from '../e2e/harness';
+import { createEngine, ENGINE_VERSIONS, RUN_NODE, runNode as runInEngine, type Engine } from './engine';
 
 jest.setTimeout(180_000);
+
+/** n8n's engine of the version under test (set per describe below). */
+let n8n: Engine;
 
 const ROOT = path.resolve(__dirname, '../..');
 const ACC = DEFAULT_CONFIG.accountId;
@@ -75,9 +68,20 @@ async function loadNode(name: string): Promise<INodeType> {
 	return new mod[name]();
 }
 
-async function runNode(name: string, params: Record<string, unknown>, credentials: Record<string, Record<string, unknown>>, extra: Partial<Parameters<typeof nodeCtx>[0]> = {}) {
-	const node = await loadNode(name);
-	return node.execute!.call(nodeCtx({ params, credentials, ...extra }) as never);
+/** The node (its class name) in n8n's engine on one item; its outputs, or n8n's run error thrown (message, description). */
+async function runNode(name: string, parameters: Record<string, unknown>, credentials: Record<string, Record<string, unknown>>) {
+	const r = await runInEngine(n8n, { type: name[0].toLowerCase() + name.slice(1), parameters, credentials, items: [{ i: 0 }], workflowId: REGISTRY_WORKFLOW });
+	if (!r.ok) throw Object.assign(new Error(r.error?.message ?? 'run failed'), { description: r.error?.description });
+	return r.runData[RUN_NODE][0].data?.main ?? [];
+}
+/** Runs of one saved workflow (Consumer Authentication binds its state to the workflow and credential). */
+const REGISTRY_WORKFLOW = 'outboundregistry';
+
+/** A credential's Test button in n8n's engine; throws unless OK. */
+async function testButton(type: string, data: Record<string, unknown>) {
+	const result = await n8n.testCredential({ type, data });
+	if (result.status !== 'OK') throw new Error(result.message);
+	return result;
 }
 
 const account = (env: Env, extra: Record<string, unknown> = {}) => ({
@@ -148,29 +152,17 @@ const lpApiOps: Record<string, Record<string, unknown>> = {
 	'messagingOperations:currentQueueHealth': { queueSkillIds: '', splitBySkill: false },
 };
 
-/**
- * The hook context n8n gives a trigger's webhookMethods on activation / deactivation: the app installation
- * of the emulator (its client ID is the installation ID), the account credential that edits it, the
- * workflow's production URL and the node's static data (what activation added, for deactivation).
- */
-function triggerHookCtx(env: Env) {
-	const params: Record<string, unknown> = { events: ['ms.MessagingEventNotification.ContentEvent'], manageSubscription: true, maxRetries: 3, options: {} };
-	const credentials: Record<string, Record<string, unknown>> = {
+/** The LivePerson Trigger as activated: the emulator's app installation (its client ID is the installation ID) and the account credential that edits it. */
+const triggerCall = (env: Env) => ({
+	type: 'livePersonTrigger',
+	workflowId: 'registrytrigger',
+	webhookId: 'registry-liveperson',
+	parameters: { events: ['ms.MessagingEventNotification.ContentEvent'], manageSubscription: true, maxRetries: 3, options: {} },
+	credentials: {
 		livePersonAppInstallationApi: { accountId: ACC, clientId: DEFAULT_CONFIG.oauth2Client.clientId, clientSecret: DEFAULT_CONFIG.oauth2Client.clientSecret },
 		livePersonAccountApi: account(env),
-	};
-	const staticData: Record<string, unknown> = {};
-	const warnings: string[] = [];
-	return {
-		warnings,
-		getNodeParameter: (name: string, fallback?: unknown) => params[name] ?? fallback,
-		getCredentials: async (type: string) => credentials[type],
-		getNodeWebhookUrl: () => 'https://n8n.example.test/webhook/registry/liveperson',
-		getWorkflowStaticData: () => staticData,
-		getNode: () => ({ id: '1', name: 'LivePerson Trigger', type: 'livePersonTrigger', typeVersion: 1, position: [0, 0], parameters: {} }),
-		logger: { warn: (m: string) => warnings.push(m) },
-	};
-}
+	},
+});
 
 /** API Integration with Consumer Pre-Authentication, the token verified against the JWKS at `base`. */
 const preAuthParams = (base: string, extra: Record<string, unknown> = {}) => ({
@@ -288,12 +280,6 @@ function registry(): Entry[] {
 		livePersonMutualTlsApi: { ...p12(), allowedInternalNetworks: env.allow },
 		livePersonNluApi: { provider: 'watson', apiKey: 'registry-ibm-api-key', iamUrl: `${env.base}/token`, allowedInternalNetworks: env.allow },
 	});
-	// Stands in for n8n's helper (n8n signs and sends; it follows no redirect when asked not to).
-	const n8nHelper = async (_type: string, req: unknown) => {
-		const r = req as { url: string; method: string; headers: Record<string, string>; disableFollowRedirect?: boolean };
-		const res = await fetch(r.url, { method: r.method, headers: { ...r.headers, authorization: 'Bearer registry-oauth-token' }, redirect: r.disableFollowRedirect ? 'manual' : 'follow' });
-		return { statusCode: res.status, headers: Object.fromEntries(res.headers), body: Readable.from(Buffer.from(await res.arrayBuffer())) };
-	};
 	for (const authentication of ['none', 'basicAuth', 'accessToken', 'oAuth2ClientCredentials', 'oAuth2AuthCode', 'thirdPartyNlu', 'consumerPreAuth']) {
 		for (const mutualTls of authentication === 'oAuth2AuthCode' ? [false] : [false, true]) {
 			for (const maxRedirects of [0, 3]) {
@@ -307,7 +293,6 @@ function registry(): Entry[] {
 							// Consumer Pre-Authentication: the item's token, unverified here (the JWKS path is its own entry below).
 							{ authentication, mutualTls, consumerToken: 'registry-consumer-token', verifyConsumerToken: false, method: 'GET', url: `${env.base}/api/resource`, options: { retries: 0, maxRedirects, allowedInternalNetworks: env.allow } },
 							apiCredentials(env),
-							{ httpRequestWithAuthentication: n8nHelper },
 						),
 				});
 			}
@@ -327,21 +312,16 @@ function registry(): Entry[] {
 		server: 'emulator',
 		sources: ['lib/inbound/tpb/auth.ts', 'lib/jwt/verify.ts', 'lib/liveperson/csds.ts'],
 		run: async (env) => {
-			const node = await loadNode('LivePersonBotTrigger');
-			const warnings: string[] = [];
 			const res = { headersSent: false, status: 0, writeHead(code: number) { this.status = code; }, end() { this.headersSent = true; } };
-			const params: Record<string, unknown> = { botId: 'b1', environments: 'draft', botState: 'online', version: '1.0.0', options: {} };
-			const ctx = {
-				getRequestObject: () => ({ method: 'GET', headers: { authorization: `Bearer ${botJwt}` }, body: undefined }),
-				getResponseObject: () => res,
-				getParamsData: () => ({}),
-				getNodeParameter: (name: string, fallback?: unknown) => params[name] ?? fallback,
-				getCredentials: async () => ({ accountIds: ACC, csdsHost: env.base, allowedInternalNetworks: env.allow }),
-				logger: { warn: (m: string) => warnings.push(m) },
-			};
-			await node.webhook!.call(ctx as never);
+			const { printed } = await n8n.webhook({
+				type: 'livePersonBotTrigger',
+				parameters: { botId: 'b1', environments: 'draft', botState: 'online', version: '1.0.0', options: {} },
+				credentials: { livePersonBotApi: { accountIds: ACC, csdsHost: env.base, allowedInternalNetworks: env.allow } },
+				request: { method: 'GET', headers: { authorization: `Bearer ${botJwt}` }, body: undefined, params: {} },
+				response: res,
+			});
 			// The trigger answers 503 when the key set cannot be read; the reason is in its log line.
-			if (res.status === 503) throw new Error(warnings.join(' '));
+			if (res.status === 503) throw new Error(printed);
 			return res.status;
 		},
 	});
@@ -355,12 +335,15 @@ function registry(): Entry[] {
 			server: 'emulator',
 			sources: ['lib/inbound/webhooks/subscription.ts', 'lib/liveperson/api.ts', 'nodes/LivePersonTrigger/LivePersonTrigger.node.ts'],
 			run: async (env) => {
-				const node = await loadNode('LivePersonTrigger');
-				const ctx = triggerHookCtx(env);
-				const results: boolean[] = [];
-				for (const step of steps) results.push(await node.webhookMethods!.default![step]!.call(ctx as never));
+				const results: unknown[] = [];
+				const logged: string[] = [];
+				for (const step of steps) {
+					const { result, printed } = await n8n.hook({ ...triggerCall(env), method: step });
+					results.push(result);
+					logged.push(...printed.split('\n').filter((l) => /LivePerson Trigger:/.test(l)));
+				}
 				// Deactivation logs its failure (the subscription is kept for the next try) instead of throwing.
-				if (ctx.warnings.length) throw new Error(ctx.warnings.join(' '));
+				if (logged.length) throw new Error(logged.join(' '));
 				return results;
 			},
 		});
@@ -386,11 +369,7 @@ function registry(): Entry[] {
 			id: `credentialTest:${name}`,
 			server: onEcho.has(name) ? 'echo' : 'emulator',
 			sources: ['nodes/shared/credentialTests.ts', 'lib/auth/credential-test.ts', 'lib/tls/credential-test.ts'],
-			run: async (env) => {
-				const result = await credentialTests[name].call({} as never, { id: '1', name, type: name, data: data(env) } as never);
-				if (result.status !== 'OK') throw new Error(result.message);
-				return result;
-			},
+			run: (env) => testButton(name.replace(/Test$/, ''), data(env)),
 		});
 	}
 	// --- Consumer Authentication: Start (no request) then Complete (the code exchange at the Token URL) ---
@@ -400,8 +379,8 @@ function registry(): Entry[] {
 		sources: ['lib/auth/consumer-auth.ts', 'lib/auth/oauth2.ts', 'nodes/LivePersonConsumerAuth/LivePersonConsumerAuth.node.ts'],
 		run: async (env) => {
 			const credentials = { livePersonConsumerAuthApi: consumerAuthCredential(env) };
-			const out = (await runNode('LivePersonConsumerAuth', { operation: 'start', conversationId: 'conv-registry', redirectUri: 'https://n8n.example.test/webhook/cb', options: {} }, credentials)) as Array<Array<{ json: Record<string, unknown> }>>;
-			const state = new URL(out[0][0].json.authorizationUrl as string).searchParams.get('state');
+			const out = await runNode('LivePersonConsumerAuth', { operation: 'start', conversationId: 'conv-registry', redirectUri: 'https://n8n.example.test/webhook/cb', options: {} }, credentials);
+			const state = new URL(out[0]?.[0]?.json.authorizationUrl as string).searchParams.get('state');
 			return runNode('LivePersonConsumerAuth', { operation: 'complete', state, code: 'registry-code', error: '', options: {} }, credentials);
 		},
 	});
@@ -418,11 +397,7 @@ function registry(): Entry[] {
 		id: 'credentialTest:livePersonNluApiTest:dialogflow',
 		server: 'echo',
 		sources: ['lib/auth/nlu.ts'],
-		run: async (env) => {
-			const result = await credentialTests.livePersonNluApiTest.call({} as never, { id: '1', name: 'nlu', type: 'livePersonNluApi', data: { provider: 'dialogflow', serviceAccountJson: googleServiceAccount(env), allowedInternalNetworks: env.allow } } as never);
-			if (result.status !== 'OK') throw new Error(result.message);
-			return result;
-		},
+		run: (env) => testButton('livePersonNluApi', { provider: 'dialogflow', serviceAccountJson: googleServiceAccount(env), allowedInternalNetworks: env.allow }),
 	});
 	entries.push({
 		id: 'node:LivePersonApiIntegration:thirdPartyNlu+dialogflow',
@@ -519,13 +494,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
 	await Promise.all([emu?.close(), echo?.close(), trap?.close(), redirector?.close(), elsewhere?.close(), crossOrigin?.close()]);
-	await closeAllAgents();
-	await closeAllDispatchers();
-});
-beforeEach(() => {
-	tokenCache.clear();
-	csds.invalidate();
-	sharedJwksCache().clear();
 });
 
 const hitsOf = (entry: Entry) => (entry.server === 'emulator' ? Object.values(emu.counts()).reduce((a, b) => a + b, 0) : echo.requests.length);
@@ -540,36 +508,48 @@ async function outcome(p: Promise<unknown>): Promise<string> {
 	}
 }
 
-describe.each(registry().map((e) => [e.id, e] as const))('%s', (_id, entry) => {
-	test('an internal host given as a name is refused unless allowed (and reached once allowed)', async () => {
-		const base = `http://localhost:${portOf(entry)}`;
-		const before = hitsOf(entry);
-		const refused = await outcome(entry.run({ base, allow: '' }));
-		expect(refused).toMatch(/Blocked request to localhost/);
-		expect(hitsOf(entry)).toBe(before);
-		await outcome(entry.run({ base, allow: 'loopback' }));
-		expect(hitsOf(entry)).toBeGreaterThan(before);
+describe.each(ENGINE_VERSIONS)('outbound paths in n8n %s', (version) => {
+	beforeAll(async () => {
+		await (await createEngine(version)).close();
+	}, INSTALL_TIMEOUT_MS);
+	// A fresh long-running n8n per test behind https://n8n.example.test: caches start empty; Consumer
+	// Authentication's Start and Complete share the state store within the test.
+	beforeEach(async () => {
+		n8n = await createEngine(version, { moduleScope: 'instance', instanceBaseUrl: 'https://n8n.example.test' });
 	});
+	afterEach(() => n8n?.close());
 
-	test('a redirect from an allowed host never reaches an internal one', async () => {
-		const before = trap.hits();
-		await outcome(entry.run({ base: redirector.url, allow: '127.0.0.1/32' }));
-		expect(trap.hits()).toBe(before);
-	});
+	describe.each(registry().map((e) => [e.id, e] as const))('%s', (_id, entry) => {
+		test('an internal host given as a name is refused unless allowed (and reached once allowed)', async () => {
+			const base = `http://localhost:${portOf(entry)}`;
+			const before = hitsOf(entry);
+			const refused = await outcome(entry.run({ base, allow: '' }));
+			expect(refused).toMatch(/Blocked request to localhost/);
+			expect(hitsOf(entry)).toBe(before);
+			await outcome(entry.run({ base, allow: 'loopback' }));
+			expect(hitsOf(entry)).toBeGreaterThan(before);
+		});
 
-	test('a redirect to another origin carries no credential (whoever signs: strategy, n8n, a custom transport)', async () => {
-		const before = elsewhere.requests.length;
-		await outcome(entry.run({ base: crossOrigin.url, allow: '127.0.0.1/32' }));
-		const secrets = registrySecrets();
-		for (const r of elsewhere.requests.slice(before)) {
-			const seen = JSON.stringify({ url: r.url, headers: r.headers, body: r.body });
-			const decoded = Object.values(r.headers)
-				.flatMap((v) => String(v).split(/[\s,]+/))
-				.map((w) => Buffer.from(w, 'base64').toString('latin1'))
-				.join(' ');
-			expect({ path: r.url, authorization: r.headers.authorization }).toEqual({ path: r.url, authorization: undefined });
-			for (const secret of secrets) expect({ path: r.url, leaked: seen.includes(secret) || decoded.includes(secret) ? secret : undefined }).toEqual({ path: r.url, leaked: undefined });
-		}
+		test('a redirect from an allowed host never reaches an internal one', async () => {
+			const before = trap.hits();
+			await outcome(entry.run({ base: redirector.url, allow: '127.0.0.1/32' }));
+			expect(trap.hits()).toBe(before);
+		});
+
+		test('a redirect to another origin carries no credential (whoever signs: strategy, n8n, a custom transport)', async () => {
+			const before = elsewhere.requests.length;
+			await outcome(entry.run({ base: crossOrigin.url, allow: '127.0.0.1/32' }));
+			const secrets = registrySecrets();
+			for (const r of elsewhere.requests.slice(before)) {
+				const seen = JSON.stringify({ url: r.url, headers: r.headers, body: r.body });
+				const decoded = Object.values(r.headers)
+					.flatMap((v) => String(v).split(/[\s,]+/))
+					.map((w) => Buffer.from(w, 'base64').toString('latin1'))
+					.join(' ');
+				expect({ path: r.url, authorization: r.headers.authorization }).toEqual({ path: r.url, authorization: undefined });
+				for (const secret of secrets) expect({ path: r.url, leaked: seen.includes(secret) || decoded.includes(secret) ? secret : undefined }).toEqual({ path: r.url, leaked: undefined });
+			}
+		});
 	});
 });
 
