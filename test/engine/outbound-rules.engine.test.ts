@@ -1,6 +1,6 @@
 /**
  * Two outbound rules of issue 22, checked on the nodes in n8n's own engine (both pinned versions,
- * test/engine/engine.ts); the registry of every outbound path: test/integration/outbound-registry.test.ts.
+ * test/engine/engine.ts); the registry of every outbound path: test/engine/outbound-registry.engine.test.ts.
  *   - item 7: Consumer Pre-Authentication keeps the JWKS policy apart from the request's;
  *   - item 8: the mTLS node applies one target rule wherever a target URL is called, looked up or
  *     registered (an internal target is refused before the gateway hears of it, unless allowed).
