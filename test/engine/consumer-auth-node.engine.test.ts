@@ -6,34 +6,22 @@
  * CredentialTestContext. The library cases: test/integration/consumer-auth-oidc.test.ts; the same flow
  * behind a real n8n server with a browser: test/e2e/consumer-auth.e2e.test.ts.
  */
-import type { ChildProcess } from 'node:child_process';
 import { closeAllDispatchers, send } from '../../lib/http';
 import { OutboundPolicy } from '../../lib/net/policy';
 import { INSTALL_TIMEOUT_MS, workflowId } from '../e2e/harness';
-import { followAuthorization, startOidcFixture } from '../support/oidc-fixture';
+import { CONSUMER_AUTH_CLIENT, followAuthorization, useConsumerAuthProvider } from '../support/oidc-fixture';
 import { createEngine, ENGINE_VERSIONS, RUN_NODE, runNode, type Engine } from './engine';
 
 jest.setTimeout(60_000);
 
-const SECRET = 'consumer-web-Secret-81c2';
+const { secret: SECRET, redirect: REDIRECT } = CONSUMER_AUTH_CLIENT;
 const INSTANCE = 'https://n8n.example.test';
-const REDIRECT = `${INSTANCE}/webhook/consumer-auth/callback`;
 const loopback = new OutboundPolicy({ allow: ['loopback'] });
 
-let child: ChildProcess;
+const provider = useConsumerAuthProvider();
 let issuer: string;
-
-beforeAll(async () => {
-	({ issuer, child } = await startOidcFixture({
-		ttlSeconds: 300,
-		clients: [
-			{ client_id: 'bot', client_secret: SECRET, grant_types: ['authorization_code'], response_types: ['code'], redirect_uris: [REDIRECT], token_endpoint_auth_method: 'client_secret_basic' },
-		],
-	}));
-}, 20_000);
-afterAll(async () => {
-	child?.kill();
-	await closeAllDispatchers();
+beforeAll(() => {
+	issuer = provider();
 });
 
 /** The consumer's browser, without a browser: follows redirects (keeping cookies) until the redirect URI. */

@@ -34,7 +34,7 @@ import * as path from 'node:path';
 import * as vm from 'node:vm';
 
 import { ensureN8n } from '../../scripts/n8n-install';
-import { manualTriggerWorkflow, nodeType, REPO_DIR, toExecutionResult, workflowId, type CredentialInput, type ExecutionResult, type WorkflowJson, type WorkflowNode } from '../e2e/harness';
+import { INSTALL_TIMEOUT_MS, manualTriggerWorkflow, nodeType, REPO_DIR, toExecutionResult, workflowId, type CredentialInput, type ExecutionResult, type WorkflowJson, type WorkflowNode } from '../e2e/harness';
 
 /** The pinned n8n versions whose engine runs these tests (sandbox/n8n/<version>). */
 export const ENGINE_VERSIONS = ['2.8.4', '2.41.3'] as const;
@@ -625,6 +625,25 @@ export async function createEngine(version: EngineVersion, opts: EngineOptions =
 			workflows.clear();
 			credentials.clear();
 		},
+	};
+}
+
+/**
+ * A fresh engine for every test of the calling describe block (caches start empty, as `beforeEach` clearing
+ * them would in a lib test), the version loaded once before; returns a getter of the current one.
+ */
+export function enginePerTest(version: EngineVersion, opts: EngineOptions = {}): () => Engine {
+	let current: Engine | undefined;
+	beforeAll(async () => {
+		await (await createEngine(version)).close();
+	}, INSTALL_TIMEOUT_MS);
+	beforeEach(async () => {
+		current = await createEngine(version, opts);
+	});
+	afterEach(() => current?.close());
+	return () => {
+		if (!current) throw new Error('engine harness: no engine outside a test');
+		return current;
 	};
 }
 

@@ -24,8 +24,7 @@ import { DEFAULT_CONFIG, Emulator, startEmulator } from '../../sandbox/emulator'
 import { makeTestPki, STORE_PASSWORD, TestPki } from '../helpers/pki';
 import { EchoServer, startEchoServer } from '../support/echo-server';
 import pkg from '../../package.json';
-import { INSTALL_TIMEOUT_MS } from '../e2e/harness';
-import { createEngine, ENGINE_VERSIONS, RUN_NODE, runNode as runInEngine, type Engine } from './engine';
+import { ENGINE_VERSIONS, enginePerTest, RUN_NODE, runNode as runInEngine, type Engine } from './engine';
 
 jest.setTimeout(180_000);
 
@@ -509,15 +508,12 @@ async function outcome(p: Promise<unknown>): Promise<string> {
 }
 
 describe.each(ENGINE_VERSIONS)('outbound paths in n8n %s', (version) => {
-	beforeAll(async () => {
-		await (await createEngine(version)).close();
-	}, INSTALL_TIMEOUT_MS);
 	// A fresh long-running n8n per test behind https://n8n.example.test: caches start empty; Consumer
 	// Authentication's Start and Complete share the state store within the test.
-	beforeEach(async () => {
-		n8n = await createEngine(version, { moduleScope: 'instance', instanceBaseUrl: 'https://n8n.example.test' });
+	const engine = enginePerTest(version, { moduleScope: 'instance', instanceBaseUrl: 'https://n8n.example.test' });
+	beforeEach(() => {
+		n8n = engine();
 	});
-	afterEach(() => n8n?.close());
 
 	describe.each(registry().map((e) => [e.id, e] as const))('%s', (_id, entry) => {
 		test('an internal host given as a name is refused unless allowed (and reached once allowed)', async () => {

@@ -10,11 +10,11 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { DEFAULT_CONFIG, Emulator, startEmulator } from '../../sandbox/emulator';
-import { INSTALL_TIMEOUT_MS, workflowId } from '../e2e/harness';
+import { workflowId } from '../e2e/harness';
 import { dump, echoScanner, MODES } from '../support/echo-leaks';
 import { EchoServer, startEchoServer } from '../support/echo-server';
 import type { SecretScanner } from '../support/secrets';
-import { createEngine, ENGINE_VERSIONS, RUN_NODE, runNode, type Engine, type EngineExecutionResult } from './engine';
+import { ENGINE_VERSIONS, enginePerTest, RUN_NODE, runNode, type Engine, type EngineExecutionResult } from './engine';
 
 jest.setTimeout(300_000);
 
@@ -70,14 +70,11 @@ const scannerWith = (...values: Array<[string, string]>) => echoScanner(echo, em
 
 describe.each(ENGINE_VERSIONS)('nodes against the echo in n8n %s', (version) => {
 	let n8n: Engine;
-	beforeAll(async () => {
-		await (await createEngine(version)).close();
-	}, INSTALL_TIMEOUT_MS);
 	// A fresh long-running n8n per test (token caches start empty, as the lib tests clear them).
-	beforeEach(async () => {
-		n8n = await createEngine(version, { moduleScope: 'instance', instanceBaseUrl: 'https://n8n.example.test' });
+	const engine = enginePerTest(version, { moduleScope: 'instance', instanceBaseUrl: 'https://n8n.example.test' });
+	beforeEach(() => {
+		n8n = engine();
 	});
-	afterEach(() => n8n?.close());
 
 	describe('API Integration node (errors it builds from echoed requests)', () => {
 		const run = (authentication: string, credentials: Record<string, Record<string, unknown>>, continueOnFail: boolean, extra: Record<string, unknown> = {}) =>

@@ -8,32 +8,23 @@
  * The node (Start → Complete across runs, the credential's Test button) runs in n8n's own engine:
  * test/engine/consumer-auth-node.engine.test.ts.
  */
-import type { ChildProcess } from 'node:child_process';
 import { completeConsumerAuth, MemoryStateStore, startConsumerAuth, testConsumerAuthClient, type ConsumerAuthConfig } from '../../lib/auth/consumer-auth';
 import { LpError } from '../../lib/errors';
 import { closeAllDispatchers, send } from '../../lib/http';
 import { OutboundPolicy } from '../../lib/net/policy';
-import { followAuthorization, startOidcFixture } from '../support/oidc-fixture';
+import { CONSUMER_AUTH_CLIENT, followAuthorization, useConsumerAuthProvider } from '../support/oidc-fixture';
 
 jest.setTimeout(60_000);
 
-const SECRET = 'consumer-web-Secret-81c2';
-const REDIRECT = 'https://n8n.example.test/webhook/consumer-auth/callback';
+const { secret: SECRET, redirect: REDIRECT } = CONSUMER_AUTH_CLIENT;
 const loopback = new OutboundPolicy({ allow: ['loopback'] });
 
-let child: ChildProcess;
+const provider = useConsumerAuthProvider();
 let issuer: string;
-
-beforeAll(async () => {
-	({ issuer, child } = await startOidcFixture({
-		ttlSeconds: 300,
-		clients: [
-			{ client_id: 'bot', client_secret: SECRET, grant_types: ['authorization_code'], response_types: ['code'], redirect_uris: [REDIRECT], token_endpoint_auth_method: 'client_secret_basic' },
-		],
-	}));
-}, 20_000);
+beforeAll(() => {
+	issuer = provider();
+});
 afterAll(async () => {
-	child?.kill();
 	await closeAllDispatchers();
 });
 
