@@ -38,7 +38,7 @@ import * as path from 'node:path';
 import * as vm from 'node:vm';
 
 import { ensureN8n } from '../../scripts/n8n-install';
-import { manualTriggerWorkflow, nodeType, REPO_DIR, toExecutionResult, workflowId, type CredentialInput, type ExecutionResult, type WorkflowJson, type WorkflowNode } from '../e2e/harness';
+import { INSTALL_TIMEOUT_MS, manualTriggerWorkflow, nodeType, REPO_DIR, toExecutionResult, workflowId, type CredentialInput, type ExecutionResult, type WorkflowJson, type WorkflowNode } from '../e2e/harness';
 
 /** The pinned n8n versions whose engine runs these tests (sandbox/n8n/<version>). */
 export const ENGINE_VERSIONS = ['2.8.4', '2.41.3'] as const;
@@ -57,6 +57,13 @@ export interface EngineOptions {
 	 * a long-running n8n (`n8n start`).
 	 */
 	moduleScope?: 'run' | 'instance';
+	/** n8n's instance base URL (getInstanceBaseUrl; N8N_EDITOR_BASE_URL / WEBHOOK_URL in a real n8n). Default http://127.0.0.1:5678 */
+	instanceBaseUrl?: string;
+	/**
+	 * Called each time a copy of the package is loaded, with a require of that copy's dist/ files: the way
+	 * for a test to reach the copy n8n runs, e.g. to inject a clock (`load('lib/http/index.js').setRetrySleep(...)`).
+	 */
+	onPackageLoad?: (load: (distFile: string) => unknown) => void;
 }
 
 /** What test files use of an n8n instance; createN8n (real n8n) and createEngine both provide it. */
@@ -68,6 +75,69 @@ export interface WorkflowRunner {
 	execute(workflowId: string, opts?: { timeoutMs?: number }): Promise<ExecutionResult>;
 	allLogs(): string;
 	close(): Promise<void>;
+}
+
+/** A run in the engine, plus what the nodes handed to n8n's webhook answer (ExecuteContext.sendResponse). */
+export type EngineExecutionResult = ExecutionResult & { sentResponses: unknown[] };
+
+/** One node of a one-node workflow, outside a run (load options, webhook): its type, parameters, credentials. */
+export interface NodeCallOptions {
+	/** 'livePersonTrigger' (this package's, prefixed) or a full type. */
+	type: string;
+	typeVersion?: number;
+	parameters: Record<string, unknown>;
+	/** Credentials by type, as plain data (what n8n decrypts). */
+	credentials?: Record<string, Record<string, unknown>>;
+	/** The workflow's id; calls with the same id share the workflow's static data, as one active workflow does. */
+	workflowId?: string;
+	webhookId?: string;
+}
+
+export interface LoadOptionsCall extends NodeCallOptions {
+	/** The name in the node's methods.loadOptions. */
+	method: string;
+	/** The parameter whose options are loaded (the context's path), default the method name. */
+	parameterPath?: string;
+}
+
+/** What n8n's webhook server hands the node: its (express) request and response objects. */
+export interface WebhookCall extends NodeCallOptions {
+	request: { method?: string; headers: Record<string, string>; [key: string]: unknown };
+	response: unknown;
+	webhookName?: string;
+	path?: string;
+}
+
+export interface WebhookCallResult {
+	/** What node.webhook() returned (IWebhookResponseData). */
+	result: { workflowData?: Array<Array<{ json: Record<string, unknown> }>>; webhookResponse?: unknown; noWebhookResponse?: boolean };
+	/** What n8n's logger and the node printed meanwhile. */
+	printed: string;
+}
+
+/** n8n's engine of one pinned version: runs workflows, and calls a node's load options and webhook as n8n does. */
+export interface Engine extends WorkflowRunner {
+	execute(workflowId: string, opts?: { timeoutMs?: number }): Promise<EngineExecutionResult>;
+	/** A node's methods.loadOptions[method], called with n8n-core's LoadOptionsContext (as the editor's request does). */
+	loadOptions(call: LoadOptionsCall): Promise<unknown>;
+	/** A node's webhook(), called with n8n-core's WebhookContext over the given request/response (as n8n's webhook server does). */
+	webhook(call: WebhookCall): Promise<WebhookCallResult>;
+	/** A trigger's webhookMethods (checkExists / create / delete) on activation, with n8n-core's HookContext. Calls with one workflowId share its static data. */
+	hook(call: HookCall): Promise<{ result: unknown; printed: string }>;
+	/** A credential's Test button: the package node's credentialTest named by testedBy, on n8n-core's CredentialTestContext. */
+	testCredential(call: CredentialTestCall): Promise<{ status: string; message: string }>;
+}
+
+export interface HookCall extends NodeCallOptions {
+	method: 'checkExists' | 'create' | 'delete';
+	webhookName?: string;
+	activation?: 'init' | 'create' | 'update' | 'activate' | 'manual' | 'leadershipChange';
+}
+
+export interface CredentialTestCall {
+	type: string;
+	/** The credential's data as the editor sends it (the type's defaults are applied, as n8n does). */
+	data: Record<string, unknown>;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -148,7 +218,7 @@ function lazyTypes(dir: string, entries: string[], suffix: string, prefix: strin
  * module registry of their own: each run of `n8n execute` is a new process, so no cache, token or pooled
  * connection of an earlier run is there.
  */
-function loadPackage(): PackageTypes {
+function loadPackage(onLoad?: EngineOptions['onPackageLoad']): PackageTypes {
 	let pkg: PackageTypes | undefined;
 	jest.isolateModules(() => {
 		const nodes = new Map<string, Any>();
@@ -163,6 +233,7 @@ function loadPackage(): PackageTypes {
 		}
 		const dispatchers = require(path.join(DIST, 'lib', 'http', 'dispatchers.js')) as { closeAllDispatchers(): Promise<void> };
 		pkg = { nodes, credentials, dispose: () => dispatchers.closeAllDispatchers() };
+		onLoad?.((file) => require(path.join(DIST, file)));
 	});
 	return pkg!;
 }
@@ -359,7 +430,7 @@ async function withEnv<T>(env: Record<string, string> | undefined, fn: () => Pro
 }
 
 /** n8n's engine of a pinned n8n version, in this process. */
-export async function createEngine(version: EngineVersion, opts: EngineOptions = {}): Promise<WorkflowRunner> {
+export async function createEngine(version: EngineVersion, opts: EngineOptions = {}): Promise<Engine> {
 	const engine = await load(version);
 	const credentials = new Map<string, CredentialInput>();
 	const workflows = new Map<string, WorkflowJson>();
@@ -374,13 +445,11 @@ export async function createEngine(version: EngineVersion, opts: EngineOptions =
 		});
 
 	let shared: PackageTypes | undefined;
-	const packageTypes = (): PackageTypes => (opts.moduleScope === 'instance' ? (shared ??= loadPackage()) : loadPackage());
+	const packageTypes = (): PackageTypes => (opts.moduleScope === 'instance' ? (shared ??= loadPackage(opts.onPackageLoad)) : loadPackage(opts.onPackageLoad));
 
-	const execute = async (id: string): Promise<ExecutionResult> => {
-		const data = workflows.get(id);
-		if (!data) throw new Error(`engine harness: no workflow ${id}`);
-		const { core, workflow: wf } = engine;
-		const pkg = packageTypes();
+	/** What n8n's NodeTypes, credential types and IWorkflowExecuteAdditionalData give a node, for one package copy. */
+	const runtime = (pkg: PackageTypes, executionId: string, hooks: Any) => {
+		const { workflow: wf } = engine;
 		const byName = (type: string): Any => {
 			const t = pkg.nodes.get(type) ?? engine.baseNode(type);
 			if (!t) throw new Error(`engine harness: unknown node type "${type}"`);
@@ -392,26 +461,13 @@ export async function createEngine(version: EngineVersion, opts: EngineOptions =
 			getKnownTypes: () => ({}),
 		};
 		const credentialType = (name: string) => pkg.credentials.get(name) ?? engine.baseCred(name);
-		const executionId = String(++executions);
-		const instance = new wf.Workflow({
-			id: data.id,
-			name: data.name,
-			nodes: structuredClone(data.nodes),
-			connections: data.connections,
-			active: false,
-			nodeTypes,
-			staticData: {},
-			settings: data.settings,
-		});
-		const hooks = new core.ExecutionLifecycleHooks('cli', executionId, data);
-		const finished = new Promise<Any>((resolve) => hooks.addHandler('workflowExecuteAfter', (run: Any) => resolve(run)));
-		const additionalData = {
+		const additionalData: Record<string, unknown> = {
 			executionId,
 			hooks,
 			credentialsHelper: credentialsHelper(engine, credentialType, credentials),
 			variables: {},
 			restApiUrl: 'http://127.0.0.1:5678/rest',
-			instanceBaseUrl: 'http://127.0.0.1:5678',
+			instanceBaseUrl: opts.instanceBaseUrl ?? 'http://127.0.0.1:5678',
 			webhookBaseUrl: 'http://127.0.0.1:5678/webhook',
 			webhookTestBaseUrl: 'http://127.0.0.1:5678/webhook-test',
 			webhookWaitingBaseUrl: 'http://127.0.0.1:5678/webhook-waiting',
@@ -422,6 +478,32 @@ export async function createEngine(version: EngineVersion, opts: EngineOptions =
 			logAiEvent: () => undefined,
 			startRunnerTask,
 		};
+		return { nodeTypes, additionalData };
+	};
+
+	const execute = async (id: string): Promise<EngineExecutionResult> => {
+		const data = workflows.get(id);
+		if (!data) throw new Error(`engine harness: no workflow ${id}`);
+		const { core, workflow: wf } = engine;
+		const pkg = packageTypes();
+		const executionId = String(++executions);
+		const hooks = new core.ExecutionLifecycleHooks('cli', executionId, data);
+		const { nodeTypes, additionalData } = runtime(pkg, executionId, hooks);
+		const instance = new wf.Workflow({
+			id: data.id,
+			name: data.name,
+			nodes: structuredClone(data.nodes),
+			connections: data.connections,
+			active: false,
+			nodeTypes,
+			staticData: {},
+			settings: data.settings,
+		});
+		const finished = new Promise<Any>((resolve) => hooks.addHandler('workflowExecuteAfter', (run: Any) => resolve(run)));
+		// What a node hands to n8n's webhook answer (Respond to Webhook, Bot Reply): ExecuteContext.sendResponse
+		// runs the 'sendResponse' hook, which n8n's webhook server listens to.
+		const sentResponses: unknown[] = [];
+		hooks.addHandler('sendResponse', (response: unknown) => void sentResponses.push(response));
 		const start = instance.getStartNode();
 		if (!start) throw new Error(`engine harness: workflow ${data.name} has no start node`);
 		const runExecutionData = {
@@ -450,11 +532,116 @@ export async function createEngine(version: EngineVersion, opts: EngineOptions =
 		const printedRun = JSON.parse(JSON.stringify(run)) as Record<string, unknown>;
 		const text = `${printed}\n${JSON.stringify(printedRun)}`;
 		logs.push(`$ execute ${data.name}\n${text}`);
-		return toExecutionResult({ ok: run.status === 'success', run: printedRun }, text, run.status === 'success' ? 0 : 1);
+		return { ...toExecutionResult({ ok: run.status === 'success', run: printedRun }, text, run.status === 'success' ? 0 : 1), sentResponses };
+	};
+
+	/** One node of this package (or n8n's) in a one-node workflow, its credentials stored for the call. */
+	const singleNode = async (pkg: PackageTypes, opts: NodeCallOptions, hooks: Any = undefined) => {
+		const n = ++executions;
+		const creds = Object.entries(opts.credentials ?? {}).map(([type, data], i) => ({ id: workflowId(`nc${n}c${i}${type}`), name: `${type} ${n}`, type, data }));
+		for (const c of creds) credentials.set(c.id, structuredClone(c));
+		const node = {
+			// One id for the node under test, as a node keeps its id in a saved workflow.
+			id: 'engine-node-1',
+			name: RUN_NODE,
+			type: opts.type.includes('.') ? opts.type : nodeType(opts.type),
+			typeVersion: opts.typeVersion ?? 1,
+			position: [0, 0],
+			parameters: opts.parameters,
+			...(opts.webhookId ? { webhookId: opts.webhookId } : {}),
+			...(creds.length ? { credentials: Object.fromEntries(creds.map((c) => [c.type, { id: c.id, name: c.name }])) } : {}),
+		};
+		const { nodeTypes, additionalData } = runtime(pkg, String(n), hooks);
+		const wid = opts.workflowId ?? `wf-${n}`;
+		const staticData = (workflowStaticData[wid] ??= {});
+		const instance = new engine.workflow.Workflow({ id: wid, name: `engine ${wid}`, nodes: [node], connections: {}, active: true, nodeTypes, staticData, settings: { executionOrder: 'v1' } });
+		return { node: instance.getNode(RUN_NODE), instance, nodeType: nodeTypes.getByNameAndVersion(node.type, node.typeVersion), additionalData };
+	};
+	const workflowStaticData: Record<string, Record<string, unknown>> = {};
+
+	/** Runs `fn` on a package copy (per call, or this instance's), in the engine's environment, printing captured. */
+	const withPackage = async <T>(fn: (pkg: PackageTypes) => Promise<T>): Promise<{ value: T; printed: string }> => {
+		const pkg = packageTypes();
+		return capture(() =>
+			withEnv(opts.env, async () => {
+				try {
+					return await fn(pkg);
+				} finally {
+					if (pkg !== shared) await pkg.dispose();
+				}
+			}),
+		);
+	};
+
+	const loadOptions = async (call: LoadOptionsCall): Promise<unknown> =>
+		(
+			await withPackage(async (pkg) => {
+				const { node, instance, nodeType: type, additionalData } = await singleNode(pkg, call);
+				// As n8n's LoadNodeParameterOptions: the editor's current parameters of the node, a LoadOptionsContext on it.
+				additionalData.currentNodeParameters = call.parameters;
+				const method = type.methods?.loadOptions?.[call.method];
+				if (typeof method !== 'function') throw new Error(`engine harness: ${call.type} has no loadOptions method ${call.method}`);
+				return method.call(new engine.core.LoadOptionsContext(instance, node, additionalData, `parameters.${call.parameterPath ?? call.method}`));
+			})
+		).value;
+
+	const testCredential = async (call: CredentialTestCall): Promise<{ status: string; message: string }> =>
+		(
+			await withPackage(async (pkg) => {
+				// As n8n's CredentialsTester: the node that names the test (credentials[].testedBy), the data with
+				// the type's defaults applied, the test function called on n8n-core's CredentialTestContext.
+				const { additionalData } = runtime(pkg, String(++executions), undefined);
+				for (const node of pkg.nodes.values()) {
+					const types = [node, ...Object.values(node.nodeVersions ?? {})] as Any[];
+					for (const t of types) {
+						const testedBy = (t.description?.credentials ?? []).find((c: { name: string; testedBy?: unknown }) => c.name === call.type && typeof c.testedBy === 'string')?.testedBy;
+						const fn = testedBy && t.methods?.credentialTest?.[testedBy];
+						if (typeof fn !== 'function') continue;
+						const helper = additionalData.credentialsHelper as Any;
+						const defaults = engine.workflow.NodeHelpers.getNodeParameters(helper.getCredentialsProperties(call.type), call.data, true, false, null, null) ?? {};
+						return await fn.call(new engine.core.CredentialTestContext(additionalData), { id: 'credential-test', name: call.type, type: call.type, data: { ...defaults, ...call.data } });
+					}
+				}
+				throw new Error(`engine harness: no node of the package tests credential type ${call.type}`);
+			})
+		).value;
+
+	const hook = async (call: HookCall): Promise<{ result: unknown; printed: string }> => {
+		const { value, printed } = await withPackage(async (pkg) => {
+			const { node, instance, nodeType: type, additionalData } = await singleNode(pkg, call);
+			const name = call.webhookName ?? 'default';
+			const method = type.webhookMethods?.[name]?.[call.method];
+			if (typeof method !== 'function') throw new Error(`engine harness: ${call.type} has no webhookMethods.${name}.${call.method}`);
+			// As n8n's activation (ActiveWorkflowManager → createWebhookIfNotExists): a HookContext with the webhook's data.
+			const description = (type.description.webhooks ?? []).find((w: { name: string }) => w.name === name);
+			const webhookData = { httpMethod: description?.httpMethod ?? 'POST', node: node.name, path: description?.path ?? '', webhookDescription: description, workflowId: instance.id, workflowExecuteAdditionalData: additionalData, isTest: false, webhookId: call.webhookId };
+			return await method.call(new engine.core.HookContext(instance, node, additionalData, 'trigger', call.activation ?? 'activate', webhookData));
+		});
+		return { result: value, printed };
+	};
+
+	const webhook = async (call: WebhookCall): Promise<WebhookCallResult> => {
+		const { value, printed } = await withPackage(async (pkg) => {
+			const { node, instance, nodeType: type, additionalData } = await singleNode(pkg, call);
+			additionalData.httpRequest = call.request;
+			additionalData.httpResponse = call.response;
+			// The node's webhook of that name and the request's method (n8n registers one per method and path).
+			const named = (type.description.webhooks ?? []).filter((w: { name: string }) => w.name === (call.webhookName ?? 'default'));
+			const description = named.find((w: { httpMethod?: string }) => w.httpMethod === (call.request.method ?? 'POST')) ?? named[0];
+			if (!description || typeof type.webhook !== 'function') throw new Error(`engine harness: ${call.type} has no webhook ${call.webhookName ?? 'default'}`);
+			// As n8n's WebhookService.runWebhook: a WebhookContext over the request and response, then node.webhook().
+			const webhookData = { httpMethod: call.request.method ?? 'POST', node: node.name, path: call.path ?? '', webhookDescription: description, workflowId: instance.id, workflowExecuteAdditionalData: additionalData, isTest: false, webhookId: call.webhookId };
+			return await type.webhook.call(new engine.core.WebhookContext(instance, node, additionalData, 'webhook', webhookData, [], null));
+		});
+		return { result: value, printed };
 	};
 
 	return {
 		version,
+		loadOptions,
+		webhook,
+		hook,
+		testCredential,
 		async importCredentials(creds) {
 			for (const c of creds) credentials.set(c.id, structuredClone(c));
 		},
@@ -480,6 +667,25 @@ export function expectNodesLogged(run: ExecutionResult, nodes: string[]): void {
 	expect(seen).toEqual(nodes.map((node) => ({ node, started: true, finished: true })));
 }
 
+/**
+ * A fresh engine for every test of the calling describe block (caches start empty, as `beforeEach` clearing
+ * them would in a lib test), the version loaded once before; returns a getter of the current one.
+ */
+export function enginePerTest(version: EngineVersion, opts: EngineOptions = {}): () => Engine {
+	let current: Engine | undefined;
+	beforeAll(async () => {
+		await (await createEngine(version)).close();
+	}, INSTALL_TIMEOUT_MS);
+	beforeEach(async () => {
+		current = await createEngine(version, opts);
+	});
+	afterEach(() => current?.close());
+	return () => {
+		if (!current) throw new Error('engine harness: no engine outside a test');
+		return current;
+	};
+}
+
 // ---------------------------------------------------------------------------------------------------
 // One node, with given input items
 
@@ -498,6 +704,10 @@ export interface RunNodeOptions {
 	continueOnFail?: boolean;
 	/** The node setting On Error, as stored in the workflow; wins over continueOnFail. */
 	onError?: 'stopWorkflow' | 'continueRegularOutput' | 'continueErrorOutput';
+	/** Runs with the same id are runs of one saved workflow, with the same credential ids (default: a new workflow per run). */
+	workflowId?: string;
+	/** A credential's id by type, instead of the one runNode gives it (another stored credential with the same data). */
+	credentialIds?: Record<string, string>;
 }
 
 /** The name runNode gives the node under test (read its items with `run.items(RUN_NODE)`). */
@@ -511,9 +721,15 @@ let runNodeCount = 0;
  * Manual Trigger → "Items" (a No Op node whose output is pinned to `items`) → "Node" (the node under test),
  * run in `engine`: the node gets its input, parameters, credentials and error handling from n8n itself.
  */
-export async function runNode(engine: WorkflowRunner, opts: RunNodeOptions): Promise<ExecutionResult> {
+export async function runNode(engine: WorkflowRunner, opts: RunNodeOptions): Promise<EngineExecutionResult> {
 	const n = ++runNodeCount;
-	const creds = Object.entries(opts.credentials ?? {}).map(([type, data], i) => ({ id: workflowId(`rn${n}c${i}${type}`), name: `${type} ${n}`, type, data }));
+	// Runs of one saved workflow (workflowId) keep their credentials' ids, as the saved nodes do.
+	const creds = Object.entries(opts.credentials ?? {}).map(([type, data], i) => ({
+		id: opts.credentialIds?.[type] ?? (opts.workflowId ? `${opts.workflowId}-c${i}` : workflowId(`rn${n}c${i}${type}`)),
+		name: `${type} ${opts.workflowId ?? n}`,
+		type,
+		data,
+	}));
 	await engine.importCredentials(creds);
 	const onError = opts.onError ?? (opts.continueOnFail ? 'continueRegularOutput' : undefined);
 	const workflow = manualTriggerWorkflow(`runNode ${n} ${opts.type}`, [
@@ -530,6 +746,7 @@ export async function runNode(engine: WorkflowRunner, opts: RunNodeOptions): Pro
 	const binary = opts.binary
 		? Object.fromEntries(Object.entries(opts.binary).map(([k, b]) => [k, { data: b.data.toString('base64'), mimeType: b.mimeType ?? 'application/octet-stream', ...(b.fileName ? { fileName: b.fileName } : {}) }]))
 		: undefined;
+	if (opts.workflowId) workflow.id = opts.workflowId;
 	workflow.pinData = { [RUN_ITEMS]: (opts.items ?? [{}]).map((json) => (binary ? { json, binary } : { json })) };
-	return engine.execute(await engine.importWorkflow(workflow));
+	return (await engine.execute(await engine.importWorkflow(workflow))) as EngineExecutionResult;
 }

@@ -8,7 +8,7 @@
  */
 import type { Emulator } from '../../sandbox/emulator/index';
 import { useAccountEmulator } from '../support/lp-account-emulator';
-import { MI_BASE_TIME, MI_CONVERSATIONS } from '../../sandbox/emulator/services/messaging';
+import { MI_BASE_TIME, MI_CONVERSATIONS, setMessagingRateLimit } from '../../sandbox/emulator/services/messaging';
 import type { LivePersonAccountCredentials } from '../../lib/liveperson/account-auth';
 import { INSTALL_TIMEOUT_MS } from '../e2e/harness';
 import { createEngine, ENGINE_VERSIONS, RUN_NODE, runNode, type WorkflowRunner } from './engine';
@@ -26,6 +26,8 @@ beforeAll(() => {
 });
 
 let n8n: WorkflowRunner;
+/** The retry clock of the package copy n8n runs (its lib/http setRetrySleep): the real one unless a test sets it. */
+let retryClock: ((ms: number) => Promise<void>) | undefined;
 
 type OutItem = { json: Record<string, unknown>; pairedItem?: unknown };
 
@@ -61,7 +63,7 @@ const searchBody = { start: { from: MI_BASE_TIME, to: MI_BASE_TIME + 40 * DAY } 
 
 describe.each(ENGINE_VERSIONS)('LivePerson API node in n8n %s', (version) => {
 	beforeAll(async () => {
-		n8n = await createEngine(version);
+		n8n = await createEngine(version, { onPackageLoad: (load) => (load('lib/http/index.js') as typeof import('../../lib/http')).setRetrySleep(retryClock) });
 	}, INSTALL_TIMEOUT_MS);
 	afterAll(() => n8n?.close());
 
@@ -152,6 +154,41 @@ describe.each(ENGINE_VERSIONS)('LivePerson API node in n8n %s', (version) => {
 		expect(split.find((s) => s.json.skillId === '999')?.json.unassignedConversations).toBe(-1);
 		const e = await failure(run({ resource: 'messagingOperations', operation: 'currentQueueHealth', queueSkillIds: 'abc' }));
 		expect(e.message).toMatch(/Skill ID "abc" is not a number/);
+	});
+
+	it('follows LivePerson\'s published retry policy with a fake clock: 429 after 1 s then 2 s, 5xx after 5 s, 4xx never', async () => {
+		let now = 0;
+		const slept: number[] = [];
+		retryClock = async (ms) => {
+			slept.push(ms);
+			now += ms;
+		};
+		try {
+			// The emulator's 429 mode refills one call per 3 s of the same clock: the node waits 1 s (still
+			// limited), then 2 s (refilled), and gets its answer.
+			await run({ resource: 'messagingOperations', operation: 'currentQueueHealth', queueSkillIds: '' });
+			setMessagingRateLimit(emu.hostPort, { capacity: 1, refillPerSecond: 1 / 3, retryAfterSeconds: 0, now: () => now });
+			await run({ resource: 'messagingOperations', operation: 'currentQueueHealth', queueSkillIds: '' });
+			const before = emu.count('leDataReporting.queueHealth');
+			const [health] = await run({ resource: 'messagingOperations', operation: 'currentQueueHealth', queueSkillIds: '' });
+			expect(Object.keys(health.json.skillsMetrics as object).sort()).toEqual(['1234', '5678']);
+			expect(slept).toEqual([1_000, 2_000]);
+			expect(emu.count('leDataReporting.queueHealth')).toBe(before + 3);
+			setMessagingRateLimit(emu.hostPort, null);
+
+			slept.length = 0;
+			emu.setFault('msgHist.conversation', { status: 503, body: 'busy', times: 1 });
+			await run({ resource: 'messagingInteractions', operation: 'getConversation', conversationId: 'emu-conv-0005' });
+			expect(slept).toEqual([5_000]);
+
+			slept.length = 0;
+			emu.setFault('msgHist.conversation', { status: 404, body: { error: 'not found' }, times: 1 });
+			await failure(run({ resource: 'messagingInteractions', operation: 'getConversation', conversationId: 'emu-conv-0005' }));
+			expect(slept).toEqual([]);
+		} finally {
+			retryClock = undefined;
+			setMessagingRateLimit(emu.hostPort, null);
+		}
 	});
 
 	it('a refused call names the authentication that was sent', async () => {

@@ -5,10 +5,8 @@
  * target, load options, and no secret in any output or error.
  */
 import { startEmulator, getEmulatorClientIdentity, type Emulator } from '../../sandbox/emulator/index';
-import { ConversationOrchestrator } from '../../nodes/ConversationOrchestrator/ConversationOrchestrator.node';
 import { INSTALL_TIMEOUT_MS } from '../e2e/harness';
-import { nodeCtx } from '../support/node-ctx';
-import { createEngine, ENGINE_VERSIONS, RUN_NODE, runNode, type WorkflowRunner } from './engine';
+import { createEngine, ENGINE_VERSIONS, RUN_NODE, runNode, type Engine } from './engine';
 
 jest.setTimeout(120_000);
 
@@ -36,7 +34,7 @@ interface Call {
 	binary?: Record<string, { data: Buffer; fileName?: string; mimeType?: string }>;
 }
 
-let n8n: WorkflowRunner;
+let n8n: Engine;
 
 /** Runs the node in n8n's engine on `items` input items { i }; returns the run. */
 const runOf = (type: string, c: Call) =>
@@ -217,9 +215,8 @@ describe('Conversation Orchestrator node', () => {
 	it('Context Service v1 with namespace load options; invalid namespace fails before sending', async () => {
 		const creds = co('v1');
 		await coNode(({ params: { resource: 'contextService', operation: 'v1CreateNamespace', accountId: ACC, namespaceName: 'n8n_ns' }, credentials: creds }));
-		// Load options run in n8n's LoadOptionsContext, which the engine harness does not build yet: the
-		// namespace list is read through test/support/node-ctx.ts (a fake), against the same emulator.
-		const options = await new ConversationOrchestrator().methods.loadOptions.getNamespaces.call(nodeCtx({ params: { accountId: ACC }, credentials: creds }));
+		// The namespace list as the editor loads it: n8n-core's LoadOptionsContext on the node's current parameters.
+		const options = (await n8n.loadOptions({ type: 'conversationOrchestrator', method: 'getNamespaces', parameterPath: 'namespace', parameters: { resource: 'contextService', operation: 'v1GetProperties', accountId: ACC }, credentials: creds })) as Array<{ value: string }>;
 		expect(options.map((o) => o.value)).toContain('n8n_ns');
 		await coNode(({ params: { resource: 'contextService', operation: 'v1SetProperty', accountId: ACC, namespace: 'n8n_ns', property: 'tier', value: '"gold"' }, credentials: creds }),
 		);

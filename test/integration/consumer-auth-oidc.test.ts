@@ -5,36 +5,26 @@
  * Complete exchanges the code and the token calls the protected resource.
  * Refused: a reused state, a tampered state, an expired state (injected clock), a state of another
  * client, access_denied from the provider, and invalid_grant from the token endpoint.
+ * The node (Start → Complete across runs, the credential's Test button) runs in n8n's own engine:
+ * test/engine/consumer-auth-node.engine.test.ts.
  */
-import type { ChildProcess } from 'node:child_process';
 import { completeConsumerAuth, MemoryStateStore, startConsumerAuth, testConsumerAuthClient, type ConsumerAuthConfig } from '../../lib/auth/consumer-auth';
 import { LpError } from '../../lib/errors';
 import { closeAllDispatchers, send } from '../../lib/http';
 import { OutboundPolicy } from '../../lib/net/policy';
-import { LivePersonConsumerAuth } from '../../nodes/LivePersonConsumerAuth/LivePersonConsumerAuth.node';
-import { credentialTests } from '../../nodes/shared/credentialTests';
-import { nodeCtx } from '../support/node-ctx';
-import { followAuthorization, startOidcFixture } from '../support/oidc-fixture';
+import { CONSUMER_AUTH_CLIENT, followAuthorization, useConsumerAuthProvider } from '../support/oidc-fixture';
 
 jest.setTimeout(60_000);
 
-const SECRET = 'consumer-web-Secret-81c2';
-const REDIRECT = 'https://n8n.example.test/webhook/consumer-auth/callback';
+const { secret: SECRET, redirect: REDIRECT } = CONSUMER_AUTH_CLIENT;
 const loopback = new OutboundPolicy({ allow: ['loopback'] });
 
-let child: ChildProcess;
+const provider = useConsumerAuthProvider();
 let issuer: string;
-
-beforeAll(async () => {
-	({ issuer, child } = await startOidcFixture({
-		ttlSeconds: 300,
-		clients: [
-			{ client_id: 'bot', client_secret: SECRET, grant_types: ['authorization_code'], response_types: ['code'], redirect_uris: [REDIRECT], token_endpoint_auth_method: 'client_secret_basic' },
-		],
-	}));
-}, 20_000);
+beforeAll(() => {
+	issuer = provider();
+});
 afterAll(async () => {
-	child?.kill();
 	await closeAllDispatchers();
 });
 
@@ -141,36 +131,5 @@ describe('Consumer Authentication (lib) against oidc-provider', () => {
 		expect(await testConsumerAuthClient(cfg(), io)).toMatchObject({ ok: true });
 		const wrong = await refused(testConsumerAuthClient(cfg({ clientSecret: 'wrong-Secret-123' }), io));
 		expect(wrong.code).toBe('OAUTH_INVALID_CLIENT');
-	});
-});
-
-describe('LivePerson Consumer Authentication node', () => {
-	const credential = () => ({ authUrl: `${issuer}/auth`, accessTokenUrl: `${issuer}/token`, clientId: 'bot', clientSecret: SECRET, scope: 'openid', authentication: 'header', allowedInternalNetworks: 'loopback' });
-	const run = (params: Record<string, unknown>, continueOnFail = false) =>
-		new LivePersonConsumerAuth().execute.call(nodeCtx({ params, continueOnFail, credentials: { livePersonConsumerAuthApi: credential() } }));
-
-	test('Start then Complete: metadata only by default; the token only when asked; a replay is an item error', async () => {
-		const [[started]] = await run({ operation: 'start', conversationId: 'conv-9', redirectUri: REDIRECT, options: {} });
-		expect(started.json).toMatchObject({ conversationId: 'conv-9', authorizationUrl: expect.stringContaining(`${issuer}/auth?`) });
-		const back = await consumerSignsIn(started.json.authorizationUrl as string);
-		const [[done]] = await run({ operation: 'complete', ...query(back), options: {} });
-		expect(done.json).toMatchObject({ conversationId: 'conv-9', authenticated: true, tokenType: 'Bearer' });
-		expect(done.json).not.toHaveProperty('accessToken');
-		const replay = await run({ operation: 'complete', ...query(back), options: {} }, true);
-		expect(JSON.stringify(replay[0][0].json)).toMatch(/already used/);
-
-		const [[again]] = await run({ operation: 'start', conversationId: 'conv-10', redirectUri: REDIRECT, options: {} });
-		const back2 = await consumerSignsIn(again.json.authorizationUrl as string);
-		const [[withToken]] = await run({ operation: 'complete', ...query(back2), options: { outputAccessToken: true } });
-		const api = await send({ url: `${issuer}/api/resource`, headers: { authorization: `Bearer ${withToken.json.accessToken as string}` }, policy: loopback });
-		expect(api.status).toBe(200);
-	});
-
-	test('the credential Test button', async () => {
-		const ok = await credentialTests.livePersonConsumerAuthApiTest.call({} as never, { id: '1', name: 'c', type: 'livePersonConsumerAuthApi', data: credential() } as never);
-		expect(ok.status).toBe('OK');
-		const bad = await credentialTests.livePersonConsumerAuthApiTest.call({} as never, { id: '1', name: 'c', type: 'livePersonConsumerAuthApi', data: { ...credential(), clientSecret: 'nope-nope-nope' } } as never);
-		expect(bad.status).toBe('Error');
-		expect(bad.message).toMatch(/invalid_client/);
 	});
 });

@@ -1,24 +1,21 @@
 /**
- * lib/liveperson/api.ts (and one LivePerson API node case with an injected retry clock) against the emulator over real HTTP on 127.0.0.1:
+ * lib/liveperson/api.ts against the emulator over real HTTP on 127.0.0.1:
  * any API by CSDS service name + path with the account credential (Login Service bearer and Sentinel
  * app token), one re-login after a 401, LivePerson's retry policy (429 retried, a POST never repeated
  * after a 5xx), offset/limit paging; the typed Messaging Interactions (search with paging, get one
  * conversation with its transcript) and Messaging Operations (current queue health) operations with
  * the documented shapes and limits. No secret in any output or error.
- * The node's other cases run in n8n's own engine: test/engine/liveperson-api-node.engine.test.ts.
+ * The node's cases (the injected retry clock too) run in n8n's own engine: test/engine/liveperson-api-node.engine.test.ts.
  */
 import type { Emulator } from '../../sandbox/emulator/index';
 import { useAccountEmulator } from '../support/lp-account-emulator';
-import { MI_BASE_TIME, setMessagingRateLimit } from '../../sandbox/emulator/services/messaging';
-import { setRetrySleep } from '../../lib/http';
+import { MI_BASE_TIME } from '../../sandbox/emulator/services/messaging';
 import { tokenCache } from '../../lib/auth/token-cache';
 import { LpError } from '../../lib/errors';
 import { csds } from '../../lib/liveperson/csds';
-import { resetAccountAuthState, type LivePersonAccountCredentials } from '../../lib/liveperson/account-auth';
+import { resetAccountAuthState } from '../../lib/liveperson/account-auth';
 import { lpApiSend, processLpApiResponse } from '../../lib/liveperson/api';
 import { buildConversationSearchCall } from '../../lib/liveperson/messaging-interactions';
-import { LivePersonApi } from '../../nodes/LivePersonApi/LivePersonApi.node';
-import { nodeCtx } from '../support/node-ctx';
 
 const DAY = 24 * 3600 * 1000;
 
@@ -27,27 +24,11 @@ const lp = useAccountEmulator(() => {
 	resetAccountAuthState();
 	csds.invalidate();
 });
-const { user, sentinel, noSecret } = lp;
+const { user, sentinel } = lp;
 let emu: Emulator;
 beforeAll(() => {
 	emu = lp.emu();
 });
-
-async function run(params: Record<string, unknown>, credentials: LivePersonAccountCredentials = user(), extra: { items?: number; continueOnFail?: boolean } = {}) {
-	const [out] = await new LivePersonApi().execute.call(nodeCtx({ params, credentials: { livePersonAccountApi: credentials as unknown as Record<string, unknown> }, ...extra }));
-	noSecret(out);
-	return out;
-}
-
-async function failure(p: Promise<unknown>): Promise<Error & { description?: string; httpCode?: string }> {
-	try {
-		await p;
-	} catch (error) {
-		noSecret({ message: (error as Error).message, description: (error as { description?: string }).description });
-		return error as Error;
-	}
-	throw new Error('expected a failure');
-}
 
 const searchBody = { start: { from: MI_BASE_TIME, to: MI_BASE_TIME + 40 * DAY } };
 
@@ -111,44 +92,4 @@ describe('lpApiSend', () => {
 		await expect(lpApiSend(user(), { ...call, path: '/x' }, { hostOverride: 'http://example.com' })).rejects.toMatchObject({ code: 'LP_API_HOST_HTTP' });
 		expect(emu.count('login.login')).toBe(0);
 	});
-});
-
-describe('LivePerson API node with an injected retry clock', () => {
-	// The retry clock is injected into this process's copy of lib/http (setRetrySleep); n8n's engine in
-	// test/engine loads its own copy of the package from dist/, which a test cannot reach, so this case
-	// still calls execute() through test/support/node-ctx.ts.
-	it('follows LivePerson\'s published retry policy with a fake clock: 429 after 1 s then 2 s, 5xx after 5 s, 4xx never', async () => {
-		let now = 0;
-		const slept: number[] = [];
-		setRetrySleep(async (ms) => {
-			slept.push(ms);
-			now += ms;
-		});
-		try {
-			// The emulator's 429 mode refills one call per 3 s of the same clock: the node waits 1 s (still
-			// limited), then 2 s (refilled), and gets its answer.
-			await run({ resource: 'messagingOperations', operation: 'currentQueueHealth', queueSkillIds: '' });
-			setMessagingRateLimit(emu.hostPort, { capacity: 1, refillPerSecond: 1 / 3, retryAfterSeconds: 0, now: () => now });
-			await run({ resource: 'messagingOperations', operation: 'currentQueueHealth', queueSkillIds: '' });
-			const before = emu.count('leDataReporting.queueHealth');
-			const [health] = await run({ resource: 'messagingOperations', operation: 'currentQueueHealth', queueSkillIds: '' });
-			expect(Object.keys(health.json.skillsMetrics as object).sort()).toEqual(['1234', '5678']);
-			expect(slept).toEqual([1_000, 2_000]);
-			expect(emu.count('leDataReporting.queueHealth')).toBe(before + 3);
-			setMessagingRateLimit(emu.hostPort, null);
-
-			slept.length = 0;
-			emu.setFault('msgHist.conversation', { status: 503, body: 'busy', times: 1 });
-			await run({ resource: 'messagingInteractions', operation: 'getConversation', conversationId: 'emu-conv-0005' });
-			expect(slept).toEqual([5_000]);
-
-			slept.length = 0;
-			emu.setFault('msgHist.conversation', { status: 404, body: { error: 'not found' }, times: 1 });
-			await failure(run({ resource: 'messagingInteractions', operation: 'getConversation', conversationId: 'emu-conv-0005' }));
-			expect(slept).toEqual([]);
-		} finally {
-			setRetrySleep(undefined);
-		}
-	});
-
 });

@@ -9,160 +9,32 @@
  *     IBM's error shape.
  *   - 200 concurrent callers → 1 token request; a 401 on the API → one refetch for all of them.
  * The JSON validation names the missing field and never quotes the private key.
+ * The node's use of the credential (API Integration, the Test button) runs in n8n's own engine:
+ * test/engine/nlu-node.engine.test.ts.
  */
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { generateKeyPairSync } from 'node:crypto';
 import * as jose from 'jose';
-import { buildGoogleAssertion, fetchNluToken, GOOGLE_DEFAULT_SCOPE, IBM_APIKEY_GRANT, JWT_BEARER_GRANT, nluStrategy, parseServiceAccountJson, resolveNluConfig } from '../../lib/auth/nlu';
+import { buildGoogleAssertion, fetchNluToken, GOOGLE_DEFAULT_SCOPE, nluStrategy, parseServiceAccountJson, resolveNluConfig } from '../../lib/auth/nlu';
 import { TokenCache, tokenCache } from '../../lib/auth/token-cache';
 import { LpError } from '../../lib/errors';
 import { closeAllDispatchers, send } from '../../lib/http';
-import { LivePersonApiIntegration } from '../../nodes/LivePersonApiIntegration/LivePersonApiIntegration.node';
-import { credentialTests } from '../../nodes/shared/credentialTests';
-import { nodeCtx } from '../support/node-ctx';
+import { EMAIL, useNluServers, type Server } from '../support/nlu-servers';
 
 jest.setTimeout(60_000);
 
-const EMAIL = 'nlu-bot@test-project.iam.gserviceaccount.com';
-const API_KEY = 'ibm-Api_Key-0123456789abcdefXYZ';
-const LOOPBACK = 'loopback';
-
-interface Server {
-	url: string;
-	googleTokens: number;
-	ibmTokens: number;
-	apiCalls: number;
-	/** Claims of the last assertion that verified. */
-	lastClaims?: jose.JWTPayload;
-	lastRefusal?: string;
-	/** Tokens the API refuses with 401 (as if revoked). */
-	revoked: Set<string>;
-	issued: string[];
-	expectedScope: string;
-	close(): Promise<void>;
-}
-
+const nlu = useNluServers(() => tokenCache.clear());
 let server: Server;
-let publicKey: KeyObject;
 let privatePem: string;
 let otherPrivatePem: string;
-
-function keyPair() {
-	return generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
-}
-
-function serviceAccountJson(extra: Record<string, unknown> = {}, pem = privatePem): string {
-	return JSON.stringify({
-		type: 'service_account',
-		project_id: 'test-project',
-		private_key_id: 'kid-1',
-		private_key: pem,
-		client_email: EMAIL,
-		client_id: '1234567890',
-		token_uri: `${server.url}/google/token`,
-		...extra,
-	});
-}
-
-async function readBody(req: http.IncomingMessage): Promise<string> {
-	const chunks: Buffer[] = [];
-	for await (const c of req) chunks.push(c as Buffer);
-	return Buffer.concat(chunks).toString('utf8');
-}
-
-function startServer(): Promise<Server> {
-	const state = { googleTokens: 0, ibmTokens: 0, apiCalls: 0, revoked: new Set<string>(), issued: [] as string[], expectedScope: GOOGLE_DEFAULT_SCOPE } as Server;
-	let n = 0;
-	const srv = http.createServer(async (req, res) => {
-		const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-		const body = await readBody(req);
-		const json = (status: number, value: unknown) => {
-			res.writeHead(status, { 'content-type': 'application/json' });
-			res.end(JSON.stringify(value));
-		};
-		const form = new URLSearchParams(body);
-		const formEncoded = /^application\/x-www-form-urlencoded/.test(req.headers['content-type'] ?? '');
-		if (url.pathname === '/google/token' && req.method === 'POST') {
-			state.googleTokens++;
-			const refuse = (why: string) => {
-				state.lastRefusal = why;
-				json(400, { error: 'invalid_grant', error_description: why });
-			};
-			if (!formEncoded) return refuse('not form-encoded');
-			if (form.get('grant_type') !== JWT_BEARER_GRANT) return refuse('wrong grant_type');
-			const assertion = form.get('assertion') ?? '';
-			try {
-				const { payload, protectedHeader } = await jose.jwtVerify(assertion, publicKey, {
-					algorithms: ['RS256'],
-					// The audience is this endpoint's own URL, exactly.
-					audience: `${state.url}/google/token`,
-					issuer: EMAIL,
-					subject: EMAIL,
-					requiredClaims: ['iat', 'exp', 'scope'],
-				});
-				if (protectedHeader.typ !== 'JWT') return refuse('typ');
-				if (payload.scope !== state.expectedScope) return refuse('Invalid scope');
-				const now = Math.floor(Date.now() / 1000);
-				if ((payload.exp ?? 0) - (payload.iat ?? 0) > 3600) return refuse('Invalid JWT: lifetime over 1 h');
-				if ((payload.iat ?? 0) > now + 60) return refuse('Invalid JWT: iat in the future');
-				state.lastClaims = payload;
-			} catch (error) {
-				return refuse(`Invalid JWT: ${(error as Error).constructor.name}`);
-			}
-			const token = `ya29.google-${++n}-${Math.random().toString(36).slice(2)}`;
-			state.issued.push(token);
-			return json(200, { access_token: token, expires_in: 3599, token_type: 'Bearer' });
-		}
-		if (url.pathname === '/ibm/token' && req.method === 'POST') {
-			state.ibmTokens++;
-			if (!formEncoded || form.get('grant_type') !== IBM_APIKEY_GRANT || form.get('apikey') !== API_KEY) {
-				return json(400, { errorCode: 'BXNIM0415E', errorMessage: 'Provided API key could not be found.', context: { requestId: 'r1' } });
-			}
-			const token = `ibm-iam-${++n}-${Math.random().toString(36).slice(2)}`;
-			state.issued.push(token);
-			const now = Math.floor(Date.now() / 1000);
-			return json(200, { access_token: token, refresh_token: 'not_supported', token_type: 'Bearer', expires_in: 3600, expiration: now + 3600, scope: 'ibm openid' });
-		}
-		if (url.pathname === '/api') {
-			state.apiCalls++;
-			const auth = req.headers.authorization ?? '';
-			const token = auth.replace(/^Bearer /, '');
-			if (!auth.startsWith('Bearer ') || !state.issued.includes(token) || state.revoked.has(token)) return json(401, { error: 'invalid_token' });
-			return json(200, { ok: true, intent: 'order_status' });
-		}
-		json(404, { error: 'not found' });
-	});
-	return new Promise((resolve) => {
-		srv.listen(0, '127.0.0.1', () => {
-			state.url = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
-			state.close = () => new Promise((r) => srv.close(() => r()));
-			resolve(state);
-		});
-	});
-}
-
-beforeAll(async () => {
-	const pair = keyPair();
-	privatePem = pair.privateKey;
-	publicKey = (await import('node:crypto')).createPublicKey(pair.publicKey);
-	otherPrivatePem = keyPair().privateKey;
-	server = await startServer();
+beforeAll(() => {
+	server = nlu.server();
+	privatePem = nlu.privatePem();
+	otherPrivatePem = nlu.otherPrivatePem();
 });
 afterAll(async () => {
-	await server?.close();
 	await closeAllDispatchers();
 });
-beforeEach(() => {
-	tokenCache.clear();
-	server.googleTokens = server.ibmTokens = server.apiCalls = 0;
-	server.revoked.clear();
-	server.expectedScope = GOOGLE_DEFAULT_SCOPE;
-	server.lastClaims = undefined;
-});
-
-const google = (extra: Record<string, unknown> = {}, pem?: string) => ({ provider: 'dialogflow' as const, serviceAccountJson: serviceAccountJson(extra, pem), allowedInternalNetworks: LOOPBACK });
-const ibm = (apiKey = API_KEY) => ({ provider: 'watson' as const, apiKey, iamUrl: `${server.url}/ibm/token`, allowedInternalNetworks: LOOPBACK });
+const { serviceAccountJson, google, ibm } = nlu;
 
 /** Every string of an error, own properties included. */
 const dump = (e: unknown) => (e instanceof LpError ? JSON.stringify({ ...e.toJSON(), message: e.message, hint: e.hint, snippet: e.responseSnippet }) : String(e));
@@ -312,43 +184,5 @@ describe('cache: single flight and one refetch after a refusal', () => {
 		expect(tokenRequests()).toBe(2);
 		expect(cache.stats().fetches).toBe(2);
 		process.stdout.write(`[nlu] ${_label}: ${N} concurrent callers → ${tokenRequests()} token requests (1 + 1 after a revocation), ${server.apiCalls} API calls\n`);
-	});
-});
-
-describe('n8n layer: API Integration authentication and the Test button', () => {
-	const run = (credential: Record<string, unknown>, continueOnFail = false) =>
-		new LivePersonApiIntegration().execute.call(
-			nodeCtx({
-				items: 3,
-				continueOnFail,
-				credentials: { livePersonNluApi: credential },
-				params: { authentication: 'thirdPartyNlu', method: 'GET', url: `${server.url}/api`, options: { retries: 0, allowedInternalNetworks: LOOPBACK } },
-			}),
-		);
-
-	test.each([
-		['Google', () => google()],
-		['IBM', () => ibm()],
-	])('%s: the node calls the API with the bearer (one token for 3 items)', async (_label, cfg) => {
-		const out = await run(cfg());
-		expect(out[0].map((i) => i.json)).toEqual([0, 1, 2].map(() => ({ ok: true, intent: 'order_status' })));
-		expect(server.googleTokens + server.ibmTokens).toBe(1);
-		expect(JSON.stringify(out)).not.toMatch(/ya29|ibm-iam/);
-	});
-
-	test('Test button: OK with a token; refused grant and a bad JSON explained', async () => {
-		const test = (data: Record<string, unknown>) => credentialTests.livePersonNluApiTest.call({} as never, { id: '1', name: 'n', type: 'livePersonNluApi', data } as never);
-		await expect(test(google())).resolves.toMatchObject({ status: 'OK', message: expect.stringContaining(EMAIL) });
-		await expect(test(ibm())).resolves.toMatchObject({ status: 'OK', message: expect.stringMatching(/IBM Cloud IAM issued an access token \(valid for \d+ s\)/) });
-		const refused = await test(ibm('ibm-wrong-key-123456'));
-		expect(refused.status).toBe('Error');
-		expect(refused.message).not.toContain('ibm-wrong-key-123456');
-		const bad = await test({ provider: 'dialogflow', serviceAccountJson: '{"private_key":"x"}' });
-		expect(bad).toMatchObject({ status: 'Error', message: expect.stringContaining('"client_email"') });
-		// Without "loopback" the token endpoint on 127.0.0.1 is refused before any request.
-		const before = server.ibmTokens;
-		const blocked = await test({ ...ibm(), allowedInternalNetworks: '' });
-		expect(blocked.status).toBe('Error');
-		expect(server.ibmTokens).toBe(before);
 	});
 });

@@ -5,8 +5,10 @@
  * (message, description, context, cause) and the Continue-On-Fail item — holds no secret of the
  * credential in any spelling (raw, URL/form/RFC 5849-encoded, JSON-escaped, base64 of the Basic
  * pair, header value), including a secret placed across the 300-character cut of the snippet.
+ * Here the lib clients, with the node layer's error builders (toNodeError, errorItem) applied as the nodes
+ * apply them; the nodes themselves against the same echo, in n8n's own engine:
+ * test/engine/redaction-echo-node.engine.test.ts.
  */
-import { generateKeyPairSync } from 'node:crypto';
 import { LpError } from '../../lib/errors';
 import { closeAllDispatchers } from '../../lib/http';
 import { c2mClientForCredentials } from '../../lib/liveperson/c2m';
@@ -15,15 +17,12 @@ import { policyForAllowText } from '../../lib/net/policy';
 import { mtlsClientForAccount } from '../../lib/liveperson/mtls-gateway';
 import { OrchestratorClient } from '../../lib/liveperson/orchestrator';
 import { tokenCache } from '../../lib/auth/token-cache';
-import { LivePersonApiIntegration } from '../../nodes/LivePersonApiIntegration/LivePersonApiIntegration.node';
-import { LivePersonConsumerAuth } from '../../nodes/LivePersonConsumerAuth/LivePersonConsumerAuth.node';
-import { LivePersonMtls } from '../../nodes/LivePersonMtls/LivePersonMtls.node';
 import { accountConfig, orchestratorConfig, transferToMessagingConfig } from '../../nodes/shared/credentialConfig';
 import { errorItem, toNodeError } from '../../nodes/shared/errors';
 import { DEFAULT_CONFIG, Emulator, startEmulator } from '../../sandbox/emulator';
 import { EchoServer, startEchoServer } from '../support/echo-server';
-import { nodeCtx } from '../support/node-ctx';
-import { SecretScanner } from '../support/secrets';
+import { dump, echoScanner, MODES } from '../support/echo-leaks';
+import type { SecretScanner } from '../support/secrets';
 
 jest.setTimeout(120_000);
 
@@ -39,41 +38,6 @@ afterAll(async () => {
 	await closeAllDispatchers();
 });
 beforeEach(() => tokenCache.clear());
-
-/** Every string reachable from an error: own properties (enumerable or not), recursively. */
-function dump(value: unknown, seen = new Set<unknown>(), depth = 0): string {
-	if (value === null || value === undefined || depth > 6) return '';
-	if (typeof value === 'string') return value;
-	if (typeof value !== 'object') return String(value);
-	if (seen.has(value)) return '';
-	seen.add(value);
-	const parts: string[] = [];
-	for (const key of Object.getOwnPropertyNames(value)) {
-		if (key === 'stack') continue;
-		let v: unknown;
-		try {
-			v = (value as Record<string, unknown>)[key];
-		} catch {
-			continue;
-		}
-		parts.push(`${key}=${dump(v, seen, depth + 1)}`);
-	}
-	return parts.join('\n');
-}
-
-const MODES: Array<{ status: number; form: string }> = [
-	{ status: 401, form: 'json' },
-	{ status: 403, form: 'text' },
-	{ status: 422, form: 'json' },
-	{ status: 500, form: 'text' },
-	{ status: 400, form: 'straddle:authorization' },
-	{ status: 400, form: 'straddle:maven-api-key' },
-	{ status: 400, form: 'straddle:access_token' },
-	// Issue 22 item 3: the request quoted as a JSON string inside JSON (and deeper), and base64-encoded.
-	{ status: 401, form: 'json2' },
-	{ status: 400, form: 'json3' },
-	{ status: 422, form: 'b64' },
-];
 
 /** Runs `call` against each echo mode and checks every representation of the error it gives. */
 async function expectNoLeak(scanner: SecretScanner, label: string, call: () => Promise<unknown>, { mustFail = true } = {}) {
@@ -100,112 +64,7 @@ async function expectNoLeak(scanner: SecretScanner, label: string, call: () => P
 	echo.setMode(null);
 }
 
-function scannerWith(...values: Array<[string, string]>): SecretScanner {
-	// Decoding views: a secret nested in any encoding the echo produced is found (item 3).
-	const s = new SecretScanner().decoding();
-	for (const [label, value] of values) s.add(label, value);
-	s.addSource(() => echo.issued);
-	s.addEmulator(emu);
-	return s;
-}
-
-describe('API Integration node (errors it builds from echoed requests)', () => {
-	const run = (authentication: string, credentials: Record<string, Record<string, unknown>>, continueOnFail: boolean, extra: Record<string, unknown> = {}) =>
-		new LivePersonApiIntegration().execute.call(
-			nodeCtx({
-				continueOnFail,
-				credentials,
-				params: { authentication, method: 'POST', url: `${echo.url}/api/resource?x=1`, sendBody: true, bodyContentType: 'json', jsonBody: '{"a":1}', options: { retries: 0, allowedInternalNetworks: 'loopback' }, ...extra },
-				...('httpRequestWithAuthentication' in extra ? {} : {}),
-			}),
-		);
-
-	const cases: Array<[string, string, Record<string, Record<string, unknown>>, Array<[string, string]>]> = [
-		['Basic', 'basicAuth', { livePersonBasicAuthApi: { user: 'echo-basic-user', password: 'Echo Basic P@ss/wörd+1' } }, [['basic password', 'Echo Basic P@ss/wörd+1'], ['basic pair', 'echo-basic-user:Echo Basic P@ss/wörd+1']]],
-		// Quotes and a backslash: every JSON level escapes them again (item 3).
-		['Basic (quotes, backslash)', 'basicAuth', { livePersonBasicAuthApi: { user: 'echo-basic-user', password: 'Echo "quoted" P\\ss/wörd' } }, [['basic password', 'Echo "quoted" P\\ss/wörd']]],
-		['Access Token', 'accessToken', { livePersonAccessTokenApi: { accessToken: 'echo.access/token+value=9', tokenType: 'Bearer' } }, [['access token', 'echo.access/token+value=9']]],
-		[
-			'OAuth2 client credentials',
-			'oAuth2ClientCredentials',
-			{ livePersonOAuth2ClientCredentialsApi: { accessTokenUrl: `__ECHO__/token`, clientId: 'echo-cc-client', clientSecret: 'echo cc/secret+&=ü', authentication: 'header', tokenExpiredStatusCode: 401, allowedInternalNetworks: 'loopback' } },
-			[['client secret', 'echo cc/secret+&=ü']],
-		],
-		[
-			'OAuth2 client credentials (secret in the form body, with quotes)',
-			'oAuth2ClientCredentials',
-			{ livePersonOAuth2ClientCredentialsApi: { accessTokenUrl: `__ECHO__/status/401`, clientId: 'echo-cc-client', clientSecret: 'echo "cc" \\secret+&=ü', authentication: 'body', tokenExpiredStatusCode: 401, allowedInternalNetworks: 'loopback' } },
-			[['client secret', 'echo "cc" \\secret+&=ü']],
-		],
-	];
-
-	// Third-party NLU: a service-account key made at test time (Google) and an IBM API key.
-	const nluKey = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey;
-	cases.push(
-		[
-			'Third-party NLU, Google Dialogflow',
-			'thirdPartyNlu',
-			{ livePersonNluApi: { provider: 'dialogflow', serviceAccountJson: JSON.stringify({ type: 'service_account', client_email: 'echo@p.iam.gserviceaccount.com', private_key: nluKey, token_uri: '__ECHO__/token' }), allowedInternalNetworks: 'loopback' } },
-			[['nlu private key (body)', nluKey.split('\n').filter((l) => l && !l.startsWith('-----')).join('')]],
-		],
-		['Third-party NLU, IBM Watson', 'thirdPartyNlu', { livePersonNluApi: { provider: 'watson', apiKey: 'echo-ibm/api+key=1', iamUrl: '__ECHO__/token', allowedInternalNetworks: 'loopback' } }, [['ibm api key', 'echo-ibm/api+key=1']]],
-	);
-
-	test.each(cases)('%s: no secret in errors or Continue-On-Fail items', async (label, authentication, credentials, secrets) => {
-		for (const c of Object.values(credentials)) for (const [k, v] of Object.entries(c)) if (typeof v === 'string') c[k] = v.replace('__ECHO__', echo.url);
-		const scanner = scannerWith(...secrets);
-		if (authentication === 'thirdPartyNlu') scanner.addPem('nlu private key', nluKey);
-		await expectNoLeak(scanner, `${label} (fail)`, () => run(authentication, credentials, false));
-		await expectNoLeak(scanner, `${label} (continue on fail)`, () => run(authentication, credentials, true), { mustFail: false });
-	});
-
-	test('Consumer Pre-Authentication: the consumer token never in errors or Continue-On-Fail items', async () => {
-		const token = 'consumer.pre-auth/token+value=7';
-		const scanner = scannerWith(['consumer token', token]);
-		await expectNoLeak(scanner, 'consumer pre-auth (fail)', () => run('consumerPreAuth', {}, false, { consumerToken: `Bearer ${token}`, verifyConsumerToken: false }));
-		await expectNoLeak(scanner, 'consumer pre-auth (continue on fail)', () => run('consumerPreAuth', {}, true, { consumerToken: token, verifyConsumerToken: false }), { mustFail: false });
-	});
-
-	test('OAuth2 Authorization Code (n8n signs): no token or client secret in errors', async () => {
-		const token = 'n8n-owned/oauth+token=1';
-		const scanner = scannerWith(['oauth2 access token', token], ['oauth2 client secret', 'auth-code client/secret']);
-		const credentials = { livePersonOAuth2AuthCodeApi: { clientSecret: 'auth-code client/secret', oauthTokenData: { access_token: token }, allowedInternalNetworks: 'loopback' } };
-		// Stands in for n8n's helper: adds the Authorization header and sends for real (to the echo).
-		const httpRequestWithAuthentication = async (_type: string, req: unknown) => {
-			const r = req as { url: string; method: string; headers: Record<string, string>; body?: string | Buffer };
-			const res = await fetch(r.url, { method: r.method, headers: { ...r.headers, authorization: `Bearer ${token}` }, body: r.body as string | undefined });
-			const { Readable } = await import('node:stream');
-			return { statusCode: res.status, headers: Object.fromEntries(res.headers), body: Readable.from(Buffer.from(await res.arrayBuffer())) };
-		};
-		const run = (continueOnFail: boolean) =>
-			new LivePersonApiIntegration().execute.call(
-				nodeCtx({ continueOnFail, credentials, httpRequestWithAuthentication, params: { authentication: 'oAuth2AuthCode', method: 'GET', url: `${echo.url}/api/me`, options: { retries: 0 } } }),
-			);
-		await expectNoLeak(scanner, 'OAuth2 auth code (fail)', () => run(false));
-		await expectNoLeak(scanner, 'OAuth2 auth code (continue on fail)', () => run(true), { mustFail: false });
-	});
-});
-
-describe('Consumer Authentication Complete (the code exchange answered by the echo)', () => {
-	test('client secret, authorization code and PKCE verifier never in errors or Continue-On-Fail items', async () => {
-		const secret = 'echo consumer/auth+secret';
-		const code = 'echo-consumer-auth-code/+=9';
-		const credentials = { livePersonConsumerAuthApi: { authUrl: `${echo.url}/auth`, accessTokenUrl: `${echo.url}/oauth/token`, clientId: 'echo-bot', clientSecret: secret, authentication: 'header', allowedInternalNetworks: 'loopback' } };
-		// The verifiers are server-side: read back from what the echo received, to scan for them too.
-		const verifiers = () => echo.requests.map((r) => new URLSearchParams(String(r.body ?? '')).get('code_verifier')).filter((v): v is string => !!v);
-		const scanner = scannerWith(['consumer auth client secret', secret], ['consumer auth code', code]).addSource(verifiers);
-		const run = async (continueOnFail: boolean) => {
-			const started = (await new LivePersonConsumerAuth().execute.call(
-				nodeCtx({ credentials, params: { operation: 'start', conversationId: 'c1', redirectUri: 'https://n8n.example.test/webhook/cb', options: {} } }),
-			)) as Array<Array<{ json: Record<string, unknown> }>>;
-			const state = new URL(started[0][0].json.authorizationUrl as string).searchParams.get('state');
-			return new LivePersonConsumerAuth().execute.call(nodeCtx({ continueOnFail, credentials, params: { operation: 'complete', state, code, error: '', options: {} } }));
-		};
-		await expectNoLeak(scanner, 'consumer auth complete (fail)', () => run(false));
-		await expectNoLeak(scanner, 'consumer auth complete (continue on fail)', () => run(true), { mustFail: false });
-		expect(verifiers().length).toBeGreaterThan(0);
-	});
-});
+const scannerWith = (...values: Array<[string, string]>) => echoScanner(echo, emu, ...values);
 
 describe('LivePerson clients (host overrides pointed at the echo)', () => {
 	const account = (extra: Record<string, unknown>) =>
@@ -219,36 +78,6 @@ describe('LivePerson clients (host overrides pointed at the echo)', () => {
 		await expectNoLeak(scanner, 'login user/password', () =>
 			login({ accountId: DEFAULT_CONFIG.accountId, agentVepBase: echo.url }, { kind: 'user', username: 'echo-user', password }, { policy: policyForAllowText('loopback'), timing }),
 		);
-	});
-
-	test.each([
-		['OAuth 1.0 (the app key and the signature)', { authMethod: 'oauth1', appKey: 'echo-forward-app-key', appSecret: 'echo forward/app secret' }, [['oauth1 app key', 'echo-forward-app-key'], ['oauth1 app secret', 'echo forward/app secret']]],
-		['Login Service bearer', { authMethod: 'userPassword', username: DEFAULT_CONFIG.user.username, password: DEFAULT_CONFIG.user.password }, [['account password', DEFAULT_CONFIG.user.password]]],
-	] as Array<[string, Record<string, unknown>, Array<[string, string]>]>)('mTLS Forward through a gateway that echoes (%s): no secret of the strategy or the target Authorization (item 4)', async (_label, auth, secrets) => {
-		const targetAuthorization = 'Bearer echo-target/token+9';
-		const scanner = scannerWith(...secrets, ['target authorization (given as a header)', 'echo-target/token+9']);
-		// The LP bearer the strategy sent: whatever the emulator issued.
-		const run = (continueOnFail: boolean) =>
-			new LivePersonMtls().execute.call(
-				nodeCtx({
-					continueOnFail,
-					credentials: { livePersonAccountApi: { accountId: DEFAULT_CONFIG.accountId, csdsHost: emu.url, allowedInternalNetworks: 'loopback', ...auth } },
-					params: {
-						operation: 'forward',
-						method: 'GET',
-						targetUrl: 'https://target.example.com/hook',
-						serviceName: 'WEBHOOKS',
-						stopIfCertificateNotFound: false,
-						sendHeaders: true,
-						headerParameters: { parameters: [{ name: 'Authorization', value: targetAuthorization }] },
-						bodyType: 'none',
-						responseFormat: 'json',
-						options: { gatewayHost: echo.url, allowedInternalNetworks: 'loopback' },
-					},
-				}),
-			);
-		await expectNoLeak(scanner, 'mtls forward (fail)', () => run(false));
-		await expectNoLeak(scanner, 'mtls forward (continue on fail)', () => run(true), { mustFail: false });
 	});
 
 	test('LivePerson Account, user + password (Login Service bearer): mTLS gateway override', async () => {
@@ -289,69 +118,5 @@ describe('LivePerson clients (host overrides pointed at the echo)', () => {
 		await expectNoLeak(scanner, 'c2m', () =>
 			c2mClientForCredentials(creds, { host: echo.url, rateLimitRetries: 0 }).eligibility({ consumerPhoneNumber: '+15551234567', handoffId: 'H1', skill: 'sales' }),
 		);
-	});
-});
-
-/**
- * Issue 22 item 6: a Consumer Authentication state is bound to the exact credential (its id and
- * every field, the secret included), optionally to the workflow, and is checked BEFORE it is used
- * up; Start refuses (never repairs) a malformed redirect URI or one on another host. The echo is the
- * token endpoint (it issues a token for any code).
- */
-describe('Consumer Authentication state binding (the echo as token endpoint)', () => {
-	const credentialData = () => ({ authUrl: `${echo.url}/auth`, accessTokenUrl: `${echo.url}/token`, clientId: 'echo-bot', clientSecret: 'state-binding-secret-1', authentication: 'header', allowedInternalNetworks: 'loopback' });
-	const runNode = (params: Record<string, unknown>, data: Record<string, unknown>, extra: { credentialIds?: Record<string, string>; workflowId?: string; instanceBaseUrl?: string } = {}) =>
-		new LivePersonConsumerAuth().execute.call(nodeCtx({ credentials: { livePersonConsumerAuthApi: data }, params, ...extra }));
-	const start = async (data = credentialData(), extra: Parameters<typeof runNode>[2] = {}, options: Record<string, unknown> = {}) => {
-		const out = (await runNode({ operation: 'start', conversationId: 'conv-bind', redirectUri: 'https://n8n.example.test/webhook/cb', options }, data, extra)) as Array<Array<{ json: Record<string, unknown> }>>;
-		return new URL(out[0][0].json.authorizationUrl as string).searchParams.get('state') as string;
-	};
-	const complete = (state: string, data = credentialData(), extra: Parameters<typeof runNode>[2] = {}) =>
-		runNode({ operation: 'complete', state, code: 'binding-code', error: '', options: {} }, data, extra).then(
-			(out) => ((out as Array<Array<{ json: Record<string, unknown> }>>)[0][0].json.authenticated === true ? 'completed' : 'no'),
-			(error: { code?: string; description?: string; message?: string; context?: { code?: string } }) => error?.context?.code ?? error?.code ?? error?.message,
-		);
-	const codeOf = async (p: Promise<unknown>) =>
-		p.then(
-			() => 'accepted',
-			(error: { code?: string; message?: string; context?: { code?: string } }) => `${error?.context?.code ?? error?.code ?? ''} ${error?.message ?? ''}`,
-		);
-
-	test.each([
-		['another client secret', { clientSecret: 'state-binding-secret-2' }, {}],
-		['another client id', { clientId: 'echo-bot-2' }, {}],
-		['another client authentication', { authentication: 'body' }, {}],
-		['another credential (same fields, another id)', {}, { credentialIds: { livePersonConsumerAuthApi: 'other-credential' } }],
-	] as Array<[string, Record<string, unknown>, { credentialIds?: Record<string, string> }]>)('%s cannot complete the state, and does not use it up', async (_label, change, extra) => {
-		const state = await start();
-		expect(await complete(state, { ...credentialData(), ...change }, extra)).toMatch(/OTHER_CLIENT|another Consumer Authentication credential/);
-		expect(await complete(state)).toBe('completed');
-		expect(await complete(state)).toMatch(/already used/);
-	});
-
-	test('a state bound to its workflow is refused in another one, and stays valid there', async () => {
-		const state = await start(credentialData(), { workflowId: 'wf-start' }, { bindToWorkflow: true });
-		expect(await complete(state, credentialData(), { workflowId: 'wf-other' })).toMatch(/another workflow/);
-		expect(await complete(state, credentialData(), { workflowId: 'wf-start' })).toBe('completed');
-		// Unbound (the default): Complete may run in the redirect webhook's own workflow.
-		expect(await complete(await start(credentialData(), { workflowId: 'wf-start' }), credentialData(), { workflowId: 'wf-callback' })).toBe('completed');
-	});
-
-	test.each([
-		['a CR/LF inside', 'https://n8n.example.test/webhook/cb\r\nX-Injected: 1'],
-		['a tab inside', 'https://n8n.example.test/web\thook/cb'],
-		['a line break at the end', 'https://n8n.example.test/webhook/cb\n'],
-		['a backslash', 'https://n8n.example.test\\@evil.example/webhook/cb'],
-		['a fragment', 'https://n8n.example.test/webhook/cb#x'],
-		['another host', 'https://evil.example/webhook/cb'],
-		['another port of this host', 'https://n8n.example.test:8443/webhook/cb'],
-	])('Start refuses a redirect URI with %s (never repairs it)', async (_label, redirectUri) => {
-		const outcome = await codeOf(runNode({ operation: 'start', conversationId: 'c', redirectUri, options: {} }, credentialData()));
-		expect(outcome).toMatch(/Redirect URI/);
-	});
-
-	test('Start accepts this instance\'s origin and the origins named in Allowed Redirect Origins', async () => {
-		expect(await codeOf(runNode({ operation: 'start', conversationId: 'c', redirectUri: 'https://n8n.example.test/webhook/cb', options: {} }, credentialData()))).toBe('accepted');
-		expect(await codeOf(runNode({ operation: 'start', conversationId: 'c', redirectUri: 'https://hooks.example.test/webhook/cb', options: { allowedRedirectOrigins: 'https://hooks.example.test' } }, credentialData()))).toBe('accepted');
 	});
 });

@@ -60,3 +60,26 @@ export async function followAuthorization(url: string, redirectPrefix: string, p
 	}
 	throw new Error('too many redirects');
 }
+
+/** The Consumer Authentication client of the fixture ('bot', PKCE, client_secret_basic) and its redirect URI. */
+export const CONSUMER_AUTH_CLIENT = { id: 'bot', secret: 'consumer-web-Secret-81c2', redirect: 'https://n8n.example.test/webhook/consumer-auth/callback' };
+
+/** Starts the fixture with that one client before the file's tests (stops it after); returns a getter of its issuer. */
+export function useConsumerAuthProvider(): () => string {
+	let fixture: OidcFixture | undefined;
+	beforeAll(async () => {
+		fixture = await startOidcFixture({
+			ttlSeconds: 300,
+			clients: [
+				{ client_id: CONSUMER_AUTH_CLIENT.id, client_secret: CONSUMER_AUTH_CLIENT.secret, grant_types: ['authorization_code'], response_types: ['code'], redirect_uris: [CONSUMER_AUTH_CLIENT.redirect], token_endpoint_auth_method: 'client_secret_basic' },
+			],
+		});
+	}, 20_000);
+	afterAll(() => {
+		fixture?.child.kill();
+	});
+	return () => {
+		if (!fixture) throw new Error('the oidc fixture is not started yet');
+		return fixture.issuer;
+	};
+}

@@ -7,6 +7,10 @@
  * The second copy here is a real one: n8n-workflow and @n8n/errors copied into a temp folder (the rest
  * of their dependencies linked), loaded from there. The node under test is the real API Integration
  * node (the one the Third-Party NLU sample uses), loaded normally against the repository's copy.
+ * On test/support/node-ctx.ts on purpose: a test has to throw n8n's errors of a copied second n8n-workflow
+ * (expression and parameter errors included) exactly where n8n would, which n8n's engine does not let a test
+ * choose. The same behaviour in n8n's engine (its own copy beside the package's): the missing-credential case
+ * of test/engine/run-node.engine.test.ts; behind a real server: test/e2e/n8n-errors.e2e.test.ts.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';

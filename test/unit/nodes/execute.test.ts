@@ -1,6 +1,10 @@
 /**
  * mapItems with "Continue On Fail": one error item per failed input item, with pairedItem, and the n8n
  * error on `item.error` — what n8n 2.x routes to a node's error output ("Continue (using error output)").
+ * Pure logic on a minimal context (input items, continueOnFail, getNode); the same behaviour through n8n's
+ * engine of both pinned versions: test/engine/run-node.engine.test.ts ("per item: … Continue On Fail keeps
+ * each", where n8n keeps only {error} in the JSON and the description on item.error, as
+ * test/engine/api-integration-node.engine.test.ts checks).
  */
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';

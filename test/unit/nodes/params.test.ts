@@ -1,3 +1,9 @@
+/**
+ * parameterReader (nodes/shared/params.ts): how often a parameter is resolved, observable only through a
+ * counting getNodeParameter (a minimal context, pure logic). That per-item expressions give each item its
+ * own value in n8n's engine of both pinned versions: test/engine/guard-nodes.engine.test.ts and
+ * test/engine/run-node.engine.test.ts ("per item: …", allowList from {{ $json.list }}).
+ */
 import type { IExecuteFunctions } from 'n8n-workflow';
 import { hasExpression, parameterReader } from '../../../nodes/shared/params';
 

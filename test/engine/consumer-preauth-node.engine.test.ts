@@ -6,14 +6,14 @@
  *   - an expired, wrong-audience, wrong-issuer or wrongly signed token is refused with a clear item
  *     error and NO request reaches the API;
  *   - verification off: the token is sent as given; an empty token fails the item.
+ * The node runs in n8n's own engine of both pinned versions (test/engine/engine.ts runNode): the token comes
+ * from the input item through an n8n expression; a failure is n8n's run error on the node.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as jose from 'jose';
-import { closeAllDispatchers } from '../../lib/http';
-import { sharedJwksCache } from '../../lib/jwt/verify';
-import { LivePersonApiIntegration } from '../../nodes/LivePersonApiIntegration/LivePersonApiIntegration.node';
-import { nodeCtx } from '../support/node-ctx';
+import { INSTALL_TIMEOUT_MS, type ExecutionResult } from '../e2e/harness';
+import { createEngine, ENGINE_VERSIONS, RUN_NODE, runNode, type Engine } from './engine';
 
 jest.setTimeout(60_000);
 
@@ -55,11 +55,10 @@ beforeAll(async () => {
 });
 afterAll(async () => {
 	await server?.close();
-	await closeAllDispatchers();
 });
 beforeEach(() => {
+	// The JWKS cache lives in the package copy the engine loads fresh for every run.
 	server.apiCalls.length = 0;
-	sharedJwksCache().clear?.();
 });
 
 function consumerToken(opts: { key?: jose.KeyLike; aud?: string; iss?: string; exp?: number | string; sub?: string } = {}) {
@@ -73,10 +72,14 @@ function consumerToken(opts: { key?: jose.KeyLike; aud?: string; iss?: string; e
 		.sign(opts.key ?? idpKey);
 }
 
-function run(tokens: string[], extra: Record<string, unknown> = {}, continueOnFail = false) {
-	const params: Record<string, unknown> = {
+let n8n: Engine;
+type Item = { json: Record<string, unknown>; pairedItem?: unknown; error?: Record<string, unknown> };
+
+/** Runs the node on one item per token (the token read from the item by an expression). */
+function runOf(tokens: string[], extra: Record<string, unknown> = {}, continueOnFail = false): Promise<ExecutionResult> {
+	const parameters: Record<string, unknown> = {
 		authentication: 'consumerPreAuth',
-		consumerToken: undefined,
+		consumerToken: '={{ $json.consumerToken }}',
 		verifyConsumerToken: true,
 		consumerKeySource: 'jwks',
 		consumerJwksUrl: `${server.url}/.well-known/jwks.json`,
@@ -90,26 +93,31 @@ function run(tokens: string[], extra: Record<string, unknown> = {}, continueOnFa
 		options: { retries: 0, allowedInternalNetworks: 'loopback' },
 		...extra,
 	};
-	return new LivePersonApiIntegration().execute.call(
-		nodeCtx({
-			items: tokens.map((t) => ({ json: { consumerToken: t } })),
-			continueOnFail,
-			params: (name, i) => (name === 'consumerToken' ? (extra.consumerToken ?? tokens[i]) : params[name]),
-		}),
-	);
+	return runNode(n8n, { type: 'livePersonApiIntegration', parameters, items: tokens.map((consumerToken) => ({ consumerToken })), continueOnFail });
 }
 
-/** The error a run fails with (a run that succeeds fails the test). */
-async function refusal(p: Promise<unknown>): Promise<Error & { description?: string }> {
-	try {
-		await p;
-	} catch (error) {
-		return error as Error & { description?: string };
-	}
-	throw new Error('expected the run to fail');
+/** The node's outputs of a run that must succeed (each output's items). */
+async function run(tokens: string[], extra: Record<string, unknown> = {}, continueOnFail = false): Promise<Item[][]> {
+	const result = await runOf(tokens, extra, continueOnFail);
+	if (!result.ok) throw Object.assign(new Error(result.error?.message ?? 'run failed'), result.error);
+	return (result.runData[RUN_NODE][0].data?.main ?? []) as Item[][];
 }
 
-describe('Consumer Pre-Authentication', () => {
+/** The error a run fails with, on this node (a run that succeeds fails the test); the node's run data must not contain `secret`. */
+async function refusal(p: Promise<ExecutionResult>, secret?: string): Promise<Error & { description?: string; errorResponse?: { lpErrorCode?: string } }> {
+	const result = await p;
+	if (result.ok) throw new Error('expected the run to fail');
+	expect(result.error?.node).toBe(RUN_NODE);
+	if (secret) expect(JSON.stringify([result.runData[RUN_NODE], result.error])).not.toContain(secret);
+	return result.error as unknown as Error & { description?: string };
+}
+
+describe.each(ENGINE_VERSIONS)('Consumer Pre-Authentication in n8n %s', (version) => {
+	beforeAll(async () => {
+		n8n = await createEngine(version);
+	}, INSTALL_TIMEOUT_MS);
+	afterAll(() => n8n?.close());
+
 	test('a valid consumer token passes verification and calls the API as the bearer; never in the output', async () => {
 		const token = await consumerToken();
 		const out = await run([`Bearer ${token}`]);
@@ -125,9 +133,8 @@ describe('Consumer Pre-Authentication', () => {
 		['wrongly signed', () => consumerToken({ key: otherKey }), /signature/i, 'CONSUMER_TOKEN_BAD_SIGNATURE'],
 	])('%s: refused before any request, with a clear item error', async (_label, make, message, code) => {
 		const token = await make();
-		const error = await run([token]).catch((e: unknown) => e);
-		expect(error).toBeInstanceOf(Error);
-		const text = String((error as Error).message);
+		const error = await refusal(runOf([token]), token);
+		const text = String(error.message);
 		expect(text).toMatch(/consumer token was refused before any request/);
 		expect(text).toMatch(message);
 		expect(JSON.stringify(error)).not.toContain(token);
@@ -135,17 +142,18 @@ describe('Consumer Pre-Authentication', () => {
 		// Continue On Fail: one error item naming the cause, without the token; still no request.
 		const out = await run([token], {}, true);
 		expect(out[0]).toHaveLength(1);
+		expect(out[0][0].pairedItem).toEqual({ item: 0 });
 		expect(JSON.stringify(out[0][0].json)).toMatch(message);
 		expect(JSON.stringify(out)).not.toContain(token);
 		expect(server.apiCalls).toHaveLength(0);
 		// The typed code travels with the n8n error (NodeApiError keeps it as lpErrorCode).
-		expect((error as { errorResponse?: { lpErrorCode?: string } }).errorResponse?.lpErrorCode).toBe(code);
+		expect(error.errorResponse?.lpErrorCode).toBe(code);
 	});
 
 	test('an opaque access token: a clear choice (Token Type), the id_token verified instead, or sent unverified', async () => {
 		const opaque = 'opq_8f3Kd92LmQzX7vB1nT5wYc';
 		// Token Type JWT with verification on: refused before any request, pointing at Token Type.
-		const refused = await refusal(run([opaque]));
+		const refused = await refusal(runOf([opaque]), opaque);
 		expect(String(refused.message)).toMatch(/consumer token was refused before any request/);
 		expect(String(refused.description)).toMatch(/Token Type to "Opaque, Verify the ID Token"/);
 		expect(JSON.stringify(refused)).not.toContain(opaque);
@@ -161,10 +169,11 @@ describe('Consumer Pre-Authentication', () => {
 		// A bad id_token refuses the item, naming the ID Token field; nothing is sent.
 		server.apiCalls.length = 0;
 		const forged = await consumerToken({ aud: 'brand-web-app', key: otherKey });
-		const bad = await refusal(run([opaque], { consumerTokenType: 'idToken', consumerIdToken: forged, consumerAudience: 'brand-web-app' }));
+		const bad = await refusal(runOf([opaque], { consumerTokenType: 'idToken', consumerIdToken: forged, consumerAudience: 'brand-web-app' }));
 		expect(String(bad.message)).toMatch(/consumer's ID token was refused before any request.*signature/i);
 		expect(server.apiCalls).toHaveLength(0);
-		const empty = await refusal(run([opaque], { consumerTokenType: 'idToken', consumerIdToken: '' }));
+		// Empty through an expression: n8n itself refuses a required field left literally empty.
+		const empty = await refusal(runOf([opaque], { consumerTokenType: 'idToken', consumerIdToken: '={{ "" }}' }));
 		expect(String(empty.message)).toMatch(/ID Token is empty/);
 
 		// Opaque, Not Verified: sent as is, the verification settings ignored.
@@ -177,12 +186,16 @@ describe('Consumer Pre-Authentication', () => {
 		const token = await consumerToken({ exp: Math.floor(Date.now() / 1000) - 10 });
 		await run([token]);
 		expect(server.apiCalls).toHaveLength(1);
-		await expect(run([token], { consumerClockTolerance: 0 })).rejects.toThrow(/expired/i);
-		for (const bad of [601, -1, Number.NaN, '30']) {
-			await expect(run([token], { consumerClockTolerance: bad })).rejects.toThrow(/clock tolerance must be a number of seconds from 0 to 600/);
+		expect((await refusal(runOf([token], { consumerClockTolerance: 0 }))).message).toMatch(/expired/i);
+		// Values the editor's number field would not take, given through expressions as a workflow can.
+		for (const bad of ['={{ 601 }}', '={{ -1 }}', '={{ NaN }}', '={{ "30" }}']) {
+			expect((await refusal(runOf([token], { consumerClockTolerance: bad }))).message).toMatch(/clock tolerance must be a number of seconds from 0 to 600/);
 			// Continue On Fail: the error item names the field.
 			const out = await run([token], { consumerClockTolerance: bad }, true);
-			expect(out[0][0].json).toMatchObject({ details: { field: 'consumerClockTolerance', code: 'INVALID_CLOCK_TOLERANCE' } });
+			// n8n keeps only {error} as the JSON of an item that carries an n8n error (the node's details.field /
+			// code do not reach the workflow); the message names the field, the description is on item.error.
+			expect(out[0][0].json).toEqual({ error: expect.stringMatching(/clock tolerance must be a number of seconds from 0 to 600/) });
+			expect(out[0][0].error).toMatchObject({ name: 'NodeOperationError', description: expect.stringMatching(/leeway/) });
 		}
 		expect(server.apiCalls).toHaveLength(1);
 	});
@@ -194,6 +207,7 @@ describe('Consumer Pre-Authentication', () => {
 		const out = await run([good, bad, good2], {}, true);
 		expect(out[0]).toHaveLength(3);
 		expect(out[0][1].json).toHaveProperty('error');
+		expect(out[0].map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
 		expect(server.apiCalls.map((c) => c.authorization)).toEqual(expect.arrayContaining([`Bearer ${good}`, `Bearer ${good2}`]));
 		expect(server.apiCalls).toHaveLength(2);
 	});
@@ -203,21 +217,21 @@ describe('Consumer Pre-Authentication', () => {
 		await run([token], { consumerKeySource: 'pem', consumerPublicKey: idpPublicPem });
 		expect(server.apiCalls).toHaveLength(1);
 		const other = await consumerToken({ key: otherKey });
-		await expect(run([other], { consumerKeySource: 'pem', consumerPublicKey: idpPublicPem })).rejects.toThrow(/signature/i);
+		expect((await refusal(runOf([other], { consumerKeySource: 'pem', consumerPublicKey: idpPublicPem }), other)).message).toMatch(/signature/i);
 		expect(server.apiCalls).toHaveLength(1);
 	});
 
 	test('verification off: the token is sent as given; an empty token fails the item before any request', async () => {
 		await run(['opaque-consumer-token-123'], { verifyConsumerToken: false });
 		expect(server.apiCalls).toEqual([{ authorization: 'Bearer opaque-consumer-token-123' }]);
-		await expect(run([''], { verifyConsumerToken: false })).rejects.toThrow(/Consumer Token is empty/);
-		await expect(run(['two words'], { verifyConsumerToken: false })).rejects.toThrow(/without spaces/);
+		expect((await refusal(runOf([''], { verifyConsumerToken: false }))).message).toMatch(/Consumer Token is empty/);
+		expect((await refusal(runOf(['two words'], { verifyConsumerToken: false }))).message).toMatch(/without spaces/);
 		expect(server.apiCalls).toHaveLength(1);
 	});
 
 	test('JWKS on 127.0.0.1 without "loopback" allowed: refused, nothing sent to the API', async () => {
 		const token = await consumerToken();
-		await expect(run([token], { options: { retries: 0 } })).rejects.toThrow(/Blocked request/);
+		expect((await refusal(runOf([token], { options: { retries: 0 } }), token)).message).toMatch(/Blocked request/);
 		expect(server.apiCalls).toHaveLength(0);
 	});
 });

@@ -1,12 +1,14 @@
 /**
- * LivePerson Trigger's webhook() with a stand-in IWebhookFunctions (the real n8n path is in
- * test/e2e/webhooks-trigger.e2e.test.ts): the raw body is what is verified (req.rawBody, or
- * readRawBody() when n8n has not read it yet); refusals answer 401/413 themselves and start nothing;
- * a good call returns one item per chosen event; a redelivery returns no workflow data.
+ * LivePerson Trigger's webhook() as n8n's webhook server calls it, in-process: n8n-core's own WebhookContext
+ * (both pinned versions, test/engine/engine.ts `webhook()`) over the request and response that n8n's
+ * Express server hands it. The raw body is what is verified (req.rawBody, or readRawBody() when n8n has not
+ * read it yet); refusals answer 401/413/400 themselves and start nothing; a good call returns one item per
+ * chosen event; a redelivery returns no workflow data. The request and response objects are what Express
+ * gives n8n (a stand-in here); the same calls through a real n8n server: test/e2e/webhooks-trigger.e2e.test.ts.
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import type { IWebhookFunctions } from 'n8n-workflow';
-import { LivePersonTrigger } from '../../../nodes/LivePersonTrigger/LivePersonTrigger.node';
+import { INSTALL_TIMEOUT_MS } from '../e2e/harness';
+import { createEngine, ENGINE_VERSIONS, type Engine } from './engine';
 
 const secret = randomBytes(16).toString('hex');
 const app = { accountId: '12345678', clientId: `app-${randomBytes(3).toString('hex')}`, clientSecret: secret };
@@ -30,41 +32,42 @@ interface Call {
 	workflowId?: string;
 }
 
-async function run(call: Call) {
-	const answered: { status?: number; body?: unknown } = {};
-	const res = {
-		status(code: number) {
-			answered.status = code;
-			return res;
-		},
-		json(body: unknown) {
-			answered.body = body;
-			return res;
-		},
-	};
-	const req: Record<string, unknown> = { headers: { 'content-type': 'application/json', ...(call.headers ?? {}) } };
-	if (call.lazy) req.readRawBody = async () => void (req.rawBody = call.body);
-	else req.rawBody = call.body;
-	const warnings: string[] = [];
-	const ctx = {
-		getRequestObject: () => req,
-		getResponseObject: () => res,
-		getCredentials: async (type: string) => {
-			if (type !== 'livePersonAppInstallationApi') throw new Error(`unexpected credential ${type}`);
-			return { ...app };
-		},
-		getNodeParameter: (name: string, fallback?: unknown) => (name === 'events' ? (call.events ?? ['ms.MessagingEventNotification.ContentEvent']) : name === 'options' ? {} : fallback),
-		getNode: () => ({ id: 'node-1', name: 'LivePerson Trigger' }),
-		getWorkflow: () => ({ id: call.workflowId ?? 'wf-1' }),
-		logger: { warn: (m: string) => warnings.push(m), debug: () => undefined, info: () => undefined, error: () => undefined },
-	} as unknown as IWebhookFunctions;
-	const out = await new LivePersonTrigger().webhook.call(ctx);
-	return { out, answered, warnings };
-}
-
 const goodHeaders = (b: Buffer) => ({ 'x-liveperson-account-id': app.accountId, 'x-liveperson-client-id': app.clientId, 'x-liveperson-signature': sign(b) });
 
-describe('LivePerson Trigger webhook()', () => {
+describe.each(ENGINE_VERSIONS)('LivePerson Trigger webhook() in n8n %s', (version) => {
+	let n8n: Engine;
+	beforeAll(async () => {
+		// One long-running instance (n8n start): the trigger's redelivery leases live as long as the process.
+		n8n = await createEngine(version, { moduleScope: 'instance' });
+	}, INSTALL_TIMEOUT_MS);
+	afterAll(() => n8n?.close());
+
+	async function run(call: Call) {
+		const answered: { status?: number; body?: unknown } = {};
+		const res = {
+			status(code: number) {
+				answered.status = code;
+				return res;
+			},
+			json(body: unknown) {
+				answered.body = body;
+				return res;
+			},
+		};
+		const req: { method: string; headers: Record<string, string>; [k: string]: unknown } = { method: 'POST', headers: { 'content-type': 'application/json', ...(call.headers ?? {}) } };
+		if (call.lazy) req.readRawBody = async () => void (req.rawBody = call.body);
+		else req.rawBody = call.body;
+		const { result: out, printed } = await n8n.webhook({
+			type: 'livePersonTrigger',
+			parameters: { events: call.events ?? ['ms.MessagingEventNotification.ContentEvent'], manageSubscription: false, options: {} },
+			credentials: { livePersonAppInstallationApi: { ...app } },
+			workflowId: call.workflowId ?? 'wf-1',
+			request: req,
+			response: res,
+		});
+		return { out, answered, printed };
+	}
+
 	it('a good call: one item per event with the fields to filter on; answered by n8n (no own answer)', async () => {
 		const body = notification(1, `conv-${randomBytes(3).toString('hex')}`);
 		const { out, answered } = await run({ body, headers: goodHeaders(body) });
@@ -101,13 +104,13 @@ describe('LivePerson Trigger webhook()', () => {
 		['no signature', () => ({ 'x-liveperson-account-id': app.accountId, 'x-liveperson-client-id': app.clientId }), 401],
 		['another account', (b: Buffer) => ({ ...goodHeaders(b), 'x-liveperson-account-id': '999' }), 401],
 		['a declared body over 10 MB', (b: Buffer) => ({ ...goodHeaders(b), 'content-length': String(10 * 1024 * 1024 + 1) }), 413],
-	] as const)('%s: refused with its status, nothing runs, reason logged without the secret', async (_n, headers, status) => {
+	] as const)('%s: refused with its status, nothing runs, reason logged by n8n\'s logger without the secret', async (_n, headers, status) => {
 		const body = notification(5);
-		const { out, answered, warnings } = await run({ body, headers: headers(body) });
+		const { out, answered, printed } = await run({ body, headers: headers(body) });
 		expect(answered.status).toBe(status);
 		expect(out).toEqual({ noWebhookResponse: true });
-		expect(warnings.join(' ')).toMatch(/refused/);
-		expect(warnings.join(' ')).not.toContain(secret);
+		expect(printed).toMatch(/LivePerson Trigger: call refused/);
+		expect(printed).not.toContain(secret);
 	});
 
 	it('no raw body available: refused (fail closed)', async () => {
