@@ -42,8 +42,36 @@ function withoutParameters(value: unknown): unknown {
 	);
 }
 
+/**
+ * Every `"parameters":{…}` object in a text replaced by a marker. n8n's debug log prints a failed node's
+ * whole definition with the error (`"node":{…,"parameters":{…}}`): the values the user typed into the
+ * node (a consumer token, an authorization code, a target Authorization header) are n8n's to log, as
+ * they are in its workflow storage; what the package adds to the log is still scanned.
+ */
+function withoutLoggedParameters(text: string): string {
+	const key = '"parameters":{';
+	let out = '';
+	let from = 0;
+	for (let at = text.indexOf(key); at >= 0; at = text.indexOf(key, from)) {
+		out += text.slice(from, at) + '"parameters":"[the node\'s parameters]"';
+		let depth = 0;
+		let i = at + key.length - 1;
+		for (let inString = false; i < text.length; i++) {
+			const c = text[i];
+			if (inString) {
+				if (c === '\\') i++;
+				else if (c === '"') inString = false;
+			} else if (c === '"') inString = true;
+			else if (c === '{') depth++;
+			else if (c === '}' && --depth === 0) break;
+		}
+		from = i + 1;
+	}
+	return out + text.slice(from);
+}
+
 /** What the run printed (n8n's and the package's log lines), without the run's own JSON that the harness appends. */
-const printed = (r: EngineExecutionResult) => r.logs.slice(0, r.logs.lastIndexOf('\n'));
+const printed = (r: EngineExecutionResult) => withoutLoggedParameters(r.logs.slice(0, r.logs.lastIndexOf('\n')));
 
 /** Runs `run` against each echo mode and scans everything n8n keeps of the run. */
 async function expectNoLeak(scanner: SecretScanner, label: string, run: () => Promise<EngineExecutionResult>, { mustFail = true } = {}) {
