@@ -298,7 +298,9 @@ async function prepareSampleBot(editorUrl, emulatorUrl, cookie, workflows) {
 
 /**
  * Starts the sandbox. Resolves once n8n answers and the owner exists.
- * @param {{ port?: number, emulatorPort?: number, sandboxDir?: string, version?: string, echo?: boolean }} [opts]
+ * `imports: false` skips the sample credentials and example workflows (a caller that makes its own, such as
+ * the browser test: each n8n CLI import starts n8n once, several seconds).
+ * @param {{ port?: number, emulatorPort?: number, sandboxDir?: string, version?: string, echo?: boolean, imports?: boolean }} [opts]
  */
 async function start(opts = {}) {
 	const t0 = Date.now();
@@ -410,9 +412,10 @@ async function start(opts = {}) {
 			GOOGLE_SERVICE_ACCOUNT_JSON: JSON.stringify({ ...google.keyFile, token_uri: `${emulatorUrl}/google/token` }),
 		};
 		const credsFile = path.join(REPO, 'sandbox', 'samples', 'credentials.json');
-		const credentials = fs.existsSync(credsFile) ? template(loadJson(credsFile), vars, emulatorConfig) : [];
+		const imports = opts.imports !== false;
+		const credentials = imports && fs.existsSync(credsFile) ? template(loadJson(credsFile), vars, emulatorConfig) : [];
 		const examplesDir = path.join(REPO, 'examples');
-		const workflows = fs.existsSync(examplesDir)
+		const workflows = imports && fs.existsSync(examplesDir)
 			? fs
 					.readdirSync(examplesDir)
 					.filter((f) => f.endsWith('.json'))

@@ -15,10 +15,14 @@
  *      test/fixtures/oidc-server.mjs, PKCE required, redirect URI = the n8n callback), Connect,
  *      consent in the popup, "Account connected", then a workflow with the LivePerson API
  *      Integration node calls the server's protected resource with that credential; after the
- *      access token expires, a second run makes n8n refresh it (token URL reached through `$self`).
+ *      server revokes the access token (401), a second run makes n8n refresh it (token URL reached
+ *      through `$self`).
  *
- * Screenshots go to test-results/screenshots, or with LP_UPDATE_SCREENSHOTS=1 to docs/screenshots (committed;
- * no secret is visible: checked before each shot).
+ * Waits are on conditions (an element, n8n's answers to what the page asked, two frames), never fixed sleeps;
+ * one page does everything (parameter panels in two tabs at once were several times slower on 2 cores).
+ * Screenshots only with LP_SCREENSHOTS=1 (to test-results/screenshots) or LP_UPDATE_SCREENSHOTS=1 (to
+ * docs/screenshots, committed; no secret is visible: checked before each shot, and checked either way).
+ * LP_BROWSER_TIMING=1 prints where the time went.
  * Needs /usr/bin/chromium (`apt-get install chromium`; `npm test` installs it when run as root).
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
@@ -36,10 +40,11 @@ interface SandboxHandle {
 	emulatorUrl: string;
 	email: string;
 	password: string;
+	timings: Record<string, number>;
 	stop(): Promise<void>;
 }
 const { start } = require('../../scripts/start.js') as {
-	start(opts: { port: number; emulatorPort: number; sandboxDir: string; echo?: boolean }): Promise<SandboxHandle>;
+	start(opts: { port: number; emulatorPort: number; sandboxDir: string; echo?: boolean; imports?: boolean }): Promise<SandboxHandle>;
 };
 
 /**
@@ -47,6 +52,8 @@ const { start } = require('../../scripts/start.js') as {
  * clean); LP_UPDATE_SCREENSHOTS=1 writes the committed ones in docs/screenshots (used by the README).
  */
 const SHOTS = process.env.LP_UPDATE_SCREENSHOTS === '1' ? path.join(REPO_DIR, 'docs', 'screenshots') : path.join(REPO_DIR, 'test-results', 'screenshots');
+/** Screenshots are taken with LP_UPDATE_SCREENSHOTS=1 or LP_SCREENSHOTS=1 only (each costs time; the checks run either way). */
+const SHOOT = process.env.LP_UPDATE_SCREENSHOTS === '1' || process.env.LP_SCREENSHOTS === '1';
 const PKG = JSON.parse(fs.readFileSync(path.join(REPO_DIR, 'package.json'), 'utf8')) as {
 	name: string;
 	n8n: { nodes: string[]; credentials: string[] };
@@ -60,8 +67,11 @@ const EMULATOR_CONFIG = JSON.parse(fs.readFileSync(path.join(REPO_DIR, 'sandbox'
 
 const OIDC_CLIENT_ID = 'n8n-browser-pkce';
 const OIDC_CLIENT_SECRET = `pkce-Secret-${Math.random().toString(36).slice(2, 10)}`;
-/** Access token lifetime at the fixture: the second run comes after it, so n8n must refresh. */
-const OIDC_TOKEN_TTL_S = 20;
+/**
+ * Access token lifetime at the fixture: longer than the test, so only the fixture's revocation (before the
+ * second run) makes the resource answer 401 and n8n refresh.
+ */
+const OIDC_TOKEN_TTL_S = 3600;
 const KEY_STORE_PASSWORD = `Store-Pass-${Math.random().toString(36).slice(2, 8)}`;
 
 // ---------------------------------------------------------------------------------------------------
@@ -320,6 +330,12 @@ function startOidc(callbackUrl: string): Promise<Oidc> {
 	});
 }
 
+/** Revokes the access tokens the fixture's resource has accepted: the next call with them gets 401. */
+async function oidcRevokeServedTokens(issuer: string): Promise<number> {
+	const res = await fetch(`${issuer}/revoke-served-tokens`, { method: 'POST' });
+	return ((await res.json()) as { revoked: number }).revoked;
+}
+
 async function oidcGrants(issuer: string): Promise<number> {
 	const res = await fetch(`${issuer}/stats`);
 	const body = (await res.json()) as { grants: Record<string, number> };
@@ -338,6 +354,42 @@ interface DomInput {
 }
 declare const document: { body: { innerText: string }; querySelectorAll(selector: string): ArrayLike<DomInput> };
 declare const localStorage: { getItem(key: string): string | null };
+declare function requestAnimationFrame(cb: () => void): number;
+
+/**
+ * What a page still waits for from n8n: requests to the editor's origin (REST calls such as a node's
+ * loadOptions, code chunks, icons; not the push channel, which stays open) and the reading of an error
+ * answer's body (recorded as a console error). `settled()` waits for none, then two frames (Vue has
+ * rendered what they changed), and again none.
+ */
+const pending = new WeakMap<Page, Set<unknown>>();
+
+function trackPending(p: Page, origin: () => string | undefined): void {
+	const open = new Set<unknown>();
+	pending.set(p, open);
+	const mine = (url: string) => {
+		const o = origin();
+		return o !== undefined && url.startsWith(o) && !new URL(url).pathname.startsWith('/rest/push');
+	};
+	p.on('request', (r) => {
+		if (mine(r.url())) open.add(r);
+	});
+	p.on('requestfinished', (r) => void open.delete(r));
+	p.on('requestfailed', (r) => void open.delete(r));
+}
+
+async function settled(p: Page, what: string, timeoutMs = 30_000): Promise<void> {
+	const open = pending.get(p)!;
+	await until(
+		`${what}: n8n answered everything the page asked (${open.size} open)`,
+		async () => {
+			if (open.size) return false;
+			await p.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
+			return open.size === 0;
+		},
+		timeoutMs,
+	);
+}
 
 /** Retries `fn` until it returns true (Jest's expect has no poll). */
 async function until(what: string, fn: () => Promise<boolean>, timeoutMs: number): Promise<void> {
@@ -345,7 +397,7 @@ async function until(what: string, fn: () => Promise<boolean>, timeoutMs: number
 	for (;;) {
 		if (await fn().catch(() => false)) return;
 		if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs / 1000}s: ${what}`);
-		await new Promise((r) => setTimeout(r, 250));
+		await new Promise((r) => setTimeout(r, 100));
 	}
 }
 
@@ -391,11 +443,26 @@ async function assertNoSecretVisible(page: Page, secrets: string[], where: strin
 	if (leaks.length) throw new Error(`${where}: secret visible on screen: ${leaks.join('; ')}`);
 }
 
-async function shot(target: Page | Locator, file: string): Promise<string> {
+/** LP_BROWSER_TIMING=1: the time between steps, printed at the end (where a slow run spends it). */
+const laps: Array<[string, number]> = [];
+let lapAt = Date.now();
+function lap(label: string): void {
+	const now = Date.now();
+	if (process.env.LP_BROWSER_TIMING === '1') laps.push([label, now - lapAt]);
+	lapAt = now;
+}
+
+/** The screenshots taken (files relative to the repository) and the time they took. */
+const shots = { files: [] as string[], ms: 0 };
+
+async function shot(target: Page | Locator, file: string): Promise<void> {
+	if (!SHOOT) return;
+	const t0 = Date.now();
 	fs.mkdirSync(SHOTS, { recursive: true });
 	const p = path.join(SHOTS, file);
 	await target.screenshot({ path: p, animations: 'disabled' });
-	return path.relative(REPO_DIR, p);
+	shots.ms += Date.now() - t0;
+	shots.files.push(path.relative(REPO_DIR, p));
 }
 
 async function chooseOption(page: Page, scope: Locator, name: string, option: string): Promise<void> {
@@ -404,6 +471,17 @@ async function chooseOption(page: Page, scope: Locator, name: string, option: st
 	const items = page.locator('.el-select-dropdown__item, [role="option"]').locator('visible=true');
 	const item = items.filter({ hasText: exact(option) }).or(items.filter({ has: page.getByText(option, { exact: true }) })).first();
 	await item.click();
+	// The field shows the choice (not only a click on a list that may have gone).
+	const field = scope.locator(`[data-test-id="parameter-input-${name}"]`).locator('visible=true').first();
+	await until(
+		`${name} shows "${option}"`,
+		() =>
+			field.evaluate((el, option) => {
+				const e = el as unknown as { innerText: string; querySelector(s: string): { value: string } | null };
+				return `${e.querySelector('input')?.value ?? ''}\n${e.innerText}`.includes(option);
+			}, option),
+		10_000,
+	);
 }
 
 async function fillField(page: Page, scope: Locator, field: Field): Promise<void> {
@@ -423,7 +501,6 @@ describe(`the package in the n8n ${process.env.LP_N8N_VERSION ?? '2.8.4'} editor
 	let context: BrowserContext;
 	let page: Page;
 	const consoleErrors: ConsoleEntry[] = [];
-	const shots: string[] = [];
 	let nodes: NodeInfo[];
 	let credentials: CredentialInfo[];
 	let testedByNode: Set<string>;
@@ -435,11 +512,13 @@ describe(`the package in the n8n ${process.env.LP_N8N_VERSION ?? '2.8.4'} editor
 		const port = await freePort();
 		const emulatorPort = await freePort();
 		const [s, o] = await Promise.all([
-			start({ port, emulatorPort, sandboxDir, echo: false }),
+			// No sample credentials or example workflows: this test makes its own (saves an n8n CLI import each).
+			start({ port, emulatorPort, sandboxDir, echo: false, imports: false }),
 			startOidc(`http://127.0.0.1:${port}/rest/oauth2-credential/callback`),
 		]);
 		sandbox = s;
 		oidc = o;
+		process.stderr.write(`sandbox start timings (s): ${JSON.stringify(s.timings)}\n`);
 		nodes = packageNodes();
 		credentials = packageCredentials();
 		testedByNode = new Set(
@@ -460,6 +539,7 @@ describe(`the package in the n8n ${process.env.LP_N8N_VERSION ?? '2.8.4'} editor
 			(route) => route.fulfill({ status: 200, contentType: 'application/json', headers: { 'access-control-allow-origin': '*' }, body: '[]' }),
 		);
 		context.on('page', (p) => {
+			trackPending(p, () => sandbox?.editorUrl);
 			p.on('console', (m) => {
 				if (m.type() === 'error') consoleErrors.push({ at: Date.now(), text: m.text(), url: m.location().url ?? '' });
 			});
@@ -467,10 +547,15 @@ describe(`the package in the n8n ${process.env.LP_N8N_VERSION ?? '2.8.4'} editor
 			// n8n's REST answers >= 500 carry the reason (e.g. a loadOptions method that threw): keep it.
 			p.on('response', (r) => {
 				if (r.status() >= 500 && new URL(r.url()).pathname.startsWith('/rest/')) {
+					const reading = {};
+					pending.get(p)?.add(reading);
 					void r
 						.text()
 						.catch(() => '')
-						.then((body) => consoleErrors.push({ at: Date.now(), text: `n8n answered ${r.status()}: ${body.slice(0, 300)}`, url: r.url() }));
+						.then((body) => {
+							consoleErrors.push({ at: Date.now(), text: `n8n answered ${r.status()}: ${body.slice(0, 300)}`, url: r.url() });
+							pending.get(p)?.delete(reading);
+						});
 				}
 			});
 			p.on('dialog', (d) => void d.accept());
@@ -490,8 +575,13 @@ describe(`the package in the n8n ${process.env.LP_N8N_VERSION ?? '2.8.4'} editor
 		process.stderr.write(
 			`browser console: ${consoleErrors.length} error(s), ${unexpected.length} not known n8n noise\n` +
 				unexpected.map((e) => `  ${e.text} @ ${e.url}`).join('\n') +
-				`\nscreenshots:\n${shots.map((s) => `  ${s}`).join('\n')}\n`,
+				(SHOOT ? `\nscreenshots (${(shots.ms / 1000).toFixed(1)} s):\n${shots.files.map((s) => `  ${s}`).join('\n')}\n` : '\nno screenshots (LP_SCREENSHOTS=1 takes them)\n'),
 		);
+		if (laps.length) {
+			const sum = new Map<string, { n: number; ms: number; max: number }>();
+			for (const [k, ms] of laps) sum.set(k, { n: (sum.get(k)?.n ?? 0) + 1, ms: (sum.get(k)?.ms ?? 0) + ms, max: Math.max(sum.get(k)?.max ?? 0, ms) });
+			process.stderr.write(`steps:\n${[...sum].map(([k, v]) => `  ${k}: ${v.n}x, ${(v.ms / 1000).toFixed(1)} s (longest ${(v.max / 1000).toFixed(1)} s)`).join('\n')}\n`);
+		}
 		await browser?.close().catch(() => undefined);
 		if (oidc) {
 			const exited = new Promise((r) => oidc!.child.once('exit', r));
@@ -527,23 +617,37 @@ describe(`the package in the n8n ${process.env.LP_N8N_VERSION ?? '2.8.4'} editor
 	test('every node is in the node panel, found by its display name, with an icon that loads', async () => {
 		expect(nodes.length).toBeGreaterThan(0);
 		await openWorkflow('Browser test: node panel');
+		lap('panel: workflow open');
 		// The editor's node types carry each node's codex (categories, docs): the *.node.json files are shipped.
-		const types = await restInPage<Array<{ name: string; codex?: { categories?: string[] } }>>(page, 'GET', '/types/nodes.json');
+		// (Filtered in the page: the whole list is every n8n node, megabytes to hand over to the test.)
+		const types = await page.evaluate(async (prefix) => {
+			const all = (await (await fetch('/types/nodes.json')).json()) as Array<{ name: string; codex?: { categories?: string[] } }>;
+			return all.filter((t) => t.name.startsWith(prefix)).map((t) => ({ name: t.name, codex: { categories: t.codex?.categories } }));
+		}, `${PKG.name}.`);
+		lap('panel: node types');
 		for (const node of nodes) {
-			const t = types.json.find((x) => x.name === node.type);
+			const t = types.find((x) => x.name === node.type);
 			expect({ node: node.name, categories: (t?.codex?.categories ?? []).length > 0 }).toEqual({ node: node.name, categories: true });
 		}
+		// One open node panel, one search per node.
+		await page.click('[data-test-id="node-creator-plus-button"]');
+		const search = page.locator('[data-test-id="node-creator-search-bar"]');
+		await search.waitFor();
+		const ours = page.locator(`[data-test-id="item-iterator-item"][data-keyboard-nav-id^="${PKG.name}."]`);
 		for (const node of nodes) {
-			await page.click('[data-test-id="node-creator-plus-button"]');
-			const search = page.locator('[data-test-id="node-creator-search-bar"]');
-			await search.waitFor();
-			await search.fill('');
-			await search.pressSequentially(node.displayName, { delay: 15 });
+			// A fresh list: nothing of the package is listed before the name is typed (a search for nothing:
+			// an empty one would draw n8n's whole category view each time, seconds on a busy machine).
+			await search.fill('no-node-has-this-name');
+			lap('panel: fill no match');
+			await until(`node panel lists none of the package's nodes for a search that matches nothing (before "${node.displayName}")`, async () => (await ours.count()) === 0, 10_000);
+			lap('panel: cleared');
+			await search.fill(node.displayName);
 			const item = page.locator(`[data-test-id="item-iterator-item"][data-keyboard-nav-id^="${node.type}-"]`).first();
 			await item.waitFor({ timeout: 15_000 }).catch(async () => {
 				const listed = await page.locator('[data-test-id="node-creator-item-name"]').allInnerTexts();
 				throw new Error(`"${node.displayName}" (${node.type}) not in the node panel; listed: ${listed.join(', ') || 'nothing'}`);
 			});
+			lap('panel: found');
 			// n8n's node panel lists a trigger without its " Trigger" suffix ("LivePerson Trigger" → "LivePerson").
 			expect([node.displayName, node.displayName.replace(/ Trigger$/, '')]).toContain(await item.locator('[data-test-id="node-creator-item-name"]').first().innerText());
 			const img = item.locator('img').first();
@@ -556,33 +660,65 @@ describe(`the package in the n8n ${process.env.LP_N8N_VERSION ?? '2.8.4'} editor
 				() => img.evaluate((el) => (el as unknown as { complete: boolean; naturalWidth: number }).complete && (el as unknown as { naturalWidth: number }).naturalWidth > 0),
 				10_000,
 			);
+			lap('panel: icon decoded');
 			// … and served as an SVG.
 			const res = await page.request.get(new URL(src!, sandbox!.editorUrl).toString());
 			expect({ node: node.name, status: res.status() }).toEqual({ node: node.name, status: 200 });
 			expect((await res.text()).trimStart()).toMatch(/^(<\?xml[^>]*>\s*)?<svg/);
-			await page.keyboard.press('Escape');
-			await page.locator('[data-test-id="node-creator"]').waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
+			lap('panel: icon fetched');
 		}
-		// One overview shot: everything the package adds, listed under one search.
-		await page.click('[data-test-id="node-creator-plus-button"]');
-		await page.locator('[data-test-id="node-creator-search-bar"]').pressSequentially('LivePerson', { delay: 15 });
-		await page.waitForTimeout(800);
-		shots.push(await shot(page, 'node-panel.png'));
+		if (SHOOT) {
+			// One overview shot: everything the package adds, listed under one search, icons drawn.
+			await search.fill('LivePerson');
+			await until('the package listed under "LivePerson"', async () => (await ours.count()) > 0, 10_000);
+			await settled(page, 'node panel icons');
+			await shot(page, 'node-panel.png');
+		}
 		await page.keyboard.press('Escape');
+		await page.locator('[data-test-id="node-creator"]').waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
 	}, 300_000);
 
 	/** Opens "Create credential" for a type, by its display name. Returns the edit modal. */
 	async function newCredentialForm(displayName: string): Promise<Locator> {
-		await page.goto(`${sandbox!.editorUrl}/home/credentials`);
-		await page.click('[data-test-id="add-resource-credential"]');
+		// The credentials page stays open between forms (no reload of the editor per form).
+		// (After a save n8n shows the project's list, /projects/<id>/credentials: the same button.)
+		const add = page.locator('[data-test-id="add-resource-credential"]').first();
+		if (!(await add.isVisible())) {
+			await page.goto(`${sandbox!.editorUrl}/home/credentials`);
+			lap('cred: goto');
+		}
+		await add.click();
+		lap('cred: add clicked');
 		await page.locator('[data-test-id="new-credential-type-select"]').waitFor();
-		await page.keyboard.type(displayName, { delay: 10 });
+		lap('cred: type select');
+		await page.keyboard.type(displayName);
 		await page.locator('.el-select-dropdown__item, [role="option"]').locator('visible=true').filter({ hasText: exact(displayName) }).first().click();
 		await page.click('[data-test-id="new-credential-type-button"]');
 		const modal = page.locator('[data-test-id="editCredential-modal"]');
 		await modal.waitFor();
 		await modal.locator('[data-test-id="credential-save-button"]').waitFor();
+		lap('cred: form open');
 		return modal;
+	}
+
+	/** Closes the credential form; a form changed since its save asks first: close without saving. */
+	async function closeCredentialForm(modal: Locator): Promise<void> {
+		const closeButton = modal.locator('.el-dialog__headerbtn').first();
+		if (await closeButton.isVisible()) await closeButton.click();
+		else await page.keyboard.press('Escape');
+		// "Close without saving?": Close.
+		const ask = page.locator('.el-message-box').locator('visible=true');
+		await until(
+			'the credential form closed',
+			async () => {
+				if (await ask.isVisible()) await ask.locator('.btn--cancel').click();
+				return !(await modal.isVisible());
+			},
+			15_000,
+		).catch(async (e: Error) => {
+			const box = (await ask.allInnerTexts()).join(' | ');
+			throw new Error(`${e.message}; form: ${(await modal.innerText().catch(() => '')).slice(0, 300)}; box: ${box}`);
+		});
 	}
 
 	async function savedCredentialId(type: string): Promise<string> {
@@ -606,6 +742,7 @@ describe(`the package in the n8n ${process.env.LP_N8N_VERSION ?? '2.8.4'} editor
 			const mark = Date.now();
 			const modal = await newCredentialForm(cred.displayName);
 			for (const f of sample.fields) await fillField(page, modal, f);
+			lap('cred: filled');
 			// Password fields are masked before anything is saved or shown.
 			await assertNoSecretVisible(page, sample.secrets, `${cred.name} form`);
 			await modal.locator('[data-test-id="credential-save-button"]').click();
@@ -620,11 +757,14 @@ describe(`the package in the n8n ${process.env.LP_N8N_VERSION ?? '2.8.4'} editor
 				}
 			} else {
 				await until(`${cred.name} saved`, () => savedCredentialId(cred.name).then(() => true), 20_000);
-				await page.waitForTimeout(500);
+				// The form is done (saved, nothing being saved or tested): a Test, had it run, has shown its banner.
+				await until(`${cred.name}: the form says Saved`, async () => /^\s*Saved\s*$/.test(await modal.locator('[data-test-id="credential-save-button"]').innerText()), 20_000);
+				await settled(page, `${cred.name} saved`);
 				if (await failure.isVisible()) problems.push(`${cred.name}: a test failure banner appeared for a type without a Test`);
 			}
+			lap('cred: saved+tested');
 			await assertNoSecretVisible(page, sample.secrets, `${cred.name} after save`);
-			shots.push(await shot(modal, `credential-${cred.name}.png`));
+			await shot(modal, `credential-${cred.name}.png`);
 			// Deprecated paths show a notice in the form (not saved: the form is left without saving).
 			const notice = DEPRECATION_NOTICES[cred.name];
 			if (notice) {
@@ -635,11 +775,13 @@ describe(`the package in the n8n ${process.env.LP_N8N_VERSION ?? '2.8.4'} editor
 				});
 				await text.scrollIntoViewIfNeeded();
 				await assertNoSecretVisible(page, sample.secrets, `${cred.name} notice`);
-				shots.push(await shot(modal, notice.shot));
+				await shot(modal, notice.shot);
 			}
+			await settled(page, `${cred.name} form`);
 			const errors = errorsSince(mark);
 			if (errors.length) problems.push(`${cred.name}: console: ${errors.map((e) => e.text).join(' | ')}`);
-			await page.keyboard.press('Escape');
+			await closeCredentialForm(modal);
+			lap('cred: closed');
 		}
 		expect(problems).toEqual([]);
 	}, 600_000);
@@ -660,8 +802,8 @@ describe(`the package in the n8n ${process.env.LP_N8N_VERSION ?? '2.8.4'} editor
 		};
 		await details();
 		await modal.getByText(/expires in (9|10) days/).first().waitFor({ timeout: 20_000 });
-		shots.push(await shot(modal, 'warning-certificate-expires-soon.png'));
-		await page.keyboard.press('Escape');
+		await shot(modal, 'warning-certificate-expires-soon.png');
+		await closeCredentialForm(modal);
 		// A Test URL on loopback without "Allowed Internal Networks": an error that says how to allow it.
 		modal = await newCredentialForm('LivePerson Basic Auth API');
 		await fillField(page, modal, { name: 'user', value: 'browser-user' });
@@ -671,8 +813,8 @@ describe(`the package in the n8n ${process.env.LP_N8N_VERSION ?? '2.8.4'} editor
 		await details();
 		await modal.getByText(/Blocked request to 127\.0\.0\.1/).first().waitFor({ timeout: 20_000 });
 		await modal.getByText(/Allowed Internal Networks/).first().waitFor({ timeout: 10_000 });
-		shots.push(await shot(modal, 'warning-test-url-refused.png'));
-		await page.keyboard.press('Escape');
+		await shot(modal, 'warning-test-url-refused.png');
+		await closeCredentialForm(modal);
 	}, 300_000);
 
 	test("every node's parameter panel opens, and every operation renders, without console errors", async () => {
@@ -686,34 +828,44 @@ describe(`the package in the n8n ${process.env.LP_N8N_VERSION ?? '2.8.4'} editor
 		}));
 		await openWorkflow('Browser test: parameter panels', canvasNodes);
 		const problems: string[] = [];
+		const testStart = Date.now();
 		for (const node of nodes) {
 			const mark = Date.now();
 			await page.locator(`[data-test-id="canvas-node"][data-node-name="${node.displayName}"]`).dblclick();
 			const ndv = page.locator('[data-test-id="ndv"]');
 			await ndv.waitFor({ timeout: 15_000 });
 			await ndv.locator('[data-test-id="node-parameters"]').waitFor();
-			await page.waitForTimeout(1000);
+			await settled(page, `${node.displayName} panel`);
+			lap('ndv: open+settled');
 			for (const { resource, operations } of node.resources) {
 				if (resource) {
 					await chooseOption(page, ndv, 'resource', resource);
-					await page.waitForTimeout(400);
+					await settled(page, `${node.displayName}: ${resource}`);
 				}
 				for (const op of operations) {
 					await chooseOption(page, ndv, 'operation', op);
-					await page.waitForTimeout(400);
+					await settled(page, `${node.displayName}: ${resource ?? ''} ${op}`);
+					lap('ndv: op chosen, settled');
 				}
 			}
-			// Back to the first resource and operation for the screenshot.
-			const first = node.resources[0];
-			if (first?.resource) await chooseOption(page, ndv, 'resource', first.resource);
-			if (first?.operations.length) await chooseOption(page, ndv, 'operation', first.operations[0]);
-			await page.waitForTimeout(600);
-			shots.push(await shot(page, `node-${node.name}.png`));
+			if (SHOOT) {
+				// Back to the first resource and operation for the screenshot.
+				const first = node.resources[0];
+				if (first?.resource) await chooseOption(page, ndv, 'resource', first.resource);
+				if (first?.operations.length) await chooseOption(page, ndv, 'operation', first.operations[0]);
+				await settled(page, `${node.displayName} for the screenshot`);
+				await shot(page, `node-${node.name}.png`);
+			}
 			const errors = errorsSince(mark);
 			if (errors.length) problems.push(`${node.displayName}: ${errors.map((e) => `${e.text} @ ${e.url}`).join(' | ')}`);
 			await page.click('[data-test-id="ndv-close-button"]');
 			await ndv.waitFor({ state: 'hidden' });
+			lap('ndv: closed');
 		}
+		await settled(page, 'the canvas after the last panel');
+		// Anything that came after its node's panel closed still counts.
+		const late = errorsSince(testStart).filter((e) => !problems.some((p) => p.includes(e.text)));
+		if (late.length) problems.push(`after the panels: ${late.map((e) => `${e.text} @ ${e.url}`).join(' | ')}`);
 		expect(problems).toEqual([]);
 	}, 300_000);
 
@@ -745,7 +897,7 @@ describe(`the package in the n8n ${process.env.LP_N8N_VERSION ?? '2.8.4'} editor
 			.first();
 		await connect.waitFor({ timeout: 20_000 });
 		await connect.scrollIntoViewIfNeeded();
-		shots.push(await shot(modal, 'credential-livePersonOAuth2AuthCodeApi-connect.png'));
+		await shot(modal, 'credential-livePersonOAuth2AuthCodeApi-connect.png');
 		const grantsBefore = await oidcGrants(issuer);
 		// The authorization request n8n builds, as the popup sends it (recorded, not changed).
 		const authRequests: URL[] = [];
@@ -797,10 +949,9 @@ describe(`the package in the n8n ${process.env.LP_N8N_VERSION ?? '2.8.4'} editor
 		// The code was exchanged once, at the fixture's token endpoint, with the PKCE verifier (required there).
 		expect(await oidcGrants(issuer)).toBe(grantsBefore + 1);
 		await assertNoSecretVisible(page, secrets, 'OAuth2 connected');
-		shots.push(await shot(modal, 'credential-livePersonOAuth2AuthCodeApi.png'));
+		await shot(modal, 'credential-livePersonOAuth2AuthCodeApi.png');
 		const credentialId = await savedCredentialId('livePersonOAuth2AuthCodeApi');
-		const connectedAt = Date.now();
-		await page.keyboard.press('Escape');
+		await closeCredentialForm(modal);
 
 		// A workflow that uses it: API Integration → the fixture's protected resource.
 		const apiNode = nodes.find((n) => n.name === 'livePersonApiIntegration');
@@ -851,14 +1002,14 @@ describe(`the package in the n8n ${process.env.LP_N8N_VERSION ?? '2.8.4'} editor
 		};
 		await runOnce('first run');
 		const grantsAfterFirst = await oidcGrants(issuer);
-		shots.push(await shot(page, 'oauth2-pkce-workflow-run.png'));
+		await shot(page, 'oauth2-pkce-workflow-run.png');
 		await page.click('[data-test-id="ndv-close-button"]');
 
-		// Second run after the access token expired: n8n gets a 401, refreshes at the token URL (which it
-		// reads through the credential's `$self` expression) and repeats the call.
-		const wait = connectedAt + (OIDC_TOKEN_TTL_S + 2) * 1000 - Date.now();
-		if (wait > 0) await page.waitForTimeout(wait);
-		await runOnce('second run (after expiry)');
+		// Second run after the server revoked the access token (401 invalid_token, as for an expired one;
+		// its lifetime has not run out, so only the 401 can make n8n refresh): n8n refreshes at the token URL
+		// (which it reads through the credential's `$self` expression) and repeats the call.
+		expect(await oidcRevokeServedTokens(issuer)).toBe(1);
+		await runOnce('second run (after the token was revoked)');
 		expect(await oidcGrants(issuer)).toBe(grantsAfterFirst + 1);
 		await page.click('[data-test-id="ndv-close-button"]');
 	}, 600_000);
