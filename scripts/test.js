@@ -186,8 +186,8 @@ if (!only || only === 'engine') {
 	run('jest engine (n8n-core, in-process)', 'npx', ['jest', '--selectProjects', 'engine', '--maxWorkers=2']);
 }
 if (!only || only === 'e2e') {
-	// The browser test (5-7 minutes per n8n version) runs on the newest pinned n8n only, below, to keep CI
-	// short (the last cold run took 31.6 min); on 2.8.4 (the sandbox's default) it runs with
+	// The browser test (about 2.5 minutes per n8n version) runs on the newest pinned n8n only, below, to keep CI
+	// short; on 2.8.4 (the sandbox's default) it runs with
 	// `npx jest test/e2e/editor.browser.e2e.test.ts`, which is also how the screenshots in docs/ are made
 	// (LP_UPDATE_SCREENSHOTS=1).
 	run('jest e2e (real n8n)', 'npx', ['jest', '--selectProjects', 'e2e', '--runInBand', '--testPathIgnorePatterns', '/node_modules/', 'editor\\.browser']);
