@@ -110,10 +110,10 @@ function prefetchN8n() {
 	// no nodedir setting), this install IS the run test/e2e/installer.e2e.test.ts checks: the installer on
 	// an empty home compiling sqlite3. The test then checks this run's output and files instead of
 	// installing n8n a third time (LP_INSTALLER_FRESH_RUN); elsewhere it runs the installer itself.
-	const { cacheRoot } = require('./n8n-install');
+	const { cacheRoot, DEFAULT_VERSION } = require('./n8n-install');
 	const home = os.homedir();
 	const newUser =
-		!fs.existsSync(path.join(cacheRoot(), 'n8n-2.8.4')) &&
+		!fs.existsSync(path.join(cacheRoot(), `n8n-${DEFAULT_VERSION}`)) &&
 		!fs.existsSync(path.join(home, '.local', 'share', 'pnpm', 'store')) &&
 		!fs.existsSync(path.join(home, '.cache', 'node-gyp')) &&
 		!process.env.npm_config_nodedir &&

@@ -19,9 +19,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
+import { DEFAULT_VERSION } from '../../scripts/n8n-install';
 import { REPO_DIR } from './harness';
 
-const VERSION = '2.8.4';
+/** The sandbox's default version: the one a new user installs first, and `npm test`'s own install checks. */
+const VERSION: string = DEFAULT_VERSION;
 const TIMEOUT_MS = 30 * 60 * 1000;
 
 function storeDir(tmp: string): string {
