@@ -7,7 +7,7 @@ import { closeAllAgents } from '../../lib/tls/agent-pool';
 import { makeTestPki, OTHER_PASSWORD, STORE_PASSWORD, type TestPki } from '../helpers/pki';
 import { startNodeMtlsServer, type NodeTlsServer } from '../helpers/tls-servers';
 import { EXECUTE_TIMEOUT_MS, INSTALL_TIMEOUT_MS, itemsNode, manualTriggerWorkflow, nodeType, type WorkflowNode } from '../e2e/harness';
-import { createEngine, ENGINE_VERSIONS, type WorkflowRunner } from './engine';
+import { createEngine, ENGINE_VERSIONS, expectRunOk, type WorkflowRunner } from './engine';
 
 const NODE = 'LivePerson API Integration';
 const MTLS = { id: 'lpMtlsE2e0000001', name: 'mTLS e2e (PKCS#12)' };
@@ -69,7 +69,7 @@ describe.each(ENGINE_VERSIONS)('LivePerson API Integration node with mutual TLS 
 		async () => {
 			const before = server.handshakes();
 			const run = await n8n.execute(ids.many);
-			if (!run.ok) throw new Error(`run failed: ${JSON.stringify(run.error)}\n${run.logs.slice(-3000)}`);
+			expectRunOk(run);
 			const items = run.items(NODE);
 			expect(items).toHaveLength(ITEMS);
 			expect(items.every((i) => i.client === 'client-rsa')).toBe(true);
@@ -85,7 +85,7 @@ describe.each(ENGINE_VERSIONS)('LivePerson API Integration node with mutual TLS 
 		'mutual TLS (JKS, EC key) + Access Token credential on one request',
 		async () => {
 			const run = await n8n.execute(ids.withToken);
-			if (!run.ok) throw new Error(`run failed: ${JSON.stringify(run.error)}\n${run.logs.slice(-3000)}`);
+			expectRunOk(run);
 			const [item] = run.items(NODE) as Array<{ client: string; headers: Record<string, string> }>;
 			expect(item.client).toBe('client-ec');
 			expect(item.headers.authorization).toBe('Bearer e2e-token-abcdef');

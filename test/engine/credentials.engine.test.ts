@@ -25,7 +25,7 @@
 import { startEmulator, type Emulator } from '../../sandbox/emulator';
 import { SecretScanner } from '../support/secrets';
 import { EXECUTE_TIMEOUT_MS, INSTALL_TIMEOUT_MS, itemsNode, MANUAL_TRIGGER, manualTriggerWorkflow, nodeType, type Connections, type ExecutionResult, type WorkflowNode } from '../e2e/harness';
-import { createEngine, ENGINE_VERSIONS, expectNodesLogged, type WorkflowRunner } from './engine';
+import { createEngine, ENGINE_VERSIONS, expectNodesLogged, expectRunOk, type WorkflowRunner } from './engine';
 
 const ACCOUNT = '12345678';
 const ITEMS = 200;
@@ -251,7 +251,7 @@ describe.each(ENGINE_VERSIONS)('every credential type in n8n %s (engine)', (vers
 
 	const run = async (id: string): Promise<ExecutionResult> => {
 		const r = await n8n.execute(id);
-		if (!r.ok) throw new Error(`run failed: ${JSON.stringify(r.error)}\n${r.logs.slice(-3000)}`);
+		expectRunOk(r);
 		return r;
 	};
 

@@ -4,7 +4,7 @@
  */
 import { startEmulator } from '../../sandbox/emulator';
 import { EXECUTE_TIMEOUT_MS, INSTALL_TIMEOUT_MS, manualTriggerWorkflow, nodeType, type WorkflowNode } from '../e2e/harness';
-import { createEngine, ENGINE_VERSIONS, type WorkflowRunner } from './engine';
+import { createEngine, ENGINE_VERSIONS, expectRunOk, type WorkflowRunner } from './engine';
 
 type Emulator = Awaited<ReturnType<typeof startEmulator>>;
 
@@ -67,7 +67,7 @@ describe.each(ENGINE_VERSIONS)('LivePerson Domains node in n8n %s', (version) =>
 		'getAll lists every service domain as one item each, with one CSDS call',
 		async () => {
 			const run = await n8n.execute(ids.getAll);
-			if (!run.ok) throw new Error(`run failed: ${JSON.stringify(run.error)}\n${run.logs.slice(-3000)}`);
+			expectRunOk(run);
 			const items = run.items(NODE);
 			expect(items).toHaveLength(expected.length);
 			const byService = new Map(items.map((i) => [i.service, i]));
@@ -84,7 +84,7 @@ describe.each(ENGINE_VERSIONS)('LivePerson Domains node in n8n %s', (version) =>
 		'get agentVep returns exactly that service',
 		async () => {
 			const run = await n8n.execute(ids.getOne);
-			if (!run.ok) throw new Error(`run failed: ${JSON.stringify(run.error)}\n${run.logs.slice(-3000)}`);
+			expectRunOk(run);
 			expect(run.items(NODE)).toEqual([{ service: 'agentVep', baseURI: emulator.hostPort, account: ACCOUNT }]);
 			expect(emulator.count('csds.all')).toBe(1);
 		},

@@ -673,6 +673,12 @@ export async function createEngine(version: EngineVersion, opts: EngineOptions =
 	};
 }
 
+/** `run`, or an error quoting n8n's run error and the end of its log when the run failed. */
+export function expectRunOk<R extends ExecutionResult>(run: R): R {
+	if (!run.ok) throw new Error(`run failed: ${JSON.stringify(run.error)}\n${run.logs.slice(-3000)}`);
+	return run;
+}
+
 /**
  * Fails unless n8n's log of `run` shows each of `nodes` started and finished: a secret scan of the logs
  * then reads the lines n8n printed while those nodes ran, not an empty text.

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startEmulator, type Emulator } from '../../sandbox/emulator';
 import { EXECUTE_TIMEOUT_MS, INSTALL_TIMEOUT_MS, REPO_DIR, type WorkflowJson } from '../e2e/harness';
-import { createEngine, ENGINE_VERSIONS, type WorkflowRunner } from './engine';
+import { createEngine, ENGINE_VERSIONS, expectRunOk, type WorkflowRunner } from './engine';
 
 const ACCOUNT = '12345678';
 const SECRETS = ['Sandbox-Passw0rd!', 'sandbox-client-secret'];
@@ -45,7 +45,7 @@ describe.each(ENGINE_VERSIONS)('LivePerson API node in n8n %s', (version) => {
 
 	const ok = async (id: string) => {
 		const run = await n8n.execute(id);
-		if (!run.ok) throw new Error(`run failed: ${JSON.stringify(run.error)}\n${run.logs.slice(-3000)}`);
+		expectRunOk(run);
 		const text = `${run.logs}${JSON.stringify(run.runData)}`;
 		for (const s of [...SECRETS, ...emulator.issuedTokens()]) expect(text).not.toContain(s);
 		return run;

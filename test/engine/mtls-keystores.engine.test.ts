@@ -16,7 +16,7 @@ import { makeStores22, MULTI_PASSWORD, NON_ASCII_PASSWORD, type Stores22 } from 
 import { SecretScanner } from '../support/secrets';
 import { startNodeMtlsServer, type NodeTlsServer } from '../helpers/tls-servers';
 import { EXECUTE_TIMEOUT_MS, INSTALL_TIMEOUT_MS, MANUAL_TRIGGER, manualTriggerWorkflow, nodeType, type Connections, type WorkflowNode } from '../e2e/harness';
-import { createEngine, ENGINE_VERSIONS, expectNodesLogged, type WorkflowRunner } from './engine';
+import { createEngine, ENGINE_VERSIONS, expectNodesLogged, expectRunOk, type WorkflowRunner } from './engine';
 
 interface Format {
 	/** Also the node name and the URL path segment. */
@@ -166,7 +166,7 @@ describe.each(ENGINE_VERSIONS)('Mutual TLS credential, every key store format, i
 		async () => {
 			const handshakesBefore = server.handshakes();
 			const run = await n8n.execute(workflow);
-			if (!run.ok) throw new Error(`run failed: ${JSON.stringify(run.error)}\n${run.logs.slice(-3000)}`);
+			expectRunOk(run);
 
 			const seen = FORMATS.map((f) => {
 				const items = run.items(f.slug);
@@ -193,7 +193,7 @@ describe.each(ENGINE_VERSIONS)('Mutual TLS credential, every key store format, i
 		'trust rule: a Trust Certificate of another CA fails a PKCS#12 holding the server CA; a JKS chain, a PEM chain and a PKCS#12 are trusted without one',
 		async () => {
 			const run = await n8n.execute(trustWorkflow);
-			if (!run.ok) throw new Error(`run failed: ${JSON.stringify(run.error)}\n${run.logs.slice(-3000)}`);
+			expectRunOk(run);
 			const seen = TRUST_CASES.map((f) => {
 				const item = run.items(f.slug)[0] as { client?: string; error?: unknown } | undefined;
 				return { format: f.slug, client: item?.client ?? null, failed: item?.error !== undefined };
@@ -211,7 +211,7 @@ describe.each(ENGINE_VERSIONS)('Mutual TLS credential, every key store format, i
 		async () => {
 			const connectionsBefore = server22.connections();
 			const run = await n8n.execute(workflow22);
-			if (!run.ok) throw new Error(`run failed: ${JSON.stringify(run.error)}\n${run.logs.slice(-3000)}`);
+			expectRunOk(run);
 			const seen = CASES22.map((c) => {
 				const items = run.items(c.slug);
 				const item = (items[0] ?? {}) as { client?: string; path?: string };

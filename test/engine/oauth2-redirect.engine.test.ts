@@ -8,7 +8,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EXECUTE_TIMEOUT_MS, INSTALL_TIMEOUT_MS, manualTriggerWorkflow, nodeType } from '../e2e/harness';
-import { createEngine, ENGINE_VERSIONS, type WorkflowRunner } from './engine';
+import { createEngine, ENGINE_VERSIONS, expectRunOk, type WorkflowRunner } from './engine';
 
 const NODE = 'LivePerson API Integration';
 const OAUTH = { id: 'lpOAuthRedirE2e1', name: 'OAuth2 auth code e2e (redirect)' };
@@ -84,7 +84,7 @@ describe.each(ENGINE_VERSIONS)('OAuth2 Authorization Code + redirects in n8n %s 
 		'n8n signs the request to the API; the 307 to another origin carries no token',
 		async () => {
 			const run = await n8n.execute(workflowId);
-			if (!run.ok) throw new Error(`run failed: ${JSON.stringify(run.error)}\n${run.logs.slice(-3000)}`);
+			expectRunOk(run);
 			// n8n really signed the first request (the check below is not vacuous).
 			expect(a.seen.map((r) => r.authorization)).toEqual([`Bearer ${TOKEN}`]);
 			expect(b.seen).toEqual([{ path: '/landing', authorization: undefined }]);
